@@ -1,0 +1,46 @@
+# Two commands for a newcomer on a fresh Debian machine with Python 3.11:
+#   make demo   set everything up, then run the main job
+#   make test   set everything up, then run the whole test suite
+# Set-up: a virtual environment in .venv with symgrad and its extras (torch 2.13.0 CPU included),
+# and TeX (Debian's texlive packages and latexmk, with poppler-utils) through apt-get when missing.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+EXTRAS := torch,test
+APT_PACKAGES := latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended \
+                lmodern poppler-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# One thread per numeric library: on 2 cores torch's and NumPy's pools otherwise fight.
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMEXPR_NUM_THREADS=1 VECLIB_MAXIMUM_THREADS=1
+
+.PHONY: demo test setup tex bench clean
+
+demo: setup
+	$(BIN)/symgrad demo worksheets
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	for script in bench/[a-z]*.py; do [ "$$script" = bench/common.py ] || $(BIN)/python $$script || exit 1; done
+
+setup: $(VENV)/.installed tex
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "python3 -m venv failed: installing python3-venv with apt-get"; rm -rf $(VENV); \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	touch $@
+
+tex:
+	@if command -v latexmk >/dev/null && command -v pdflatex >/dev/null && command -v pdftotext >/dev/null; then :; else \
+	  echo "TeX is missing: installing $(APT_PACKAGES) with apt-get"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
+	fi
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis out

@@ -1,0 +1,27 @@
+"""symgrad: the calculus of machine learning, exact, explained and verified.
+
+Models and losses are SymPy expressions or graphs of named intermediates; symgrad derives their
+exact derivatives by one symbolic reverse walk, evaluates them exactly or compiles them to NumPy.
+"""
+
+from .activations import log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .backprop import backward
+from .calculus import directional_derivative, gradient, hessian, jacobian, partial
+from .errors import (CycleError, DirectionError, GraphError, NoDerivativeRuleError, ShapeError,
+                     SymgradError, UnknownVariableError)
+from .graph import Graph
+from .layers import linear
+from .losses import bce, bce_with_logits, cross_entropy, mse, nll, sse
+from .numbers import exact
+from .numeric import compile_gradient
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "partial", "gradient", "jacobian", "hessian", "directional_derivative",
+    "Graph", "backward", "compile_gradient", "exact",
+    "sigmoid", "relu", "softplus", "tanh", "softmax", "log_softmax", "linear",
+    "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy",
+    "SymgradError", "UnknownVariableError", "ShapeError", "CycleError", "NoDerivativeRuleError",
+    "DirectionError", "GraphError",
+]

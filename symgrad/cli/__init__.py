@@ -1,0 +1,30 @@
+"""The ``symgrad`` command: a thin layer over the library, one module per subcommand.
+
+Each module in :data:`COMMANDS` has a docstring (its help), ``add_arguments(parser)`` and
+``run(args) -> int``. ``main(argv)`` is testable without a subprocess.
+"""
+
+import argparse
+import importlib
+import sys
+
+from ..errors import SymgradError
+
+COMMANDS = ("demo",)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="symgrad", description="Exact, explained and verified calculus "
+                                     "for machine learning.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"{__name__}.{name}")
+        sub = commands.add_parser(name, help=module.__doc__.splitlines()[0], description=module.__doc__)
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except SymgradError as error:
+        print(f"symgrad {args.command}: error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,197 @@
+"""Worksheets: a model, the numbers it is evaluated at, and the questions asked about it.
+
+A worksheet file in ``worksheets/`` is a small Python module that builds a model with the symgrad
+API and sets ``WORKSHEET = Worksheet(...)``. Each question is immutable data naming its task; its
+exact answer is computed by the engine (:meth:`Question.answer`).
+"""
+
+import importlib.util
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sympy
+
+from .backprop import backward
+from .calculus import directional_derivative
+from .errors import ShapeError, SymgradError
+from .graph import Graph
+from .numbers import exact
+from .variables import as_point, resolve, resolve_all
+
+__all__ = ["Worksheet", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative",
+           "GradientStep", "Training", "load_worksheet"]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One task about a worksheet's model. ``of`` is the node differentiated (default: the
+    model's output, the loss); ``kind`` names the task as answer keys and the checker do."""
+
+    kind = None
+
+    def answer(self, sheet):  # pragma: no cover - each kind defines it
+        """The exact answer: a SymPy expression, number, or tuple of them."""
+        raise NotImplementedError(type(self).__name__)
+
+
+@dataclass(frozen=True)
+class Derivative(Question):
+    """Find d(of)/d(wrt) as an expression."""
+
+    wrt: object
+    of: object = None
+    kind = "derivative"
+
+    def answer(self, sheet):
+        return sheet.walk([self.wrt], self.of).gradient[0]
+
+
+@dataclass(frozen=True)
+class DerivativeAt(Question):
+    """Find d(of)/d(wrt) at the worksheet's point: a number."""
+
+    wrt: object
+    of: object = None
+    kind = "derivative_at"
+
+    def answer(self, sheet):
+        return sheet.walk([self.wrt], self.of).at(sheet.point).gradient[0]
+
+
+@dataclass(frozen=True)
+class Gradient(Question):
+    """Find every partial of ``of`` with respect to ``wrt``, at the point (or symbolically)."""
+
+    wrt: tuple
+    of: object = None
+    at_point: bool = True
+    kind = "gradient"
+
+    def answer(self, sheet):
+        walk = sheet.walk(self.wrt, self.of)
+        return walk.at(sheet.point).gradient if self.at_point else walk.gradient
+
+
+@dataclass(frozen=True)
+class DirectionalDerivative(Question):
+    r"""Find $D_v f = \nabla f \cdot v/\lVert v\rVert$ along ``direction``, at the point (or symbolically)."""
+
+    wrt: tuple
+    direction: tuple
+    of: object = None
+    at_point: bool = True
+    kind = "directional_derivative"
+
+    def answer(self, sheet):
+        graph = sheet.graph_of(self.of)
+        return directional_derivative(graph, self.wrt, self.direction,
+                                      at=sheet.point if self.at_point else None)
+
+
+@dataclass(frozen=True)
+class GradientStep(Question):
+    r"""Take ``steps`` steps of $\theta \leftarrow \theta - \eta\, \partial L/\partial\theta$ from the point:
+    the new values of ``wrt``, in order."""
+
+    wrt: tuple
+    learning_rate: object
+    steps: int = 1
+    of: object = None
+    kind = "gradient_step"
+
+    def answer(self, sheet):
+        eta = exact(self.learning_rate)
+        walk = sheet.walk(self.wrt, self.of)
+        point = dict(sheet.point)
+        for _ in range(self.steps):
+            grads = walk.at(point).gradient
+            point.update({w: point[w] - eta * g for w, g in zip(walk.wrt, grads)})
+        return tuple(point[w] for w in walk.wrt)
+
+
+@dataclass(frozen=True)
+class Training:
+    """A training run: a per-sample loss averaged over batches of ``data``, from ``parameters``.
+
+    ``loss`` is the per-sample loss (a Graph or expression of parameters and data symbols; default:
+    the worksheet's model). ``data`` maps each data symbol to its column of N values; ``batch_size``
+    None is full-batch gradient descent, 1 is per-sample SGD, anything else mini-batch
+    (``ceil(N/B)`` batches per epoch). ``optimizer`` names the optimizer and ``options`` are its
+    PyTorch-named arguments (``lr``, ``momentum``, ...).
+    """
+
+    parameters: Mapping
+    data: Mapping
+    optimizer: str = "SGD"
+    options: Mapping = field(default_factory=lambda: {"lr": 0.01})
+    epochs: int = 1
+    batch_size: int | None = None
+    shuffle: bool = False
+    seed: int = 0
+    loss: object = None
+
+    def __post_init__(self):
+        lengths = {len(column) for column in self.data.values()}
+        if len(lengths) > 1:
+            raise ShapeError(f"the data columns have different lengths: {sorted(lengths)}")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise SymgradError(f"batch_size must be at least 1, got {self.batch_size}")
+
+
+@dataclass(frozen=True)
+class Worksheet:
+    """A model (a Graph whose output is the loss), the point it is evaluated at, and questions.
+
+    ``point`` maps leaves of the model to numbers (decimals are kept exact); ``notes`` is text the
+    teacher wants printed before the questions.
+    """
+
+    name: str
+    title: str
+    model: Graph
+    questions: tuple
+    point: Mapping = field(default_factory=dict)
+    notes: str = ""
+    training: Training | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.model, Graph):
+            object.__setattr__(self, "model", Graph.from_expression(self.model))
+        object.__setattr__(self, "questions", tuple(self.questions))
+        object.__setattr__(self, "point", as_point(self.point, self.model.leaves(), f"worksheet {self.name}"))
+        for q in self.questions:
+            if not isinstance(q, Question):
+                raise SymgradError(f"worksheet {self.name}: {q!r} is not a question")
+
+    def graph_of(self, of=None):
+        """The model with ``of`` (a node or its name; default: the loss) as its output."""
+        if of is None:
+            return self.model
+        return self.model.with_output(resolve(of, self.model.nodes, f"worksheet {self.name}'s nodes"))
+
+    def walk(self, wrt, of=None):
+        graph = self.graph_of(of)
+        return backward(graph, resolve_all(wrt, graph.leaves() + graph.nodes, f"worksheet {self.name}"))
+
+
+def load_worksheet(path):
+    """The ``WORKSHEET`` a worksheet file defines (the file is run as the teacher's own Python)."""
+    path = Path(path)
+    if not path.is_file():
+        raise SymgradError(f"no worksheet file at {path}")
+    spec = importlib.util.spec_from_file_location(f"symgrad_worksheet_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sheet = getattr(module, "WORKSHEET", None)
+    if not isinstance(sheet, Worksheet):
+        raise SymgradError(f"{path} does not define WORKSHEET = Worksheet(...)")
+    return sheet
+
+
+def answer_values(value):
+    """The float value(s) of an exact answer, or None where it is still symbolic."""
+    if isinstance(value, tuple):
+        return [answer_values(v) for v in value]
+    value = sympy.sympify(value)
+    return float(value.evalf(30)) if value.is_number else None

@@ -1,0 +1,15 @@
+"""Test configuration: one thread for every numeric library (on 2 cores torch's and NumPy's
+thread pools otherwise fight), set before any of them is imported."""
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+             "VECLIB_MAXIMUM_THREADS"):
+    os.environ[_var] = "1"
+
+try:
+    import torch
+except ImportError:  # the torch extra is optional; tests that need it skip
+    torch = None
+else:
+    torch.set_num_threads(1)

@@ -1,0 +1,56 @@
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from symgrad import ShapeError, SymgradError, exact
+from symgrad.numbers import exactify
+
+x = sp.Symbol("x")
+
+
+@pytest.mark.parametrize("value, expected", [
+    (0.958, sp.Rational(479, 500)),
+    (0.979, sp.Rational(979, 1000)),
+    (0.1, sp.Rational(1, 10)),
+    (-2.5e-3, sp.Rational(-1, 400)),
+    (3, sp.Integer(3)),
+    (np.float64(0.5), sp.Rational(1, 2)),
+    (np.int32(-7), sp.Integer(-7)),
+    (Fraction(2, 3), sp.Rational(2, 3)),
+    (Decimal("1.25"), sp.Rational(5, 4)),
+    ("0.958", sp.Rational(479, 500)),
+    ("2.5e-3", sp.Rational(1, 400)),
+    ("-1/3", sp.Rational(-1, 3)),
+    (np.array(0.25), sp.Rational(1, 4)),
+    (sp.Float(0.3) * x, sp.Rational(3, 10) * x),
+])
+def test_exact_reads_decimals_as_the_rationals_they_denote(value, expected):
+    assert exact(value) == expected
+
+
+@pytest.mark.parametrize("value, message", [
+    (float("nan"), "not a finite number"),
+    (float("inf"), "not a finite number"),
+    ("1e", "cannot read"),
+    ("__import__('os')", "cannot read"),
+    (True, "boolean"),
+    (object(), "cannot read"),
+])
+def test_exact_rejects_what_is_not_a_number(value, message):
+    with pytest.raises(SymgradError, match=message):
+        exact(value)
+
+
+@pytest.mark.parametrize("value", [[1, 2], np.zeros(3), sp.Matrix([1, 2])])
+def test_exact_rejects_non_scalars(value):
+    with pytest.raises(ShapeError, match="scalar"):
+        exact(value)
+
+
+def test_exactify_replaces_every_float_inside_an_expression():
+    expr = 0.5 * x ** 2 + sp.sin(1.25 * x)
+    assert exactify(expr) == x ** 2 / 2 + sp.sin(sp.Rational(5, 4) * x)
+    assert not exactify(expr).atoms(sp.Float)

@@ -1,0 +1,66 @@
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+import symgrad as sg
+from symgrad import ShapeError, SymgradError, UnknownVariableError
+from symgrad.worksheet import (Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep,
+                               Training, Worksheet, load_worksheet)
+
+WORKSHEETS = sorted((Path(__file__).parent.parent / "worksheets").glob("*.py"))
+x, y, w = sp.symbols("x y w")
+
+
+@pytest.mark.parametrize("path", WORKSHEETS, ids=lambda p: p.stem)
+def test_every_worksheet_loads_and_answers_every_question(path):
+    sheet = load_worksheet(path)
+    assert sheet.name == path.stem
+    for q in sheet.questions:
+        assert q.answer(sheet) is not None
+
+
+def test_s3_worksheet_reproduces_the_seed_exactly():
+    sheet = load_worksheet(Path(__file__).parent.parent / "worksheets" / "s3_backprop_by_hand.py")
+    answers = [q.answer(sheet) for q in sheet.questions]
+    assert answers[0] == sp.Rational(21, 5)  # dL/dy*
+    assert answers[2] == sp.Rational(21, 5) and answers[3] == sp.Rational(21, 10)
+    assert answers[5] == (sp.Rational(479, 500), sp.Rational(979, 1000))
+    assert sheet.model.expand().xreplace(sheet.point) == sp.Rational(441, 100)
+
+
+def test_question_kinds():
+    sheet = Worksheet(name="t", title="t", model=x ** 2 * w, point={x: 3, w: 0.5},
+                      questions=[Derivative(x), DerivativeAt("x"), Gradient([x, w]), Gradient([x], at_point=False),
+                                 DirectionalDerivative([x, w], (0, 2)), GradientStep([w], 0.1, steps=2)])
+    assert [q.kind for q in sheet.questions] == ["derivative", "derivative_at", "gradient", "gradient",
+                                                 "directional_derivative", "gradient_step"]
+    assert [q.answer(sheet) for q in sheet.questions] == [
+        2 * w * x, 3, (3, 9), (2 * w * x,), 9, (sp.Rational(1, 2) - sp.Rational(18, 10),)]
+
+
+@pytest.mark.parametrize("build, error, message", [
+    (lambda: Worksheet("t", "t", x ** 2, [Derivative(x)], point={"z": 1}), UnknownVariableError, "'z'"),
+    (lambda: Worksheet("t", "t", x ** 2, ["d/dx"]), SymgradError, "is not a question"),
+    (lambda: Training(parameters={w: 1}, data={x: [1, 2], y: [1]}), ShapeError, "different lengths"),
+    (lambda: Training(parameters={w: 1}, data={x: [1]}, batch_size=0), SymgradError, "at least 1"),
+])
+def test_bad_worksheets(build, error, message):
+    with pytest.raises(error, match=message):
+        build()
+
+
+def test_load_worksheet_errors(tmp_path):
+    with pytest.raises(SymgradError, match="no worksheet file"):
+        load_worksheet(tmp_path / "missing.py")
+    (tmp_path / "empty.py").write_text("x = 1\n")
+    with pytest.raises(SymgradError, match="does not define WORKSHEET"):
+        load_worksheet(tmp_path / "empty.py")
+
+
+def test_a_question_about_an_intermediate_node():
+    g = sg.Graph()
+    h = g.define("h", w * x)
+    g.define("L", h ** 2)
+    sheet = Worksheet("t", "t", g, [DerivativeAt(w, of="h")], point={w: 2, x: 3})
+    assert sheet.questions[0].answer(sheet) == 3

@@ -1,0 +1,29 @@
+"""S0, second half: the same fit as PyTorch's nn.Linear(1, 1) with MSELoss, full batch."""
+
+import sympy as sp
+
+from symgrad import Graph, mse
+from symgrad.worksheet import Derivative, Gradient, GradientStep, Training, Worksheet
+
+w, b, x, y = sp.symbols("w b x y")
+
+model = Graph()
+yhat = model.define("yhat", w * x + b)
+model.define("L", mse(yhat, y))
+
+WORKSHEET = Worksheet(
+    name="s0_linear_in_pytorch",
+    title=r"A linear model with a bias: what \texttt{nn.Linear(1, 1)} and \texttt{MSELoss} compute",
+    notes=r"PyTorch's \texttt{nn.Linear(1, 1)} computes $\hat y = w x + b$; \texttt{MSELoss} averages "
+          r"$(\hat y - y)^2$ over the batch. We fix the initial weight and bias so the run is reproducible.",
+    model=model,
+    point={w: 0.5, b: -0.25, x: 2, y: 4},
+    questions=[
+        Derivative(w),
+        Derivative(b),
+        Gradient([w, b]),
+        GradientStep([w, b], learning_rate=0.01),
+    ],
+    training=Training(parameters={w: 0.5, b: -0.25}, data={x: [1, 2, 3], y: [2, 4, 6]},
+                      optimizer="SGD", options={"lr": 0.01}, batch_size=None, epochs=1000),
+)

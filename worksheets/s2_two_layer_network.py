@@ -1,0 +1,37 @@
+"""S2: a two-layer network with a sigmoid hidden layer and cross-entropy over three classes."""
+
+import sympy as sp
+
+from symgrad import Graph, cross_entropy, linear, sigmoid
+from symgrad.worksheet import DerivativeAt, Gradient, Worksheet
+
+x1, x2 = sp.symbols("x1 x2")
+
+model = Graph()
+layer1 = linear([x1, x2], out_features=2, weight_name="u", bias_name="c")
+z = [model.define(f"z{i + 1}", out) for i, out in enumerate(layer1)]
+h = [model.define(f"h{i + 1}", sigmoid(zi)) for i, zi in enumerate(z)]
+layer2 = linear(h, out_features=3, weight_name="v", bias_name="d")
+s = [model.define(f"s{k + 1}", out) for k, out in enumerate(layer2)]
+model.define("L", cross_entropy(s, 0))
+
+point = {x1: 1, x2: -1}
+point.update({p: v for p, v in zip(layer1.parameters, [0.5, -0.5, 0.25, 0.75, 0, 0])})
+point.update({p: v for p, v in zip(layer2.parameters, [1, -1, 0.5, 0.5, -1, 1, 0, 0, 0])})
+
+WORKSHEET = Worksheet(
+    name="s2_two_layer_network",
+    title="A two-layer network: sigmoid hidden layer, cross-entropy over three classes",
+    notes=r"Forward: $x \to$ linear $(u, c) \to \sigma \to$ linear $(v, d) \to$ class scores $s$. "
+          r"PyTorch's \texttt{CrossEntropyLoss} is \texttt{LogSoftmax} followed by \texttt{NLLLoss}; "
+          r"the true class here is the first one.",
+    model=model,
+    point=point,
+    questions=[
+        DerivativeAt(s[0]),
+        DerivativeAt(s[1]),
+        DerivativeAt(layer2.weight[0, 0]),
+        DerivativeAt(layer1.weight[0, 0]),
+        Gradient(list(layer1.parameters)),
+    ],
+)
