@@ -1,6 +1,8 @@
 """The optimizers against torch.optim (single-tensor code), on arrays of several shapes, in float64,
 float32 and exact arithmetic; torch's edge cases stated as exact numbers; the rules in LaTeX."""
 
+import inspect
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -170,7 +172,6 @@ def test_grads_are_never_changed():
 
 def test_defaults_are_torchs():
     for name, cls in OPTIMIZERS.items():
-        import inspect
         signature = inspect.signature(getattr(torch.optim, name).__init__).parameters
         for option, default in cls.defaults.items():
             assert signature[option].default == default, (name, option)
