@@ -97,7 +97,6 @@ class Optimizer:
         self.lr = merged["lr"]
         self.steps = 0
         self._state = []
-        self._hyper = {}
 
     def _validate(self, o):
         _require(o["lr"] >= 0, f"Invalid learning rate: {o['lr']}")
@@ -105,19 +104,24 @@ class Optimizer:
 
     def step(self, params, grads):
         """Update each array of ``params`` in place from the gradient at the same position."""
-        if len(params) != len(grads):
-            raise TrainingError(f"{self.name}.step: {len(params)} parameters but {len(grads)} gradients")
-        if not self._state:
-            self._state = [self._init_state(p) for p in params]
-        elif len(self._state) != len(params):
-            raise TrainingError(f"{self.name}.step: {len(params)} parameters, but the optimizer has "
-                                f"state for {len(self._state)}")
+        if len(params) != len(self._state) or len(grads) != len(params):
+            self._start(params, grads)
         self.steps += 1
-        kind = _kind(params[0]) if params else _Floats
-        hp = self._hyper.get(kind) or self._hyper.setdefault(kind, self._numbers(kind))
+        kind, hp, t = self._kind, self._hp, self.steps
         lr = kind.number(self.lr)
         for p, g, state in zip(params, grads, self._state):
-            self._update(p, g, state, hp, lr, self.steps, kind)
+            self._update(p, g, state, hp, lr, t, kind)
+
+    def _start(self, params, grads):
+        """Check the arrays and, on the first step, create the state and the arithmetic for them."""
+        if len(params) != len(grads):
+            raise TrainingError(f"{self.name}.step: {len(params)} parameters but {len(grads)} gradients")
+        if self._state:
+            raise TrainingError(f"{self.name}.step: {len(params)} parameters, but the optimizer has "
+                                f"state for {len(self._state)}")
+        self._kind = _kind(params[0]) if params else _Floats
+        self._hp = self._numbers(self._kind)
+        self._state = [self._init_state(p) for p in params]
 
     def _numbers(self, kind):
         """The options in ``kind``'s arithmetic (booleans stay booleans)."""
