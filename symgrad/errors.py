@@ -40,3 +40,7 @@ class TrainingError(SymgradError, ValueError):
 class DivergenceError(SymgradError, ArithmeticError):
     """A training run produced a NaN or infinite loss, gradient or parameter (the message names the
     iteration and the parameter)."""
+
+
+class ParameterFileError(SymgradError, ValueError):
+    """A parameters file cannot be written or read: not symgrad's format, or a value it cannot keep."""
