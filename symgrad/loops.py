@@ -16,6 +16,7 @@ like the ones the seed tutorials print. A NaN or infinite loss, gradient or para
 with a :class:`~symgrad.errors.DivergenceError` that names the iteration and the parameter.
 """
 
+import dataclasses
 import itertools
 import math
 import sys
@@ -122,9 +123,7 @@ class Plan:
 
 def plan(training, model=None, *, mode=None):
     """Resolve ``training`` (its loss, or ``model`` when it has none) into a :class:`Plan`."""
-    mode = training.mode if mode is None else mode
-    if mode not in MODES:
-        raise TrainingError(f"unknown number mode {mode!r}: choose from {', '.join(MODES)}")
+    mode = _checked_mode(training.mode if mode is None else mode)
     loss = training.loss if training.loss is not None else model
     if loss is None:
         raise TrainingError("the training run has no loss: give Training(loss=...) or a model")
@@ -231,15 +230,19 @@ class History:
 
 def train(training, model=None, *, mode=None, objective=None, stop_loss=None, stop_grad_norm=None,
           progress=None):
-    """Run ``training`` (a :class:`~symgrad.worksheet.Training`; ``model`` is the loss when it names
-    none) and return its :class:`History`.
+    """Run ``training`` and return its :class:`History`.
 
-    ``mode`` overrides the training's number mode; ``objective`` is a :func:`compile_objective` of
-    the same plan, to compile once for many runs. The run stops before an iteration whose batch loss
-    is at most ``stop_loss`` or whose gradient norm is at most ``stop_grad_norm``. ``progress`` shows
-    a bar on stderr (None: on a terminal, for runs of at least 10,000 iterations).
+    ``training`` is a :class:`~symgrad.worksheet.Training` (``model`` is the loss when it names none)
+    or a :class:`Plan` already made from one (to repeat a run without resolving it again). ``mode``
+    overrides the number mode; ``objective`` is a :func:`compile_objective` of the same plan, to
+    compile once for many runs. The run stops before an iteration whose batch loss is at most
+    ``stop_loss`` or whose gradient norm is at most ``stop_grad_norm``. ``progress`` shows a bar on
+    stderr (None: on a terminal, for runs of at least 10,000 iterations).
     """
-    run_plan = plan(training, model, mode=mode)
+    if isinstance(training, Plan):
+        run_plan = training if mode is None else dataclasses.replace(training, mode=_checked_mode(mode))
+    else:
+        run_plan = plan(training, model, mode=mode)
     if objective is None:
         objective = compile_objective(run_plan)
     elif (objective.parameters, objective.data) != (run_plan.parameters, run_plan.data):
@@ -449,6 +452,12 @@ class _Loop:
         error = DivergenceError(f"training diverged at {self._where(t)}: {what}")
         error.history = self._history(t, f"diverged at {self._where(t)}")
         raise error
+
+
+def _checked_mode(mode):
+    if mode not in MODES:
+        raise TrainingError(f"unknown number mode {mode!r}: choose from {', '.join(MODES)}")
+    return mode
 
 
 def _finite(value):

@@ -302,3 +302,12 @@ def test_a_worksheet_without_training():
     with pytest.raises(TrainingError, match="worksheet sigmoid_neuron has no training run"):
         train_worksheet(_sheet("sigmoid_neuron"))
 
+
+
+def test_a_plan_can_be_run_again_and_in_another_mode():
+    run_plan = plan(_s0())
+    objective = compile_objective(run_plan)
+    assert np.array_equal(train(run_plan, objective=objective).parameters, train(_s0()).parameters)
+    assert train(run_plan, mode="float32", objective=objective).parameters.dtype == np.float32
+    with pytest.raises(TrainingError, match="unknown number mode 'half'"):
+        train(run_plan, mode="half")
