@@ -62,6 +62,15 @@ def _kind(array):
     return _Exact if array.dtype == object else _Floats
 
 
+def _coupled(p, g, hp):
+    """torch's first lines: the gradient negated to maximize, then ``weight_decay * p`` added to it."""
+    if hp["maximize"]:
+        g = -g
+    if hp["weight_decay"] != 0:
+        g = g + hp["weight_decay"] * p
+    return g
+
+
 def _lerp(a, b, weight):
     """``a.lerp_(b, weight)`` in place: ``a + w (b - a)`` when ``|w| < 1/2``, else ``b - (b - a)(1 - w)``."""
     w = a.dtype.type(weight)
@@ -175,10 +184,7 @@ class SGD(Optimizer):
                  "Nesterov momentum requires a momentum and zero dampening")
 
     def _update(self, p, g, state, hp, lr, t, kind):
-        if hp["maximize"]:
-            g = -g
-        if hp["weight_decay"] != 0:
-            g = g + hp["weight_decay"] * p
+        g = _coupled(p, g, hp)
         momentum = hp["momentum"]
         if momentum != 0:
             buf = state.get("momentum_buffer")
@@ -229,10 +235,7 @@ class RMSprop(Optimizer):
         return state
 
     def _update(self, p, g, state, hp, lr, t, kind):
-        if hp["maximize"]:
-            g = -g
-        if hp["weight_decay"] != 0:
-            g = g + hp["weight_decay"] * p
+        g = _coupled(p, g, hp)
         alpha = hp["alpha"]
         square_avg = state["square_avg"]
         square_avg *= alpha
@@ -292,10 +295,7 @@ class Adagrad(Optimizer):
         return {"sum": total}
 
     def _update(self, p, g, state, hp, lr, t, kind):
-        if hp["maximize"]:
-            g = -g
-        if hp["weight_decay"] != 0:
-            g = g + hp["weight_decay"] * p
+        g = _coupled(p, g, hp)
         clr = lr / (1 + (t - 1) * hp["lr_decay"])
         total = state["sum"]
         total += g * g
@@ -344,13 +344,11 @@ class Adam(Optimizer):
         return self.options["decoupled_weight_decay"]
 
     def _update(self, p, g, state, hp, lr, t, kind):
-        if hp["maximize"]:
-            g = -g
-        if hp["weight_decay"] != 0:
-            if self._decoupled:
-                p *= 1 - lr * hp["weight_decay"]
-            else:
-                g = g + hp["weight_decay"] * p
+        if self._decoupled and hp["weight_decay"] != 0:
+            p *= 1 - lr * hp["weight_decay"]
+            g = -g if hp["maximize"] else g
+        else:
+            g = _coupled(p, g, hp)
         beta1, beta2 = hp["betas"]
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         _lerp(exp_avg, g, 1 - beta1)
