@@ -39,6 +39,7 @@ __all__ = ["MODES", "DataOrder", "Plan", "Objective", "History", "EpochRow", "pl
            "train", "train_worksheet"]
 
 MODES = ("exact", "float64", "float32")
+FEW = 8  # float64 batches of at most this many samples are computed sample by sample, in Python floats
 PROGRESS_FROM = 10_000  # iterations from which a run shows a progress bar by default (on a terminal)
 
 
@@ -274,6 +275,8 @@ class _Loop:
         self.grads_h = np.empty((count, width), dtype)
         self.losses_h = np.empty(count, dtype)
         self.rates, self.evaluate, self._rows = [], None, None
+        size = run_plan.order.size
+        self.by_sample = self.mode != "exact" and (size == 1 or self.mode == "float64" and size <= FEW)
 
     def _run(self, progress):
         run_plan, theta, grad = self.plan, self.theta, self.grad
@@ -292,7 +295,8 @@ class _Loop:
                 try:
                     loss, total = evaluate(args)
                 except (OverflowError, ZeroDivisionError):  # Python floats raise where NumPy gives inf
-                    loss, total = self._evaluate_in_numpy(args), math.nan
+                    rows = args if run_plan.order.size > 1 else (args,)
+                    loss, total = self._evaluate_in_numpy(rows), math.nan
                 if not isfinite(total):
                     self._check_finite(t, loss)
                 if stopping:
@@ -336,16 +340,21 @@ class _Loop:
         return itertools.chain([first], map(self._prepare, epochs))
 
     def _prepare(self, batches):
-        """Exact: one point per sample. One sample per batch: its values (Python floats in float64).
-        Several: the columns' slices and the weights 1/B that average over the batch."""
+        """Exact: one point per sample. One sample per batch: its row of values (Python floats in
+        float64, which compute fastest; NumPy's scalars in float32). A few samples in float64: their
+        rows. More: the columns' slices and the weights 1/B that average over the batch."""
         if self.mode == "exact":
             prepared = [[dict(zip(self.plan.data, (c[i] for c in self.columns))) for i in indices]
                         for indices in batches]
-        elif self.plan.order.size == 1:
-            if self._rows is None:  # Python floats compute fastest; float32 keeps NumPy's scalars
+        elif self.by_sample:
+            if self._rows is None:
                 columns = [c.tolist() if c.dtype == np.float64 else list(c) for c in self.columns]
                 self._rows = list(zip(*columns)) if columns else [()]
-            prepared = [self._rows[indices[0]] for indices in batches]
+            rows = self._rows
+            if self.plan.order.size == 1:
+                prepared = [rows[indices[0]] for indices in batches]
+            else:
+                prepared = [tuple(rows[i] for i in indices) for indices in batches]
         else:
             prepared = self._prepare_batches(batches)
         if self.evaluate is None:
@@ -380,6 +389,13 @@ class _Loop:
                 grad[:] = out[1:]
                 return out[0], sum(out)
             return per_sample
+        if self.by_sample:
+            def few_samples(rows):
+                parameters = values()
+                means = [sum(column) / len(rows) for column in zip(*[f(*parameters, *row) for row in rows])]
+                grad[:] = means[1:]
+                return means[0], sum(means)
+            return few_samples
         data, weights = sample_args
         out = f(*values(), *data)
         if all(np.shape(o) == weights.shape for o in out):
@@ -434,11 +450,14 @@ class _Loop:
         if not _finite(loss):
             self._diverged(t, f"the loss is {loss} at {self._parameter_values()}")
 
-    def _evaluate_in_numpy(self, args):
-        """One sample's loss and gradient again, in NumPy scalars (which overflow to inf, not raise)."""
-        out = self.objective.function(*(np.float64(v) for v in (*self.theta.tolist(), *args)))
-        self.grad[:] = out[1:]
-        return out[0]
+    def _evaluate_in_numpy(self, rows):
+        """A batch's loss and gradient again, sample by sample in NumPy scalars (which overflow to
+        inf where Python's floats raise)."""
+        parameters = [np.float64(v) for v in self.theta.tolist()]
+        outs = [self.objective.function(*parameters, *(np.float64(v) for v in row)) for row in rows]
+        means = [sum(column) / len(rows) for column in zip(*outs)]
+        self.grad[:] = means[1:]
+        return means[0]
 
     def _check_parameters(self, t):
         bad = [n for n, v in zip(self.plan.names, self.theta.tolist()) if not _finite(v)]

@@ -311,3 +311,20 @@ def test_a_plan_can_be_run_again_and_in_another_mode():
     assert train(run_plan, mode="float32", objective=objective).parameters.dtype == np.float32
     with pytest.raises(TrainingError, match="unknown number mode 'half'"):
         train(run_plan, mode="half")
+
+
+@pytest.mark.parametrize("batch_size", [2, 8, 9])
+def test_small_batches_by_sample_and_large_ones_by_array_agree_with_exact(batch_size):
+    """float64 batches of up to 8 samples are averaged sample by sample, larger ones as arrays."""
+    xs = [0.5 * i for i in range(1, 19)]
+    training = _s0(data={x: xs, y: [2 * v + 0.1 for v in xs]}, batch_size=batch_size, epochs=2,
+                   options={"lr": 0.005})
+    exact, floats = train(training, mode="exact"), train(training)
+    np.testing.assert_allclose(floats.parameters, exact.parameters.astype(float), rtol=1e-14)
+    losses = exact.losses.astype(float)  # small losses are sums that nearly cancel: measured by the largest
+    np.testing.assert_allclose(floats.losses, losses, rtol=0, atol=1e-14 * np.abs(losses).max())
+
+
+def test_an_overflow_in_a_small_batch_is_a_divergence():
+    with pytest.raises(DivergenceError, match=r"the loss is inf at w = "):
+        train(_s0(batch_size=2, epochs=300, options={"lr": 1.0}))
