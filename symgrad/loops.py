@@ -13,7 +13,8 @@ The public contract (the worksheet renderer and the torch twin build on it): :fu
 :class:`~symgrad.worksheet.Training` and returns a :class:`History`: per iteration the loss, the
 parameters (from the initial ones) and the gradients, and per-epoch rows (epoch, parameters, loss)
 like the ones the seed tutorials print. A NaN or infinite loss, gradient or parameter stops the run
-with a :class:`~symgrad.errors.DivergenceError` that names the iteration and the parameter.
+with a :class:`~symgrad.errors.DivergenceError` that names the iteration and the parameter, and carries
+the run up to there as ``error.history`` (to plot a divergence).
 """
 
 import dataclasses
