@@ -11,6 +11,7 @@ from .errors import (CycleError, DirectionError, GraphError, NoDerivativeRuleErr
                      SymgradError, UnknownVariableError)
 from .graph import Graph
 from .layers import linear
+from .loops import train
 from .losses import bce, bce_with_logits, cross_entropy, mse, nll, sse
 from .numbers import exact
 from .numeric import compile_gradient
@@ -19,7 +20,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "partial", "gradient", "jacobian", "hessian", "directional_derivative",
-    "Graph", "backward", "compile_gradient", "exact",
+    "Graph", "backward", "compile_gradient", "exact", "train",
     "sigmoid", "relu", "softplus", "tanh", "softmax", "log_softmax", "linear",
     "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy",
     "SymgradError", "UnknownVariableError", "ShapeError", "CycleError", "NoDerivativeRuleError",

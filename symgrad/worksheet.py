@@ -14,9 +14,12 @@ import sympy
 
 from .backprop import backward
 from .calculus import directional_derivative
-from .errors import ShapeError, SymgradError
+from .errors import ShapeError, SymgradError, TrainingError
 from .graph import Graph
+from .loops import MODES
 from .numbers import exact
+from .optimizers import make_optimizer
+from .schedules import SCHEDULES
 from .variables import as_point, resolve, resolve_all
 
 __all__ = ["Worksheet", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative",
@@ -117,8 +120,10 @@ class Training:
     ``loss`` is the per-sample loss (a Graph or expression of parameters and data symbols; default:
     the worksheet's model). ``data`` maps each data symbol to its column of N values; ``batch_size``
     None is full-batch gradient descent, 1 is per-sample SGD, anything else mini-batch
-    (``ceil(N/B)`` batches per epoch). ``optimizer`` names the optimizer and ``options`` are its
-    PyTorch-named arguments (``lr``, ``momentum``, ...).
+    (``ceil(N/B)`` batches per epoch, ``floor(N/B)`` with ``drop_last``). ``optimizer`` names the
+    optimizer and ``options`` are its PyTorch-named arguments (``lr``, ``momentum``, ...);
+    ``schedule`` is a :mod:`symgrad.schedules` schedule stepped after each epoch; ``mode`` is the
+    number mode (``exact``, ``float64`` or ``float32``). :func:`symgrad.loops.train` runs it.
     """
 
     parameters: Mapping
@@ -130,6 +135,9 @@ class Training:
     shuffle: bool = False
     seed: int = 0
     loss: object = None
+    drop_last: bool = False
+    schedule: object = None
+    mode: str = "float64"
 
     def __post_init__(self):
         lengths = {len(column) for column in self.data.values()}
@@ -137,6 +145,14 @@ class Training:
             raise ShapeError(f"the data columns have different lengths: {sorted(lengths)}")
         if self.batch_size is not None and self.batch_size < 1:
             raise SymgradError(f"batch_size must be at least 1, got {self.batch_size}")
+        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
+            raise TrainingError(f"epochs must be a positive integer, got {self.epochs!r}")
+        if self.mode not in MODES:
+            raise TrainingError(f"unknown number mode {self.mode!r}: choose from {', '.join(MODES)}")
+        if self.schedule is not None and not hasattr(self.schedule, "next_lr"):
+            raise TrainingError(f"schedule must be one of symgrad.schedules ({', '.join(SCHEDULES)}), "
+                                f"got {self.schedule!r}")
+        make_optimizer(self.optimizer, self.options)  # an unknown optimizer or option fails here
 
 
 @dataclass(frozen=True)
