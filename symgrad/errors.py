@@ -30,3 +30,7 @@ class DirectionError(SymgradError, ValueError):
 
 class GraphError(SymgradError, ValueError):
     """A graph is ill-formed: a node defined twice, a node name that is not a valid symbol."""
+
+
+class DerivationError(SymgradError, ArithmeticError):
+    """A step of a derivation failed its own check: its result differs from the independent oracle."""

@@ -14,6 +14,7 @@ import sympy
 
 from .backprop import backward
 from .calculus import directional_derivative
+from .derivation import derive
 from .errors import ShapeError, SymgradError
 from .graph import Graph
 from .numbers import exact
@@ -34,6 +35,10 @@ class Question:
         """The exact answer: a SymPy expression, number, or tuple of them."""
         raise NotImplementedError(type(self).__name__)
 
+    def derivation(self, sheet):  # pragma: no cover - each kind defines it
+        """The answer derived step by step (:func:`symgrad.derive`); its ``result`` is the answer."""
+        raise NotImplementedError(type(self).__name__)
+
 
 @dataclass(frozen=True)
 class Derivative(Question):
@@ -46,6 +51,9 @@ class Derivative(Question):
     def answer(self, sheet):
         return sheet.walk([self.wrt], self.of).gradient[0]
 
+    def derivation(self, sheet):
+        return derive(sheet.graph_of(self.of), self.wrt)
+
 
 @dataclass(frozen=True)
 class DerivativeAt(Question):
@@ -57,6 +65,9 @@ class DerivativeAt(Question):
 
     def answer(self, sheet):
         return sheet.walk([self.wrt], self.of).at(sheet.point).gradient[0]
+
+    def derivation(self, sheet):
+        return derive(sheet.graph_of(self.of), self.wrt, at=sheet.point)
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,9 @@ class Gradient(Question):
     def answer(self, sheet):
         walk = sheet.walk(self.wrt, self.of)
         return walk.at(sheet.point).gradient if self.at_point else walk.gradient
+
+    def derivation(self, sheet):
+        return derive(sheet.graph_of(self.of), list(self.wrt), at=sheet.point if self.at_point else None)
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,10 @@ class DirectionalDerivative(Question):
         graph = sheet.graph_of(self.of)
         return directional_derivative(graph, self.wrt, self.direction,
                                       at=sheet.point if self.at_point else None)
+
+    def derivation(self, sheet):
+        at = sheet.point if self.at_point else None
+        return derive(sheet.graph_of(self.of), list(self.wrt), at=at).along(self.direction)
 
 
 @dataclass(frozen=True)
@@ -108,6 +126,9 @@ class GradientStep(Question):
             grads = walk.at(point).gradient
             point.update({w: point[w] - eta * g for w, g in zip(walk.wrt, grads)})
         return tuple(point[w] for w in walk.wrt)
+
+    def derivation(self, sheet):
+        return derive(sheet.graph_of(self.of), list(self.wrt), at=sheet.point).descend(self.learning_rate, self.steps)
 
 
 @dataclass(frozen=True)

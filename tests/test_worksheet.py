@@ -5,6 +5,7 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad import ShapeError, SymgradError, UnknownVariableError
+from symgrad.equality import equal
 from symgrad.worksheet import (Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep,
                                Training, Worksheet, load_worksheet)
 
@@ -18,6 +19,16 @@ def test_every_worksheet_loads_and_answers_every_question(path):
     assert sheet.name == path.stem
     for q in sheet.questions:
         assert q.answer(sheet) is not None
+
+
+@pytest.mark.parametrize("path", WORKSHEETS, ids=lambda p: p.stem)
+def test_every_questions_derivation_gives_its_answer(path):
+    sheet = load_worksheet(path)
+    for q in sheet.questions:
+        derived, answer = q.derivation(sheet).result, q.answer(sheet)
+        derived, answer = (derived, answer) if isinstance(answer, tuple) else ((derived,), (answer,))
+        for d, a in zip(derived, answer, strict=True):  # a node kept in a derived form is expanded
+            assert equal(sheet.model.expand(d), a), (q, d, a)
 
 
 def test_s3_worksheet_reproduces_the_seed_exactly():
