@@ -16,6 +16,7 @@ from .backprop import Backprop, backward
 from .calculus import as_graph
 from .errors import DerivationError, DirectionError, ShapeError, SymgradError
 from .graph import Graph
+from .latex import latex
 from .numbers import exact
 from .rules import differentiate
 from .steps import (ChainProduct, Directional, Given, LocalPartial, Partial, PartialAt, PathSum,
@@ -90,6 +91,10 @@ class Derivation:
             raise SymgradError("this derivation already combines its partials; derive the gradient again")
         if purpose and not self.point:
             raise SymgradError(f"{purpose} needs a point: derive(..., at={{...}})")
+
+    def _repr_latex_(self):
+        """The derivation displayed in Jupyter."""
+        return latex(self, jupyter=True)
 
     def every_step(self):
         """Every step of every answer's tree, each shared step once and after its sub-steps."""
