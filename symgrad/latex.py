@@ -258,9 +258,14 @@ class LatexRenderer:
         return blocks
 
     def _render_PartialAt(self, step):
+        chain = _path_sum(step.partial)
+        lhs = self.partial(chain.of, chain.wrt)
+        if (chain.of, chain.wrt, step.point) in self.shown:  # asked before: recalled, not derived again
+            piece, rounded = self.number(step.result)
+            return [Block(_caption("As derived above:"), (Row(lhs, piece, relation=r"\approx" if rounded else "="),))]
+        self.shown.add((chain.of, chain.wrt, step.point))
         blocks = self.render(step.partial)
         values = dict(step.point + step.nodes)
-        chain = _path_sum(step.partial)
         rows = []
         factors = list(dict.fromkeys(f for path in chain.paths for f in path.factors))
         for f in factors:
@@ -273,7 +278,7 @@ class LatexRenderer:
             rows.extend(self.evaluation(lhs, f.result, values))
         if len(factors) > 1:
             by_path = [[f.result.xreplace(values) for f in path.factors] for path in chain.paths]
-            rows.extend(self.numbers(self.partial(chain.of, chain.wrt), by_path, step.result))
+            rows.extend(self.numbers(lhs, by_path, step.result))
         blocks.append(Block(_caption("At the point:"), tuple(rows)))
         return blocks
 
@@ -306,11 +311,12 @@ class LatexRenderer:
         blocks = []
         for g in step.gradient:
             blocks.extend(self.render(g))
+        f = self.symbol(_path_sum(step.gradient[0]).of)
         v = [self.number(c)[0] for c in step.direction]
         grads = [self.number(g.result) for g in step.gradient]
         rounded = any(r for _, r in grads)
         dot = total([product([g, c], ones=True) for (g, _), c in zip(grads, v)])
-        rows = [Row(r"D_v f", Piece.of(r"\frac{\nabla f \cdot v}{\lVert v \rVert}")),
+        rows = [Row(r"D_v %s" % f, Piece.of(r"\frac{\nabla %s \cdot v}{\lVert v \rVert}" % f)),
                 Row("", Piece.of(r"\frac{%s}{%s}" % (dot.text, self.piece(step.norm).text)),
                     relation=r"\approx" if rounded else "=")]
         direction = r"v = \left(%s\right)" % ", ".join(p.text for p in v)
@@ -326,6 +332,32 @@ class LatexRenderer:
         for node, value in derivation.forward:
             rows.extend(self.evaluation(self.symbol(node), derivation.graph.definition(node), values))
         return [Block(_caption("The forward pass at the point:"), tuple(rows))] if rows else []
+
+    def answer(self, derivation):
+        """The block stating the answers: ``lhs = value`` for each, with decimals where inexact."""
+        rows = []
+        for answer, symbol in zip(derivation.answers, derivation.wrt):
+            if isinstance(answer, S.Update):
+                lhs = self.symbol(answer.variable)
+            elif isinstance(answer, S.Directional):
+                lhs = r"D_v %s" % self.symbol(derivation.output)
+            else:
+                lhs = self.partial(derivation.output, symbol)
+            value = answer.result
+            if value.is_number and not value.is_Rational:  # exactly when short, and as a decimal
+                shown = self.value_rows(value)
+                rows.append(Row(lhs, shown[0].rhs, relation=shown[0].relation))
+                rows.extend(shown[1:])
+            else:
+                rows.append(Row(lhs, self.value_piece(value)))
+        return Block(_caption("Answer:"), tuple(rows))
+
+    def value_piece(self, value):
+        """An answer's value: a number exactly (a decimal when short), an expression, or a tuple."""
+        if isinstance(value, tuple):
+            return Piece.of(r"\left(%s\right)" % ", ".join(self.value_piece(v).text for v in value))
+        value = sympy.sympify(value)
+        return Piece.of(number(value)) if value.is_Rational else self.piece(value)
 
     def derivation(self, derivation, forward=True):
         blocks = self.forward(derivation) if forward and derivation.point else []

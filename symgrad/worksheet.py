@@ -6,8 +6,9 @@ exact answer is computed by the engine (:meth:`Question.answer`).
 """
 
 import importlib.util
+import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sympy
@@ -21,7 +22,7 @@ from .numbers import exact
 from .variables import as_point, resolve, resolve_all
 
 __all__ = ["Worksheet", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative",
-           "GradientStep", "Training", "load_worksheet"]
+           "GradientStep", "Training", "Range", "load_worksheet"]
 
 
 @dataclass(frozen=True)
@@ -161,11 +162,36 @@ class Training:
 
 
 @dataclass(frozen=True)
+class Range:
+    """The numbers ``low, low + step, ..., high`` (exact), one of which a variant draws."""
+
+    low: object
+    high: object
+    step: object
+
+    def __post_init__(self):
+        for name in ("low", "high", "step"):
+            object.__setattr__(self, name, exact(getattr(self, name)))
+        if self.step <= 0 or self.high < self.low:
+            raise SymgradError(f"a range needs low <= high and a positive step, got {self.low}, {self.high}, "
+                               f"{self.step}")
+
+    def draw(self, rng):
+        """One of the range's numbers, drawn uniformly by ``rng`` (a ``random.Random``)."""
+        return self.low + self.step * rng.randint(0, int((self.high - self.low) / self.step))
+
+
+LEARNING_RATE = "learning_rate"  # the key of ``variants`` that varies every GradientStep's rate
+
+
+@dataclass(frozen=True)
 class Worksheet:
     """A model (a Graph whose output is the loss), the point it is evaluated at, and questions.
 
     ``point`` maps leaves of the model to numbers (decimals are kept exact); ``notes`` is text the
-    teacher wants printed before the questions.
+    teacher wants printed before the questions. ``variants`` maps leaves of the point (and
+    ``"learning_rate"``) to the :class:`Range` (or ``(low, high, step)``) a per-student variant
+    draws them from.
     """
 
     name: str
@@ -175,6 +201,7 @@ class Worksheet:
     point: Mapping = field(default_factory=dict)
     notes: str = ""
     training: Training | None = None
+    variants: Mapping = field(default_factory=dict)
 
     def __post_init__(self):
         if not isinstance(self.model, Graph):
@@ -184,6 +211,25 @@ class Worksheet:
         for q in self.questions:
             if not isinstance(q, Question):
                 raise SymgradError(f"worksheet {self.name}: {q!r} is not a question")
+        object.__setattr__(self, "variants", self._ranges(self.variants))
+
+    def _ranges(self, variants):
+        ranges = {}
+        for key, spec in variants.items():
+            if key != LEARNING_RATE:
+                key = resolve(key, tuple(self.point), f"worksheet {self.name}'s point")
+            ranges[key] = spec if isinstance(spec, Range) else Range(*spec)
+        return ranges
+
+    def variant(self, number, seed):
+        """Variant ``number`` (from 1) for ``seed``: the same worksheet with the numbers ``variants``
+        declares drawn anew, named ``NAME-NN``. The same number and seed give the same variant."""
+        rng = random.Random(f"{seed}/{self.name}/{number}")
+        drawn = {key: self.variants[key].draw(rng) for key in sorted(self.variants, key=str)}
+        questions = tuple(replace(q, learning_rate=drawn[LEARNING_RATE])
+                          if LEARNING_RATE in drawn and isinstance(q, GradientStep) else q for q in self.questions)
+        point = {**self.point, **{k: v for k, v in drawn.items() if k != LEARNING_RATE}}
+        return replace(self, name=f"{self.name}-{number:02d}", questions=questions, point=point, variants={})
 
     def graph_of(self, of=None):
         """The model with ``of`` (a node or its name; default: the loss) as its output."""
