@@ -269,13 +269,13 @@ class LatexRenderer:
         rows = []
         factors = list(dict.fromkeys(f for path in chain.paths for f in path.factors))
         for f in factors:
-            lhs = self.partial(f.node, f.parent)
+            local = self.partial(f.node, f.parent)
             if (f, step.point) in self.shown:  # derived at this point before: its value only
                 piece, rounded = self.number(f.result.xreplace(values))
-                rows.append(Row(lhs, piece, relation=r"\approx" if rounded else "="))
+                rows.append(Row(local, piece, relation=r"\approx" if rounded else "="))
                 continue
             self.shown.add((f, step.point))
-            rows.extend(self.evaluation(lhs, f.result, values))
+            rows.extend(self.evaluation(local, f.result, values))
         if len(factors) > 1:
             by_path = [[f.result.xreplace(values) for f in path.factors] for path in chain.paths]
             rows.extend(self.numbers(lhs, by_path, step.result))
