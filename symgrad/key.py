@@ -1,6 +1,7 @@
 """A worksheet's answer key, as the JSON the answer checker reads.
 
-``{"worksheet": NAME, "title", "nodes": {node: {"sympy", "tree"}}, "questions": [{"id", "kind",
+``{"worksheet": NAME, "title", "nodes": {node: {"sympy", "tree"}}, "forward": {node: {"sympy",
+"tree", "value"}} (the forward pass at the point), "questions": [{"id", "kind",
 "prompt", "function", "function_tree", "of", "wrt", "point", "learning_rate", "steps", "direction",
 "answer": {"sympy", "latex", "value", "tree"}}]}``. Every exact value can be read back without
 ``eval``: numbers are exact strings (``"479/500"``, read by :func:`symgrad.numbers.exact`) and
@@ -22,11 +23,14 @@ def answer_key(sheet, derivations):
     """The key of ``sheet``, whose questions derive to ``derivations``."""
     renderer = LatexRenderer(sheet.model)
     graph = sheet.model
+    at_point = next((d for d in derivations if d.forward and d.graph.output == graph.output), None)
     return {
         "worksheet": sheet.name,
         "title": sheet.title,
         "nodes": {n.name: {"sympy": str(graph.definition(n)), "tree": to_tree(graph.definition(n))}
                   for n in graph.nodes},
+        "forward": {n.name: {"sympy": str(v), "tree": to_tree(v), "value": answer_values(v)}
+                    for n, v in at_point.forward} if at_point else None,
         "questions": [_question(i, q, d, renderer) for i, (q, d) in enumerate(zip(sheet.questions, derivations), 1)],
     }
 

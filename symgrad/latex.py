@@ -88,11 +88,12 @@ class LatexRenderer:
 
     def value_rows(self, v, rounded=False):
         """``= v``: exactly when it is rational or short (and nothing was rounded before), then
-        ``\approx`` its decimal when it is not rational."""
+        ``\approx`` its decimal unless it has a short one."""
         v = sympy.sympify(v)
         relation = r"\approx" if rounded else "="
         if v.is_Rational:
-            return [Row("", Piece.of(number(v)), relation=relation)]
+            exact = [Row("", Piece.of(number(v)), relation=relation)]
+            return exact + [Row("", Piece.of(decimal(v)), relation=r"\approx")] if "frac" in number(v) else exact
         exact = self.piece(v)
         rows = [Row("", exact)] if not rounded and width(exact.text) <= SHORT else []
         return rows + [Row("", Piece.of(decimal(v)), relation=r"\approx")]
@@ -344,7 +345,7 @@ class LatexRenderer:
             else:
                 lhs = self.partial(derivation.output, symbol)
             value = answer.result
-            if value.is_number and not value.is_Rational:  # exactly when short, and as a decimal
+            if value.is_number:  # exactly (when short), and as a decimal unless it is a short one
                 shown = self.value_rows(value)
                 rows.append(Row(lhs, shown[0].rhs, relation=shown[0].relation))
                 rows.extend(shown[1:])

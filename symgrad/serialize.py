@@ -20,6 +20,7 @@ OPERATIONS = {f.__name__: f for f in (
     sympy.Add, sympy.Mul, sympy.Pow, sympy.exp, sympy.log, sympy.sin, sympy.cos, sympy.tanh, sympy.Abs,
     sigmoid, relu, softplus, step)}
 SOFTMAX_FAMILY = {"Softmax": Softmax, "LogSoftmax": LogSoftmax}
+_STRUCTURAL = {"Add", "Mul", "Pow"}
 CONSTANTS = {"E": sympy.E, "pi": sympy.pi}
 MAX_NODES, MAX_DEPTH, MAX_DIGITS, MAX_NAME, MAX_EXPONENT = 20_000, 200, 2_000, 100, 1_000
 _RATIONAL = re.compile(r"-?\d+(/[1-9]\d*)?")
@@ -48,7 +49,8 @@ def to_tree(expr):
 
 
 def from_tree(tree):
-    """The SymPy expression of a tree written by :func:`to_tree`, checked node by node."""
+    """The SymPy expression of a tree written by :func:`to_tree`, checked node by node; sums,
+    products and powers are rebuilt as written, without evaluating them again."""
     budget = [MAX_NODES]
     return _read(tree, budget, 0)
 
@@ -81,6 +83,8 @@ def _read(tree, budget, depth):
         if op in OPERATIONS and keys == {"op", "args"} and args:
             if op == "Pow" and (len(args) != 2 or (args[1].is_Number and abs(args[1]) > MAX_EXPONENT)):
                 raise TreeError(f"a power needs a base and an exponent of at most {MAX_EXPONENT} in size")
+            if op in _STRUCTURAL:  # as written: 2*(x + 1) stays a product, not 2*x + 2
+                return OPERATIONS[op](*args, evaluate=False)
             return OPERATIONS[op](*args)
         raise TreeError(f"unknown operation {op!r}")
     raise TreeError(f"a tree node has the keys {sorted(keys)}, which is not a node this reader knows")

@@ -50,7 +50,10 @@ def verify(derivations, rtol=RTOL, atol=ATOL):
         for step in (s for answer in d.answers for s in walk_steps(answer) if isinstance(s, PartialAt)):
             groups.setdefault((step.point, step.nodes), {})[_wrt(step)] = step
         for (point, nodes), steps in groups.items():
-            checked += _partials(d, list(steps.values()), dict(point), dict(nodes), methods, rtol, atol)
+            leaves = [s for w, s in steps.items() if not d.graph.is_node(w)]
+            batches = ([leaves] if leaves else []) + [[s] for w, s in steps.items() if d.graph.is_node(w)]
+            for batch in batches:  # the leaves together; each node alone, made a leaf of its own
+                checked += _partials(d, batch, dict(point), dict(nodes), methods, rtol, atol)
     return Verification(checked, rtol, atol, torch)
 
 
@@ -68,8 +71,8 @@ def _forward(derivation, rtol, atol):
 
 
 def _partials(derivation, steps, point, nodes, methods, rtol, atol):
-    """The partials of ``steps`` (all at one point) against finite differences and torch, with every
-    node they are taken with respect to made a leaf of its own."""
+    """The partials of ``steps`` (all at one point) against finite differences and torch, with the
+    nodes they are taken with respect to made leaves."""
     wrt = [_wrt(s) for s in steps]
     graph = _cut(derivation.graph, [w for w in wrt if derivation.graph.is_node(w)])
     values = {**point, **nodes}
