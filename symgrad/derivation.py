@@ -109,7 +109,11 @@ class Derivation:
 
 def derive(loss, wrt, at=None):
     """The derivation of ``loss`` (an expression or a Graph; its output) with respect to ``wrt``
-    (a variable or a sequence of them), symbolically or at the point ``at``."""
+    (a variable or a sequence of them), symbolically or at the point ``at``.
+
+    With respect to a leaf, the result is written in the leaves; with respect to a node, in that
+    node and the nodes that do not depend on it, which the partial holds fixed (``sigma(z) - y``).
+    """
     graph = as_graph(loss)
     single = isinstance(wrt, (str, sympy.Symbol))
     known = graph.leaves() + (graph.nodes if isinstance(loss, Graph) else ())

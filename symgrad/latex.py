@@ -284,29 +284,39 @@ class LatexRenderer:
         return blocks
 
     def _render_Update(self, step):
-        updates = _updates(step)
-        eta = step.learning_rate
-        blocks = []
-        if updates[0].gradient not in self.shown:
-            self.shown.add(updates[0].gradient)
-            blocks.extend(self.render(updates[0].gradient))
+        return self.updates([step])
+
+    def updates(self, steps):
+        """The gradients that the updates ``steps`` (one per parameter) use, each derived once, then
+        one block with every parameter's update."""
+        blocks, rows = [], []
+        for step in steps:  # a gradient derived before is recalled, not derived again
+            blocks.extend(self.render(_updates(step)[0].gradient))
+        for step in steps:
+            rows.extend(self._update_rows(_updates(step)))
+        count = len(_updates(steps[0]))
+        of = self.symbol(_path_sum(steps[0].gradient).of)
+        caption = _caption("The update ", r"\theta \leftarrow \theta - \eta\, \partial %s / \partial \theta" % of,
+                           " with ", rf"\eta = {number(steps[0].learning_rate)}",
+                           f" ({count} steps):" if count > 1 else ":")
+        return blocks + [Block(caption, tuple(rows))]
+
+    def _update_rows(self, chain):
+        """``theta <- theta - eta dL/dtheta = numbers = value`` for each step of one parameter."""
         rows = []
-        for k, u in enumerate(updates, 1):
+        for k, u in enumerate(chain, 1):
             theta = self.symbol(u.variable)
             before = theta if k == 1 else f"{theta}^{{({k - 1})}}"
-            after = theta if len(updates) == 1 else f"{theta}^{{({k})}}"
+            after = theta if len(chain) == 1 else f"{theta}^{{({k})}}"
             gradient = self.partial(_path_sum(u.gradient).of, u.variable)
             rows.append(Row(after, Piece.of(r"%s - \eta\, %s" % (before, gradient)),
                             relation=r"\leftarrow" if k == 1 else "="))
             (previous, r1), (g, r2) = self.number(u.previous.result), self.number(u.gradient.result)
-            step_ = product([Piece.of(number(eta)), g], ones=True)
-            rows.append(Row("", total([previous, Piece(((("", "-" + step_.terms[0][1]),) + step_.terms[1:]), SUM)]),
-                            relation=r"\approx" if r1 or r2 else "="))
+            step = product([Piece.of(number(u.learning_rate)), g], ones=True)
+            subtracted = Piece((("", "-" + step.terms[0][1]),) + step.terms[1:], SUM)
+            rows.append(Row("", total([previous, subtracted]), relation=r"\approx" if r1 or r2 else "="))
             rows.extend(self.value_rows(u.result, r1 or r2))
-        steps = f" ({len(updates)} steps):" if len(updates) > 1 else ":"
-        caption = _caption("The update ", r"\theta \leftarrow \theta - \eta\, g", " with ", rf"\eta = {number(eta)}",
-                           steps)
-        return blocks + [Block(caption, tuple(_distinct(rows)))]
+        return _distinct(rows)
 
     def _render_Directional(self, step):
         blocks = []
@@ -361,7 +371,10 @@ class LatexRenderer:
         return Piece.of(number(value)) if value.is_Rational else self.piece(value)
 
     def derivation(self, derivation, forward=True):
+        """The blocks of a whole derivation: the forward pass (with ``forward``), then each answer."""
         blocks = self.forward(derivation) if forward and derivation.point else []
+        if all(isinstance(a, S.Update) for a in derivation.answers):
+            return blocks + self.updates(derivation.answers)
         for answer in derivation.answers:
             blocks.extend(self.render(answer))
         return blocks

@@ -150,4 +150,4 @@ def display(blocks, budget=WIDTH):
             lines.append(r"&\hspace{-3em}%s" % caption)
         if block.rows:
             lines.append(_rows(block, budget))
-    return "$\\displaystyle \\begin{aligned}\n%s\n\\end{aligned}$" % " \\\\\n".join(lines)
+    return "$$\\begin{aligned}\n%s\n\\end{aligned}$$" % " \\\\\n".join(lines)

@@ -18,12 +18,17 @@ def _variables(renderer, wrt):
     return ", ".join(renderer.symbol(w) for w in wrt)
 
 
+def _slashed(r, of, w):
+    """$\\partial L / \\partial w$: a partial derivative as it reads best inline."""
+    return f"\\partial {r.symbol(of)} / \\partial {r.symbol(w)}"
+
+
 def _derivative(q, r, of, wrt):
-    return f"Find ${r.partial(of, wrt[0])}$ as an expression."
+    return f"Find ${_slashed(r, of, wrt[0])}$ as an expression."
 
 
 def _derivative_at(q, r, of, wrt):
-    return f"Find ${r.partial(of, wrt[0])}$ at the point."
+    return f"Find ${_slashed(r, of, wrt[0])}$ at the point."
 
 
 def _gradient(q, r, of, wrt):

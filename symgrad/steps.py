@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from .activations import LogSoftmax, Softmax, sigmoid, step
+from .activations import Softmax, sigmoid, step
 from .differentiation import derivative
 from .equality import equal
 from .errors import DerivationError

@@ -32,7 +32,7 @@ def test_the_title_is_escaped(title, printed):
 
 def test_the_students_version_asks_and_the_teachers_answers():
     student, teacher = tex_of(False), tex_of(True)
-    prompt = r"Find $\frac{\partial \mathcal{L}}{\partial w}$ at the point."
+    prompt = r"Find $\partial \mathcal{L} / \partial w$ at the point."
     assert prompt in student and prompt in teacher
     assert "Answer:" not in student and "Student's version" in student
     assert "Answer:" in teacher and "Teacher's version" in teacher

@@ -137,8 +137,8 @@ def test_an_operation_without_a_rule_is_flagged():
 def test_a_derivation_displays_itself_in_jupyter():
     g, w1, _, point = s3()
     shown = sg.derive(g, w1, at=point)._repr_latex_()
-    assert shown.startswith("$\\displaystyle \\begin{aligned}") and shown.endswith("\\end{aligned}$")
-    assert r"\text{At the point:}" in shown and "$" not in shown[1:-1]
+    assert shown.startswith("$$\\begin{aligned}") and shown.endswith("\\end{aligned}$$")
+    assert r"\text{At the point:}" in shown and "$" not in shown[2:-2]
 
 
 def test_long_expressions_are_broken_to_fit():

@@ -56,5 +56,5 @@ def test_a_broken_product_starts_its_next_line_with_a_dot():
 def test_document_and_display():
     block = Block(((False, "Since "), (True, "x > 0"), (False, ":")), (Row("y", Piece.of("x")),))
     assert document([block]) == "\\noindent Since $x > 0$:\n\\begin{align*}\ny &= x\n\\end{align*}"
-    assert display([block]) == ("$\\displaystyle \\begin{aligned}\n&\\hspace{-3em}\\text{Since }x > 0\\text{:} \\\\\n"
-                                "y &= x\n\\end{aligned}$")
+    assert display([block]) == ("$$\\begin{aligned}\n&\\hspace{-3em}\\text{Since }x > 0\\text{:} \\\\\n"
+                                "y &= x\n\\end{aligned}$$")

@@ -11,8 +11,8 @@ SHEET = Worksheet("t", "t", x ** 2 * w1 + y, [], point={x: 1, y: 2, w1: 0.5})
 
 
 @pytest.mark.parametrize("question, text", [
-    (Derivative(w1), r"Find $\frac{\partial \mathcal{L}}{\partial w_{1}}$ as an expression."),
-    (DerivativeAt("x"), r"Find $\frac{\partial \mathcal{L}}{\partial x}$ at the point."),
+    (Derivative(w1), r"Find $\partial \mathcal{L} / \partial w_{1}$ as an expression."),
+    (DerivativeAt("x"), r"Find $\partial \mathcal{L} / \partial x$ at the point."),
     (Gradient([x, y]), r"Find the gradient of $\mathcal{L}$ with respect to $\left(x, y\right)$, at the point."),
     (Gradient([x], at_point=False), r"Find the gradient of $\mathcal{L}$ with respect to $\left(x\right)$, "
                                     "as expressions."),
