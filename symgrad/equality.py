@@ -23,6 +23,8 @@ def equal(a, b):
     a, b = sympy.sympify(a), sympy.sympify(b)
     if a == b:
         return True
+    if not (a.free_symbols or b.free_symbols):  # two numbers: one evaluation decides
+        return _probes_vanish(a, b)
     difference = a - b
     if difference.is_zero or _expands_to_zero(difference):
         return True
@@ -39,14 +41,15 @@ def _expands_to_zero(difference):
 
 
 def _probes_vanish(a, b):
-    """At least two probes give finite numbers, and at each one ``|a - b|`` is negligible.
+    """At least two probes (one, for two numbers) give finite numbers, and at each ``|a - b|`` is
+    negligible.
 
     ``a`` and ``b`` are evaluated apart: evaluating ``a - b`` itself, SymPy would chase the
     cancellation to ever higher precision."""
     symbols = sorted(a.free_symbols | b.free_symbols, key=sympy.default_sort_key)
     rng = random.Random(20250101)
-    finite = 0
-    for attempt in range(3 * PROBES):
+    finite, probes = 0, PROBES if symbols else 1
+    for attempt in range(3 * probes):
         point = {s: _random_value(s, rng, first=attempt == 0) for s in symbols}
         x, y = _number(a.xreplace(point)), _number(b.xreplace(point))
         if x is None or y is None:
@@ -54,9 +57,9 @@ def _probes_vanish(a, b):
         if abs(x - y) > TOLERANCE * (1 + abs(x) + abs(y)):
             return False
         finite += 1
-        if finite == PROBES:
+        if finite == probes:
             break
-    return finite >= 2
+    return finite >= min(2, probes)
 
 
 def _random_value(symbol, rng, first):

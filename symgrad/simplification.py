@@ -11,13 +11,13 @@ import sympy
 
 __all__ = ["simplest", "LIMIT"]
 
-LIMIT = 120  # operations beyond which no rewriting is tried
+LIMIT = 60  # operations beyond which no rewriting is tried
 
 
 def simplest(expr):
     """The shortest exact rewriting of ``expr`` (``expr`` itself when none is shorter)."""
     expr = sympy.sympify(expr)
-    if expr.is_Atom or sympy.count_ops(expr) > LIMIT:
+    if expr.is_Atom or not expr.free_symbols or sympy.count_ops(expr) > LIMIT:
         return expr
     opaque = {f: sympy.Dummy() for f in expr.atoms(sympy.Function)}
     back = {d: f for f, d in opaque.items()}

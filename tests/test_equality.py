@@ -24,6 +24,8 @@ s = sg.sigmoid
     (x ** 2, x ** 3, False),
     (sp.log(-x), sp.log(x) + sp.I * sp.pi, False),                  # equal only for x > 0
     (sp.sqrt(x ** 2), x, False),
+    (sp.E / (1 + 2 * sp.E), 1 - (1 + sp.E) / (1 + 2 * sp.E), True),             # two numbers
+    (sp.sqrt(2), sp.Rational(1414213562373095, 10 ** 15), False),
 ])
 def test_equal(a, b, same):
     assert equal(a, b) is same
