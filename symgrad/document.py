@@ -39,8 +39,9 @@ class Figure:
     caption: str
 
 
-def worksheet_tex(sheet, derivations, *, answers, verification, figures=()):
-    """The document of ``sheet``: its questions' prompts, and with ``answers`` their derivations."""
+def worksheet_tex(sheet, derivations, *, answers, check, figures=()):
+    """The document of ``sheet``: its questions' prompts, with ``answers`` their derivations, and
+    the closing line of ``check`` (a :class:`~symgrad.crosscheck.CrossCheck`)."""
     renderer = LatexRenderer(sheet.model)
     body = [r"\begin{center}{\LARGE %s}\end{center}" % escape(sheet.title)]
     version = "Teacher's version, with the derivations and answers" if answers else "Student's version"
@@ -61,7 +62,7 @@ def worksheet_tex(sheet, derivations, *, answers, verification, figures=()):
     for figure in figures:
         body.append("\\begin{center}\n\\includegraphics[width=0.8\\textwidth]{%s}\n\n\\small %s\n\\end{center}"
                     % (figure.file, escape_text(figure.caption)))
-    body.append(r"\vfill\noindent\rule{\textwidth}{0.4pt}\\ \small %s" % escape_text(verification.sentence()))
+    body.append(r"\vfill\noindent\rule{\textwidth}{0.4pt}\\ \small %s" % escape_text(check.sentence()))
     return PREAMBLE + "\\begin{document}\n" + "\n\n".join(body) + "\n\\end{document}\n"
 
 

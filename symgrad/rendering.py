@@ -19,9 +19,9 @@ from .latex import LatexRenderer
 from .notation import number
 from .numeric import compile_function
 from .pdf import build_pdf
-from .plots import directions_plot
+from .figures import directions_plot
 from .steps import Directional
-from .verification import verify
+from .crosscheck import crosscheck
 
 __all__ = ["Rendered", "render_worksheet"]
 
@@ -42,11 +42,11 @@ def render_worksheet(sheet, folder, *, answers=False, pdf=True):
     folder = Path(folder)
     derivations = tuple(q.derivation(sheet) for q in sheet.questions)
     _agree(sheet, derivations)
-    verification = verify(derivations)
+    check = crosscheck(derivations)
     folder.mkdir(parents=True, exist_ok=True)
     figures = _figures(sheet, derivations, folder)
     tex = folder / f"{sheet.name}.tex"
-    tex.write_text(worksheet_tex(sheet, derivations, answers=answers, verification=verification, figures=figures))
+    tex.write_text(worksheet_tex(sheet, derivations, answers=answers, check=check, figures=figures))
     key = folder / f"{sheet.name}.key.json"
     key.write_text(json.dumps(answer_key(sheet, derivations), indent=1, ensure_ascii=False) + "\n")
     files = tuple(folder / f.file for f in figures)

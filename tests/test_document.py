@@ -4,18 +4,18 @@ import pytest
 import sympy as sp
 
 from symgrad.document import worksheet_tex
-from symgrad.verification import Verification
+from symgrad.crosscheck import CrossCheck
 from symgrad.worksheet import DerivativeAt, GradientStep, Worksheet
 
 x, w = sp.symbols("x w")
-CHECKED = Verification(checked=3, rtol=1e-8, atol=1e-10, torch="2.13.0+cpu")
+CHECKED = CrossCheck(checked=3, rtol=1e-8, atol=1e-10, torch="2.13.0+cpu")
 
 
 def tex_of(answers, title="A title", notes=""):
     sheet = Worksheet("t_1", title, (w * x - 1) ** 2, [DerivativeAt(w), GradientStep([w], 0.1)],
                       point={w: 0.5, x: 2}, notes=notes)
     return worksheet_tex(sheet, [q.derivation(sheet) for q in sheet.questions], answers=answers,
-                         verification=CHECKED)
+                         check=CHECKED)
 
 
 @pytest.mark.parametrize("title, printed", [
@@ -42,7 +42,7 @@ def test_the_students_version_asks_and_the_teachers_answers():
 def test_the_closing_line_says_how_the_numbers_were_verified():
     assert ("Every number in this worksheet (3 checked) was verified against central finite differences and torch "
             "autograd in float64 (torch 2.13.0+cpu), to a relative tolerance of 1e-08.") in tex_of(False)
-    assert "torch is not installed" in Verification(1, 1e-8, 1e-10, None).sentence()
+    assert "torch is not installed" in CrossCheck(1, 1e-8, 1e-10, None).sentence()
 
 
 def test_the_document_asks_for_a_reproducible_pdf():

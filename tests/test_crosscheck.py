@@ -5,8 +5,8 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad import DerivationError
-from symgrad import verification as verification_module
-from symgrad.verification import verify
+from symgrad import crosscheck as crosscheck_module
+from symgrad.crosscheck import crosscheck
 
 x, w, b, y = sp.symbols("x w b y")
 
@@ -25,7 +25,7 @@ def test_the_forward_pass_and_every_partial_are_counted():
     point = {w: 0.5, b: -1, x: 2, y: 1}
     d = sg.derive(g, [w, b, z], at=point)  # z is a node: it is made a leaf for the numeric check
     steps = sg.derive(g, [w, b], at=point).descend(0.1, steps=2)
-    result = verify([d, steps])
+    result = crosscheck([d, steps])
     assert result.checked == (3 + 3) + (3 + 2 * 2)  # forward values, then the partials at each point
     assert result.torch and "torch autograd" in result.sentence()
 
@@ -37,10 +37,10 @@ def test_a_partial_that_disagrees_with_the_numbers_is_an_error(monkeypatch):
     class Wrong(dict):
         skipped = {}
 
-    monkeypatch.setattr(verification_module, "assert_gradient_matches",
+    monkeypatch.setattr(crosscheck_module, "assert_gradient_matches",
                         lambda *a, **k: Wrong(finite_difference=(-0.9,)))
     with pytest.raises(DerivationError, match=r"dL/dw \(finite_difference\) is -4 = -4.0 exactly, but -0.9"):
-        verify([d])
+        crosscheck([d])
 
 
 def test_a_disagreement_between_the_numeric_methods_is_an_error(monkeypatch):
@@ -50,13 +50,13 @@ def test_a_disagreement_between_the_numeric_methods_is_an_error(monkeypatch):
     def disagree(*args, **kwargs):
         raise AssertionError("gradients disagree")
 
-    monkeypatch.setattr(verification_module, "assert_gradient_matches", disagree)
+    monkeypatch.setattr(crosscheck_module, "assert_gradient_matches", disagree)
     with pytest.raises(DerivationError, match="disagree"):
-        verify([d])
+        crosscheck([d])
 
 
 def test_without_torch_only_finite_differences(monkeypatch):
-    monkeypatch.setattr(verification_module, "_torch_version", lambda: None)
+    monkeypatch.setattr(crosscheck_module, "_torch_version", lambda: None)
     g, _ = tanh_unit()
-    result = verify([sg.derive(g, [w], at={w: 0.5, b: -1, x: 2, y: 1})])
+    result = crosscheck([sg.derive(g, [w], at={w: 0.5, b: -1, x: 2, y: 1})])
     assert result.torch is None and "torch is not installed" in result.sentence()

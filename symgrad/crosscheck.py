@@ -1,4 +1,4 @@
-"""Checking every number a worksheet prints against numeric computations: each value of the forward
+"""The cross-check of every number a worksheet prints against numeric computations: each value of the forward
 pass by float64 evaluation, each partial derivative at a point by central finite differences and,
 where torch is installed, by torch autograd in float64 (:mod:`symgrad.testing`).
 
@@ -17,13 +17,13 @@ from .numeric import compile_function
 from .steps import PartialAt, walk_steps
 from .testing import assert_gradient_matches
 
-__all__ = ["Verification", "verify", "RTOL", "ATOL"]
+__all__ = ["CrossCheck", "crosscheck", "RTOL", "ATOL"]
 
 RTOL, ATOL = 1e-8, 1e-10
 
 
 @dataclass(frozen=True)
-class Verification:
+class CrossCheck:
     """How many numbers were checked, to what tolerance, and against which torch (None: not installed)."""
 
     checked: int
@@ -39,7 +39,7 @@ class Verification:
                 f"differences {torch}, to a relative tolerance of {self.rtol:g}.")
 
 
-def verify(derivations, rtol=RTOL, atol=ATOL):
+def crosscheck(derivations, rtol=RTOL, atol=ATOL):
     """Check the forward pass and every partial at a point of each derivation; raise on a mismatch."""
     torch = _torch_version()
     methods = ("exact", "finite_difference", "torch") if torch else ("exact", "finite_difference")
@@ -54,7 +54,7 @@ def verify(derivations, rtol=RTOL, atol=ATOL):
             batches = ([leaves] if leaves else []) + [[s] for w, s in steps.items() if d.graph.is_node(w)]
             for batch in batches:  # the leaves together; each node alone, made a leaf of its own
                 checked += _partials(d, batch, dict(point), dict(nodes), methods, rtol, atol)
-    return Verification(checked, rtol, atol, torch)
+    return CrossCheck(checked, rtol, atol, torch)
 
 
 def _forward(derivation, rtol, atol):

@@ -1,4 +1,5 @@
-"""Plots for worksheets, drawn with matplotlib into PDF files that are the same bytes every time.
+"""Figures for worksheets, drawn with matplotlib into PDF files that are the same bytes every time:
+the directional derivatives asked about, and a loss surface with a descent trajectory.
 
 No pyplot and no global backend: each plot is a ``matplotlib.figure.Figure`` saved to a file, so
 a notebook's own backend is never touched. Each function takes plain numbers (floats, NumPy
@@ -9,7 +10,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-__all__ = ["directions_plot", "loss_curve", "loss_surface"]
+__all__ = ["directions_plot", "loss_surface"]
 
 _METADATA = {"Creator": None, "Producer": None, "CreationDate": None}
 
@@ -47,22 +48,6 @@ def _arrow(ax, start, delta, color, label, width):
     ax.annotate("", xy=(start[0] + delta[0], start[1] + delta[1]), xytext=start,
                 arrowprops={"arrowstyle": "-|>", "color": color, "lw": width, "mutation_scale": 14})
     return Line2D([], [], color=color, lw=width, label=label)
-
-
-def loss_curve(path, losses, title="The loss during training"):
-    """The loss after each epoch (a log scale when it spans more than two decades)."""
-    losses = np.asarray(losses, dtype=float)
-    fig = Figure(figsize=(6, 3.5))
-    ax = fig.add_subplot()
-    ax.plot(np.arange(1, len(losses) + 1), losses, marker="o" if len(losses) <= 30 else None, markersize=3)
-    positive = losses[losses > 0]
-    if positive.size and positive.max() / positive.min() > 100:
-        ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.set_title(title, fontsize=10)
-    ax.grid(alpha=0.3)
-    _save(fig, path)
 
 
 def loss_surface(path, function, names, trajectory, span=None):
