@@ -44,3 +44,7 @@ class DivergenceError(SymgradError, ArithmeticError):
 
 class ParameterFileError(SymgradError, ValueError):
     """A parameters file cannot be written or read: not symgrad's format, or a value it cannot keep."""
+
+
+class DerivationError(SymgradError, ArithmeticError):
+    """A step of a derivation failed its own check: its result differs from the independent oracle."""

@@ -10,7 +10,7 @@ import sys
 
 from ..errors import SymgradError
 
-COMMANDS = ("demo", "train", "verify")
+COMMANDS = ("demo", "render", "train", "verify")
 
 
 def main(argv=None):
