@@ -10,6 +10,8 @@ import random
 
 import sympy
 
+from .numbers import approximate
+
 __all__ = ["equal"]
 
 SYMBOLIC_LIMIT = 1000 # operations in a - b beyond which expanding it is not tried
@@ -76,7 +78,7 @@ def _random_value(symbol, rng, first):
 def _number(expr):
     """``expr`` as a (possibly complex) number to ``DIGITS`` digits, or None when it is not finite."""
     try:
-        value = sympy.N(expr, DIGITS)
+        value = approximate(expr, DIGITS)
     except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
         return None
     if not value.is_number or value.has(sympy.nan, sympy.zoo) or value.is_finite is not True:

@@ -163,3 +163,31 @@ def test_too_many_paths_is_a_clear_error(monkeypatch):
 def test_bad_requests(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+def test_deriving_a_deep_network_at_a_point_costs_linear_work(monkeypatch):
+    """The derivation's own checks evaluate nested exact values; each distinct value once."""
+    import sympy.core.evalf as evalf_module
+
+    def chain(depth):
+        g = sg.Graph()
+        h = x
+        for i in range(depth):
+            h = g.define(f"h{i}", sg.sigmoid(w * h + R(1, 3)))
+        g.define("L", h ** 2)
+        return g
+
+    counts = []
+    for depth in (4, 8):
+        calls = [0]
+        original = evalf_module.evalf
+
+        def counting(*args, **kwargs):
+            calls[0] += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(evalf_module, "evalf", counting)
+        sg.derive(chain(depth), [w], at={x: R(1, 2), w: R(3, 2)})
+        monkeypatch.undo()
+        counts.append(calls[0])
+    assert counts[1] <= 2.5 * counts[0]
