@@ -98,9 +98,10 @@ class Notation:
             previous, expr = expr, expr.xreplace(self.expansions)
         return expr
 
-    def show(self, expr):
-        """``expr`` in LaTeX, each symbol printed as the question spells it."""
-        return sympy.latex(expr, symbol_names=self.latex)
+    def show(self, expr, extra=None):
+        """``expr`` in LaTeX, each symbol printed as the question spells it (``extra``: more symbols'
+        LaTeX, such as the derivatives an answer wrote)."""
+        return sympy.latex(expr, symbol_names={**self.latex, **extra} if extra else self.latex)
 
 
 class _Builder:

@@ -24,11 +24,11 @@ from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy
 from ..differentiation import derivative
 from ..numbers import exact
 from .limits import DEFAULT_LIMITS
-from .notation import LOG
+from .notation import LOG, Notation
 from .problems import TooComplex, UnknownSymbols, Unreadable
 from .tokens import tokenize
 
-__all__ = ["Reading", "read_answer"]
+__all__ = ["Reading", "read_answer", "warm_up"]
 
 # Letters latex2sympy reads as plain symbols (e is Euler's number, I the imaginary unit, d a differential).
 PLACEHOLDERS = tuple(c for c in string.ascii_letters if c not in "deEiI")
@@ -59,6 +59,26 @@ def read_answer(answer, notation, limits=DEFAULT_LIMITS):
     if isinstance(answer, str):
         return _read_latex(answer, notation, limits)
     return _read_object(answer, notation, limits)
+
+
+def warm_up():
+    """Read a few typical answers once, so that latex2sympy's parser has built its prediction tables
+    (shared by the process and by workers forked from it) before the first student's answer."""
+    global _warm
+    if _warm:
+        return
+    x, y, w = sympy.symbols("x y w")
+    notation = Notation.declare([x, y, w])
+    for text in _WARM_UP:
+        read_answer(text, notation)
+    _warm = True
+
+
+_warm = False
+_WARM_UP = (r"2x(xw-y)", r"2 x^2 w - 2xy", r"-2x \cdot (x w - y)", r"\frac{e^{-x}}{(1+e^{-x})^2}", r"-\frac{21}{5}",
+            r"\sigma(x)(1-\sigma(x))", r"1/2x", r"w - 0.01 \cdot 2x(xw - y)", r"|x - y| + \sqrt{x}",
+            r"\ln(x) - \log_{10} y", r"x^{-1} + y^2 w^3", r"(2x, 2y)", r"\frac{x}{y} \cdot \frac{1}{2} - 3",
+            r"\tanh^2(x) + e^{xy}", r"- x - - y", r"4.2", r"-8")
 
 
 # -- objects ------------------------------------------------------------------------------------

@@ -1,0 +1,226 @@
+"""Marking one answer: read it, compare each component with the right answer, diagnose a wrong one
+against the typical mistakes, and write the verdict.
+
+A :class:`MarkingScheme` is prepared once per question (the right answer's values, the typical
+wrong answers and theirs, the points symbolic answers are compared at); :func:`mark` then costs one
+reading and one evaluation of the answer per point. Both run inside the checking worker
+(:mod:`~symgrad.answers.sandbox`), under its time and memory limits.
+"""
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass
+
+import sympy
+
+from ..differentiation import derivative
+from .equivalence import Probes, agree, bounded_simplify_is_zero, number_value
+from .feedback import sentence
+from .mistakes import PRIORITY, candidates
+from .parsing import read_answer
+from .problems import AnswerProblem
+from .verdict import Verdict
+
+__all__ = ["MarkingScheme", "mark"]
+
+MESSY = 4  # operations beyond the simplest right form that make a right answer "not simplified"
+
+
+@dataclass(frozen=True)
+class MarkingScheme:
+    """What a question's answers are compared with, per component of the answer: the right value(s),
+    the simplest right form, and the typical wrong answers with their values, in order of priority.
+    ``probes`` is None for numeric tasks (values are then single numbers)."""
+
+    probes: Probes | None
+    right: tuple
+    simplest: tuple
+    wrong: tuple  # per component: ((Candidate, values), ...)
+
+    @classmethod
+    def prepare(cls, question):
+        answer = question.answer
+        probes = None if question.task.numeric else Probes.choose(question.notation.variables, answer)
+        value = (lambda e: probes.values(e)) if probes else number_value
+        right = tuple(value(a) for a in answer)
+        wrong = [[] for _ in answer]
+        for c in candidates(question.function, question.wrt, question.partials, question.task,
+                            question.slippings):
+            values = value(c.value)
+            if c.derivative_of is None and _same(values, right[c.component], question, probes):
+                continue  # this "mistake" gives the right answer here: it cannot be told apart
+            if any(_same(values, v, question, probes) for other, v in wrong[c.component]
+                   if other.derivative_of is None and c.derivative_of is None):
+                continue  # an earlier (more specific) kind gives the same wrong answer
+            wrong[c.component].append((c, values))
+        simplest = tuple(_simplest(a) for a in answer) if probes else tuple(answer)
+        return cls(probes, right, simplest, tuple(tuple(w) for w in wrong))
+
+
+def _simplest(expr):
+    if sympy.count_ops(expr) > 200:
+        return expr
+    simpler = sympy.simplify(expr)
+    return simpler if sympy.count_ops(simpler) < sympy.count_ops(expr) else expr
+
+
+def _same(values, reference, question, probes):
+    if probes is not None:
+        return agree(values, reference) is True
+    return values is not None and reference is not None and question.tolerance.accepts(values, reference)
+
+
+@dataclass(frozen=True)
+class _Judgement:
+    """The verdict on one component: ``kind`` None when right; ``detail`` for the feedback."""
+
+    kind: str | None
+    detail: object = None
+    messy: bool = False
+    component: int = 0
+
+
+def mark(question, scheme, answer):
+    """The :class:`Verdict` on ``answer`` (LaTeX, a number, a SymPy object or a list of them)."""
+    notation = question.notation
+    try:
+        reading = read_answer(answer, notation, question.limits)
+    except AnswerProblem as problem:
+        return Verdict(False, 0.0, problem.kind, sentence(problem.kind, _plain(problem)))
+    interpreted = _interpreted(reading, notation)
+    restated = [wrt for of, wrt in reading.derivatives.values()
+                if wrt in question.wrt and notation.expand(of) == question.function]
+    if restated:
+        return Verdict(False, 0.0, "other", "Your answer contains the derivative the question asks for: "
+                       "work it out.", interpreted)
+    cells = [notation.expand(c.xreplace(reading.values)) for c in reading.cells]
+    cells, transposed, problem = _arrange(cells, reading.shape, question)
+    if problem:
+        return Verdict(False, 0.0, "other", problem, interpreted)
+    typed = reading.cells if not transposed else cells
+    plain = reading.plain if not transposed else (True,) * len(cells)
+    judgements = [dataclasses.replace(_judge(question, scheme, i, cell, typed[i], plain[i]), component=i)
+                  for i, cell in enumerate(cells)]
+    if transposed:
+        if all(j.kind is None for j in judgements):
+            rows, columns = question.task.shape
+            return Verdict(False, 0.0, "transposed", sentence("transposed", f"{rows}x{columns}"), interpreted)
+        return Verdict(False, 0.0, "other", _shape_message(question), interpreted)
+    return Verdict(*_aggregate(question, judgements), interpreted)
+
+
+def _arrange(cells, shape, question):
+    """``(cells, transposed, problem)``: the cells in the order of the answer's components (a matrix of
+    the transposed shape is transposed back, and says so), or a message when the shape is wrong."""
+    wanted = question.task.shape
+    if wanted and shape == (wanted[1], wanted[0]) and wanted[0] != wanted[1]:
+        return list(sympy.Matrix(*shape, cells).T), True, None
+    if len(cells) != len(question.answer) or (wanted and shape is not None and shape != wanted):
+        return cells, False, _shape_message(question)
+    return cells, False, None
+
+
+def _shape_message(question):
+    wanted, n = question.task.shape, len(question.answer)
+    if wanted:
+        return f"The answer should be a {wanted[0]}x{wanted[1]} matrix."
+    return "The answer should be one expression." if n == 1 else f"The answer should have {n} entries."
+
+
+def _judge(question, scheme, i, cell, typed, plain):
+    if question.task.numeric:
+        return _judge_number(question, scheme, i, cell, plain)
+    values = scheme.probes.values(cell)
+    if all(v is None for v in values):
+        return _Judgement("other", "undefined")
+    same = agree(values, scheme.right[i])
+    if same is None:
+        same = bounded_simplify_is_zero(cell - question.answer[i])
+    if same:
+        messy = sympy.count_ops(typed) > sympy.count_ops(scheme.simplest[i]) + MESSY
+        return _Judgement(None, question.notation.show(scheme.simplest[i]), messy)
+    derivatives = {}
+    for candidate, wrong_values in scheme.wrong[i]:
+        if candidate.derivative_of is not None:
+            var = candidate.derivative_of
+            if var not in derivatives:
+                derivatives[var] = scheme.probes.values(derivative(cell, var))
+            if agree(derivatives[var], wrong_values) is True:
+                return _Judgement(candidate.kind, candidate.detail)
+        elif agree(values, wrong_values) is True:
+            return _Judgement(candidate.kind, candidate.detail)
+    return _Judgement("other")
+
+
+def _judge_number(question, scheme, i, cell, plain):
+    if cell.free_symbols:
+        point = getattr(question.task, "point", None) or {}
+        value = number_value(cell.xreplace(point)) if not cell.xreplace(point).free_symbols else None
+        if value is not None and question.tolerance.accepts(value, scheme.right[i]):
+            return _Judgement("other", "unevaluated")
+        return _Judgement("other", "symbolic")
+    value = number_value(cell)
+    if value is None:
+        return _Judgement("other", "undefined")
+    if question.tolerance.accepts(value, scheme.right[i]):
+        return _Judgement(None, question.notation.show(question.answer[i]), not plain)
+    for candidate, wrong_value in scheme.wrong[i]:
+        if wrong_value is not None and question.tolerance.accepts(value, wrong_value):
+            return _Judgement(candidate.kind, candidate.detail)
+    return _Judgement("other")
+
+
+_OTHER_DETAIL = {
+    "unevaluated": "Your expression is right, but the question asks for its value: put in the numbers.",
+    "symbolic": "The question asks for a number: put in the values of the variables.",
+    "undefined": "Your answer is undefined (a division by zero or a logarithm of a non-positive number).",
+}
+
+
+def _aggregate(question, judgements):
+    """``(correct, score, mistake, feedback)`` from the components' judgements."""
+    n = len(judgements)
+    wrong = [j for j in judgements if j.kind is not None]
+    if not wrong:
+        messy = [j for j in judgements if j.messy]
+        if messy:
+            return True, 1.0, "not_simplified_but_correct", sentence("not_simplified_but_correct", messy[0].detail)
+        return True, 1.0, None, sentence(None)
+    counts = Counter(j.kind for j in wrong)
+    kind = min(counts, key=lambda k: (-counts[k], PRIORITY[k]))
+    first = next(j for j in wrong if j.kind == kind)
+    if kind == "other" and first.detail in _OTHER_DETAIL:
+        feedback = _OTHER_DETAIL[first.detail]
+    else:
+        feedback = sentence(kind, _detail(question, kind, first.detail), wrt=_wrt(question, first.component))
+    if n > 1:
+        feedback = f"{n - len(wrong)} of {n} entries are right. " + feedback
+    return False, (n - len(wrong)) / n, kind, feedback
+
+
+def _detail(question, kind, detail):
+    if detail is None or kind == "other":
+        return None
+    if kind == "not_simplified_but_correct" or isinstance(detail, str):
+        return detail
+    return question.notation.show(detail)
+
+
+def _wrt(question, component):
+    """The variable a component is about (all of them for a directional derivative)."""
+    if len(question.answer) == len(question.wrt):
+        return question.notation.show(question.wrt[component])
+    return ", ".join(question.notation.show(w) for w in question.wrt)
+
+
+def _interpreted(reading, notation):
+    show = lambda e: notation.show(e, reading.latex)  # noqa: E731
+    if len(reading.cells) == 1 and reading.shape is None:
+        return show(reading.cells[0])
+    if reading.shape is not None:
+        return show(sympy.Matrix(*reading.shape, list(reading.cells)))
+    return r"\left(" + ", ".join(show(c) for c in reading.cells) + r"\right)"
+
+
+def _plain(problem):
+    return str(problem).rstrip(".")
