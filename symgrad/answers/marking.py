@@ -17,24 +17,26 @@ from ..differentiation import derivative
 from .equivalence import Probes, agree, bounded_simplify_is_zero, number_value
 from .feedback import sentence
 from .mistakes import PRIORITY, candidates
-from .parsing import read_answer
+from .parsing import read_answer, typed_size
 from .problems import AnswerProblem
+from .tokens import tokenize
 from .verdict import Verdict
 
 __all__ = ["MarkingScheme", "mark"]
 
-MESSY = 4  # operations beyond the simplest right form that make a right answer "not simplified"
+MESSY = 4  # symbols typed beyond the simplest right form that make a right answer "not simplified"
 
 
 @dataclass(frozen=True)
 class MarkingScheme:
     """What a question's answers are compared with, per component of the answer: the right value(s),
-    the simplest right form, and the typical wrong answers with their values, in order of priority.
-    ``probes`` is None for numeric tasks (values are then single numbers)."""
+    the simplest right form and how many symbols it is typed with, and the typical wrong answers with
+    their values, in order of priority. ``probes`` is None for numeric tasks (values are then numbers)."""
 
     probes: Probes | None
     right: tuple
     simplest: tuple
+    simplest_sizes: tuple
     wrong: tuple  # per component: ((Candidate, values), ...)
 
     @classmethod
@@ -54,7 +56,10 @@ class MarkingScheme:
                 continue  # an earlier (more specific) kind gives the same wrong answer
             wrong[c.component].append((c, values))
         simplest = tuple(_simplest(a) for a in answer) if probes else tuple(answer)
-        return cls(probes, right, simplest, tuple(tuple(w) for w in wrong))
+        notation = question.notation
+        sizes = tuple(typed_size(tokenize(notation.show(a), notation.words, folded=notation.function_words))
+                      for a in simplest)
+        return cls(probes, right, simplest, sizes, tuple(tuple(w) for w in wrong))
 
 
 def _simplest(expr):
@@ -97,9 +102,8 @@ def mark(question, scheme, answer):
     cells, transposed, problem = _arrange(cells, reading.shape, question)
     if problem:
         return Verdict(False, 0.0, "other", problem, interpreted)
-    typed = reading.cells if not transposed else cells
-    plain = reading.plain if not transposed else (True,) * len(cells)
-    judgements = [dataclasses.replace(_judge(question, scheme, i, cell, typed[i], plain[i]), component=i)
+    sizes = reading.sizes if not transposed else (0,) * len(cells)
+    judgements = [dataclasses.replace(_judge(question, scheme, i, cell, sizes[i]), component=i)
                   for i, cell in enumerate(cells)]
     if transposed:
         if all(j.kind is None for j in judgements):
@@ -127,9 +131,10 @@ def _shape_message(question):
     return "The answer should be one expression." if n == 1 else f"The answer should have {n} entries."
 
 
-def _judge(question, scheme, i, cell, typed, plain):
+def _judge(question, scheme, i, cell, size):
+    """The judgement on component ``i``; ``size`` is how many symbols it was typed with."""
     if question.task.numeric:
-        return _judge_number(question, scheme, i, cell, plain)
+        return _judge_number(question, scheme, i, cell, size > scheme.simplest_sizes[i])
     values = scheme.probes.values(cell)
     if all(v is None for v in values):
         return _Judgement("other", "undefined")
@@ -137,8 +142,7 @@ def _judge(question, scheme, i, cell, typed, plain):
     if same is None:
         same = bounded_simplify_is_zero(cell - question.answer[i])
     if same:
-        messy = sympy.count_ops(typed) > sympy.count_ops(scheme.simplest[i]) + MESSY
-        return _Judgement(None, question.notation.show(scheme.simplest[i]), messy)
+        return _Judgement(None, question.notation.show(scheme.simplest[i]), size > scheme.simplest_sizes[i] + MESSY)
     derivatives = {}
     for candidate, wrong_values in scheme.wrong[i]:
         if candidate.derivative_of is not None:
@@ -152,7 +156,7 @@ def _judge(question, scheme, i, cell, typed, plain):
     return _Judgement("other")
 
 
-def _judge_number(question, scheme, i, cell, plain):
+def _judge_number(question, scheme, i, cell, messy):
     if cell.free_symbols:
         point = getattr(question.task, "point", None) or {}
         value = number_value(cell.xreplace(point)) if not cell.xreplace(point).free_symbols else None
@@ -163,7 +167,7 @@ def _judge_number(question, scheme, i, cell, plain):
     if value is None:
         return _Judgement("other", "undefined")
     if question.tolerance.accepts(value, scheme.right[i]):
-        return _Judgement(None, question.notation.show(question.answer[i]), not plain)
+        return _Judgement(None, question.notation.show(question.answer[i]), messy)
     for candidate, wrong_value in scheme.wrong[i]:
         if wrong_value is not None and question.tolerance.accepts(value, wrong_value):
             return _Judgement(candidate.kind, candidate.detail)
@@ -173,7 +177,8 @@ def _judge_number(question, scheme, i, cell, plain):
 _OTHER_DETAIL = {
     "unevaluated": "Your expression is right, but the question asks for its value: put in the numbers.",
     "symbolic": "The question asks for a number: put in the values of the variables.",
-    "undefined": "Your answer is undefined (a division by zero or a logarithm of a non-positive number).",
+    "undefined": "Your answer has no finite value where the question's function is defined (a division by "
+                 "zero, say, or the logarithm of a negative number).",
 }
 
 

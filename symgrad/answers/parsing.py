@@ -28,7 +28,7 @@ from .notation import LOG, Notation
 from .problems import TooComplex, UnknownSymbols, Unreadable
 from .tokens import tokenize
 
-__all__ = ["Reading", "read_answer", "warm_up"]
+__all__ = ["Reading", "read_answer", "typed_size", "warm_up"]
 
 # Letters latex2sympy reads as plain symbols (e is Euler's number, I the imaginary unit, d a differential).
 PLACEHOLDERS = tuple(c for c in string.ascii_letters if c not in "deEiI")
@@ -41,13 +41,14 @@ _PRIMARY_ENDS = ("number", "name", "close")
 @dataclass(frozen=True)
 class Reading:
     """An answer as symgrad read it: ``cells`` (one expression, a list, or a matrix of ``shape``);
-    ``plain[i]`` says whether cell ``i`` was typed as one number (``0.958``, ``-\frac{21}{5}``);
+    ``sizes[i]`` is how many symbols cell ``i`` was typed with (brackets and a leading sign aside; 0 for
+    an answer given as an object), to tell a messy right answer from a simple one;
     ``derivatives`` maps each derivative the student wrote to ``(of, wrt)``, ``values`` to its value and
     ``latex`` to how it prints."""
 
     cells: tuple
     shape: tuple | None = None
-    plain: tuple = ()
+    sizes: tuple = ()
     derivatives: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)
     latex: dict = field(default_factory=dict)
@@ -107,7 +108,7 @@ def _read_object(answer, notation, limits):
         if unknown:
             raise UnknownSymbols(unknown)
         cells.append(cell)
-    return Reading(tuple(cells), shape, tuple(c.is_Number for c in cells))
+    return Reading(tuple(cells), shape, (0,) * len(cells))
 
 
 # -- LaTeX ----------------------------------------------------------------------------------------
@@ -121,8 +122,8 @@ def _read_latex(text, notation, limits):
     cells = tuple(reader.expression(cell, 0) for row in rows for cell in row)
     if reader.unknown:
         raise UnknownSymbols(dict.fromkeys(reader.unknown))
-    plain = tuple(_typed_as_number(cell) for row in rows for cell in row)
-    return Reading(cells, shape, plain, reader.derivatives, reader.values, reader.latex)
+    sizes = tuple(typed_size(cell) for row in rows for cell in row)
+    return Reading(cells, shape, sizes, reader.derivatives, reader.values, reader.latex)
 
 
 def _after_last_equals(tokens):
@@ -181,13 +182,12 @@ def _matching(tokens, k):
     raise Unreadable("a bracket is not closed")
 
 
-def _typed_as_number(tokens):
-    """One number, perhaps signed, or a fraction of two: ``0.958``, ``-4.2``, ``\\frac{21}{5}``, ``21/5``."""
-    kinds = [t.kind for t in tokens if t.kind not in ("open", "close")]
-    if kinds and kinds[0] == "op" and tokens[0].value in "+-":
-        kinds = kinds[1:]
-    return kinds in (["number"], ["frac", "number", "number"], ["number", "op", "number"]) and (
-        kinds != ["number", "op", "number"] or any(t.value == "/" for t in tokens if t.kind == "op"))
+def typed_size(tokens):
+    """How many symbols an expression was typed with: its tokens, less brackets and a leading sign."""
+    kept = [t for t in tokens if t.kind not in ("open", "close")]
+    if kept and kept[0].kind == "op" and kept[0].value in "+-":
+        kept = kept[1:]
+    return len(kept)
 
 
 class _Reader:
