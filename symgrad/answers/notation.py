@@ -33,7 +33,7 @@ CONSTANTS = {"e": sympy.E, "pi": sympy.pi}
 
 @dataclass(frozen=True)
 class Notation:
-    """What each typed name means in one question.
+    r"""What each typed name means in one question.
 
     ``names`` maps a name's key to a variable (a Symbol) or to a Dummy that stands for an expression
     (``expansions``: aliases, graph nodes, the function's own name). ``functions`` maps a function's

@@ -203,9 +203,11 @@ class _Reader:
             raise Unreadable("an expression is empty, as in () or an operator with nothing after it")
         if depth > self.limits.max_depth:
             raise TooComplex(f"the answer is nested more than {self.limits.max_depth} deep")
-        for t in tokens:
-            if t.kind in ("comma", "amp", "row", "begin", "end", "equals"):
+        depth = 0
+        for t in tokens:  # inside brackets, the part read on its own checks its own
+            if depth == 0 and t.kind in _MISPLACED:
                 raise Unreadable(_MISPLACED[t.kind])
+            depth += (t.kind == "open") - (t.kind == "close")
         emitter = _Emitter(self, tokens, depth)
         latex = emitter.run()
         tree = _latex2sympy(latex)
@@ -418,12 +420,13 @@ class _Emitter:
 
     def _factor_end(self, j):
         """The end of the factor a function applies to without parentheses: ``\\ln x``, ``\\exp 2x``
-        reads ``\\exp(2) x``; an exponent belongs to the factor (``\\ln x^2``)."""
+        reads ``\\exp(2) x``; an exponent belongs to a bare factor (``\\ln x^2``), but not to a
+        bracketed one (``\\log{(w)}^{2}`` is the square of the logarithm, as SymPy prints it)."""
         t = self.tokens[j]
         if t.kind in ("number", "name"):
             end = j + 1
         elif t.kind == "open":
-            end = _matching(self.tokens, j) + 1
+            return _matching(self.tokens, j) + 1
         elif t.kind == "bar":
             end = self._closing_bar(j) + 1
         elif t.kind in ("frac", "sqrt"):
