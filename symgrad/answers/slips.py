@@ -51,13 +51,15 @@ def _sites(expr, var):
             elif len(numerators) > 1:
                 yield node, "product_rule_error", "product", None
         elif node.is_Pow and var not in node.exp.free_symbols:
-            if node.base != var:
-                yield node, "missing_chain_factor", "inner", derivative(node.base, var)
+            inner = derivative(node.base, var)
+            if inner != 1:
+                yield node, "missing_chain_factor", "inner", inner
             yield node, "power_rule_error", "kept_exponent", node
             yield node, "power_rule_error", "raised_exponent", node
-        elif isinstance(node, sympy.Function) and any(a != var and var in a.free_symbols for a in node.args):
-            inner = [a for a in node.args if var in a.free_symbols]
-            yield node, "missing_chain_factor", "inner", derivative(inner[0], var) if len(inner) == 1 else None
+        elif isinstance(node, sympy.Function):
+            inner = [derivative(a, var) for a in node.args if var in a.free_symbols]
+            if any(d != 1 for d in inner):
+                yield node, "missing_chain_factor", "inner", inner[0] if len(inner) == 1 else None
 
 
 def _factors(mul, var):
