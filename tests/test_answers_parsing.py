@@ -205,7 +205,8 @@ def test_objects(answer, cells, shape):
     (sp.Symbol("q") + x, UnknownSymbols, "no symbol q"),
     (["x"], Unreadable, "not text"),
     (sp.Eq(x, 1), Unreadable, "not an expression"),
-    (object(), Unreadable, "cannot read an answer of type object"),
+    (object(), Unreadable, "of type object"),
+    (float("nan"), Unreadable, "not a finite number"),
     (sp.Add(*sp.symbols("w0:1600")), TooComplex, "more than 1500 operations"),
 ])
 def test_bad_objects(answer, problem, message):

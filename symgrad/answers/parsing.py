@@ -22,6 +22,7 @@ from antlr4.atn.PredictionMode import PredictionMode
 from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy
 
 from ..differentiation import derivative
+from ..errors import SymgradError
 from ..numbers import exact
 from .limits import DEFAULT_LIMITS
 from .notation import LOG, Notation
@@ -99,6 +100,8 @@ def _read_object(answer, notation, limits):
             raise Unreadable("a list answer must hold numbers or SymPy expressions, not text")
         try:
             cell = exact(value)
+        except SymgradError as error:
+            raise Unreadable(str(error)) from None
         except Exception:
             raise Unreadable(f"cannot read an answer of type {type(value).__name__}") from None
         if not isinstance(cell, sympy.Expr):
