@@ -110,7 +110,24 @@ def mark(question, scheme, answer):
             rows, columns = question.task.shape
             return Verdict(False, 0.0, "transposed", sentence("transposed", f"{rows}x{columns}"), interpreted)
         return Verdict(False, 0.0, "other", _shape_message(question), interpreted)
+    kinds = {j.kind for j in judgements}
+    if len(cells) > 1 and kinds - {None, "transposed"} and _reordered(question, scheme, cells):
+        order = ", ".join(question.notation.show(w) for w in question.wrt)
+        return Verdict(False, 0.0, "wrong_variable", "These are the right entries in the wrong order: give them "
+                       f"in the order of the variables, ${order}$.", interpreted)
     return Verdict(*_aggregate(question, judgements), interpreted)
+
+
+def _reordered(question, scheme, cells):
+    """Whether the cells are the right components, each exactly once, in another order."""
+    unused = set(range(len(cells)))
+    for cell in cells:
+        value = number_value(cell) if question.task.numeric else scheme.probes.values(cell)
+        match = next((j for j in sorted(unused) if _same(value, scheme.right[j], question, scheme.probes)), None)
+        if match is None:
+            return False
+        unused.discard(match)
+    return True
 
 
 def _arrange(cells, shape, question):

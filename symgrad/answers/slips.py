@@ -39,8 +39,7 @@ def _sites(expr, var):
         if var not in node.free_symbols or node == var:
             continue
         if node.is_Mul:
-            constant, numerators, denominators = _factors(node, var)
-            number, rest = constant.as_coeff_Mul()
+            number, rest, numerators, denominators = _factors(node, var)
             if rest != 1:
                 yield node, "missing_chain_factor", "constant", rest
             if abs(number) != 1:
@@ -63,12 +62,15 @@ def _sites(expr, var):
 
 
 def _factors(mul, var):
-    """``(constant, numerators, denominators)`` of a product with respect to ``var``."""
-    constant = sympy.Mul(*[f for f in mul.args if var not in f.free_symbols])
+    """``(number, rest, numerators, denominators)`` of a product with respect to ``var``: its numeric
+    factor, its other factors free of ``var``, and those with ``var`` above and below the line. (The
+    number is kept apart: ``-1 * (w_1 x_1)`` would otherwise be multiplied out into ``-w_1 x_1``.)"""
+    constant = [f for f in mul.args if var not in f.free_symbols]
     dependent = [f for f in mul.args if var in f.free_symbols]
     numerators = [f for f in dependent if not (f.is_Pow and f.exp.is_negative)]
     denominators = [f for f in dependent if f.is_Pow and f.exp.is_negative]
-    return constant, numerators, denominators
+    number = sympy.Mul(*[f for f in constant if f.is_Number])
+    return number, sympy.Mul(*[f for f in constant if not f.is_Number]), numerators, denominators
 
 
 class _Differentiator:
@@ -99,8 +101,7 @@ class _Differentiator:
         return derivative(e, self.var)
 
     def _product(self, e, kind, variant):
-        constant, numerators, denominators = _factors(e, self.var)
-        number, rest = constant.as_coeff_Mul()
+        number, rest, numerators, denominators = _factors(e, self.var)
         if kind == "missing_chain_factor":
             rest = sympy.S.One
         if kind == "missing_constant_factor":
