@@ -35,9 +35,10 @@ def write_report(path, grades):
 def _page(plt, worksheet, grades):
     figure, (scores, mistakes) = plt.subplots(2, 1, figsize=(8.27, 11.69), height_ratios=(1, 1.6))
     questions = list(dict.fromkeys(g.submission.question for g in grades))
+    last = {(g.submission.student, g.submission.question): g.verdict.score for g in grades}  # the last counts
     per_student = Counter()
-    for g in grades:
-        per_student[g.submission.student] += g.verdict.score
+    for (student, _), score in last.items():
+        per_student[student] += score
     figure.suptitle(_text(f"{worksheet or 'answers'}: {len(per_student)} students, {len(grades)} answers"),
                     fontsize=14)
     _score_histogram(scores, list(per_student.values()), len(questions))
@@ -48,7 +49,7 @@ def _page(plt, worksheet, grades):
 
 def _score_histogram(ax, totals, out_of):
     ax.hist(totals, bins=max(out_of, 1) * 2, range=(0, max(out_of, 1)), color="#4c72b0", edgecolor="white")
-    ax.set_xlabel(f"score (out of {out_of} questions)")
+    ax.set_xlabel(f"score (out of the {out_of} questions answered)")
     ax.set_ylabel("students")
     ax.set_title("Score distribution")
 
@@ -69,7 +70,7 @@ def _mistake_bars(ax, questions, counts, worksheet):
     ax.invert_yaxis()
     ax.set_xlabel("answers")
     ax.set_title(f"Right answers and the {TOP} most common mistakes per question")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, fontsize=8, frameon=False)
 
 
 def _segments(counts, wrong, shown):
@@ -83,10 +84,12 @@ def _segments(counts, wrong, shown):
 
 
 def _palette(n):
+    """Green for right answers; the mistakes in tab10's other colours, grey last (for "other mistakes")."""
     import matplotlib
 
     cmap = matplotlib.colormaps["tab10"]
-    return ["#55a868"] + [cmap((i + 1) % 10) for i in range(n - 1)]
+    mistakes = [cmap(i) for i in (1, 3, 4, 5, 6, 8, 9, 0)]
+    return ["#55a868"] + [mistakes[i % len(mistakes)] for i in range(n - 2)] + ["#999999"]
 
 
 def _text(text):
