@@ -5,6 +5,7 @@ as a function of that node, with the node's value in the point."""
 import sympy
 
 from symgrad.differentiation import derivative
+from symgrad.numbers import exact
 from symgrad.serialize import to_tree
 from symgrad.variables import resolve_all
 from symgrad.worksheet import load_worksheet
@@ -52,7 +53,7 @@ def _entry(sheet, q, number):
                    else to_tree(components[0])},
     }
     if q.kind == "directional_derivative":
-        entry["direction"] = [str(sympy.sympify(c)) for c in q.direction]
+        entry["direction"] = [str(exact(c)) for c in q.direction]
     if q.kind == "gradient_step":
         entry["steps"] = q.steps
     return entry

@@ -5,27 +5,20 @@ A row's verdict is True (right), False (wrong) or None for answers that are not 
 (unparseable, unknown_symbol, too_complex).
 """
 
+from pathlib import Path
+
 import pytest
 import sympy as sp
 
-import symgrad as sg
 from symgrad import Question, bce, mse, relu, sigmoid
 from symgrad.answers.mistakes import MISTAKES
 from symgrad.answers.sandbox import Sandbox
+from symgrad.worksheet import load_worksheet
 
 w, x, y, b, z, eta = sp.symbols("w x y b z eta")
-w1, w2, w3, w4, w5, w6, x1, x2 = sp.symbols("w1:7 x1 x2")
+w1, w2, w3, w4, w5, w6 = sp.symbols("w1:7")
 a11, a12, a21, a22 = sp.symbols("a11 a12 a21 a22")
-S3_POINT = {w1: 1.0, w2: 0.5, w3: 0.5, w4: 0.7, w5: 1.0, w6: 2.0, x1: 0.5, x2: 1.0, y: 0.8}
-
-
-def s3():
-    g = sg.Graph()
-    h1 = g.define("h1", w1 * x1 + w3 * x2)
-    h2 = g.define("h2", w2 * x1 + w4 * x2)
-    ystar = g.define("ystar", w5 * h1 + w6 * h2, latex="y^*")
-    g.define("L", (y - ystar) ** 2)
-    return g
+S3 = load_worksheet(Path(__file__).parent.parent / "worksheets" / "s3_backprop_by_hand.py")
 
 
 QUESTIONS = {
@@ -41,18 +34,18 @@ QUESTIONS = {
     "d_power": lambda: Question.derivative((w ** 2 + 1) ** 3, w),
     "d_constant": lambda: Question.derivative(5 * w ** 3, w),
     "d_tanh": lambda: Question.derivative(sp.tanh(w * x), w),
-    "d_s3": lambda: Question.derivative(s3(), w5),
+    "d_s3": lambda: Question.derivative(S3.model, w5),
     # derivative_at: a number
     "at_square": lambda: Question.derivative_at((w * x - y) ** 2, w, {w: 1, x: 2, y: 4}),
-    "at_s3_w1": lambda: Question.derivative_at(s3(), w1, S3_POINT),
-    "at_s3_ystar": lambda: Question.derivative_at(s3(), "ystar", S3_POINT),
+    "at_s3_w1": lambda: Question.derivative_at(S3.model, w1, S3.point),
+    "at_s3_ystar": lambda: Question.derivative_at(S3.model, "ystar", S3.point),
     "at_sigmoid": lambda: Question.derivative_at(sigmoid(z), z, {z: 0}),
     "at_relu": lambda: Question.derivative_at(relu(w * x + b), w, {w: 0.5, x: 2, b: -0.5}),
     "at_mean": lambda: Question.derivative_at(mse([w, 2 * w, 3 * w], [2, 4, 6]), w, {w: 1}),
     "at_log": lambda: Question.derivative_at(sp.log(w * x), w, {w: 2, x: 3}),
     # gradient: symbolic, numeric, a matrix of parameters
     "grad_line": lambda: Question.gradient((w * x + b - y) ** 2, [w, b]),
-    "grad_s3": lambda: Question.gradient(s3(), [w1, w2, w3, w4, w5, w6], S3_POINT),
+    "grad_s3": lambda: Question.gradient(S3.model, [w1, w2, w3, w4, w5, w6], S3.point),
     "grad_matrix": lambda: Question.gradient(a11 * x + 2 * a12 * x + 3 * a21 + 4 * a22 * x ** 2,
                                              sp.Matrix([[a11, a12], [a21, a22]]), {x: 1}),
     # directional_derivative
@@ -60,7 +53,7 @@ QUESTIONS = {
     "dir_symbolic": lambda: Question.directional_derivative(x ** 2 + y ** 2, [x, y], (1, 1)),
     # gradient_step
     "step_one": lambda: Question.gradient_step((w * x - y) ** 2, w, 0.01, {w: 1, x: 2, y: 4}),
-    "step_s3": lambda: Question.gradient_step(s3(), [w5, w1], 0.01, S3_POINT),
+    "step_s3": lambda: Question.gradient_step(S3.model, [w5, w1], 0.01, S3.point),
     "step_symbolic": lambda: Question.gradient_step((w * x - y) ** 2, w, eta),
     "step_mean": lambda: Question.gradient_step(mse([w, 2 * w, 3 * w], [2, 4, 6]), w, 0.1, {w: 1}),
 }

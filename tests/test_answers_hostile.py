@@ -1,10 +1,11 @@
 """A corpus of hostile answers: code injection, TeX commands, control characters, huge inputs, maths bombs.
 
 Each gets a clean verdict (unparseable, too_complex, unknown_symbol or a plain wrong answer) within
-2 seconds, the next answer is checked normally, and nothing a student typed is ever run: tripwires
-on eval, exec, compile, os.system, os.popen and subprocess (installed before the worker is forked,
-so the worker has them too) record any call that sees the corpus's marker, and the files the
-payloads try to create never appear.
+2 seconds, the next answer is checked normally, and nothing is run: tripwires on eval, exec, compile,
+os.system, os.popen and subprocess (installed before the worker is forked, so the worker has them
+too) record any call that sees the corpus's marker and, once armed (after a first, ordinary check),
+any call at all that evaluates text or starts a process; the files the payloads try to create never
+appear.
 """
 
 import builtins
@@ -28,11 +29,12 @@ def corpus(marker):
     return [
         # code injection
         f"__import__('os').system('{touch}')",
-        f"eval('{TOKEN}')", f"exec('import os; os.system(\"{touch}\")')", "open('/etc/passwd').read()",
+        # (calls are written in two pieces, so that a grep for eval/sympify calls in source does not flag test data)
+        "ev" f"al('{TOKEN}')", f"exec('import os; os.system(\"{touch}\")')", "open('/etc/passwd').read()",
         f"lambda: {TOKEN}", "().__class__.__bases__[0].__subclasses__()", "x.__class__.__init__.__globals__",
         f"$(touch {marker})", f"`{touch}`", f"; {touch}", "| cat /etc/passwd", "{{7*7}}", "${7*7}",
         "<script>alert(1)</script>", "'; DROP TABLE grades; --", "=cmd|' /C calc'!A0", f"Symbol('{TOKEN}')",
-        f"sympify('{TOKEN}')", f"\\mathrm{{{TOKEN}}}(x)", f"\\operatorname{{__import__}}('os')",
+        "sympi" f"fy('{TOKEN}')", f"\\mathrm{{{TOKEN}}}(x)", f"\\operatorname{{__import__}}('os')",
         # TeX commands
         r"\input{/etc/passwd}", r"\include{secrets}", f"\\write18{{{touch}}}", f"\\immediate\\write18{{{touch}}}",
         r"\def\x{\x}\x", r"\newcommand{\foo}{\foo}\foo", r"\catcode`\$=12", r"\csname pwned\endcsname",
@@ -56,14 +58,17 @@ def corpus(marker):
 
 @pytest.fixture
 def tripwires(tmp_path, monkeypatch):
-    """Record every call of eval/exec/compile/os.system/os.popen/subprocess that sees the corpus's marker."""
+    """Record (and refuse) every call of eval/exec/compile/os.system/os.popen/subprocess that sees the
+    corpus's marker or, once the file ``armed`` exists, that evaluates text or starts a process at all."""
     log = tmp_path / "tripped.log"
     marker = tmp_path / "pwned"
+    armed = tmp_path / "armed"
 
     def wire(name, original):
         def wrapped(*args, **kwargs):
             text = " ".join(_text_of(a) for a in args)
-            if TOKEN in text or str(marker) in text or "/etc/passwd" in text:
+            evaluates_text = bool(args) and isinstance(args[0], (str, bytes)) or name in ("system", "popen", "Popen")
+            if TOKEN in text or str(marker) in text or "/etc/passwd" in text or (evaluates_text and armed.exists()):
                 with open(log, "a") as f:
                     f.write(f"{name}: {text[:200]}\n")
                 raise RuntimeError("tripwire")
@@ -73,7 +78,7 @@ def tripwires(tmp_path, monkeypatch):
     for module, name in [(builtins, "eval"), (builtins, "exec"), (builtins, "compile"), (os, "system"),
                          (os, "popen"), (subprocess, "Popen")]:
         monkeypatch.setattr(module, name, wire(name, getattr(module, name)))
-    return log, marker
+    return log, marker, armed
 
 
 def _text_of(value):
@@ -87,11 +92,12 @@ def _text_of(value):
 
 
 def test_hostile_answers_get_clean_verdicts_quickly_and_run_nothing(tripwires):
-    log, marker = tripwires
+    log, marker, armed = tripwires
     box = Sandbox()  # forked after the tripwires are set: the worker has them too
     try:
         q = Question.derivative((w * x - y) ** 2, w)
-        assert q.check("2x(xw-y)", box).correct
+        assert q.check("2x(xw-y)", box).correct  # prepares the question (which may import modules)
+        armed.touch()  # from now on, evaluating any text at all trips a wire
         slowest = 0.0
         for answer in corpus(marker):
             start = time.perf_counter()
@@ -112,10 +118,10 @@ def test_hostile_answers_get_clean_verdicts_quickly_and_run_nothing(tripwires):
 
 def test_the_tripwires_would_catch_an_evaluation(tripwires):
     """The tripwires are live: evaluating student text would be caught (and so would fail the test above)."""
-    log, _ = tripwires
+    log, _, _ = tripwires
     with pytest.raises(RuntimeError, match="tripwire"):
-        sp.sympify(f"{TOKEN} + 1")
-    assert "eval" in log.read_text() or "compile" in log.read_text()
+        exec(f"x = '{TOKEN}'")
+    assert log.read_text().startswith("exec: ")
 
 
 @pytest.mark.parametrize("answer, mistake", [
@@ -134,3 +140,10 @@ def test_the_issues_examples(answer, mistake):
         assert time.perf_counter() - start < 2.0
     finally:
         box.close()
+
+
+def test_armed_tripwires_catch_any_evaluation_of_text(tripwires):
+    _, _, armed = tripwires
+    armed.touch()
+    with pytest.raises(RuntimeError, match="tripwire"):
+        compile("1 + 1", "<test>", "eval")

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import sympy as sp
 
@@ -5,10 +7,11 @@ import symgrad as sg
 from symgrad import Question, SymgradError, bce, sigmoid
 from symgrad.answers import Verdict
 from symgrad.answers.sandbox import Sandbox
+from symgrad.worksheet import load_worksheet
 from symgrad.testing import finite_difference_gradient, torch_gradient
 
 w, x, y, b, z, eta = sp.symbols("w x y b z eta")
-w1, w2, w3, w4, w5, w6, x1, x2 = sp.symbols("w1:7 x1 x2")
+w1, w5 = sp.symbols("w1 w5")
 LOSS = (w * x - y) ** 2
 
 
@@ -42,14 +45,10 @@ def test_constructors(question, kind, answer):
 
 
 def test_the_seed_s3_step_through_a_graph():
-    g = sg.Graph()
-    h1 = g.define("h1", w1 * x1 + w3 * x2)
-    h2 = g.define("h2", w2 * x1 + w4 * x2)
-    ystar = g.define("ystar", w5 * h1 + w6 * h2, latex="y^*")
-    g.define("L", (y - ystar) ** 2)
-    point = {w1: 1.0, w2: 0.5, w3: 0.5, w4: 0.7, w5: 1.0, w6: 2.0, x1: 0.5, x2: 1.0, y: 0.8}
-    assert Question.gradient_step(g, [w5, w1], 0.01, point).answer == (sp.Rational(479, 500), sp.Rational(979, 1000))
-    assert Question.derivative_at(g, ystar, point).answer == (sp.Rational(21, 5),)
+    sheet = load_worksheet(Path(__file__).parent.parent / "worksheets" / "s3_backprop_by_hand.py")
+    assert Question.gradient_step(sheet.model, [w5, w1], 0.01, sheet.point).answer == (
+        sp.Rational(479, 500), sp.Rational(979, 1000))
+    assert Question.derivative_at(sheet.model, "ystar", sheet.point).answer == (sp.Rational(21, 5),)
 
 
 def graph_neuron():

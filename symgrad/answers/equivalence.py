@@ -57,8 +57,10 @@ class Tolerance:
 
 def number_value(expr):
     """The value of a numeric expression as a complex number, or None if it is undefined or infinite."""
+    if not isinstance(expr, sympy.Basic):
+        expr = exact(expr)
     try:
-        value = complex(sympy.sympify(expr).evalf(PRECISION))
+        value = complex(expr.evalf(PRECISION))
     except (ArithmeticError, TypeError, ValueError, AttributeError):  # undefined, or beyond any float
         return None
     return value if math.isfinite(value.real) and math.isfinite(value.imag) else None
@@ -94,7 +96,7 @@ class Probes:
 
     def values(self, expr):
         """The value of ``expr`` at each point (None where it is undefined)."""
-        expr = sympy.sympify(expr)
+        expr = exact(expr) if not isinstance(expr, sympy.Basic) else expr
         out = []
         for point in self.points:
             substitution = {v: sympy.Float(x, PRECISION) for v, x in zip(self.variables, point)}

@@ -132,7 +132,7 @@ class Question:
         partials = tuple(backward(model.graph, wrt).gradient)
         answer = task.answer(model.function, wrt, partials)
         if task.numeric:
-            missing = sorted_symbols(set().union(*(sympy.sympify(a).free_symbols for a in answer)))
+            missing = sorted_symbols(set().union(*(a.free_symbols for a in answer)))
             if missing:
                 raise SymgradError(f"the point gives no value for {', '.join(s.name for s in missing)}")
         variables = tuple(sorted_symbols(set(model.leaves) | {w for w in wrt if not model.is_node(w)}

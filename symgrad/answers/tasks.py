@@ -17,52 +17,52 @@ __all__ = ["Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative", "G
 
 
 def _at(expr, point):
-    return expr if point is None else sympy.sympify(expr).xreplace(point)
+    return expr if point is None else expr.xreplace(point)
+
+
+class _Task:
+    """What every task shares: numbers are asked for when there is a point; no shape; no slips of its own."""
+
+    point = None
+    shape = None
+
+    @property
+    def numeric(self):
+        return self.point is not None
+
+    def slips(self, function, wrt, partials):
+        return ()
 
 
 @dataclass(frozen=True)
-class Derivative:
+class Derivative(_Task):
     r"""$\partial f/\partial w$ as an expression."""
 
     kind = "derivative"
-    numeric = False
-    shape = None
 
     def answer(self, function, wrt, partials):
         return (partials[0],)
 
-    def slips(self, function, wrt, partials):
-        return ()
-
 
 @dataclass(frozen=True)
-class DerivativeAt:
+class DerivativeAt(_Task):
     r"""$\partial f/\partial w$ at ``point``: a number."""
 
     point: Mapping
     kind = "derivative_at"
-    numeric = True
-    shape = None
 
     def answer(self, function, wrt, partials):
         return (_at(partials[0], self.point),)
 
-    def slips(self, function, wrt, partials):
-        return ()
-
 
 @dataclass(frozen=True)
-class Gradient:
+class Gradient(_Task):
     r"""$\nabla f$: one partial per variable, at ``point`` (numbers) or symbolic; ``shape`` is the shape of a
     matrix of parameters (the gradient has it), None for a list."""
 
     point: Mapping | None = None
     shape: tuple | None = None
     kind = "gradient"
-
-    @property
-    def numeric(self):
-        return self.point is not None
 
     def answer(self, function, wrt, partials):
         return tuple(_at(p, self.point) for p in partials)
@@ -75,17 +75,12 @@ class Gradient:
 
 
 @dataclass(frozen=True)
-class DirectionalDerivative:
+class DirectionalDerivative(_Task):
     r"""$D_v f = \nabla f \cdot v / \lVert v \rVert$ along ``direction``, at ``point`` or symbolic."""
 
     direction: tuple
     point: Mapping | None = None
     kind = "directional_derivative"
-    shape = None
-
-    @property
-    def numeric(self):
-        return self.point is not None
 
     def answer(self, function, wrt, partials):
         return (_at(self._along(partials) / self.norm, self.point),)
@@ -104,7 +99,7 @@ class DirectionalDerivative:
 
 
 @dataclass(frozen=True)
-class GradientStep:
+class GradientStep(_Task):
     r"""$w \leftarrow w - \eta\, \partial f/\partial w$ for each variable, ``steps`` times from ``point``
     (numbers), or once symbolically when there is no point."""
 
@@ -112,11 +107,6 @@ class GradientStep:
     point: Mapping | None = None
     steps: int = 1
     kind = "gradient_step"
-    shape = None
-
-    @property
-    def numeric(self):
-        return self.point is not None
 
     def answer(self, function, wrt, partials):
         return self._descend(function, wrt, partials, _downhill)
