@@ -129,19 +129,20 @@ def agree(values, reference_values, rtol=RTOL):
     return None if undecided else True
 
 
-def equivalent(expr, reference, probes, reference_values=None):
-    """Whether ``expr`` equals ``reference`` (both symbolic): structure, then probes, then a bounded simplify."""
+def equivalent(expr, reference, probes, reference_values=None, values=None):
+    """Whether ``expr`` equals ``reference`` (both symbolic): structure, then probes, then a bounded
+    simplify. ``reference_values`` and ``values``, their values at the probes, are computed if not given."""
     if expr == reference:
         return True
     if reference_values is None:
         reference_values = probes.values(reference)
-    verdict = agree(probes.values(expr), reference_values)
+    verdict = agree(probes.values(expr) if values is None else values, reference_values)
     if verdict is not None:
         return verdict
-    return bounded_simplify_is_zero(expr - reference)
+    return _bounded_simplify_is_zero(expr - reference)
 
 
-def bounded_simplify_is_zero(difference):
+def _bounded_simplify_is_zero(difference):
     """``simplify(difference) == 0``, attempted only on small differences (the worker's time limit
     bounds it too)."""
     if sympy.count_ops(difference) > SIMPLIFY_LIMIT:

@@ -4,7 +4,7 @@ A detail is a SymPy expression printed with the question's own notation, so noth
 reaches a sentence except through symgrad's reading of it.
 """
 
-__all__ = ["sentence"]
+__all__ = ["sentence", "why_wrong"]
 
 SENTENCES = {
     None: "Correct.",
@@ -53,3 +53,22 @@ def sentence(mistake, detail=None, **fields):
     if mistake == "log_base_confusion":
         fields.setdefault("base", "natural" if detail == "10" else "base-10")
     return SENTENCES[key].format(detail=detail, **fields)
+
+
+# Why an answer is wrong when it is none of the typical mistakes (its mistake is "other" or, for
+# entries in the wrong order, "wrong_variable").
+REASONS = {
+    "restated": "Your answer contains the derivative the question asks for: work it out.",
+    "reordered": "These are the right entries in the wrong order: give them in the order of the variables, "
+                 "${detail}$.",
+    "unevaluated": "Your expression is right, but the question asks for its value: put in the numbers.",
+    "symbolic": "The question asks for a number: put in the values of the variables.",
+    "undefined": "Your answer has no finite value where the question's function is defined (a division by "
+                 "zero, say, or the logarithm of a negative number).",
+    "shape": "The answer should be {detail}.",
+}
+
+
+def why_wrong(reason, detail=None):
+    """The sentence for a wrong answer's ``reason`` (a key of :data:`REASONS`)."""
+    return REASONS[reason].format(detail=detail)

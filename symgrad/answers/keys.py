@@ -19,7 +19,7 @@ import sympy
 from ..errors import SymgradError
 from ..numbers import exact
 from ..serialize import OPERATIONS, from_tree
-from .equivalence import Probes, agree, number_value
+from .equivalence import Probes, equivalent, number_value
 
 __all__ = ["Key", "load_key", "question_from_key"]
 
@@ -140,8 +140,7 @@ def _agrees_with_key(question, entry, ident):
             a, b = number_value(mine), number_value(other)
             same = a is not None and b is not None and abs(a - b) <= 1e-12 * max(abs(a), abs(b), 1)
         else:
-            probes = Probes.choose(question.notation.variables, [mine])
-            same = agree(probes.values(other), probes.values(mine)) is True
+            same = equivalent(other, mine, Probes.choose(question.notation.variables, [mine]))
         if not same:
             raise SymgradError(f"key question {ident}: the key's answer {other} is not symgrad's {mine}")
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import sympy
 
 from ..differentiation import derivative
-from .equivalence import Probes, agree, bounded_simplify_is_zero, number_value
-from .feedback import sentence
+from ..errors import SymgradError
+from .equivalence import Probes, agree, equivalent, number_value
+from .feedback import REASONS, sentence, why_wrong
 from .mistakes import PRIORITY, candidates
 from .parsing import read_answer, typed_size
 from .problems import AnswerProblem
@@ -96,8 +97,7 @@ def mark(question, scheme, answer):
     restated = [wrt for of, wrt in reading.derivatives.values()
                 if wrt in question.wrt and notation.expand(of) == question.function]
     if restated:
-        return Verdict(False, 0.0, "other", "Your answer contains the derivative the question asks for: "
-                       "work it out.", interpreted)
+        return Verdict(False, 0.0, "other", why_wrong("restated"), interpreted)
     cells = [notation.expand(c.xreplace(reading.values)) for c in reading.cells]
     cells, transposed, problem = _arrange(cells, reading.shape, question)
     if problem:
@@ -113,8 +113,7 @@ def mark(question, scheme, answer):
     kinds = {j.kind for j in judgements}
     if len(cells) > 1 and kinds - {None, "transposed"} and _reordered(question, scheme, cells):
         order = ", ".join(question.notation.show(w) for w in question.wrt)
-        return Verdict(False, 0.0, "wrong_variable", "These are the right entries in the wrong order: give them "
-                       f"in the order of the variables, ${order}$.", interpreted)
+        return Verdict(False, 0.0, "wrong_variable", why_wrong("reordered", order), interpreted)
     return Verdict(*_aggregate(question, judgements), interpreted)
 
 
@@ -144,8 +143,8 @@ def _arrange(cells, shape, question):
 def _shape_message(question):
     wanted, n = question.task.shape, len(question.answer)
     if wanted:
-        return f"The answer should be a {wanted[0]}x{wanted[1]} matrix."
-    return "The answer should be one expression." if n == 1 else f"The answer should have {n} entries."
+        return why_wrong("shape", f"a {wanted[0]}x{wanted[1]} matrix")
+    return why_wrong("shape", "one expression" if n == 1 else f"{n} entries")
 
 
 def _judge(question, scheme, i, cell, size):
@@ -155,17 +154,14 @@ def _judge(question, scheme, i, cell, size):
     values = scheme.probes.values(cell)
     if all(v is None for v in values):
         return _Judgement("other", "undefined")
-    same = agree(values, scheme.right[i])
-    if same is None:
-        same = bounded_simplify_is_zero(cell - question.answer[i])
-    if same:
+    if equivalent(cell, question.answer[i], scheme.probes, scheme.right[i], values):
         return _Judgement(None, question.notation.show(scheme.simplest[i]), size > scheme.simplest_sizes[i] + MESSY)
     derivatives = {}
     for candidate, wrong_values in scheme.wrong[i]:
         if candidate.derivative_of is not None:
             var = candidate.derivative_of
             if var not in derivatives:
-                derivatives[var] = scheme.probes.values(derivative(cell, var))
+                derivatives[var] = _values_of_derivative(cell, var, scheme.probes)
             if agree(derivatives[var], wrong_values) is True:
                 return _Judgement(candidate.kind, candidate.detail)
         elif agree(values, wrong_values) is True:
@@ -173,10 +169,18 @@ def _judge(question, scheme, i, cell, size):
     return _Judgement("other")
 
 
+def _values_of_derivative(cell, var, probes):
+    """The values of d(cell)/d(var) at the probes; none where SymPy cannot differentiate the answer."""
+    try:
+        return probes.values(derivative(cell, var))
+    except SymgradError:
+        return (None,) * len(probes.points)
+
+
 def _judge_number(question, scheme, i, cell, messy):
     if cell.free_symbols:
-        point = getattr(question.task, "point", None) or {}
-        value = number_value(cell.xreplace(point)) if not cell.xreplace(point).free_symbols else None
+        at_point = cell.xreplace(question.task.point)
+        value = number_value(at_point) if not at_point.free_symbols else None
         if value is not None and question.tolerance.accepts(value, scheme.right[i]):
             return _Judgement("other", "unevaluated")
         return _Judgement("other", "symbolic")
@@ -191,14 +195,6 @@ def _judge_number(question, scheme, i, cell, messy):
     return _Judgement("other")
 
 
-_OTHER_DETAIL = {
-    "unevaluated": "Your expression is right, but the question asks for its value: put in the numbers.",
-    "symbolic": "The question asks for a number: put in the values of the variables.",
-    "undefined": "Your answer has no finite value where the question's function is defined (a division by "
-                 "zero, say, or the logarithm of a negative number).",
-}
-
-
 def _aggregate(question, judgements):
     """``(correct, score, mistake, feedback)`` from the components' judgements."""
     n = len(judgements)
@@ -211,8 +207,8 @@ def _aggregate(question, judgements):
     counts = Counter(j.kind for j in wrong)
     kind = min(counts, key=lambda k: (-counts[k], PRIORITY[k]))
     first = next(j for j in wrong if j.kind == kind)
-    if kind == "other" and first.detail in _OTHER_DETAIL:
-        feedback = _OTHER_DETAIL[first.detail]
+    if kind == "other" and first.detail in REASONS:
+        feedback = why_wrong(first.detail)
     else:
         feedback = sentence(kind, _detail(question, kind, first.detail), wrt=_wrt(question, first.component))
     if n > 1:
@@ -223,9 +219,7 @@ def _aggregate(question, judgements):
 def _detail(question, kind, detail):
     if detail is None or kind == "other":
         return None
-    if kind == "not_simplified_but_correct" or isinstance(detail, str):
-        return detail
-    return question.notation.show(detail)
+    return detail if isinstance(detail, str) else question.notation.show(detail)
 
 
 def _wrt(question, component):

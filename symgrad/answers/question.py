@@ -10,8 +10,8 @@ asked about). Options, for every constructor:
 - ``functions``: named functions, ``{"f": sympy.Lambda(t, t**2)}`` (``\sigma``, relu, softplus and
   the elementary functions are known);
 - ``aliases``: abbreviations, ``{r"\hat{y}": sigmoid(z)}``;
-- ``names``: how the function itself may be written (default ``L``, ``f``, ``J``, ``\mathcal{L}``),
-  for answers such as ``w - \eta \frac{\partial L}{\partial w}``... which restate the question;
+- ``names``: how the function itself is written in a derivative such as ``\frac{\partial L}{\partial w}``
+  (default ``L``, ``f``, ``J``, ``\mathcal{L}``); an answer holding the very derivative asked for is wrong;
 - ``tolerance``: for numeric answers, relative (a number) or ``{"relative": r, "absolute": a}``;
 - ``log_base``: what ``\log`` means in answers (natural by default);
 - ``limits``: :class:`~symgrad.answers.limits.Limits`; ``id``: a name for the question.
