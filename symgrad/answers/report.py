@@ -70,7 +70,8 @@ def _mistake_bars(ax, questions, counts, worksheet):
     ax.invert_yaxis()
     ax.set_xlabel("answers")
     ax.set_title(f"Right answers and the {TOP} most common mistakes per question")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, fontsize=8, frameon=False)
+    if questions:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, fontsize=8, frameon=False)
 
 
 def _segments(counts, wrong, shown):
