@@ -121,3 +121,29 @@ def test_a_question_that_cannot_be_prepared_is_an_error_for_the_teacher(box):
     q = Question.derivative(sp.log(-x ** 2 - 1) * w, w, id="q7")
     with pytest.raises(SymgradError, match="the question q7 cannot be checked: .*undefined at every point"):
         q.check("0", box)
+
+
+class Local(sp.Function):
+    """A function (its own derivative) that pickle cannot find by name once it is hidden."""
+
+    def fdiff(self, argindex=1):
+        return self
+
+
+def test_what_cannot_be_sent_to_the_worker_is_a_clear_verdict_or_error(box, monkeypatch):
+    q = Question.derivative((w * x - y) ** 2, w)
+    verdict = q.check(lambda: 1, box)
+    assert verdict.mistake == "unparseable" and "of type function" in verdict.feedback
+    assert q.check("2x(xw-y)", box).correct
+    hidden = Question.derivative(Local(w) * w, w, id="q3")
+    monkeypatch.delattr(__import__(__name__), "Local")
+    with pytest.raises(SymgradError, match="the question q3 cannot be sent to the checking process"):
+        hidden.check("0", box)
+
+
+def test_a_worker_holding_many_questions_is_renewed(box, monkeypatch):
+    monkeypatch.setattr(sandbox_module, "MAX_QUESTIONS", 2)
+    questions = [Question.derivative(w ** k, w) for k in (2, 3, 4)]
+    assert [q.check(f"{k} w^{k - 1}", box).correct for q, k in zip(questions, (2, 3, 4))] == [True] * 3
+    assert len(box._known) == 1 and box.restarts == 0
+    assert questions[0].check("2w", box).correct

@@ -115,6 +115,7 @@ def grade(submissions, keys, sandbox=None, progress=True):
     from .sandbox import default_sandbox
 
     sandbox = sandbox or default_sandbox()
+    sandbox.start()  # forked before the progress bar starts its thread
     table = _Keys(keys)
     unusable = {}  # questions that could not be prepared: the reason
     grades = []

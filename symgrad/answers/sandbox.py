@@ -14,6 +14,7 @@ import atexit
 import itertools
 import multiprocessing
 import os
+import pickle
 import threading
 import weakref
 
@@ -24,6 +25,13 @@ from .marking import MarkingScheme, mark
 from .verdict import Verdict
 
 __all__ = ["Sandbox", "default_sandbox"]
+
+MAX_QUESTIONS = 1000  # questions a worker holds before it is replaced by a fresh one
+_FAILURES = ("timeout", "memory", "died")
+
+
+class _Unpicklable(Exception):
+    """A question or answer that cannot be sent to the worker."""
 
 
 class Sandbox:
@@ -43,6 +51,13 @@ class Sandbox:
         """The worker's process id (None before the first check)."""
         return self._process.pid if self._process is not None else None
 
+    def start(self):
+        """Start the worker now (else the first check starts it): best done before this process starts
+        threads, since the worker is forked from it."""
+        with self._lock:
+            if self._process is None or not self._process.is_alive():
+                self._start()
+
     def prepare(self, question):
         """Prepare ``question``'s marking scheme in the worker; raises SymgradError if it cannot be."""
         with self._lock:
@@ -52,7 +67,11 @@ class Sandbox:
         """The :class:`~symgrad.answers.verdict.Verdict` on ``answer``, within ``question.limits``."""
         with self._lock:
             token = self._hand_over(question)
-            status, payload = self._call(("check", token, answer), question.limits.seconds)
+            try:
+                status, payload = self._call(("check", token, answer), question.limits.seconds)
+            except _Unpicklable:
+                return Verdict(False, 0.0, "unparseable", sentence(
+                    "unparseable", f"cannot read an answer of type {type(answer).__name__}"))
         if status == "verdict":
             return payload
         if status == "timeout":
@@ -77,9 +96,14 @@ class Sandbox:
         token, scheme = entry
         if token in self._known:
             return token
+        if len(self._known) >= MAX_QUESTIONS:  # a fresh worker forgets them (their schemes are kept here)
+            self._stop()
         limit = question.limits.prepare_seconds
-        status, payload = self._call(("question", token, question, scheme), limit)
         name = f"the question {question.id}" if question.id else "the question"
+        try:
+            status, payload = self._call(("question", token, question, scheme), limit)
+        except _Unpicklable as error:
+            raise SymgradError(f"{name} cannot be sent to the checking process: {error}") from None
         if status == "timeout":
             raise SymgradError(f"preparing {name} took longer than {limit:g} s")
         if status != "prepared":
@@ -90,22 +114,31 @@ class Sandbox:
         return token
 
     def _call(self, message, seconds):
-        """Send ``message`` and wait at most ``seconds`` for ``(status, payload)``."""
+        """Send ``message`` and wait at most ``seconds`` for ``(status, payload)``; a worker that overran,
+        ran out of memory or died is stopped (and replaced at the next call)."""
         if self._process is None or not self._process.is_alive():
             self._start()
         try:
-            self._connection.send(message)
-            if self._connection.poll(seconds):
-                status, payload = self._connection.recv()
-                if status != "memory":
-                    return status, payload
-            else:
-                status = "timeout"
+            self._connection.send(message)  # pickled whole before anything is written
+        except (pickle.PicklingError, TypeError, AttributeError) as error:
+            raise _Unpicklable(str(error)) from None
         except (EOFError, OSError):
-            status = "died"
+            status, payload = "died", None
+        else:
+            status, payload = self._wait(seconds)
+        if status not in _FAILURES:
+            return status, payload
         self._stop()
         self.restarts += 1
         return status, "the checking process stopped" if status == "died" else None
+
+    def _wait(self, seconds):
+        try:
+            if self._connection.poll(seconds):
+                return self._connection.recv()
+            return "timeout", None
+        except (EOFError, OSError):
+            return "died", None
 
     def _start(self):
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
