@@ -5,6 +5,7 @@ exact derivatives by one symbolic reverse walk, evaluates them exactly or compil
 """
 
 from .activations import log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .answers import Question
 from .backprop import backward
 from .calculus import directional_derivative, gradient, hessian, jacobian, partial
 from .derivation import derive
@@ -23,7 +24,7 @@ __all__ = [
     "partial", "gradient", "jacobian", "hessian", "directional_derivative",
     "Graph", "backward", "compile_gradient", "exact", "derive", "train",
     "sigmoid", "relu", "softplus", "tanh", "softmax", "log_softmax", "linear",
-    "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy",
+    "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy", "Question",
     "SymgradError", "UnknownVariableError", "ShapeError", "CycleError", "NoDerivativeRuleError",
     "DirectionError", "GraphError", "DerivationError",
 ]

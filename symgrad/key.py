@@ -16,7 +16,12 @@ from .prompts import prompt
 from .serialize import to_tree
 from .worksheet import GradientStep, answer_values
 
-__all__ = ["answer_key"]
+__all__ = ["answer_key", "worksheet_key"]
+
+
+def worksheet_key(sheet):
+    """The key of ``sheet``, its questions derived here (``symgrad render`` writes the same)."""
+    return answer_key(sheet, tuple(q.derivation(sheet) for q in sheet.questions))
 
 
 def answer_key(sheet, derivations):
@@ -36,9 +41,19 @@ def answer_key(sheet, derivations):
 
 
 def _question(number, question, derivation, renderer):
-    function = derivation.graph.expand(derivation.output)
+    """One question, self-contained: its function is written in the variables it asks about (an
+    intermediate node among them is cut loose from what defines it), and so is its answer; the
+    point gives those variables' values (a node's value at the point, as a tree when irrational)."""
+    nodes = [w for w in derivation.wrt if derivation.graph.is_node(w)]
+    written = derivation.graph.cut(nodes) if nodes else derivation.graph
+    function = written.expand(derivation.output)
     at_point = bool(derivation.point)
     result = derivation.result
+    written_result = tuple(written.expand(r) for r in result) if isinstance(result, tuple) else written.expand(result)
+    point = dict(derivation.point)
+    if at_point:
+        forward = dict(derivation.forward)
+        point.update({n: forward[n] for n in nodes})
     return {
         "id": f"q{number}",
         "kind": question.kind,
@@ -47,7 +62,7 @@ def _question(number, question, derivation, renderer):
         "function_tree": to_tree(function),
         "of": derivation.output.name,
         "wrt": [w.name for w in derivation.wrt],
-        "point": {s.name: str(v) for s, v in derivation.point} if at_point else None,
+        "point": {s.name: str(v) if v.is_Rational else to_tree(v) for s, v in point.items()} if at_point else None,
         "learning_rate": str(exact(question.learning_rate)) if isinstance(question, GradientStep) else None,
         "steps": question.steps if isinstance(question, GradientStep) else None,
         "direction": [str(exact(c)) for c in question.direction] if hasattr(question, "direction") else None,
@@ -55,6 +70,6 @@ def _question(number, question, derivation, renderer):
             "sympy": str(result),
             "latex": renderer.value_piece(result).text,
             "value": answer_values(result),
-            "tree": [to_tree(r) for r in result] if isinstance(result, tuple) else to_tree(result),
+            "tree": [to_tree(r) for r in written_result] if isinstance(result, tuple) else to_tree(written_result),
         },
     }

@@ -10,7 +10,7 @@ import sys
 
 from ..errors import SymgradError
 
-COMMANDS = ("demo", "render", "train", "verify")
+COMMANDS = ("demo", "render", "train", "verify", "check")
 
 
 def main(argv=None):
