@@ -1,10 +1,13 @@
 """The pytest plugin: every question of every worksheet becomes a test item.
 
 ``pytest --symgrad-worksheets worksheets/`` (or ``symgrad_worksheets = worksheets`` under
-``[tool:pytest]``, used when pytest runs its configured test paths) collects each worksheet file and
-yields one item per question. An item computes the question's exact answer and holds it against
-central finite differences and torch autograd (float64) at the worksheet's point; an update step is
-held against ``torch.optim.SGD``. A failing item names the worksheet, the question and the numbers.
+``[tool:pytest]``, used when pytest runs its configured test paths) collects each worksheet file,
+derives its answer key (what ``symgrad render`` writes, kept exact in memory) and yields one item per
+question. An item
+reads the key's exact answer and holds it against central finite differences and torch autograd
+in float64 at the question's point (at three random points for a symbolic answer); an update step
+is held against ``torch.optim.SGD`` and against steps along the finite-difference gradient. A
+failing item names the worksheet, the question and the numbers.
 """
 
 import random
@@ -14,12 +17,16 @@ import pytest
 import sympy
 
 from .errors import SymgradError
+from .key import key_questions
 from .numbers import exact
-from .testing import finite_difference_gradient, to_float, torch_gradient
+from .testing import to_float
+from .verification import numeric_answer
 from .worksheet import load_worksheet
 
-RTOL_FD, ATOL_FD = 1e-8, 1e-10
-RTOL_TORCH, ATOL_TORCH = 1e-10, 1e-12
+TOLERANCES = {"finite differences": (1e-8, 1e-10), "torch autograd": (1e-10, 1e-12),
+              "torch.optim.SGD": (1e-10, 1e-12), "finite-difference steps": (1e-8, 1e-10)}
+LABELS = {False: {"finite_difference": "finite differences", "torch": "torch autograd"},
+          True: {"finite_difference": "finite-difference steps", "torch": "torch.optim.SGD"}}
 
 
 def pytest_addoption(parser):
@@ -46,13 +53,13 @@ def pytest_collect_file(file_path, parent):
 
 
 class WorksheetFile(pytest.File):
-    """A worksheet file: one item per question."""
+    """A worksheet file: its key's questions, one item each."""
 
     def collect(self):
         sheet = load_worksheet(self.path)
-        for number, question in enumerate(sheet.questions, 1):
-            yield QuestionItem.from_parent(self, name=f"q{number}-{question.kind}", sheet=sheet,
-                                           question=question, number=number)
+        for question in key_questions(sheet):
+            yield QuestionItem.from_parent(self, name=f"{question.id}-{question.kind}", worksheet=sheet.name,
+                                           question=question)
 
 
 class QuestionCheckFailed(Exception):
@@ -60,103 +67,52 @@ class QuestionCheckFailed(Exception):
 
 
 class QuestionItem(pytest.Item):
-    def __init__(self, *, sheet, question, number, **kwargs):
+    """One question of a worksheet's key (a :class:`~symgrad.key.KeyQuestion`)."""
+
+    def __init__(self, *, worksheet, question, **kwargs):
         super().__init__(**kwargs)
-        self.sheet, self.question, self.number = sheet, question, number
+        self.worksheet, self.question = worksheet, question
 
     def runtest(self):
-        check = _CHECKS[self.question.kind]
-        for point in _points(self.sheet, self.question):
-            check(self.sheet, self.question, point)
+        for point in _points(self.question):
+            _check(self.question, point)
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, (QuestionCheckFailed, SymgradError)):
-            return (f"worksheet {self.sheet.name}, question {self.number} ({self.question.kind}, "
-                    f"{_describe(self.question)}):\n{excinfo.value}")
+            q = self.question
+            return (f"worksheet {self.worksheet}, question {q.id} ({q.kind} of {q.of} with respect to "
+                    f"{', '.join(w.name for w in q.wrt)}):\n{excinfo.value}")
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        return self.path, None, f"{self.sheet.name} question {self.number}: {self.question.kind}"
+        return self.path, None, f"{self.worksheet} {self.question.id}: {self.question.kind}"
 
 
-def _points(sheet, question):
-    """The worksheet's point, or, where it leaves variables out, three random points that fill them."""
-    graph = sheet.graph_of(question.of)
-    missing = [s for s in graph.leaves(graph.output) if s not in sheet.point]
-    if not missing:
-        return [sheet.point]
-    rng = random.Random(f"{sheet.name}:{question}")
-    return [{**sheet.point, **{s: exact(f"{rng.randint(20, 150)}/100") for s in missing}} for _ in range(3)]
+def _points(question):
+    """The question's point, or, for a symbolic question, three random points (seeded by the question)."""
+    if question.point is not None:
+        return [question.point]
+    variables = sorted(question.function.free_symbols | set(question.wrt), key=sympy.default_sort_key)
+    rng = random.Random(f"{question.id}:{question.function}")
+    return [{s: exact(f"{rng.randint(20, 150)}/100") for s in variables} for _ in range(3)]
 
 
-def _check_partials(sheet, question, point, exact_values, wrt):
-    graph = sheet.graph_of(question.of)
-    numbers = [to_float(sympy.sympify(v).xreplace(point)) for v in exact_values]
-    _compare("finite differences", numbers, finite_difference_gradient(graph, wrt, point), wrt, RTOL_FD, ATOL_FD)
-    if _torch():
-        _compare("torch autograd", numbers, torch_gradient(graph, wrt, point), wrt, RTOL_TORCH, ATOL_TORCH)
+def _check(question, point):
+    exact_values = [to_float(sympy.sympify(v).xreplace(point)) for v in question.answer]
+    names = ["D_v"] if question.kind == "directional_derivative" else question.wrt
+    methods = ["finite_difference", "torch"] if _torch() else ["finite_difference"]
+    for method in methods:
+        _compare(LABELS[question.kind == "gradient_step"][method], exact_values,
+                 numeric_answer(question, point, method), names)
 
 
-def _check_derivative(sheet, question, point):
-    _check_partials(sheet, question, point, [_answer(sheet, question, point)], [question.wrt])
-
-
-def _check_gradient(sheet, question, point):
-    _check_partials(sheet, question, point, _answer(sheet, question, point), list(question.wrt))
-
-
-def _check_directional(sheet, question, point):
-    graph = sheet.graph_of(question.of)
-    direction = [exact(d) for d in question.direction]
-    unit = [float(d / sympy.sqrt(sum(c ** 2 for c in direction))) for d in direction]
-    value = to_float(sympy.sympify(_answer(sheet, question, point)).xreplace(point))
-    for method, grad in [("finite differences", finite_difference_gradient(graph, question.wrt, point)),
-                         *([("torch autograd", torch_gradient(graph, question.wrt, point))] if _torch() else [])]:
-        numeric = sum(g * u for g, u in zip(grad, unit))
-        _compare(method, [value], [numeric], ["D_v f"], RTOL_FD, ATOL_FD)
-
-
-def _check_update(sheet, question, point):
-    if not _torch():
-        return
-    import torch
-
-    from .torch_twin import torch_function
-
-    graph = sheet.graph_of(question.of)
-    leaves = graph.leaves(graph.output)
-    wrt = [s for s in leaves if s in set(sheet.walk(question.wrt, question.of).wrt)]
-    tensors = {s: torch.tensor(float(point[s]), dtype=torch.float64, requires_grad=s in wrt) for s in leaves}
-    optimizer = torch.optim.SGD([tensors[s] for s in wrt], lr=float(exact(question.learning_rate)))
-    forward = torch_function(graph.expand(), leaves)
-    for _ in range(question.steps):
-        optimizer.zero_grad()
-        forward(*[tensors[s] for s in leaves]).backward()
-        optimizer.step()
-    answer = dict(zip(sheet.walk(question.wrt, question.of).wrt, _answer(sheet, question, point)))
-    _compare("torch.optim.SGD", [to_float(answer[s]) for s in wrt],
-             [float(tensors[s].detach()) for s in wrt], wrt, RTOL_TORCH, ATOL_TORCH)
-
-
-def _answer(sheet, question, point):
-    """The exact answer at ``point`` (the worksheet's own or one filling its symbolic variables)."""
-    if point is sheet.point:
-        return question.answer(sheet)
-    return question.answer(type(sheet)(sheet.name, sheet.title, sheet.model, sheet.questions, point))
-
-
-def _compare(method, exact_values, numeric, names, rtol, atol):
+def _compare(method, exact_values, numeric, names):
+    rtol, atol = TOLERANCES[method]
     rows = [(str(n), e, v) for n, e, v in zip(names, exact_values, numeric)]
-    bad = [r for r in rows if not abs(r[1] - r[2]) <= atol + rtol * abs(r[1])]
-    if bad:
+    if any(not abs(e - v) <= atol + rtol * abs(e) for _, e, v in rows):
         lines = [f"  {n}: exact {e!r}, {method} {v!r}, difference {abs(e - v):.3g}" for n, e, v in rows]
-        raise QuestionCheckFailed(f"the exact answer disagrees with {method} "
+        raise QuestionCheckFailed(f"the key's exact answer disagrees with {method} "
                                   f"(tolerance {atol:g} + {rtol:g}|exact|):\n" + "\n".join(lines))
-
-
-def _describe(question):
-    fields = [f"{k}={v}" for k, v in vars(question).items() if v is not None]
-    return ", ".join(fields)
 
 
 def _torch():
@@ -165,12 +121,3 @@ def _torch():
     except ImportError:
         return False
     return True
-
-
-_CHECKS = {
-    "derivative": _check_derivative,
-    "derivative_at": _check_derivative,
-    "gradient": _check_gradient,
-    "directional_derivative": _check_directional,
-    "gradient_step": _check_update,
-}

@@ -72,6 +72,8 @@ def test_approximate_evaluates_a_shared_subexpression_once():
     subexpressions: evaluated bottom-up it is instant."""
     from symgrad.numbers import approximate
     v = sp.Rational(1, 2)
-    for _ in range(60):
-        v = sp.exp(-v) * (1 - sp.exp(-v)) + v / 2
+    for _ in range(60):  # built unevaluated: SymPy's own construction would evaluate the tree
+        e = sp.exp(sp.Mul(-1, v, evaluate=False), evaluate=False)
+        v = sp.Add(sp.Mul(e, sp.Add(1, sp.Mul(-1, e, evaluate=False), evaluate=False), evaluate=False),
+                   sp.Mul(sp.Rational(1, 2), v, evaluate=False), evaluate=False)
     assert 0 < approximate(v, 30) < 1

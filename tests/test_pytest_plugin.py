@@ -59,8 +59,8 @@ def test_a_wrong_gradient_is_caught_with_the_worksheet_the_question_and_the_numb
     result = pytester.runpytest_subprocess("-p", "symgrad.pytest_plugin", "--symgrad-worksheets", "sheets")
     result.assert_outcomes(passed=4, failed=1)
     result.stdout.fnmatch_lines([
-        "*worksheet wrong, question 1 (derivative_at, wrt=w)*",
-        "*the exact answer disagrees with finite differences*",
+        "*worksheet wrong, question q1 (derivative_at of L with respect to w)*",
+        "*the key's exact answer disagrees with finite differences*",
         "*w: exact 1.44*, finite differences 0.576*",
     ])
 
