@@ -19,6 +19,8 @@ w, x, y, b, z, eta = sp.symbols("w x y b z eta")
 w1, w2, w3, w4, w5, w6 = sp.symbols("w1:7")
 a11, a12, a21, a22 = sp.symbols("a11 a12 a21 a22")
 S3 = load_worksheet(Path(__file__).parent.parent / "worksheets" / "s3_backprop_by_hand.py")
+NEURON = load_worksheet(Path(__file__).parent.parent / "worksheets" / "sigmoid_neuron.py")
+NEURON_POINT = {w: sp.Rational(1, 2), b: -1, x: 2, y: 1}
 
 
 QUESTIONS = {
@@ -35,6 +37,9 @@ QUESTIONS = {
     "d_constant": lambda: Question.derivative(5 * w ** 3, w),
     "d_tanh": lambda: Question.derivative(sp.tanh(w * x), w),
     "d_s3": lambda: Question.derivative(S3.model, w5),
+    "d_product_log": lambda: Question.derivative(w ** 2 * sp.log(w), w),
+    "d_neuron": lambda: Question.derivative(NEURON.model, w),          # z = wx + b, p = sigma(z), L = bce(p, y)
+    "d_neuron_z": lambda: Question.derivative(NEURON.model, "z"),
     # derivative_at: a number
     "at_square": lambda: Question.derivative_at((w * x - y) ** 2, w, {w: 1, x: 2, y: 4}),
     "at_s3_w1": lambda: Question.derivative_at(S3.model, w1, S3.point),
@@ -43,6 +48,7 @@ QUESTIONS = {
     "at_relu": lambda: Question.derivative_at(relu(w * x + b), w, {w: 0.5, x: 2, b: -0.5}),
     "at_mean": lambda: Question.derivative_at(mse([w, 2 * w, 3 * w], [2, 4, 6]), w, {w: 1}),
     "at_log": lambda: Question.derivative_at(sp.log(w * x), w, {w: 2, x: 3}),
+    "at_neuron": lambda: Question.derivative_at(NEURON.model, w, NEURON_POINT),
     # gradient: symbolic, numeric, a matrix of parameters
     "grad_line": lambda: Question.gradient((w * x + b - y) ** 2, [w, b]),
     "grad_s3": lambda: Question.gradient(S3.model, [w1, w2, w3, w4, w5, w6], S3.point),
@@ -56,6 +62,7 @@ QUESTIONS = {
     "step_s3": lambda: Question.gradient_step(S3.model, [w5, w1], 0.01, S3.point),
     "step_symbolic": lambda: Question.gradient_step((w * x - y) ** 2, w, eta),
     "step_mean": lambda: Question.gradient_step(mse([w, 2 * w, 3 * w], [2, 4, 6]), w, 0.1, {w: 1}),
+    "step_neuron": lambda: Question.gradient_step(NEURON.model, [w, b], 0.1, NEURON_POINT),
 }
 
 ROWS = [
@@ -183,6 +190,24 @@ ROWS = [
     ("d_s3", r"-2(y - y^*) h_2", False, "wrong_variable"),
     ("d_s3", r"(y - y^*)^2", False, "returned_function_value"),
     ("d_s3", r"-2(y - y^*) h_3", None, "unknown_symbol"),
+    # -- d_product_log: (w^2 ln w)' = 2w ln w + w: each term of the product rule, and u'v' -------------------------
+    ("d_product_log", r"2w \ln w + w", True, None),
+    ("d_product_log", r"w(2\ln(w) + 1)", True, None),
+    ("d_product_log", r"2w \ln w", False, "product_rule_error"),      # the term u v' dropped
+    ("d_product_log", r"2", False, "product_rule_error"),              # u' v'
+    ("d_product_log", r"-2w \ln w - w", False, "sign_error"),
+    # -- d_neuron: dL/dw through p = sigma(z), z = wx + b: (p - y) x -------------------------------------------------
+    ("d_neuron", r"(p - y) x", True, None),
+    ("d_neuron", r"(\sigma(wx+b) - y) x", True, None),
+    ("d_neuron", r"x\left(\frac{1-y}{1-p} - \frac{y}{p}\right)", False, "missing_chain_factor"),   # dp/dz forgotten
+    ("d_neuron", r"x\left(\frac{1-y}{1-\sigma(z)} - \frac{y}{\sigma(z)}\right)", False, "missing_chain_factor"),
+    ("d_neuron", r"p - y", False, "missing_chain_factor"),                                      # dz/dw forgotten
+    ("d_neuron", r"(y - p) x", False, "sign_error"),
+    # -- d_neuron_z: dL/dz, written in z: sigma(z) - y ----------------------------------------------------------------
+    ("d_neuron_z", r"p - y", True, None),
+    ("d_neuron_z", r"\sigma(z) - y", True, None),
+    ("d_neuron_z", r"\frac{1-y}{1-p} - \frac{y}{p}", False, "missing_chain_factor"),                 # dp/dz forgotten
+    ("d_neuron_z", r"y - p", False, "sign_error"),
     # -- at_square: -8 at w=1, x=2, y=4 ---------------------------------------------------------------------------------
     ("at_square", "-8", True, None),
     ("at_square", "-8.0", True, None),
@@ -230,6 +255,11 @@ ROWS = [
     ("at_log", "0.5", True, None),
     ("at_log", "0.2171", False, "log_base_confusion"),
     ("at_log", "0.3333", False, "wrong_variable"),
+    # -- at_neuron: at w = 1/2, b = -1, x = 2, y = 1 (z = 0, p = 1/2): -1 --------------------------------------------
+    ("at_neuron", "-1", True, None),
+    ("at_neuron", "-4", False, "missing_chain_factor"),      # dp/dz = 1/4 forgotten
+    ("at_neuron", "-0.5", False, "missing_chain_factor"),    # dz/dw = 2 forgotten
+    ("at_neuron", "1", False, "sign_error"),
     # -- grad_line: (2x(wx+b-y), 2(wx+b-y)) ------------------------------------------------------------------------------------------------------
     ("grad_line", r"(2x(xw+b-y), 2(xw+b-y))", True, None),
     ("grad_line", r"\begin{pmatrix} 2x(xw+b-y) \\ 2(xw+b-y) \end{pmatrix}", True, None),
@@ -294,6 +324,10 @@ ROWS = [
     ("step_mean", r"\frac{29}{15}", True, None),
     ("step_mean", "3.8", False, "missing_mean_factor"),
     ("step_mean", "0.0667", False, "gd_wrong_sign"),
+    # -- step_neuron: (w, b) - 0.1 (-1, -1/2) = (0.6, -0.95) -----------------------------------------------------------------------------------------------------
+    ("step_neuron", "(0.6, -0.95)", True, None),
+    ("step_neuron", "(0.9, -0.8)", False, "missing_chain_factor"),    # dp/dz forgotten in both partials
+    ("step_neuron", "(0.4, -1.05)", False, "gd_wrong_sign"),
 ]
 
 
