@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symgrad import Question, bce, mse, relu, sigmoid
+from symgrad import Question, bce, cross_entropy, mse, relu, sigmoid
 from symgrad.answers.mistakes import MISTAKES
 from symgrad.answers.sandbox import Sandbox
 from symgrad.worksheet import load_worksheet
@@ -18,6 +18,7 @@ from symgrad.worksheet import load_worksheet
 w, x, y, b, z, eta = sp.symbols("w x y b z eta")
 w1, w2, w3, w4, w5, w6 = sp.symbols("w1:7")
 a11, a12, a21, a22 = sp.symbols("a11 a12 a21 a22")
+z1, z2, z3 = sp.symbols("z1:4")
 S3 = load_worksheet(Path(__file__).parent.parent / "worksheets" / "s3_backprop_by_hand.py")
 NEURON = load_worksheet(Path(__file__).parent.parent / "worksheets" / "sigmoid_neuron.py")
 NEURON_POINT = {w: sp.Rational(1, 2), b: -1, x: 2, y: 1}
@@ -40,6 +41,8 @@ QUESTIONS = {
     "d_product_log": lambda: Question.derivative(w ** 2 * sp.log(w), w),
     "d_neuron": lambda: Question.derivative(NEURON.model, w),          # z = wx + b, p = sigma(z), L = bce(p, y)
     "d_neuron_z": lambda: Question.derivative(NEURON.model, "z"),
+    "d_relu": lambda: Question.derivative(relu(w * x + b), w),
+    "d_softmax": lambda: Question.derivative(cross_entropy([z1, z2, z3], 1), z2),   # -log softmax_2(z)
     # derivative_at: a number
     "at_square": lambda: Question.derivative_at((w * x - y) ** 2, w, {w: 1, x: 2, y: 4}),
     "at_s3_w1": lambda: Question.derivative_at(S3.model, w1, S3.point),
@@ -208,6 +211,25 @@ ROWS = [
     ("d_neuron_z", r"\sigma(z) - y", True, None),
     ("d_neuron_z", r"\frac{1-y}{1-p} - \frac{y}{p}", False, "missing_chain_factor"),                 # dp/dz forgotten
     ("d_neuron_z", r"y - p", False, "sign_error"),
+    # -- d_relu: relu(wx + b)' = x [wx + b > 0] ---------------------------------------------------------------------
+    ("d_relu", r"x [wx + b > 0]", True, None),
+    ("d_relu", r"x \mathbb{1}[wx + b > 0]", True, None),
+    ("d_relu", r"\mathbb{1}\left[b + w x > 0\right] x", True, None),
+    ("d_relu", r"\operatorname{relu}'(wx + b) x", True, None),
+    ("d_relu", r"[wx + b > 0]", False, "missing_chain_factor"),
+    ("d_relu", r"-x [wx + b > 0]", False, "sign_error"),
+    ("d_relu", r"\operatorname{relu}(wx + b)", False, "returned_function_value"),
+    ("d_relu", r"x [wx + b > 0 > w]", None, "unparseable"),
+    # -- d_softmax: d/dz_2 of -log softmax_2(z_1, z_2, z_3) = softmax_2(z) - 1 --------------------------------------------
+    ("d_softmax", r"\operatorname{softmax}_2(z_1, z_2, z_3) - 1", True, None),
+    ("d_softmax", r"\mathrm{softmax}_{2}\left(z_{1}, z_{2}, z_{3}\right) - 1", True, None),
+    ("d_softmax", r"-(1 - softmax_2(z_1, z_2, z_3))", True, None),
+    ("d_softmax", r"\frac{e^{z_2}}{e^{z_1} + e^{z_2} + e^{z_3}} - 1", True, "not_simplified_but_correct"),
+    ("d_softmax", r"1 - \operatorname{softmax}_2(z_1, z_2, z_3)", False, "sign_error"),
+    ("d_softmax", r"-\log\operatorname{softmax}_2(z_1, z_2, z_3)", False, "returned_function_value"),
+    ("d_softmax", r"\operatorname{softmax}_2(z_1, z_2, z_3)", False, "other"),
+    ("d_softmax", r"\operatorname{softmax}_4(z_1, z_2, z_3)", None, "unparseable"),
+    ("d_softmax", r"[z_2 > 0]", None, "unparseable"),        # no relu in this question
     # -- at_square: -8 at w=1, x=2, y=4 ---------------------------------------------------------------------------------
     ("at_square", "-8", True, None),
     ("at_square", "-8.0", True, None),
