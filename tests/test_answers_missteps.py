@@ -1,11 +1,14 @@
 """Missteps: the derivation of a partial with one step done wrong, recombined into a wrong partial."""
 
+from pathlib import Path
+
 import pytest
 import sympy as sp
 
 import symgrad as sg
 from symgrad import derivation, sigmoid
 from symgrad.answers.missteps import KINDS, missteps
+from symgrad.worksheet import load_worksheet
 
 w, x, y, b, z = sp.symbols("w x y b z")
 w1, w2, w3, w4, w5, w6, x1, x2 = sp.symbols("w1:7 x1 x2")
@@ -19,21 +22,17 @@ def kinds_and_values(expr, var, graph=None):
     return [(kind, wrong) for kind, wrong, _ in found(expr, var, graph)]
 
 
+WORKSHEETS = Path(__file__).parent.parent / "worksheets"
+
+
 def s3():
-    g = sg.Graph()
-    h1 = g.define("h1", w1 * x1 + w3 * x2)
-    h2 = g.define("h2", w2 * x1 + w4 * x2)
-    ystar = g.define("ystar", w5 * h1 + w6 * h2, latex="y^*")
-    g.define("L", (y - ystar) ** 2)
-    return g, (h1, h2, ystar)
+    graph = load_worksheet(WORKSHEETS / "s3_backprop_by_hand.py").model
+    return graph, sp.symbols("h1 h2 ystar")
 
 
 def sigmoid_neuron():
-    g = sg.Graph()
-    zn = g.define("z", w * x + b)
-    p = g.define("p", sigmoid(zn))
-    g.define("L", sg.bce(p, y))
-    return g, zn, p
+    graph = load_worksheet(WORKSHEETS / "sigmoid_neuron.py").model  # z = wx + b, p = sigma(z), L = bce(p, y)
+    return graph, *sp.symbols("z p")
 
 
 @pytest.mark.parametrize("expr, var, kind, wrong", [

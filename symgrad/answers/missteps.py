@@ -3,9 +3,10 @@ r"""Missteps: the wrong derivatives a student reaches by doing ONE step of the d
 The function is derived by :func:`symgrad.derive`, as symgrad explains it, and each step where a
 rule can be misapplied is altered in turn, the rest of the derivation recombined around it
 (:func:`symgrad.steps.recombine`): a chain-rule step without its inner derivative, a graph's
-local partial left out of the chain-rule products, a constant multiple without its constant, a product step as
-the product of the factors' derivatives or with a term dropped, a power step that does not lower
-the exponent (or raises it), a quotient step with the wrong sign or without the denominator squared.
+local partial left out of the chain-rule products, a constant multiple without its constant, a
+product step as the product of the factors' derivatives or with a term dropped, a power step that
+does not lower the exponent (or raises it), a quotient step with the wrong sign or without the
+denominator squared.
 
 A plain expression is derived as one node, so that its rule steps stay whole (split into a graph
 at its function applications, a product or a quotient would become a sum over paths); a graph is
