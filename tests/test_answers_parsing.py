@@ -206,6 +206,17 @@ def test_softmax_and_iverson_misread(text, notation, message):
         read_answer(text, notation)
 
 
+def test_a_function_applied_to_a_call_takes_the_whole_call():
+    sigma = sp.Symbol("sigma")
+    assert read(r"\ln \sigma(x) + \exp \tanh(2x)") == (sp.log(sigmoid(x)) + sp.exp(sp.tanh(2 * x)),)
+    assert read(r"\ln \sigma(x)", Notation.declare([sigma, x])) == (sp.log(sigma) * x,)  # a declared symbol
+
+
+def test_the_iverson_bracket_is_known_to_questions_that_declare_step():
+    assert read("[x > 0]", Notation.declare([x], functions={"H": step})) == (step(x),)
+    assert read(r"\operatorname{H}(x)", Notation.declare([x], functions={"H": step})) == (step(x),)
+
+
 def test_softmax_is_known_only_to_questions_that_have_it_or_declare_it():
     with pytest.raises(UnknownSymbols, match="softmax"):
         read_answer(r"\operatorname{softmax}_2(x, y)", NOTATION)

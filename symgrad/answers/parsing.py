@@ -472,10 +472,12 @@ class _Emitter:
         return end
 
     def _calls(self, j):
-        """Whether the name at ``j`` is a function's, followed by its arguments in parentheses."""
+        """Whether the name at ``j`` is a function's (not a declared symbol's), followed by its
+        arguments in parentheses."""
         name = self.tokens[j].value
         following = self.tokens[j + 1] if j + 1 < len(self.tokens) else None
         return (following is not None and following.kind == "open" and following.value == "("
+                and self.notation.names.get(name.key) is None
                 and (self.notation.function(name) is not None or name.base == LOG))
 
     def _closing_bar(self, i):
