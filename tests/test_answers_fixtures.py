@@ -65,7 +65,7 @@ QUESTIONS = {
     "step_s3": lambda: Question.gradient_step(S3.model, [w5, w1], 0.01, S3.point),
     "step_symbolic": lambda: Question.gradient_step((w * x - y) ** 2, w, eta),
     "step_mean": lambda: Question.gradient_step(mse([w, 2 * w, 3 * w], [2, 4, 6]), w, 0.1, {w: 1}),
-    "step_neuron": lambda: Question.gradient_step(NEURON.model, [w, b], 0.1, NEURON_POINT),
+    "step_neuron": lambda: Question.gradient_step(NEURON.model, w, 0.1, NEURON_POINT),
 }
 
 ROWS = [
@@ -346,10 +346,10 @@ ROWS = [
     ("step_mean", r"\frac{29}{15}", True, None),
     ("step_mean", "3.8", False, "missing_mean_factor"),
     ("step_mean", "0.0667", False, "gd_wrong_sign"),
-    # -- step_neuron: (w, b) - 0.1 (-1, -1/2) = (0.6, -0.95) -----------------------------------------------------------------------------------------------------
-    ("step_neuron", "(0.6, -0.95)", True, None),
-    ("step_neuron", "(0.9, -0.8)", False, "missing_chain_factor"),    # dp/dz forgotten in both partials
-    ("step_neuron", "(0.4, -1.05)", False, "gd_wrong_sign"),
+    # -- step_neuron: w - 0.1 (-1) = 0.6 ---------------------------------------------------------------------------------------------------------------------------
+    ("step_neuron", "0.6", True, None),
+    ("step_neuron", "0.9", False, "missing_chain_factor"),    # dp/dz = 1/4 forgotten: w - 0.1 (-4)
+    ("step_neuron", "0.4", False, "gd_wrong_sign"),
 ]
 
 
