@@ -305,10 +305,7 @@ class _Emitter:
             j = _matching(self.tokens, i)
             self._operand(self.sub(self.tokens[i + 1:j]))
             return j + 1
-        if kind == "indicator":
-            following = self.tokens[i + 1] if i + 1 < len(self.tokens) else None
-            if following is None or following.kind != "open" or following.value != "[":
-                raise Unreadable("\\mathbb{1} must be followed by [z > 0]")
+        if kind == "indicator":  # \mathbb{1}[z > 0]
             return self._iverson(i + 1)
         if kind == "bar":
             j = self._closing_bar(i)
@@ -392,6 +389,8 @@ class _Emitter:
 
     def _iverson(self, i):
         """``[a > b]``: 1 where a > b, else 0. It is relu's derivative, ``step(a - b)``."""
+        if i == len(self.tokens) or self.tokens[i].kind != "open" or self.tokens[i].value != "[":
+            raise Unreadable("\\mathbb{1} must be followed by [z > 0]")
         if not self.notation.iverson:
             raise Unreadable("an answer is not an inequality ([z > 0] is for questions about relu)")
         j = _matching(self.tokens, i)
@@ -472,8 +471,7 @@ class _Emitter:
         return end
 
     def _calls(self, j):
-        """Whether the name at ``j`` is a function's (not a declared symbol's), followed by its
-        arguments in parentheses."""
+        """Whether the name at ``j`` calls a function (it is no declared symbol) on arguments in ``(...)``."""
         name = self.tokens[j].value
         following = self.tokens[j + 1] if j + 1 < len(self.tokens) else None
         return (following is not None and following.kind == "open" and following.value == "("
