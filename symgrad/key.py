@@ -1,13 +1,14 @@
 """A worksheet's answer key, as the JSON the answer checker reads.
 
-``{"worksheet": NAME, "title", "nodes": {node: {"sympy", "tree"}}, "forward": {node: {"sympy",
+``{"worksheet": NAME, "title", "nodes": {node: {"sympy", "tree", "latex"}}, "forward": {node: {"sympy",
 "tree", "value"}} (the forward pass at the point), "questions": [{"id", "kind",
 "prompt", "function", "function_tree", "of", "wrt", "point", "learning_rate", "steps", "direction",
 "answer": {"sympy", "latex", "value", "tree"}}]}``. Every exact value can be read back without
 ``eval``: numbers are exact strings (``"479/500"``, read by :func:`symgrad.numbers.exact`) and
 expressions are trees (:func:`symgrad.serialize.from_tree`); ``sympy`` is ``str(expr)``, for
 people; ``value`` is the float (or list of floats), or null where the answer is symbolic. A node
-kept in an answer (``dL/dz = sigma(z) - y``) is defined in ``nodes``.
+kept in an answer (``dL/dz = sigma(z) - y``) is defined in ``nodes`` (in the graph's order), with the
+LaTeX it was given (``y^*``; null when none), so an answer may name it as the worksheet does.
 """
 
 from dataclasses import dataclass
@@ -55,8 +56,8 @@ def answer_key(sheet, derivations):
     return {
         "worksheet": sheet.name,
         "title": sheet.title,
-        "nodes": {n.name: {"sympy": str(graph.definition(n)), "tree": to_tree(graph.definition(n))}
-                  for n in graph.nodes},
+        "nodes": {n.name: {"sympy": str(graph.definition(n)), "tree": to_tree(graph.definition(n)),
+                           "latex": graph.latex_name(n)} for n in graph.nodes},
         "forward": {n.name: {"sympy": str(v), "tree": to_tree(v), "value": answer_values(v)}
                     for n, v in at_point.forward} if at_point else None,
         "questions": [_entry(k, d, renderer) for k, d in zip(key_questions(sheet, derivations), derivations)],
