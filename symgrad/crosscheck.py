@@ -97,8 +97,9 @@ def crosscheck_training(name, summary):
         rows = tuple(compare_histories(name, history, theirs, tolerance))
         for row in rows:
             if not row.passed:
-                raise DerivationError(f"worksheet {name}: the training run's {row.quantity} differs from PyTorch's "
-                                      f"by {row.max_rel:.3g} relative to its size (tolerance {tolerance:g})")
+                raise DerivationError(f"worksheet {name}: the training run disagrees with PyTorch's in its "
+                                      f"{row.quantity}, by {row.max_rel:.3g} relative to their size "
+                                      f"(tolerance {tolerance:g})")
     return TrainingCheck(history.iterations, history.mode, make_optimizer(run.optimizer).name, tolerance, rows)
 
 
