@@ -125,8 +125,8 @@ def loss_surface(path, function, names, trajectory, span=None):
     heights = np.broadcast_to(function(points[:, 0], points[:, 1]), len(points))
     centre = (points.min(axis=0) + points.max(axis=0)) / 2
     span = span or 3 * max(float(np.ptp(points[:, 0])), float(np.ptp(points[:, 1])), 0.05)
-    a, b = np.meshgrid(np.linspace(centre[0] - span, centre[0] + span, 61),
-                       np.linspace(centre[1] - span, centre[1] + span, 61))
+    a, b = np.meshgrid(np.linspace(centre[0] - span, centre[0] + span, 41),
+                       np.linspace(centre[1] - span, centre[1] + span, 41))
     z = np.broadcast_to(function(a, b), a.shape)
     floor = float(z.min()) - 0.35 * float(np.ptp(z) or 1.0)
     fig = Figure(figsize=(7, 5.6))
