@@ -26,6 +26,10 @@ LISTED = 8  # a data column of at most this many values is listed in full
 SHORT = 24  # an exact final value is printed exactly when it takes at most this many characters
 FINAL_DIGITS = 15
 
+_MODES = {"exact": "The run is computed exactly, in rational arithmetic.",
+          "float64": "The run is computed in float64, as PyTorch computes in double precision.",
+          "float32": "The run is computed in float32, as PyTorch computes by default."}
+
 
 def setup_tex(sheet, summary):
     """What is run: the loss of one sample, the data, the batches and epochs, the optimizer, the mode."""
@@ -38,19 +42,14 @@ def setup_tex(sheet, summary):
         parts = ["The loss of one sample:\n" + document([renderer.definitions(run.loss)])]
     parts.append(_data(run, renderer) + " " + _batches(run, summary.history.iterations_per_epoch))
     optimizer = make_optimizer(run.optimizer, run.options)
+    parameters = ", ".join(f"${renderer.symbol(p)}$" for p in run.parameters)  # a line may break between them
     parts.append(f"Each iteration takes one step of PyTorch's {optimizer.name} on the mean loss of its batch, "
-                 f"$\\theta$ being $\\left({', '.join(renderer.symbol(p) for p in run.parameters)}\\right)$:\n"
-                 f"\\[{optimizer.latex()}\\]")
+                 f"$\\theta$ standing for {parameters}:\n\\[{optimizer.latex()}\\]")
     if run.schedule is not None:
         parts.append(f"After each epoch the learning rate is updated by the schedule "
                      f"\\texttt{{{escape_text(repr(run.schedule))}}}, as torch.optim.lr\\_scheduler's.")
     parts.append(_MODES[run.mode] + f" The parameters start at {_values(renderer, run.parameters, run.initial)}.")
     return "\n\n".join(parts)
-
-
-_MODES = {"exact": "The run is computed exactly, in rational arithmetic.",
-          "float64": "The run is computed in float64, as PyTorch computes in double precision.",
-          "float32": "The run is computed in float32, as PyTorch computes by default."}
 
 
 def _data(run, renderer):
@@ -158,12 +157,13 @@ def _cell(value, digits, exact):
     """A table cell: exact when it takes at most ``digits`` significant digits, else rounded (and
     marked when the run is exact)."""
     value = sympy.sympify(value)
-    if exact and value.is_Rational:
+    if not exact:
+        return f"${decimal(value, digits)}$"
+    if value.is_Rational:
         text = number(value)
         if "frac" not in text and _significant(text) <= digits:
             return f"${text}$"
-        return f"$\\approx {decimal(value, digits)}$"
-    return f"${decimal(value, digits)}$"
+    return f"$\\approx {decimal(value, digits)}$"
 
 
 def _significant(text):
@@ -198,10 +198,9 @@ def _final(value):
     if isinstance(value, float):
         return "=", _float(value), 0
     value = sympy.sympify(value)
-    text = number(value)
-    if len(text) <= SHORT:
-        return "=", text, 0
-    return r"\approx", decimal(value, FINAL_DIGITS), len(str(value.q))
+    if value.is_Rational and len(number(value)) <= SHORT:
+        return "=", number(value), 0
+    return r"\approx", decimal(value, FINAL_DIGITS), len(str(value.q)) if value.is_Rational else 0
 
 
 def _float(x):

@@ -26,6 +26,7 @@ def sheet(name, **training):
     (sp.Rational(846848083621, 2000000000000), 6, True, r"$\approx 0.423424$"),  # 12 digits: rounded
     (sp.Rational(1, 3), 8, True, r"$\approx 0.33333333$"),                    # no terminating decimal
     (sp.Integer(-2), 8, True, "$-2$"),
+    (sp.exp(-1), 6, True, r"$\approx 0.367879$"),                            # exact but irrational: rounded
     (1.9999999999999236, 8, False, "$2$"),                                    # a float run: rounded, unmarked
     (7.888609052210118e-26, 8, False, r"$7.8886091 \cdot 10^{-26}$"),
     (0.70941874728, 8, False, "$0.70941875$"),
@@ -41,6 +42,7 @@ def test_a_cell_is_exact_when_short_else_rounded(value, digits, exact, expected)
     (sp.Rational(479, 500), ("=", "0.958", 0)),
     (sp.Rational(1, 3), ("=", r"\frac{1}{3}", 0)),
     (sp.Rational(1, 3) + sp.Rational(1, 2 ** 100), (r"\approx", "0.333333333333333", 31)),  # long: 15 digits
+    (sp.sqrt(2), (r"\approx", "1.4142135623731", 0)),                       # exact but irrational
 ])
 def test_a_final_value_is_printed_in_full(value, expected):
     assert T._final(value) == expected
