@@ -11,6 +11,7 @@ from ..errors import TrainingError
 from ..loops import MODES, train_worksheet
 from ..optimizers import make_optimizer
 from ..plots import plot_history
+from ..training_summary import shown_epochs
 from ..worksheet import load_worksheet
 
 ROWS = 20  # epochs shown by default (the first, the last, and evenly spaced ones between)
@@ -68,7 +69,7 @@ def _table(history, every):
     every = every or max(1, len(rows) // ROWS)
     if every < 1:
         raise TrainingError(f"--every must be at least 1, got {every}")
-    shown = [r for r in rows if r.epoch == 1 or r.epoch % every == 0 or r is rows[-1]]
+    shown = shown_epochs(rows, every)
     several = history.iterations_per_epoch > 1
     header = ["epoch", *history.names, "loss (last batch)" if several else "loss"] + (["mean loss"] if several else [])
     body = [[str(r.epoch), *map(_number, r.parameters), _number(r.loss)] + ([_number(r.mean_loss)] if several else [])
