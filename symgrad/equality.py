@@ -12,9 +12,9 @@ import sympy
 
 from .numbers import approximate
 
-__all__ = ["equal"]
+__all__ = ["equal", "counterexample"]
 
-SYMBOLIC_LIMIT = 1000 # operations in a - b beyond which expanding it is not tried
+SYMBOLIC_LIMIT = 1000  # operations in a - b beyond which expanding it is not tried
 PROBES = 4
 DIGITS = 30
 TOLERANCE = sympy.Rational(1, 10 ** 20)
@@ -22,15 +22,21 @@ TOLERANCE = sympy.Rational(1, 10 ** 20)
 
 def equal(a, b):
     """Whether the expressions ``a`` and ``b`` are equal as functions of their symbols."""
+    return counterexample(a, b) is None
+
+
+def counterexample(a, b):
+    """A point (a mapping of the symbols to rationals, empty for two numbers) where ``a`` and ``b``
+    differ, or None when they are equal by the rule above. Too few finite probes (singularities
+    everywhere) count as a difference, at the first point tried."""
     a, b = sympy.sympify(a), sympy.sympify(b)
     if a == b:
-        return True
-    if not (a.free_symbols or b.free_symbols):  # two numbers: one evaluation decides
-        return _probes_vanish(a, b)
-    difference = a - b
-    if difference.is_zero or _expands_to_zero(difference):
-        return True
-    return _probes_vanish(a, b)
+        return None
+    if a.free_symbols or b.free_symbols:  # two numbers: one evaluation decides
+        difference = a - b
+        if difference.is_zero or _expands_to_zero(difference):
+            return None
+    return _probe(a, b)
 
 
 def _expands_to_zero(difference):
@@ -42,26 +48,27 @@ def _expands_to_zero(difference):
     return not expanded.has(sympy.Function) and sympy.cancel(sympy.together(expanded)) == 0
 
 
-def _probes_vanish(a, b):
-    """At least two probes (one, for two numbers) give finite numbers, and at each ``|a - b|`` is
-    negligible.
+def _probe(a, b):
+    """None when at least two probes (one, for two numbers) give finite numbers and at each
+    ``|a - b|`` is negligible; otherwise the point where they differ.
 
     ``a`` and ``b`` are evaluated apart: evaluating ``a - b`` itself, SymPy would chase the
     cancellation to ever higher precision."""
     symbols = sorted(a.free_symbols | b.free_symbols, key=sympy.default_sort_key)
     rng = random.Random(20250101)
-    finite, probes = 0, PROBES if symbols else 1
+    finite, probes, first = 0, PROBES if symbols else 1, None
     for attempt in range(3 * probes):
         point = {s: _random_value(s, rng, first=attempt == 0) for s in symbols}
+        first = point if first is None else first
         x, y = _number(a.xreplace(point)), _number(b.xreplace(point))
         if x is None or y is None:
             continue
         if abs(x - y) > TOLERANCE * (1 + abs(x) + abs(y)):
-            return False
+            return point
         finite += 1
         if finite == probes:
             break
-    return finite >= min(2, probes)
+    return None if finite >= min(2, probes) else first
 
 
 def _random_value(symbol, rng, first):

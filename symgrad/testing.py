@@ -14,11 +14,12 @@ from .numbers import approximate, exact
 from .errors import SymgradError
 from .finite_differences import central_differences
 from .codegen import compile_expressions
+from .equality import counterexample
 from .numeric import compile_function
 from .variables import as_point, resolve_all
 
-__all__ = ["assert_gradient_matches", "check_user_gradient", "exact_gradient", "finite_difference_gradient",
-           "torch_gradient"]
+__all__ = ["assert_gradient_matches", "assert_derivative_equal", "check_user_gradient", "exact_gradient",
+           "finite_difference_gradient", "torch_gradient", "to_float", "torch_available"]
 
 METHODS = ("exact", "finite_difference", "torch")
 
@@ -88,6 +89,41 @@ class GradientReport(dict):
     def __init__(self, results, skipped):
         super().__init__(results)
         self.skipped = skipped
+
+
+def assert_derivative_equal(actual, expected, wrt):
+    """Fail unless the derivative ``actual`` equals ``expected`` as a function of its variables:
+    structurally, or by an exact zero test, else at random rational probe points (the rule of
+    :mod:`symgrad.equality`). Sequences (a gradient) are compared entry by entry, ``wrt`` naming the
+    variable of each. The failure shows both expressions and a point where they differ."""
+    actual, expected = _expressions(actual), _expressions(expected)
+    names = list(wrt) if isinstance(wrt, (list, tuple)) else [wrt]
+    if not len(actual) == len(expected) == len(names):
+        raise SymgradError(f"{len(actual)} derivatives, {len(expected)} expected and {len(names)} variables")
+    failures = []
+    for a, e, w in zip(actual, expected, names):
+        point = counterexample(a, e)
+        if point is not None:
+            at = ", ".join(f"{s} = {v}" for s, v in point.items())
+            values = (f"{_shown(a.xreplace(point))} against {_shown(e.xreplace(point))}"
+                      + (f" at {at}" if at else ""))
+            failures.append(f"d/d{w}: {a}\n  is not {e}\n  ({values})")
+    if failures:
+        raise AssertionError("derivatives differ:\n" + "\n".join(failures))
+
+
+def _expressions(values):
+    """A derivative, or a sequence of them, as SymPy expressions; text is refused, never parsed."""
+    values = list(values) if isinstance(values, (list, tuple, sympy.MatrixBase)) else [values]
+    for v in values:
+        if isinstance(v, str):
+            raise SymgradError(f"compare SymPy expressions, not the string {v!r} (symgrad never evaluates text)")
+    return [v if isinstance(v, sympy.Basic) else exact(v) for v in values]
+
+
+def _shown(value):
+    number = approximate(value, 15)
+    return f"{float(number):.12g}" if number.is_number and number.is_real else str(number)
 
 
 def check_user_gradient(f, grad_f, at, rtol=1e-6, atol=1e-9):

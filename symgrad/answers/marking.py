@@ -15,6 +15,7 @@ import sympy
 
 from ..differentiation import derivative
 from ..errors import SymgradError
+from ..simplification import simplest as simplest_form
 from .equivalence import Probes, agree, equivalent, number_value
 from .feedback import REASONS, sentence, why_wrong
 from .mistakes import PRIORITY, candidates
@@ -56,18 +57,11 @@ class MarkingScheme:
                    if other.derivative_of is None and c.derivative_of is None):
                 continue  # an earlier (more specific) kind gives the same wrong answer
             wrong[c.component].append((c, values))
-        simplest = tuple(_simplest(a) for a in answer) if probes else tuple(answer)
+        simplest = tuple(simplest_form(a) for a in answer) if probes else tuple(answer)
         notation = question.notation
         sizes = tuple(typed_size(tokenize(notation.show(a), notation.words, folded=notation.function_words))
                       for a in simplest)
         return cls(probes, right, simplest, sizes, tuple(tuple(w) for w in wrong))
-
-
-def _simplest(expr):
-    if sympy.count_ops(expr) > 200:
-        return expr
-    simpler = sympy.simplify(expr)
-    return simpler if sympy.count_ops(simpler) < sympy.count_ops(expr) else expr
 
 
 def _same(values, reference, question, probes):
