@@ -1,0 +1,135 @@
+"""The NumPy algebra the matrix rules run on: float32 or float64 arrays, written into ``out`` buffers
+where one is given (BLAS matmuls with ``out=``, in-place ufuncs), so a training step allocates little.
+
+Rows are samples. Every function keeps its inputs' dtype; softmax and log-softmax subtract each
+row's maximum first, and sigmoid and softplus use ``logaddexp``, so none overflows.
+"""
+
+import numpy as np
+
+__all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_tn", "sum_rows", "relu",
+           "step", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "mul", "add", "sub", "scale",
+           "one_minus", "row_sum", "onehot", "pick", "total"]
+
+
+def number(value):
+    return value
+
+
+def reciprocal(count):
+    return 1.0 / count
+
+
+def rows(a):
+    return a.shape[0]
+
+
+def size(a):
+    return a.size
+
+
+def affine(a, w, b, out=None):
+    """``a w^T + b``, with b (a vector) added to every row."""
+    out = np.matmul(a, w.T, out=out)
+    if b is not None:
+        np.add(out, b, out=out)
+    return out
+
+
+def matmul(a, b, out=None):
+    return np.matmul(a, b, out=out)
+
+
+def matmul_tn(a, b, out=None):
+    """``a^T b``."""
+    return np.matmul(a.T, b, out=out)
+
+
+def sum_rows(a, out=None):
+    """The sum of the rows: a vector with one entry per column."""
+    return np.sum(a, axis=0, out=out)
+
+
+def relu(z, out=None):
+    return np.maximum(z, 0.0, out=out)
+
+
+def step(z):
+    """1 where z > 0, else 0 (relu's derivative, 0 at 0 as torch's), as booleans."""
+    return z > 0
+
+
+def sigmoid(z, out=None):
+    """1/(1+e^{-z}) as e^{-logaddexp(0, -z)}."""
+    out = np.negative(z, out=out)
+    np.logaddexp(0.0, out, out=out)
+    np.negative(out, out=out)
+    return np.exp(out, out=out)
+
+
+def tanh(z, out=None):
+    return np.tanh(z, out=out)
+
+
+def softplus(z, out=None):
+    """log(1+e^z) as logaddexp(0, z)."""
+    return np.logaddexp(0.0, z, out=out)
+
+
+def _shifted(z, out):
+    """Each row minus its maximum."""
+    return np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+
+
+def softmax(z, out=None):
+    out = np.exp(_shifted(z, out), out=out)
+    return np.divide(out, out.sum(axis=1, keepdims=True), out=out)
+
+
+def log_softmax(z, out=None):
+    out = _shifted(z, out)
+    return np.subtract(out, np.log(np.exp(out).sum(axis=1, keepdims=True)), out=out)
+
+
+def mul(a, b, out=None):
+    """Element by element; a column (N x 1) multiplies every column."""
+    return np.multiply(a, b, out=out)
+
+
+def add(a, b, out=None):
+    return np.add(a, b, out=out)
+
+
+def sub(a, b, out=None):
+    return np.subtract(a, b, out=out)
+
+
+def scale(a, factor, out=None):
+    """``factor * a``, for a number or an array ``a``."""
+    return np.multiply(a, factor, out=out)
+
+
+def one_minus(a):
+    return 1.0 - a
+
+
+def row_sum(a):
+    """Each row's sum, as a column (N x 1)."""
+    return a.sum(axis=1, keepdims=True)
+
+
+def onehot(classes, like, out=None):
+    """Rows of zeros shaped like ``like``, with a 1 in each row's class column."""
+    out = np.zeros_like(like) if out is None else out
+    out.fill(0.0)
+    out[np.arange(len(classes)), classes] = 1.0
+    return out
+
+
+def pick(a, classes):
+    """The sum over rows of each row's entry in its class column."""
+    return a[np.arange(len(classes)), classes].sum()
+
+
+def total(a):
+    return a.sum()

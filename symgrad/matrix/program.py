@@ -1,0 +1,92 @@
+"""A matrix derivation compiled to NumPy: the loss and its gradient for a batch, in one dtype, into
+buffers allocated once per batch size (so a training step allocates almost nothing)."""
+
+import numpy as np
+
+from ..errors import ShapeError, SymgradError
+from . import arrays
+from .evaluation import check_shapes, evaluate
+from .network import Model
+
+__all__ = ["Program"]
+
+
+class Program:
+    """The model's loss and gradient as a NumPy function of a batch ``(inputs, targets)``.
+
+    ``parameters`` and ``gradients`` are lists of arrays in the model's order (torch's:
+    ``W1, b1, W2, ...``); calling the program returns the batch's loss as a float and writes the
+    gradient into ``gradients``, in place, each of its parameter's shape (as ``p.grad`` in torch).
+    The parameter arrays are the model's own: an optimizer that updates them updates the model.
+    """
+
+    def __init__(self, model, loss="nll", reduction="mean"):
+        if not isinstance(model, Model):
+            raise SymgradError(f"a Program compiles a matrix Model, got {type(model).__name__}")
+        self.model, self.dtype = model, model.dtype
+        self.derivation = model.derivation(loss, reduction)
+        loss_node = self.derivation.loss
+        self.output, (self._inputs, self._targets) = loss_node.inputs[0], _data_nodes(self.derivation)
+        self._parameters = self.derivation.wrt
+        self.parameters = [model.parameters[p.name] for p in self._parameters]
+        self.gradients = [np.empty_like(p) for p in self.parameters]
+        self._buffers = {}
+
+    @property
+    def names(self):
+        """The parameters' names, in order."""
+        return [p.name for p in self._parameters]
+
+    def __call__(self, inputs, targets):
+        """The loss of the batch; the gradient is written into :attr:`gradients`."""
+        return float(self._run(inputs, targets, backward=True).loss)
+
+    def outputs(self, inputs, targets):
+        """``(loss, output)`` of a batch without the backward pass: the loss and a copy of the
+        network's output (log-probabilities, probabilities or scores, one row per sample)."""
+        run = self._run(inputs, targets, backward=False)
+        return float(run.loss), run.values[self.output].copy()
+
+    def _run(self, inputs, targets, backward):
+        inputs, targets = self._batch(inputs, targets)
+        leaves = dict(zip(self._parameters, self.parameters))
+        leaves[self._inputs], leaves[self._targets] = inputs, targets
+        return evaluate(self.derivation, arrays, leaves, self._workspace(len(inputs)), backward=backward)
+
+    def _batch(self, inputs, targets):
+        inputs = np.asarray(inputs)
+        if inputs.dtype != self.dtype:
+            inputs = inputs.astype(self.dtype)
+        if self._targets.op == "classes":
+            targets = np.asarray(targets)
+            if targets.dtype.kind not in "iu":
+                raise ShapeError(f"{self._targets.name} must hold integer class indices, got {targets.dtype}")
+            count = self._targets.option("classes")
+            if targets.size and (targets.min() < 0 or targets.max() >= count):
+                raise ShapeError(f"{self._targets.name}: class indices go from 0 to {count - 1}, "
+                                 f"got {targets.min()} to {targets.max()}")
+        else:
+            targets = np.asarray(targets, dtype=self.dtype)
+        check_shapes(self.derivation, {self._inputs: inputs, self._targets: targets,
+                                       **dict(zip(self._parameters, self.parameters))}, np.shape)
+        if len(inputs) == 0:
+            raise ShapeError("a batch needs at least one sample")
+        return inputs, targets
+
+    def _workspace(self, batch):
+        """The buffers for a batch of ``batch`` rows: one per forward value and adjoint, with the
+        parameters' adjoints being :attr:`gradients`."""
+        if batch not in self._buffers:
+            buffers = {n: np.empty((batch, n.shape[1]), self.dtype) for n in self.derivation.forward
+                       if n is not self.derivation.loss}
+            buffers.update({("adjoint", s.target): np.empty((batch, s.target.shape[1]), self.dtype)
+                            for s in self.derivation.backward if s.target not in self._parameters})
+            buffers.update({("adjoint", p): g for p, g in zip(self._parameters, self.gradients)})
+            self._buffers[batch] = buffers
+        return self._buffers[batch]
+
+
+def _data_nodes(derivation):
+    leaves = derivation.leaves
+    return (next(n for n in leaves if n.op == "data"),
+            next(n for n in leaves if n.op in ("classes", "targets")))
