@@ -117,7 +117,10 @@ def _input(node):
 
 
 def _dtype(dtype):
-    name = str(dtype)
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
     if name not in DTYPES:
         raise SymgradError(f"matrix mode computes in {' or '.join(DTYPES)}, not {dtype!r}")
     return np.dtype(name)
