@@ -30,3 +30,7 @@ class DirectionError(SymgradError, ValueError):
 
 class GraphError(SymgradError, ValueError):
     """A graph is ill-formed: a node defined twice, a node name that is not a valid symbol."""
+
+
+class DataError(SymgradError, ValueError):
+    """A data file or data set is missing or malformed (an IDX file with a bad header, too few bytes)."""
