@@ -12,6 +12,7 @@ from .errors import (CycleError, DirectionError, GraphError, NoDerivativeRuleErr
 from .graph import Graph
 from .layers import linear
 from .losses import bce, bce_with_logits, cross_entropy, mse, nll, sse
+from .matrix.torch_import import from_torch
 from .numbers import exact
 from .numeric import compile_gradient
 
@@ -21,7 +22,7 @@ __all__ = [
     "partial", "gradient", "jacobian", "hessian", "directional_derivative",
     "Graph", "backward", "compile_gradient", "exact",
     "sigmoid", "relu", "softplus", "tanh", "softmax", "log_softmax", "linear",
-    "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy",
+    "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy", "from_torch",
     "SymgradError", "UnknownVariableError", "ShapeError", "CycleError", "NoDerivativeRuleError",
     "DirectionError", "GraphError",
 ]

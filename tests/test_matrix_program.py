@@ -147,10 +147,11 @@ def s2_program():
 @pytest.mark.parametrize("x, y, message", [
     (np.zeros((4, 7)), [0, 1, 2, 0], "X must be N x 6, got 4 x 7"),
     (np.zeros((4, 6)), [0, 1, 3, 0], "class indices go from 0 to 2, got 0 to 3"),
-    (np.zeros((4, 6)), [0.0, 1.0, 2.0, 0.0], "must hold integer class indices"),
+    (np.zeros((4, 6)), [0.0, 1.0, 2.0, 0.0], "must be a vector of integer class indices, got float64"),
     (np.zeros((4, 6)), [0, 1, 2], "X has 4 rows but y has 3"),
     (np.zeros((0, 6)), np.zeros(0, int), "at least one sample"),
     (np.zeros(6), [0], "X must be N x 6, got 6"),
+    (np.zeros((2, 6)), [[0], [1]], "y must be a vector of integer class indices, got int64 of shape"),
 ])
 def test_bad_batches(s2_program, x, y, message):
     with pytest.raises(ShapeError, match=message):

@@ -9,6 +9,7 @@ computes or prints: :mod:`.evaluation` runs a derivation, a renderer prints it.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..errors import GraphError, NoDerivativeRuleError, UnknownVariableError
 from .graph import LOSSES, Node
@@ -49,7 +50,7 @@ class MatrixDerivation:
     forward: tuple
     backward: tuple
 
-    @property
+    @cached_property
     def leaves(self):
         """The data, targets and parameters the loss depends on, in the order they are first used."""
         seen = []

@@ -4,7 +4,7 @@
 
 from dataclasses import dataclass, field
 
-from ..errors import ShapeError, UnknownVariableError
+from ..errors import UnknownVariableError
 from .rules import RULES
 
 __all__ = ["Evaluation", "evaluate"]
@@ -51,20 +51,3 @@ def evaluate(derivation, xp, leaves, buffers=None, backward=True):
             share = rule(xp, step.consumer, delta, values[step.consumer], operands, None)
             adjoints[step.target] = xp.add(adjoints[step.target], share, buffers.get(("adjoint", step.target)))
     return Evaluation(values[derivation.loss], values, adjoints)
-
-
-def check_shapes(derivation, leaves, shape_of):
-    """Raise a ShapeError naming the first leaf whose value does not have the node's shape (the
-    batch dimension ``N`` must be the same for every data and target)."""
-    batch = {}
-    for node in derivation.leaves:
-        shape = tuple(shape_of(leaves[node]))
-        expected = node.shape
-        if len(shape) != len(expected) or any(e != s for e, s in zip(expected, shape) if e != "N"):
-            raise ShapeError(f"{node.name} must be {' x '.join(map(str, expected))}, got "
-                             f"{' x '.join(map(str, shape)) or 'a scalar'}")
-        if expected and expected[0] == "N":
-            batch.setdefault(shape[0], node.name)
-    if len(batch) > 1:
-        (n1, a), (n2, b) = list(batch.items())[:2]
-        raise ShapeError(f"{a} has {n1} rows but {b} has {n2}: one batch has one size")
