@@ -6,7 +6,9 @@ Each thread count runs in its own subprocess with OMP/OPENBLAS/MKL_NUM_THREADS s
 ``torch.set_num_threads``, so NumPy's BLAS and torch use exactly that many threads. A step is
 forward, loss, backward and the optimizer's update; symgrad's optimizer is ``symgrad.optimizers``'
 SGD (issue 4). Without it the step ratios are null and only forward + backward is compared.
-Rounds of each contender alternate, and the median round is reported.
+Short rounds of the contenders alternate; the milliseconds reported are each contender's median
+round, and each ratio is the median over rounds of the ratio of two adjacent rounds (so that load
+from other processes, which comes and goes, falls on both sides of a ratio alike).
 """
 
 import argparse
@@ -19,7 +21,7 @@ import common  # noqa: F401  (pins threads before NumPy loads; workers override 
 
 BATCH, SIZES, LR = 64, (784, 128, 64, 10), 0.003
 THREADS = (1, 2)
-ROUNDS, STEPS, WARMUP = 7, 100, 30
+ROUNDS, STEPS, WARMUP = 31, 40, 30
 
 
 def main():
@@ -66,7 +68,13 @@ def worker(threads):
             rounds[name].append((time.perf_counter() - start) / STEPS * 1e3)
     medians = {name: statistics.median(times) for name, times in rounds.items()}
     medians.update({name: None for name, fn in contenders.items() if fn is None})
-    common.print_json({"threads": threads, "ms": medians, "notes": _NOTES})
+    ratios = {key: statistics.median(a / b for a, b in zip(rounds[mine], rounds[theirs]))
+              if mine in rounds and theirs in rounds else None for key, (mine, theirs) in RATIOS.items()}
+    common.print_json({"threads": threads, "ms": medians, "ratios": ratios, "notes": _NOTES})
+
+
+RATIOS = {"ratio": ("symgrad_step", "torch_eager_step"), "fwd_bwd_ratio": ("symgrad_fwd_bwd", "torch_eager_fwd_bwd"),
+          "compile_ratio": ("symgrad_step", "torch_compile_step")}
 
 
 _NOTES = {}
@@ -148,15 +156,10 @@ def _cycler(items):
 
 
 def report(results, as_json):
-    def ratio(r, a, b):
-        return r["ms"][a] / r["ms"][b] if r["ms"][a] is not None and r["ms"][b] is not None else None
-
     summary = {}
     for n, r in results.items():
         suffix = "1thread" if n == 1 else f"{n}threads"
-        summary[f"ratio_{suffix}"] = ratio(r, "symgrad_step", "torch_eager_step")
-        summary[f"fwd_bwd_ratio_{suffix}"] = ratio(r, "symgrad_fwd_bwd", "torch_eager_fwd_bwd")
-        summary[f"compile_ratio_{suffix}"] = ratio(r, "symgrad_step", "torch_compile_step")
+        summary.update({f"{key}_{suffix}": r["ratios"][key] for key in RATIOS})
         summary[f"ms_{suffix}"] = r["ms"]
     notes = {k: v for r in results.values() for k, v in r["notes"].items()}
     if as_json:
@@ -164,9 +167,7 @@ def report(results, as_json):
         return
     names = list(next(iter(results.values()))["ms"])
     rows = [[name, *(_ms(results[n]["ms"][name]) for n in THREADS)] for name in names]
-    for key in ("ratio", "fwd_bwd_ratio", "compile_ratio"):
-        rows.append([f"{key} (symgrad / torch)", *(_ratio(summary[f"{key}_{'1thread' if n == 1 else f'{n}threads'}"])
-                                                   for n in THREADS)])
+    rows += [[f"{key} (symgrad / torch)", *(_ratio(results[n]["ratios"][key]) for n in THREADS)] for key in RATIOS]
     common.print_table(["ms per step, batch 64, float32", *(f"{n} thread(s)" for n in THREADS)], rows)
     for key, note in notes.items():
         print(f"note: {key}: {note}")

@@ -9,7 +9,7 @@ import numpy as np
 
 __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_tn", "sum_rows", "relu",
            "step", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "mul", "add", "sub", "scale",
-           "one_minus", "row_sum", "onehot", "pick", "total"]
+           "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total"]
 
 
 def number(value):
@@ -47,7 +47,7 @@ def matmul_tn(a, b, out=None):
 
 def sum_rows(a, out=None):
     """The sum of the rows: a vector with one entry per column."""
-    return np.sum(a, axis=0, out=out)
+    return np.add.reduce(a, axis=0, out=out)
 
 
 def relu(z, out=None):
@@ -78,17 +78,17 @@ def softplus(z, out=None):
 
 def _shifted(z, out):
     """Each row minus its maximum."""
-    return np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+    return np.subtract(z, np.maximum.reduce(z, axis=1, keepdims=True), out=out)
 
 
 def softmax(z, out=None):
     out = np.exp(_shifted(z, out), out=out)
-    return np.divide(out, out.sum(axis=1, keepdims=True), out=out)
+    return np.divide(out, np.add.reduce(out, axis=1, keepdims=True), out=out)
 
 
 def log_softmax(z, out=None):
     out = _shifted(z, out)
-    return np.subtract(out, np.log(np.exp(out).sum(axis=1, keepdims=True)), out=out)
+    return np.subtract(out, np.log(np.add.reduce(np.exp(out), axis=1, keepdims=True)), out=out)
 
 
 def mul(a, b, out=None):
@@ -115,7 +115,7 @@ def one_minus(a):
 
 def row_sum(a):
     """Each row's sum, as a column (N x 1)."""
-    return a.sum(axis=1, keepdims=True)
+    return np.add.reduce(a, axis=1, keepdims=True)
 
 
 def onehot(classes, like, out=None):
@@ -126,10 +126,20 @@ def onehot(classes, like, out=None):
     return out
 
 
+def sub_onehot(a, classes, out=None):
+    """``a`` minus 1 in each row's class column."""
+    if out is None:
+        out = a.copy()
+    elif out is not a:
+        np.copyto(out, a)
+    out[np.arange(len(classes)), classes] -= 1.0
+    return out
+
+
 def pick(a, classes):
     """The sum over rows of each row's entry in its class column."""
-    return a[np.arange(len(classes)), classes].sum()
+    return np.add.reduce(a[np.arange(len(classes)), classes])
 
 
 def total(a):
-    return a.sum()
+    return np.add.reduce(a, axis=None)

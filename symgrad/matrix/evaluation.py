@@ -35,19 +35,24 @@ def evaluate(derivation, xp, leaves, buffers=None, backward=True):
     missing = [n.name for n in derivation.leaves if n not in leaves]
     if missing:
         raise UnknownVariableError(f"no value is given for {', '.join(missing)}")
-    buffers = buffers or {}
+    buffer = (buffers or {}).get
     values = dict(leaves)
     for node in derivation.forward:
-        values[node] = RULES[node.op].forward(xp, node, [values[i] for i in node.inputs], buffers.get(node))
+        values[node] = _FORWARD[node.op](xp, node, [values[i] for i in node.inputs], buffer(node))
     adjoints = {}
     for step in derivation.backward if backward else ():
-        rule = RULES[step.rule].backward[step.role]
+        share = _BACKWARD[step.rule, step.role]
+        target, consumer = step.target, step.consumer
         operands = [values[o] for o in step.operands]
-        delta = adjoints.get(step.consumer)
         if step.first:
-            out = buffers.get(("adjoint", step.target))
-            adjoints[step.target] = rule(xp, step.consumer, delta, values[step.consumer], operands, out)
+            adjoints[target] = share(xp, consumer, adjoints.get(consumer), values[consumer], operands,
+                                     buffer(("adjoint", target)))
         else:
-            share = rule(xp, step.consumer, delta, values[step.consumer], operands, None)
-            adjoints[step.target] = xp.add(adjoints[step.target], share, buffers.get(("adjoint", step.target)))
+            more = share(xp, consumer, adjoints.get(consumer), values[consumer], operands, None)
+            adjoints[target] = xp.add(adjoints[target], more, buffer(("adjoint", target)))
     return Evaluation(values[derivation.loss], values, adjoints)
+
+
+# The table's maps by key, looked up once per step.
+_FORWARD = {op: rule.forward for op, rule in RULES.items()}
+_BACKWARD = {(op, role): f for op, rule in RULES.items() for role, f in rule.backward.items()}

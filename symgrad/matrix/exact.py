@@ -12,7 +12,7 @@ from ..activations import LogSoftmax, Softmax, relu as _relu, sigmoid as _sigmoi
 
 __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_tn", "sum_rows", "relu",
            "step", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "mul", "add", "sub", "scale",
-           "one_minus", "row_sum", "onehot", "pick", "total"]
+           "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total"]
 
 
 def number(value):
@@ -103,6 +103,10 @@ def row_sum(a):
 
 def onehot(classes, like, out=None):
     return sympy.ImmutableMatrix(like.rows, like.cols, lambda i, j: 1 if j == classes[i] else 0)
+
+
+def sub_onehot(a, classes, out=None):
+    return a - onehot(classes, a)
 
 
 def pick(a, classes):

@@ -142,7 +142,7 @@ RULES = MappingProxyType({
         roles=("Z", "y"),
         forward=_cross_entropy,
         backward={"Z": lambda xp, node, delta, value, ins, out: xp.scale(
-            xp.sub(xp.softmax(ins[0], out), xp.onehot(ins[1], ins[0]), out), loss_scale(xp, node, ins[0]), out)},
+            xp.sub_onehot(xp.softmax(ins[0], out), ins[1], out), loss_scale(xp, node, ins[0]), out)},
         latex_forward=r"$out = -$scale \sum_n \left(\log\operatorname{softmax}($Z)\right)_{n, y_n}",
         latex_backward={"Z": r"$scale \left(\operatorname{softmax}($Z) - \operatorname{onehot}($y)\right)"},
         per="rows",
