@@ -68,3 +68,13 @@ def test_two_nodes_with_one_name_are_refused():
                   name="Z")
     with pytest.raises(GraphError, match="two different nodes are named 'Z'"):
         derive(mg.mse(z, mg.targets("Y", 2)))
+
+
+def test_a_step_binds_its_templates_names_to_nodes_with_shapes():
+    derivation = derive(S2.loss("nll"))
+    weight = derivation.backward[2]
+    assert {k: (v.name, v.shape) for k, v in weight.bindings.items()} == {
+        "A": ("A2", ("N", 64)), "W": ("W3", (10, 64)), "b": ("b3", (10,)), "delta": ("Z3", ("N", 10)),
+        "out": ("Z3", ("N", 10))}
+    assert {k: v.name for k, v in derivation.backward[0].bindings.items()} == {"Z": "Z3", "y": "y", "delta": "L",
+                                                                              "out": "L"}

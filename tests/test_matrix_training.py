@@ -14,7 +14,7 @@ from symgrad import SymgradError
 from symgrad.matrix import Activation, Linear, Model, Network, Program
 from symgrad.matrix.data import DataSet
 from symgrad.matrix.torch_import import from_torch
-from symgrad.matrix.training import MatrixTraining, accuracy, batch_order, fit
+from symgrad.matrix.training import History, MatrixTraining, TrainingResult, accuracy, batch_order, fit, report
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -161,3 +161,14 @@ def test_the_s2_training_spec_trains_on_the_digits():
     first, second = result.history.epoch_losses
     assert second < first < math.log(10) + 0.1
     assert 0.5 < result.accuracy <= 1.0
+
+
+def test_the_report_shows_each_epochs_mean_loss_and_the_accuracy():
+    spec = MatrixTraining(Network([Linear(784, 10), Activation("log_softmax")]), epochs=2)
+    result = TrainingResult(History((2.5, 2.0, 1.5, 1.25), (2.25, 1.375)), 0.8421)
+    assert report(spec, result) == (
+        "SGD(lr=0.003), batch size 64, 2 epochs, float32, data: digits\n"
+        "epoch  mean training loss\n"
+        "    1  2.250000\n"
+        "    2  1.375000\n"
+        "accuracy on the test split: 84.21%")

@@ -36,6 +36,12 @@ class BackwardStep:
     through: tuple = ()
     first: bool = True
 
+    @property
+    def bindings(self):
+        """What each name of the rule's LaTeX template stands for: its roles' nodes, and ``delta``
+        and ``out`` the consumer's (its adjoint, its value); each node carries its shape."""
+        return {**dict(zip(RULES[self.rule].roles, self.operands)), "delta": self.consumer, "out": self.consumer}
+
 
 @dataclass(frozen=True)
 class MatrixDerivation:

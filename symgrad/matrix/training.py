@@ -22,7 +22,7 @@ from .data import load_digits, load_mnist
 from .network import Model, Network
 from .program import Program
 
-__all__ = ["History", "fit", "batch_order", "accuracy", "MatrixTraining", "TrainingResult"]
+__all__ = ["History", "fit", "batch_order", "accuracy", "MatrixTraining", "TrainingResult", "report"]
 
 
 @dataclass(frozen=True)
@@ -123,3 +123,15 @@ class MatrixTraining:
         history = fit(program, train, make_optimizer(self.optimizer, dict(self.options)), epochs=self.epochs,
                       batch_size=self.batch_size, shuffle=self.shuffle, seed=self.seed, progress=progress)
         return TrainingResult(history, accuracy(program, test))
+
+
+def report(spec, result):
+    """What ``symgrad train`` prints for a matrix run, as S2 prints it: the mean training loss of
+    each epoch, then the final accuracy on the test split."""
+    options = ", ".join(f"{k}={v!r}" for k, v in spec.options.items())
+    lines = [f"{spec.optimizer}({options}), batch size {spec.batch_size}, {spec.epochs} epochs, {spec.dtype}, "
+             f"data: {spec.data}",
+             "epoch  mean training loss"]
+    lines += [f"{epoch:>5}  {loss:.6f}" for epoch, loss in enumerate(result.history.epoch_losses, 1)]
+    lines.append(f"accuracy on the test split: {result.accuracy:.2%}")
+    return "\n".join(lines)
