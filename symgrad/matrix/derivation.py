@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..errors import GraphError, NoDerivativeRuleError, UnknownVariableError
+from ..graph import _topological_order as topological_order
 from .graph import LOSSES, Node
 from .rules import FUSED, RULES
 
@@ -114,19 +115,14 @@ def _shares(c, consumers, wrt):
 
 
 def _topological_order(loss):
-    """The operation nodes ``loss`` depends on, each after its inputs (depth-first post-order)."""
-    order, done, stack = [], set(), [(loss, iter(loss.inputs))]
+    """The operation nodes ``loss`` depends on, each after its inputs (as the engine's graph orders)."""
+    inputs, stack = {}, [loss]
     while stack:
-        node, todo = stack[-1]
-        for i in todo:
-            if not i.is_leaf and i not in done:
-                stack.append((i, iter(i.inputs)))
-                break
-        else:
-            stack.pop()
-            if node not in done:
-                done.add(node)
-                order.append(node)
+        node = stack.pop()
+        if node not in inputs:
+            inputs[node] = node.inputs
+            stack.extend(i for i in node.inputs if not i.is_leaf)
+    order = list(topological_order(inputs, inputs))
     names = {}
     for n in [*order, *(i for n in order for i in n.inputs)]:
         if names.setdefault(n.name, n) is not n:

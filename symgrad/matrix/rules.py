@@ -69,6 +69,12 @@ def _log_softmax_backward(xp, node, delta, value, ins, out):
     return xp.sub(delta, xp.mul(xp.softmax(ins[0]), xp.row_sum(delta)), out)
 
 
+def _scaled(unscaled, factor=1):
+    """A loss's backward map: ``factor * scale * unscaled(xp, inputs, out)``."""
+    return lambda xp, node, delta, value, ins, out: xp.scale(unscaled(xp, ins, out),
+                                                             factor * loss_scale(xp, node, ins[0]), out)
+
+
 def _mse(xp, node, ins, out):
     error = xp.sub(ins[0], ins[1])
     return xp.scale(xp.total(xp.mul(error, error)), loss_scale(xp, node, ins[0]))
@@ -123,8 +129,7 @@ RULES = MappingProxyType({
     "mse": Rule(
         roles=("P", "Y"),
         forward=_mse,
-        backward={"P": lambda xp, node, delta, value, ins, out:
-                  xp.scale(xp.sub(ins[0], ins[1], out), 2 * loss_scale(xp, node, ins[0]), out)},
+        backward={"P": _scaled(lambda xp, ins, out: xp.sub(ins[0], ins[1], out), 2)},
         latex_forward=r"$out = $scale \sum_{n,j} \left($P - $Y\right)_{nj}^2",
         latex_backward={"P": r"2 $scale \left($P - $Y\right)"},
         per="entries",
@@ -132,8 +137,7 @@ RULES = MappingProxyType({
     "nll": Rule(
         roles=("P", "y"),
         forward=_nll,
-        backward={"P": lambda xp, node, delta, value, ins, out:
-                  xp.scale(xp.onehot(ins[1], ins[0], out), -loss_scale(xp, node, ins[0]), out)},
+        backward={"P": _scaled(lambda xp, ins, out: xp.onehot(ins[1], ins[0], out), -1)},
         latex_forward=r"$out = -$scale \sum_n \left($P\right)_{n, y_n}",
         latex_backward={"P": r"-$scale \operatorname{onehot}($y)"},
         per="rows",
@@ -141,8 +145,7 @@ RULES = MappingProxyType({
     "cross_entropy": Rule(
         roles=("Z", "y"),
         forward=_cross_entropy,
-        backward={"Z": lambda xp, node, delta, value, ins, out: xp.scale(
-            xp.sub_onehot(xp.softmax(ins[0], out), ins[1], out), loss_scale(xp, node, ins[0]), out)},
+        backward={"Z": _scaled(lambda xp, ins, out: xp.sub_onehot(xp.softmax(ins[0], out), ins[1], out))},
         latex_forward=r"$out = -$scale \sum_n \left(\log\operatorname{softmax}($Z)\right)_{n, y_n}",
         latex_backward={"Z": r"$scale \left(\operatorname{softmax}($Z) - \operatorname{onehot}($y)\right)"},
         per="rows",
@@ -150,8 +153,7 @@ RULES = MappingProxyType({
     "bce_with_logits": Rule(
         roles=("Z", "Y"),
         forward=_bce_with_logits,
-        backward={"Z": lambda xp, node, delta, value, ins, out: xp.scale(
-            xp.sub(xp.sigmoid(ins[0], out), ins[1], out), loss_scale(xp, node, ins[0]), out)},
+        backward={"Z": _scaled(lambda xp, ins, out: xp.sub(xp.sigmoid(ins[0], out), ins[1], out))},
         latex_forward=r"$out = $scale \sum_{n,j} \left(\operatorname{softplus}($Z) - $Y \odot $Z\right)_{nj}",
         latex_backward={"Z": r"$scale \left(\sigma($Z) - $Y\right)"},
         per="entries",
