@@ -43,6 +43,11 @@ def _symgrad_optimizers(name, options):
 OPTIMIZERS = [pytest.param(TorchOptimizer, id="torch.optim-on-numpy"),
               pytest.param(_symgrad_optimizers, id="symgrad.optimizers")]
 SETTINGS = {"SGD": {"lr": 0.003}, "Adam": {"lr": 0.001}}
+EVERY_OPTIMIZER = [("SGD", {"lr": 0.01, "momentum": 0.9, "nesterov": True, "weight_decay": 1e-4}),
+                   ("RMSprop", {"lr": 0.001, "centered": True, "momentum": 0.5}),
+                   ("Adagrad", {"lr": 0.01, "lr_decay": 0.01}),
+                   ("Adam", {"lr": 0.001, "amsgrad": True, "weight_decay": 1e-3}),
+                   ("AdamW", {"lr": 0.001})]
 
 
 def _s2_torch(dtype):
@@ -57,9 +62,9 @@ def _data(n, dtype, seed=0):
     return DataSet(rng.uniform(-1, 1, (n, 784)).astype(dtype), rng.integers(0, 10, n))
 
 
-def _torch_run(net, name, data, epochs, batch_size, seed, on_step):
+def _torch_run(net, name, data, epochs, batch_size, seed, on_step, options=None):
     """The reference loop, as S2 writes it, over the batch order the seed gives."""
-    optimizer = getattr(torch.optim, name)(net.parameters(), **SETTINGS[name])
+    optimizer = getattr(torch.optim, name)(net.parameters(), **(options or SETTINGS[name]))
     criterion, rng, losses = nn.NLLLoss(), np.random.default_rng(seed), []
     for _ in range(epochs):
         order = rng.permutation(len(data))
@@ -105,6 +110,24 @@ def test_5_float32_epochs_give_torchs_losses(make, name):
     assert len(history.epoch_losses) == 5 and len(history.step_losses) == 25
     np.testing.assert_allclose(history.epoch_losses, torch_epochs, rtol=1e-4)
     np.testing.assert_allclose(history.step_losses, losses, rtol=1e-4)
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS)
+@pytest.mark.parametrize("name, options", EVERY_OPTIMIZER, ids=[name for name, _ in EVERY_OPTIMIZER])
+def test_every_optimizer_trains_as_torchs(make, name, options):
+    torch.manual_seed(1)
+    net = nn.Sequential(nn.Linear(784, 32), nn.Tanh(), nn.Linear(32, 10), nn.LogSoftmax(dim=1)).double()
+    program = Program(from_torch(net), "nll")
+    data = _data(200, np.float64, seed=2)
+    ours = []
+    fit(program, data, make(name, options), epochs=3, batch_size=50, seed=5, progress=False,
+        on_step=lambda step, loss: ours.append([p.copy() for p in program.parameters]))
+    theirs = []
+    _torch_run(net, name, data, 3, 50, 5, theirs.append, options)
+    assert len(ours) == len(theirs) == 12
+    for step, (mine, reference) in enumerate(zip(ours, theirs), 1):
+        for p, q in zip(mine, reference):
+            assert np.abs(p - q).max() <= 1e-10 * max(1.0, np.abs(q).max()), f"step {step}"
 
 
 @pytest.mark.parametrize("n, batch, shuffle, expected", [
