@@ -46,7 +46,7 @@ def test_initial_parameters_are_drawn_as_torch_draws_them():
 
 
 def test_a_model_holds_its_own_contiguous_arrays():
-    given = {"W1": np.ones((3, 2)).T.T, "b1": [0.0, 1.0, 2.0]}
+    given = {"W1": np.ones((2, 3)).T, "b1": [0, 1, 2]}
     model = Model(Network([Linear(2, 3)]), given)
     assert model.dtype == np.float64 and model.parameters["b1"].tolist() == [0.0, 1.0, 2.0]
     assert all(v.flags.c_contiguous for v in model.parameters.values())

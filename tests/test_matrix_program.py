@@ -161,3 +161,13 @@ def test_bad_batches(s2_program, x, y, message):
 def test_a_program_compiles_a_model():
     with pytest.raises(SymgradError, match="compiles a matrix Model, got Sequential"):
         Program(nn.Sequential(nn.Linear(2, 2)))
+
+
+@pytest.mark.parametrize("y, message", [(np.zeros((4, 2)), r"Y must be N x 3, got 4 x 2"),
+                                        (np.zeros(4), r"Y must be N x 3, got 4"),
+                                        (np.zeros((3, 3)), "X has 4 rows but Y has 3")])
+def test_bad_numeric_targets(y, message):
+    torch.manual_seed(0)
+    program = Program(from_torch(_sequential((6, 5, 3), nn.ReLU, None)), "mse")
+    with pytest.raises(ShapeError, match=message):
+        program(np.zeros((4, 6)), y)

@@ -70,19 +70,17 @@ class Network:
         """``(inputs, output, parameters)``: the data node ``X``, the last layer's node, and the
         parameter nodes in torch's order (``W1, b1, W2, b2, ...``)."""
         node = graph.data("X", self.in_features)
-        parameters, taken, depth = [], set(), 0
+        parameters, depth, after = [], 0, 0  # after: activations since the last linear layer
         for layer in self.layers:
             if isinstance(layer, Linear):
-                depth += 1
+                depth, after = depth + 1, 0
                 weight = graph.parameter(f"W{depth}", layer.out_features, layer.in_features)
                 bias = graph.parameter(f"b{depth}", layer.out_features) if layer.bias else None
                 parameters += [weight] + ([bias] if bias is not None else [])
                 node = graph.linear(node, weight, bias, name=f"Z{depth}")
             else:
-                name = next(n for n in (f"A{depth}", *(f"A{depth}_{k}" for k in range(2, len(self.layers) + 2)))
-                            if n not in taken)
-                taken.add(name)
-                node = getattr(graph, layer.kind)(node, name=name)
+                after += 1
+                node = getattr(graph, layer.kind)(node, name=f"A{depth}" + (f"_{after}" if after > 1 else ""))
         return _input(node), node, tuple(parameters)
 
     def loss(self, kind="nll", reduction="mean"):
@@ -116,6 +114,11 @@ def _input(node):
     return node
 
 
+def _float_name(dtype):
+    """Integers (numbers given as a list) count as float64."""
+    return "float64" if dtype.kind in "iub" else dtype.name
+
+
 def _dtype(dtype):
     try:
         name = np.dtype(dtype).name
@@ -141,10 +144,10 @@ class Model:
         extra = sorted(set(given) - {n.name for n in nodes})
         if missing or extra:
             raise SymgradError(f"the parameters do not match the network: missing {missing}, unknown {extra}")
-        dtypes = sorted({np.asarray(v).dtype.name for v in given.values()})
+        dtypes = sorted({_float_name(np.asarray(v).dtype) for v in given.values()})
         if len(dtypes) > 1:
             raise SymgradError(f"the parameters mix the dtypes {', '.join(dtypes)}: give them one")
-        dtype = _dtype(dtypes[0] if dtypes[0] != "int64" else "float64")
+        dtype = _dtype(dtypes[0])
         arrays = {}
         for n in nodes:
             value = np.array(given[n.name], dtype=dtype, order="C")
