@@ -171,3 +171,31 @@ def test_bad_numeric_targets(y, message):
     program = Program(from_torch(_sequential((6, 5, 3), nn.ReLU, None)), "mse")
     with pytest.raises(ShapeError, match=message):
         program(np.zeros((4, 6)), y)
+
+
+ACTIVATION_MODULES = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "softplus": nn.Softplus}
+OUTPUTS = {None: None, "softmax": lambda: nn.Softmax(dim=1), "log_softmax": lambda: nn.LogSoftmax(dim=1),
+           "sigmoid": nn.Sigmoid}
+
+
+def test_random_networks_equal_torch_autograd():
+    """Any depth, widths, batch size, activations and loss: the gradients are torch's in float64."""
+    from hypothesis import given, settings, strategies as st
+
+    @settings(max_examples=40, deadline=None, derandomize=True)
+    @given(sizes=st.lists(st.integers(1, 6), min_size=2, max_size=4), n=st.integers(1, 5),
+           hidden=st.sampled_from(sorted(ACTIVATION_MODULES)), output=st.sampled_from(list(OUTPUTS)),
+           loss=st.sampled_from(sorted(TORCH_LOSSES)), reduction=st.sampled_from(["mean", "sum"]),
+           bias=st.booleans(), seed=st.integers(0, 2 ** 16))
+    def check(sizes, n, hidden, output, loss, reduction, bias, seed):
+        torch.manual_seed(seed)
+        net = _sequential(sizes, ACTIVATION_MODULES[hidden], OUTPUTS[output], bias).double()
+        program = Program(from_torch(net), loss, reduction)
+        x, y = _batch(np.random.default_rng(seed), n, sizes, loss, np.float64)
+        ours = program(x, y)
+        theirs, grads = _torch_loss_and_grads(net, loss, reduction, x, y)
+        assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-15)
+        for g, expected in zip(program.gradients, grads):
+            np.testing.assert_allclose(g, expected, rtol=1e-10, atol=1e-14)
+
+    check()
