@@ -199,3 +199,23 @@ def test_random_networks_equal_torch_autograd():
             np.testing.assert_allclose(g, expected, rtol=1e-10, atol=1e-14)
 
     check()
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("output, loss", [(None, "cross_entropy"), (lambda: nn.LogSoftmax(dim=1), "nll"),
+                                          (lambda: nn.Softmax(dim=1), "mse"), (None, "bce_with_logits"),
+                                          (nn.Sigmoid, "mse"), (nn.Softplus, "mse"), (nn.Tanh, "mse")])
+def test_logits_of_a_thousand_stay_finite_and_equal_torchs(dtype, output, loss):
+    net = nn.Sequential(nn.Linear(2, 3), *([output()] if output else [])).to(dtype)
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[1000.0, 0.0], [-1000.0, 0.0], [0.0, 999.0]]))
+        net[0].bias.zero_()
+    program = Program(from_torch(net), loss)
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 1.0]], dtype=program.dtype)
+    y = np.array([1, 0, 2]) if loss in ("nll", "cross_entropy") else np.full((3, 3), 0.5, dtype=program.dtype)
+    ours = program(x, y)
+    theirs, grads = _torch_loss_and_grads(net, loss, "mean", x, y)
+    assert np.isfinite(ours) and ours == pytest.approx(theirs, rel=1e-6 if dtype == torch.float32 else 1e-12)
+    for g, expected in zip(program.gradients, grads):
+        assert np.isfinite(g).all()
+        np.testing.assert_allclose(g, expected, rtol=1e-5 if dtype == torch.float32 else 1e-10, atol=1e-12)
