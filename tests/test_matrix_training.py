@@ -159,6 +159,12 @@ def test_accuracy_counts_the_rows_whose_largest_output_is_their_class():
     assert accuracy(Program(_identity_model()), data, batch_size=2) == pytest.approx(2 / 3)
 
 
+def test_accuracy_needs_a_classification_loss():
+    data = DataSet(np.eye(2), np.array([0, 1]))
+    with pytest.raises(SymgradError, match="accuracy counts classes: the loss mse takes numeric targets"):
+        accuracy(Program(_identity_model(), "mse"), data)
+
+
 def test_a_diverging_run_stops_with_the_step():
     data = DataSet(np.array([[1.0, 0.0], [np.nan, 1.0]]), np.array([0, 1]))
     with pytest.raises(SymgradError, match=r"diverged at step 2 \(epoch 1\): the loss is nan"):

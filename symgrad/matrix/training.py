@@ -71,7 +71,10 @@ def fit(program, data, optimizer, *, epochs=1, batch_size=64, shuffle=True, seed
 
 
 def accuracy(program, data, batch_size=1024):
-    """The fraction of ``data``'s samples whose largest output is in their class's column."""
+    """The fraction of ``data``'s samples whose largest output is in their class's column (for a
+    program whose loss takes class indices: ``nll`` or ``cross_entropy``)."""
+    if program.derivation.loss.op not in ("nll", "cross_entropy"):
+        raise SymgradError(f"accuracy counts classes: the loss {program.derivation.loss.op} takes numeric targets")
     inputs = np.asarray(data.inputs, dtype=program.dtype)
     right = 0
     for i in range(0, len(data), batch_size):
