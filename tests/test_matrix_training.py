@@ -201,3 +201,15 @@ def test_the_report_shows_each_epochs_mean_loss_and_the_accuracy():
         "    1  2.250000\n"
         "    2  1.375000\n"
         "accuracy on the test split: 84.21%")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(loss="hinge"), "unknown loss 'hinge'"),
+    (dict(reduction="max"), "reduction must be one of mean, sum"),
+    (dict(batch_size=0), "batch_size must be at least 1"),
+    (dict(network="784-128-10"), "needs a matrix Network, got str"),
+])
+def test_a_bad_training_spec_is_refused_when_written(kwargs, message):
+    spec = {"network": Network([Linear(4, 3), Activation("log_softmax")]), **kwargs}
+    with pytest.raises(SymgradError, match=message):
+        MatrixTraining(**spec)

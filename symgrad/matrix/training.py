@@ -112,6 +112,15 @@ class MatrixTraining:
     seed: int = 0
     dtype: str = "float32"
 
+    def __post_init__(self):
+        if not isinstance(self.network, Network):
+            raise SymgradError(f"a matrix training run needs a matrix Network, got {type(self.network).__name__}")
+        self.network.loss(self.loss, self.reduction)  # an unknown loss or reduction is an error now
+        if self.batch_size < 1 or self.epochs < 0:
+            raise SymgradError(f"batch_size must be at least 1 and epochs at least 0, got {self.batch_size} "
+                               f"and {self.epochs}")
+        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+
     def datasets(self):
         """``(train, test)``."""
         if self.data == "digits":
