@@ -1,184 +1,165 @@
 """Milliseconds per training step of S2's MNIST network (784-128-64-10, ReLU, LogSoftmax + NLLLoss,
 SGD lr 0.003) at batch 64 in float32: symgrad's matrix mode against torch eager (and torch.compile
-when it works here), measured side by side in one process, with 1 thread and with 2.
+when it works here), in one run, with 1 thread and with 2.
 
-Each thread count runs in its own subprocess with OMP/OPENBLAS/MKL_NUM_THREADS set and
-``torch.set_num_threads``, so NumPy's BLAS and torch use exactly that many threads. A step is
-forward, loss, backward and the optimizer's update; symgrad's optimizer is ``symgrad.optimizers``'
-SGD (issue 4). Without it the step ratios are null and only forward + backward is compared.
-Short rounds of the contenders alternate; the milliseconds reported are each contender's median
-round, and each ratio is the median over rounds of the ratio of two adjacent rounds (so that load
-from other processes, which comes and goes, falls on both sides of a ratio alike).
+Each measurement runs in its own subprocess with OMP/OPENBLAS/MKL_NUM_THREADS set to the thread
+count (and ``torch.set_num_threads``), so that one library's idle worker threads, which keep
+spinning for a while, never take a core from the other. A step is forward, loss, backward and
+the optimizer's update (symgrad's: ``symgrad.optimizers.SGD``); forward + backward alone is timed
+too. The contenders take turns, in alternating order, ``REPEATS`` times; each subprocess reports
+its fastest round (other processes on the machine only ever slow a round down), each ratio is the
+median over repeats of symgrad's time over torch's in the same repeat, and the milliseconds shown
+are the fastest over repeats.
 """
 
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 
-import common  # noqa: F401  (pins threads before NumPy loads; workers override the pins)
+import common  # noqa: F401  (pins threads before NumPy loads; workers get their own count)
 
 BATCH, SIZES, LR = 64, (784, 128, 64, 10), 0.003
 THREADS = (1, 2)
-ROUNDS, STEPS, WARMUP = 31, 40, 30
+REPEATS, ROUNDS, STEPS, WARMUP = 3, 15, 40, 30
+BUDGET = 1.0  # seconds of rounds per subprocess at most (at least 3 rounds)
+CONTENDERS = ("symgrad_step", "torch_eager_step", "torch_compile_step", "symgrad_fwd_bwd", "torch_eager_fwd_bwd")
+RATIOS = {"ratio": ("symgrad_step", "torch_eager_step"),
+          "fwd_bwd_ratio": ("symgrad_fwd_bwd", "torch_eager_fwd_bwd"),
+          "compile_ratio": ("symgrad_step", "torch_compile_step")}
 
 
 def main():
     parser = common.arguments(__doc__.splitlines()[0])
-    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=2, metavar=("THREADS", "CONTENDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        return worker(args.worker)
-    results = {n: measure(n) for n in THREADS}
-    report(results, args.json)
+        return worker(int(args.worker[0]), args.worker[1])
+    report({n: measure(n) for n in THREADS}, args.json)
+    return 0
 
 
 def measure(threads):
-    """Run this script as a worker with ``threads`` threads; its last line is a JSON object."""
+    """``{"ms": {contender: median ms}, "ratios": {...}, "notes": {...}}`` for one thread count."""
+    runs, notes = {name: [] for name in CONTENDERS}, {}
+    for repeat in range(REPEATS):
+        for name in CONTENDERS if repeat % 2 == 0 else reversed(CONTENDERS):
+            result = _subprocess(threads, name)
+            runs[name].append(result["ms"])
+            if result.get("note"):
+                notes[name] = result["note"]
+    ms = {name: min(t) if None not in t else None for name, t in runs.items()}
+    ratios = {key: statistics.median(a / b for a, b in zip(runs[mine], runs[theirs]))
+              if ms[mine] is not None and ms[theirs] is not None else None
+              for key, (mine, theirs) in RATIOS.items()}
+    return {"ms": ms, "ratios": ratios, "notes": notes}
+
+
+def _subprocess(threads, name):
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
                 "VECLIB_MAXIMUM_THREADS"):
         env[var] = str(threads)
-    out = subprocess.run([sys.executable, __file__, "--worker", str(threads)], env=env, check=True,
+    out = subprocess.run([sys.executable, __file__, "--worker", str(threads), name], env=env, check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
-def worker(threads):
-    import statistics
+def worker(threads, name):
+    """Time one contender: its fastest round, in ms per step, as one JSON line (null and a note when
+    it cannot run here)."""
     import time
 
     import numpy as np
-    import torch
-
-    torch.set_num_threads(threads)
-    contenders = _contenders(np, torch)
-    for fn in contenders.values():
-        if fn is not None:
-            for _ in range(WARMUP):
-                fn()
-    rounds = {name: [] for name, fn in contenders.items() if fn is not None}
-    for _ in range(ROUNDS):
-        for name in rounds:
-            fn = contenders[name]
-            start = time.perf_counter()
-            for _ in range(STEPS):
-                fn()
-            rounds[name].append((time.perf_counter() - start) / STEPS * 1e3)
-    medians = {name: statistics.median(times) for name, times in rounds.items()}
-    medians.update({name: None for name, fn in contenders.items() if fn is None})
-    ratios = {key: statistics.median(a / b for a, b in zip(rounds[mine], rounds[theirs]))
-              if mine in rounds and theirs in rounds else None for key, (mine, theirs) in RATIOS.items()}
-    common.print_json({"threads": threads, "ms": medians, "ratios": ratios, "notes": _NOTES})
-
-
-RATIOS = {"ratio": ("symgrad_step", "torch_eager_step"), "fwd_bwd_ratio": ("symgrad_fwd_bwd", "torch_eager_fwd_bwd"),
-          "compile_ratio": ("symgrad_step", "torch_compile_step")}
-
-
-_NOTES = {}
-
-
-def _contenders(np, torch):
-    from symgrad.matrix.torch_import import from_torch
-    from symgrad.matrix import Program
 
     rng = np.random.default_rng(0)
-    batches = [(rng.uniform(-1, 1, (BATCH, SIZES[0])).astype(np.float32), rng.integers(0, 10, BATCH))
+    batches = [(rng.uniform(-1, 1, (BATCH, SIZES[0])).astype(np.float32), rng.integers(0, SIZES[-1], BATCH))
                for _ in range(8)]
-    torch.manual_seed(0)
-    nn = torch.nn
-    net = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10),
-                        nn.LogSoftmax(dim=1))
-    program = Program(from_torch(net), "nll")
     try:
-        from symgrad.optimizers import SGD
-        optimizer = SGD(lr=LR)
-    except ImportError:
-        optimizer = None
-        _NOTES["symgrad_step"] = "symgrad.optimizers is not available (issue 4): no full step measured"
-    cycle = _cycler(batches)
-    torch_batches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches]
-    torch_cycle = _cycler(torch_batches)
-
-    def symgrad_fwd_bwd():
-        program(*next(cycle))
-
-    def symgrad_step():
-        program(*next(cycle))
-        optimizer.step(program.parameters, program.gradients)
-
-    criterion = nn.NLLLoss()
-    torch_opt = torch.optim.SGD(net.parameters(), lr=LR)
-
-    def torch_fwd_bwd():
-        x, y = next(torch_cycle)
-        net.zero_grad()
-        criterion(net(x), y).backward()
-
-    def torch_step():
-        x, y = next(torch_cycle)
-        torch_opt.zero_grad()
-        criterion(net(x), y).backward()
-        torch_opt.step()
-
-    return {"symgrad_step": symgrad_step if optimizer else None, "torch_eager_step": torch_step,
-            "torch_compile_step": _compiled_step(torch, net, criterion, torch_cycle),
-            "symgrad_fwd_bwd": symgrad_fwd_bwd, "torch_eager_fwd_bwd": torch_fwd_bwd}
-
-
-def _compiled_step(torch, net, criterion, torch_cycle):
-    """torch.compile of the forward and loss (backward through AOTAutograd), or None with the reason."""
-    import copy
-
-    model = copy.deepcopy(net)
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
-    try:
-        compiled = torch.compile(lambda x, y: criterion(model(x), y))
-
-        def step():
-            x, y = next(torch_cycle)
-            opt.zero_grad()
-            compiled(x, y).backward()
-            opt.step()
-
+        step = (_symgrad if name.startswith("symgrad") else _torch)(name, batches, threads)
+    except Exception as error:  # noqa: BLE001 - "does not work here" is a result, reported
+        common.print_json({"ms": None, "note": f"{type(error).__name__}: {error}"[:300]})
+        return 0
+    for _ in range(WARMUP):
         step()
-        return step
-    except Exception as error:  # noqa: BLE001 - any failure means "does not work here", reported
-        _NOTES["torch_compile_step"] = f"torch.compile does not work here: {type(error).__name__}: {error}"[:300]
-        return None
+    rounds, began = [], time.perf_counter()
+    while len(rounds) < ROUNDS and (len(rounds) < 3 or time.perf_counter() - began < BUDGET):
+        start = time.perf_counter()
+        for _ in range(STEPS):
+            step()
+        rounds.append((time.perf_counter() - start) / STEPS * 1e3)
+    common.print_json({"ms": min(rounds)})
+    return 0
 
 
-def _cycler(items):
+def _cycle(items):
     while True:
         yield from items
 
 
+def _symgrad(name, batches, threads):
+    """symgrad's step; torch is not imported in this process."""
+    from symgrad.matrix import Activation, Linear, Model, Network, Program
+
+    network = Network([Linear(784, 128), Activation("relu"), Linear(128, 64), Activation("relu"), Linear(64, 10),
+                       Activation("log_softmax")])
+    program = Program(Model.initialised(network, seed=0, dtype="float32"), "nll")
+    batch = _cycle(batches)
+    if name == "symgrad_fwd_bwd":
+        return lambda: program(*next(batch))
+    from symgrad.optimizers import SGD
+
+    optimizer = SGD(lr=LR)
+
+    def step():
+        program(*next(batch))
+        optimizer.step(program.parameters, program.gradients)
+
+    return step
+
+
+def _torch(name, batches, threads):
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    nn = torch.nn
+    net = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10),
+                        nn.LogSoftmax(dim=1))
+    criterion, optimizer = nn.NLLLoss(), torch.optim.SGD(net.parameters(), lr=LR)
+    batch = _cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches])
+    loss = torch.compile(lambda x, y: criterion(net(x), y)) if name == "torch_compile_step" else \
+        (lambda x, y: criterion(net(x), y))
+
+    def step():
+        x, y = next(batch)
+        optimizer.zero_grad()
+        loss(x, y).backward()
+        if name != "torch_eager_fwd_bwd":
+            optimizer.step()
+
+    step()  # torch.compile compiles here, and fails here if it cannot
+    return step
+
+
 def report(results, as_json):
-    summary = {}
-    for n, r in results.items():
-        suffix = "1thread" if n == 1 else f"{n}threads"
-        summary.update({f"{key}_{suffix}": r["ratios"][key] for key in RATIOS})
-        summary[f"ms_{suffix}"] = r["ms"]
-    notes = {k: v for r in results.values() for k, v in r["notes"].items()}
+    suffix = {n: "1thread" if n == 1 else f"{n}threads" for n in THREADS}
+    summary = {f"{key}_{suffix[n]}": results[n]["ratios"][key] for key in RATIOS for n in THREADS}
+    notes = {name: note for r in results.values() for name, note in r["notes"].items()}
     if as_json:
-        common.print_json({**summary, "notes": notes})
+        common.print_json({**summary, **{f"ms_{suffix[n]}": results[n]["ms"] for n in THREADS}, "notes": notes})
         return
-    names = list(next(iter(results.values()))["ms"])
-    rows = [[name, *(_ms(results[n]["ms"][name]) for n in THREADS)] for name in names]
-    rows += [[f"{key} (symgrad / torch)", *(_ratio(results[n]["ratios"][key]) for n in THREADS)] for key in RATIOS]
+    rows = [[name, *(_number(results[n]["ms"][name], 3) for n in THREADS)] for name in CONTENDERS]
+    rows += [[f"{key} (symgrad / torch)", *(_number(results[n]["ratios"][key], 2) for n in THREADS)] for key in RATIOS]
     common.print_table(["ms per step, batch 64, float32", *(f"{n} thread(s)" for n in THREADS)], rows)
-    for key, note in notes.items():
-        print(f"note: {key}: {note}")
+    for name, note in notes.items():
+        print(f"note: {name}: {note}")
 
 
-def _ms(value):
-    return "n/a" if value is None else f"{value:.3f}"
-
-
-def _ratio(value):
-    return "n/a" if value is None else f"{value:.2f}"
+def _number(value, digits):
+    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 if __name__ == "__main__":
