@@ -1,5 +1,5 @@
 # Two commands for a newcomer on a fresh Debian machine with Python 3.11:
-#   make demo   set everything up, then run the main job
+#   make demo   set everything up, then render every worksheet in worksheets/ to PDF in out/
 #   make test   set everything up, then run the whole test suite
 # Set-up: a virtual environment in .venv with symgrad and its extras (torch 2.13.0 CPU included),
 # and TeX (Debian's texlive packages and latexmk, with poppler-utils) through apt-get when missing.
@@ -18,7 +18,8 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMEXPR_NUM_TH
 .PHONY: demo test setup tex bench clean
 
 demo: setup
-	$(BIN)/symgrad demo worksheets
+	$(BIN)/symgrad render worksheets -o out --answers
+	@echo "The worksheets' PDFs, TeX sources and answer keys are in $(CURDIR)/out/"
 
 test: setup
 	$(BIN)/python -m pytest

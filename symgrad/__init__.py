@@ -5,12 +5,15 @@ exact derivatives by one symbolic reverse walk, evaluates them exactly or compil
 """
 
 from .activations import log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .answers import Question
 from .backprop import backward
 from .calculus import directional_derivative, gradient, hessian, jacobian, partial
-from .errors import (CycleError, DirectionError, GraphError, NoDerivativeRuleError, ShapeError,
-                     SymgradError, UnknownVariableError)
+from .derivation import derive
+from .errors import (CycleError, DerivationError, DirectionError, GraphError, NoDerivativeRuleError,
+                     ShapeError, SymgradError, UnknownVariableError)
 from .graph import Graph
 from .layers import linear
+from .loops import train
 from .losses import bce, bce_with_logits, cross_entropy, mse, nll, sse
 from .matrix.torch_import import from_torch
 from .numbers import exact
@@ -20,9 +23,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "partial", "gradient", "jacobian", "hessian", "directional_derivative",
-    "Graph", "backward", "compile_gradient", "exact",
+    "Graph", "backward", "compile_gradient", "exact", "derive", "train",
     "sigmoid", "relu", "softplus", "tanh", "softmax", "log_softmax", "linear",
-    "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy", "from_torch",
+    "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy", "Question", "from_torch",
     "SymgradError", "UnknownVariableError", "ShapeError", "CycleError", "NoDerivativeRuleError",
-    "DirectionError", "GraphError",
+    "DirectionError", "GraphError", "DerivationError",
 ]

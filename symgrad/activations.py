@@ -17,6 +17,27 @@ __all__ = ["sigmoid", "relu", "softplus", "tanh", "softmax", "log_softmax", "Sof
 tanh = sympy.tanh
 
 
+def _sign(z):
+    """The sign of ``z`` when it is known without evaluating ``z``: a number's, or what a symbol's
+    assumptions say (``Symbol('x', positive=True)``); None otherwise. Asking SymPy's assumptions of a
+    numeric expression evaluates it numerically, which takes time exponential in the depth of the
+    nested values a deep network has at a point, so an activation never asks that."""
+    if z.is_Number:
+        return sympy.sign(z) if z.is_finite else (1 if z.is_positive else -1)
+    if z.is_Symbol:
+        if z.is_positive:
+            return 1
+        if z.is_negative:
+            return -1
+        if z.is_zero:
+            return 0
+        if z.is_nonnegative:
+            return "nonnegative"
+        if z.is_nonpositive:
+            return "nonpositive"
+    return None
+
+
 def _call(printer, kernel, args):
     return "%s(%s)" % (printer._module_format(kernel), ", ".join(printer._print(a) for a in args))
 
@@ -56,7 +77,7 @@ class sigmoid(_Activation):
 
     @classmethod
     def eval(cls, z):
-        if z.is_zero:
+        if _sign(z) == 0:
             return S.Half
         if z is S.Infinity:
             return S.One
@@ -92,9 +113,10 @@ class step(_Activation):
 
     @classmethod
     def eval(cls, z):
-        if z.is_positive:
+        sign = _sign(z)
+        if sign == 1:
             return S.One
-        if z.is_nonpositive:
+        if sign in (0, -1, "nonpositive"):
             return S.Zero
 
     def fdiff(self, argindex=1):
@@ -123,9 +145,10 @@ class relu(_Activation):
 
     @classmethod
     def eval(cls, z):
-        if z.is_nonnegative:
+        sign = _sign(z)
+        if sign in (0, 1, "nonnegative"):
             return z
-        if z.is_nonpositive:
+        if sign in (-1, "nonpositive"):
             return S.Zero
 
     def fdiff(self, argindex=1):
@@ -153,7 +176,7 @@ class softplus(_Activation):
 
     @classmethod
     def eval(cls, z):
-        if z.is_zero:
+        if _sign(z) == 0:
             return sympy.log(2)
         if isinstance(z, sympy.log) and z.args[0].is_Rational and z.args[0].is_positive:
             return sympy.log(1 + z.args[0])

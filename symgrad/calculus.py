@@ -15,7 +15,23 @@ from .graph import Graph
 from .numbers import exact
 from .variables import as_point, as_scalar, resolve_all
 
-__all__ = ["partial", "gradient", "jacobian", "hessian", "directional_derivative", "as_graph"]
+__all__ = ["partial", "gradient", "jacobian", "hessian", "directional_derivative", "as_graph", "Partials"]
+
+
+class Partials(tuple):
+    """A gradient's partials, in the order of the variables: a tuple that compares equal to any
+    sequence (list, tuple) with the same entries, so ``gradient(f, [x, y]) == [2*x, 2*y]``."""
+
+    def __eq__(self, other):
+        if isinstance(other, (list, tuple)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = tuple.__hash__
 
 
 def as_graph(expr):
@@ -48,7 +64,7 @@ def gradient(expr, wrt, at=None):
     shape, _ = _flatten(wrt)
     _, walk = _walk(expr, wrt)
     partials = walk.at(at).gradient if at is not None else walk.gradient
-    return sympy.ImmutableMatrix(*shape, partials) if shape else partials
+    return sympy.ImmutableMatrix(*shape, partials) if shape else Partials(partials)
 
 
 def jacobian(exprs, wrt, at=None):

@@ -30,24 +30,31 @@ def compile_expressions(args, exprs, modules, program=None):
     safe.update({t: sympy.Symbol(f"t{i}") for i, (t, _) in enumerate(program)})
     exprs = [e.xreplace(safe) for e in exprs]
     if program:
-        lines = _straight_line([(safe[t], e.xreplace(safe)) for t, e in program])
-        cse = lambda outputs: (lines, outputs)  # noqa: E731  (lambdify's cse hook)
+        lines, known = _straight_line([(safe[t], e.xreplace(safe)) for t, e in program])
+        cse = lambda outputs: (lines, [o.xreplace(known) for o in outputs])  # noqa: E731  (lambdify's cse hook)
     else:
         cse = True
     return sympy.lambdify([safe[a] for a in args], exprs, modules=modules, cse=cse, docstring_limit=0)
 
 
 def _straight_line(assignments):
+    """The lines to emit, and the targets not emitted: a line whose value is a number or another
+    name (the walk's seed ``1``, an alias) is substituted into the lines after it, so that no
+    operation multiplies by 1."""
     temporaries = sympy.numbered_symbols("c")
-    lines = []
+    lines, known = [], {}
     for target, expr in assignments:
+        expr = expr.xreplace(known)
+        if expr.is_Atom:
+            known[target] = expr
+            continue
         if all(a.is_Atom for a in expr.args):  # nothing in it can repeat
             lines.append((target, expr))
             continue
         replacements, (reduced,) = sympy.cse([expr], symbols=temporaries)
         lines.extend(replacements)
         lines.append((target, reduced))
-    return lines
+    return lines, known
 
 
 def _check_defined(expr, defined):

@@ -32,5 +32,23 @@ class GraphError(SymgradError, ValueError):
     """A graph is ill-formed: a node defined twice, a node name that is not a valid symbol."""
 
 
+class TrainingError(SymgradError, ValueError):
+    """A training run is ill-specified: an unknown optimizer or option, an invalid hyperparameter or
+    number mode, a batch size the data cannot fill."""
+
+
+class DivergenceError(SymgradError, ArithmeticError):
+    """A training run produced a NaN or infinite loss, gradient or parameter (the message names the
+    iteration and the parameter)."""
+
+
+class ParameterFileError(SymgradError, ValueError):
+    """A parameters file cannot be written or read: not symgrad's format, or a value it cannot keep."""
+
+
+class DerivationError(SymgradError, ArithmeticError):
+    """A step of a derivation failed its own check: its result differs from the independent oracle."""
+
+
 class DataError(SymgradError, ValueError):
     """A data file or data set is missing or malformed (an IDX file with a bad header, too few bytes)."""

@@ -127,6 +127,17 @@ class Graph:
         other._used, other._latex, other._output = set(self._used), dict(self._latex), node
         return other
 
+    def cut(self, nodes):
+        """The graph with ``nodes`` turned into leaves (their definitions dropped): the output's
+        partial with respect to such a leaf is the node's adjoint in this graph."""
+        cut = set(nodes)
+        other = Graph()
+        for n in self.nodes:
+            if n not in cut:
+                other.define(n, self._definitions[n], latex=self._latex.get(n))
+        other._output = self._output
+        return other
+
     # -- reading ----------------------------------------------------------------------------
 
     @property

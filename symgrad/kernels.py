@@ -27,11 +27,22 @@ def step(z):
     return np.heaviside(z, 0.0)
 
 
+def _logsumexp(zs):
+    """log(sum_k e^{z_k}) as m + log(sum_k e^{z_k - m}) with m the largest logit: element by element,
+    one operation per logit (no stacking: a few classes over a batch cost a dozen array operations)."""
+    m = zs[0]
+    for z in zs[1:]:
+        m = np.maximum(m, z)
+    total = np.exp(zs[0] - m)
+    for z in zs[1:]:
+        total = total + np.exp(z - m)
+    return m + np.log(total)
+
+
 def log_softmax(i, *zs):
     """z_i - logsumexp(z), with the logits given as separate (broadcastable) arrays."""
-    dtype = np.result_type(*zs, 0.0)
-    return zs[i] - np.logaddexp.reduce(np.stack(np.broadcast_arrays(*zs)).astype(dtype, copy=False), axis=0)
+    return zs[i] - _logsumexp(zs)
 
 
 def softmax(i, *zs):
-    return np.exp(log_softmax(i, *zs))
+    return np.exp(zs[i] - _logsumexp(zs))

@@ -12,7 +12,7 @@ import sympy
 
 from .errors import ShapeError, SymgradError
 
-__all__ = ["exact", "exactify"]
+__all__ = ["exact", "exactify", "approximate"]
 
 
 def exact(value):
@@ -70,3 +70,28 @@ def _float_to_rational(f):
     # A 53-bit Float came from a Python float: read it by its shortest repr, as the user typed it.
     text = repr(float(f)) if f._prec == 53 else str(f)
     return _from_decimal_text(text, f)
+
+
+def approximate(value, digits=30):
+    """An exact number as a SymPy Float good to about ``digits`` significant digits.
+
+    Exact values from a graph share subexpressions (a node's value appears in every adjoint
+    below it); each distinct subexpression is evaluated once, bottom-up, with 10 guard digits, so
+    the cost grows with the number of distinct subexpressions, not with the size of the tree.
+    Integers stay integers (they may be indices, as in a softmax component).
+    """
+    precision = digits + 10
+    done = {}
+    stack = [(sympy.sympify(value), False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in done:
+            continue
+        if node.is_Integer or not node.args:
+            done[node] = node if node.is_Integer else node.evalf(precision)
+        elif ready:
+            done[node] = node.func(*[done[a] for a in node.args]).evalf(precision)
+        else:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in done)
+    return done[sympy.sympify(value)]

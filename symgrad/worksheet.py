@@ -6,21 +6,26 @@ exact answer is computed by the engine (:meth:`Question.answer`).
 """
 
 import importlib.util
+import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sympy
 
 from .backprop import backward
 from .calculus import directional_derivative
-from .errors import ShapeError, SymgradError
+from .derivation import derive
+from .errors import ShapeError, SymgradError, TrainingError
 from .graph import Graph
+from .loops import MODES
 from .numbers import exact
+from .optimizers import make_optimizer
+from .schedules import SCHEDULES
 from .variables import as_point, resolve, resolve_all
 
 __all__ = ["Worksheet", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative",
-           "GradientStep", "Training", "load_worksheet"]
+           "GradientStep", "Training", "Range", "load_worksheet"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,10 @@ class Question:
 
     def answer(self, sheet):  # pragma: no cover - each kind defines it
         """The exact answer: a SymPy expression, number, or tuple of them."""
+        raise NotImplementedError(type(self).__name__)
+
+    def derivation(self, sheet):  # pragma: no cover - each kind defines it
+        """The answer derived step by step (:func:`symgrad.derive`); its ``result`` is the answer."""
         raise NotImplementedError(type(self).__name__)
 
 
@@ -46,6 +55,9 @@ class Derivative(Question):
     def answer(self, sheet):
         return sheet.walk([self.wrt], self.of).gradient[0]
 
+    def derivation(self, sheet):
+        return derive(sheet.graph_of(self.of), self.wrt)
+
 
 @dataclass(frozen=True)
 class DerivativeAt(Question):
@@ -57,6 +69,9 @@ class DerivativeAt(Question):
 
     def answer(self, sheet):
         return sheet.walk([self.wrt], self.of).at(sheet.point).gradient[0]
+
+    def derivation(self, sheet):
+        return derive(sheet.graph_of(self.of), self.wrt, at=sheet.point)
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,9 @@ class Gradient(Question):
     def answer(self, sheet):
         walk = sheet.walk(self.wrt, self.of)
         return walk.at(sheet.point).gradient if self.at_point else walk.gradient
+
+    def derivation(self, sheet):
+        return derive(sheet.graph_of(self.of), list(self.wrt), at=sheet.point if self.at_point else None)
 
 
 @dataclass(frozen=True)
@@ -87,6 +105,10 @@ class DirectionalDerivative(Question):
         graph = sheet.graph_of(self.of)
         return directional_derivative(graph, self.wrt, self.direction,
                                       at=sheet.point if self.at_point else None)
+
+    def derivation(self, sheet):
+        at = sheet.point if self.at_point else None
+        return derive(sheet.graph_of(self.of), list(self.wrt), at=at).along(self.direction)
 
 
 @dataclass(frozen=True)
@@ -109,6 +131,9 @@ class GradientStep(Question):
             point.update({w: point[w] - eta * g for w, g in zip(walk.wrt, grads)})
         return tuple(point[w] for w in walk.wrt)
 
+    def derivation(self, sheet):
+        return derive(sheet.graph_of(self.of), list(self.wrt), at=sheet.point).descend(self.learning_rate, self.steps)
+
 
 @dataclass(frozen=True)
 class Training:
@@ -117,8 +142,10 @@ class Training:
     ``loss`` is the per-sample loss (a Graph or expression of parameters and data symbols; default:
     the worksheet's model). ``data`` maps each data symbol to its column of N values; ``batch_size``
     None is full-batch gradient descent, 1 is per-sample SGD, anything else mini-batch
-    (``ceil(N/B)`` batches per epoch). ``optimizer`` names the optimizer and ``options`` are its
-    PyTorch-named arguments (``lr``, ``momentum``, ...).
+    (``ceil(N/B)`` batches per epoch, ``floor(N/B)`` with ``drop_last``). ``optimizer`` names the
+    optimizer and ``options`` are its PyTorch-named arguments (``lr``, ``momentum``, ...);
+    ``schedule`` is a :mod:`symgrad.schedules` schedule stepped after each epoch; ``mode`` is the
+    number mode (``exact``, ``float64`` or ``float32``). :func:`symgrad.loops.train` runs it.
     """
 
     parameters: Mapping
@@ -130,6 +157,9 @@ class Training:
     shuffle: bool = False
     seed: int = 0
     loss: object = None
+    drop_last: bool = False
+    schedule: object = None
+    mode: str = "float64"
 
     def __post_init__(self):
         lengths = {len(column) for column in self.data.values()}
@@ -137,6 +167,37 @@ class Training:
             raise ShapeError(f"the data columns have different lengths: {sorted(lengths)}")
         if self.batch_size is not None and self.batch_size < 1:
             raise SymgradError(f"batch_size must be at least 1, got {self.batch_size}")
+        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
+            raise TrainingError(f"epochs must be a positive integer, got {self.epochs!r}")
+        if self.mode not in MODES:
+            raise TrainingError(f"unknown number mode {self.mode!r}: choose from {', '.join(MODES)}")
+        if self.schedule is not None and not hasattr(self.schedule, "next_lr"):
+            raise TrainingError(f"schedule must be one of symgrad.schedules ({', '.join(SCHEDULES)}), "
+                                f"got {self.schedule!r}")
+        make_optimizer(self.optimizer, self.options)  # an unknown optimizer or option fails here
+
+
+@dataclass(frozen=True)
+class Range:
+    """The numbers ``low, low + step, ..., high`` (exact), one of which a variant draws."""
+
+    low: object
+    high: object
+    step: object
+
+    def __post_init__(self):
+        for name in ("low", "high", "step"):
+            object.__setattr__(self, name, exact(getattr(self, name)))
+        if self.step <= 0 or self.high < self.low:
+            raise SymgradError(f"a range needs low <= high and a positive step, got {self.low}, {self.high}, "
+                               f"{self.step}")
+
+    def draw(self, rng):
+        """One of the range's numbers, drawn uniformly by ``rng`` (a ``random.Random``)."""
+        return self.low + self.step * rng.randint(0, int((self.high - self.low) / self.step))
+
+
+LEARNING_RATE = "learning_rate"  # the key of ``variants`` that varies every GradientStep's rate
 
 
 @dataclass(frozen=True)
@@ -144,7 +205,9 @@ class Worksheet:
     """A model (a Graph whose output is the loss), the point it is evaluated at, and questions.
 
     ``point`` maps leaves of the model to numbers (decimals are kept exact); ``notes`` is text the
-    teacher wants printed before the questions.
+    teacher wants printed before the questions. ``variants`` maps leaves of the point (and
+    ``"learning_rate"``) to the :class:`Range` (or ``(low, high, step)``) a per-student variant
+    draws them from.
     """
 
     name: str
@@ -154,6 +217,7 @@ class Worksheet:
     point: Mapping = field(default_factory=dict)
     notes: str = ""
     training: Training | None = None
+    variants: Mapping = field(default_factory=dict)
 
     def __post_init__(self):
         if not isinstance(self.model, Graph):
@@ -163,6 +227,25 @@ class Worksheet:
         for q in self.questions:
             if not isinstance(q, Question):
                 raise SymgradError(f"worksheet {self.name}: {q!r} is not a question")
+        object.__setattr__(self, "variants", self._ranges(self.variants))
+
+    def _ranges(self, variants):
+        ranges = {}
+        for key, spec in variants.items():
+            if key != LEARNING_RATE:
+                key = resolve(key, tuple(self.point), f"worksheet {self.name}'s point")
+            ranges[key] = spec if isinstance(spec, Range) else Range(*spec)
+        return ranges
+
+    def variant(self, number, seed):
+        """Variant ``number`` (from 1) for ``seed``: the same worksheet with the numbers ``variants``
+        declares drawn anew, named ``NAME-NN``. The same number and seed give the same variant."""
+        rng = random.Random(f"{seed}/{self.name}/{number}")
+        drawn = {key: self.variants[key].draw(rng) for key in sorted(self.variants, key=str)}
+        questions = tuple(replace(q, learning_rate=drawn[LEARNING_RATE])
+                          if LEARNING_RATE in drawn and isinstance(q, GradientStep) else q for q in self.questions)
+        point = {**self.point, **{k: v for k, v in drawn.items() if k != LEARNING_RATE}}
+        return replace(self, name=f"{self.name}-{number:02d}", questions=questions, point=point, variants={})
 
     def graph_of(self, of=None):
         """The model with ``of`` (a node or its name; default: the loss) as its output."""

@@ -21,7 +21,10 @@ def test_partial(expr, var, expected):
 
 
 def test_gradient_is_one_partial_per_variable_in_the_order_given():
-    assert sg.gradient(f * z, [z, x, y]) == (f, 2 * x * z, 2 * y * z)
+    grad = sg.gradient(f * z, [z, x, y])
+    assert grad == (f, 2 * x * z, 2 * y * z) and grad == [f, 2 * x * z, 2 * y * z]
+    assert grad != [f, 2 * x * z] and grad != [2 * x * z, f, 2 * y * z]
+    assert isinstance(grad, tuple)
 
 
 def test_gradient_has_the_shape_of_its_parameter():

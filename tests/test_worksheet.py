@@ -5,8 +5,9 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad import ShapeError, SymgradError, UnknownVariableError
+from symgrad.equality import equal
 from symgrad.worksheet import (Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep,
-                               Training, Worksheet, load_worksheet)
+                               Range, Training, Worksheet, load_worksheet)
 
 WORKSHEETS = sorted((Path(__file__).parent.parent / "worksheets").glob("*.py"))
 x, y, w = sp.symbols("x y w")
@@ -18,6 +19,16 @@ def test_every_worksheet_loads_and_answers_every_question(path):
     assert sheet.name == path.stem
     for q in sheet.questions:
         assert q.answer(sheet) is not None
+
+
+@pytest.mark.parametrize("path", WORKSHEETS, ids=lambda p: p.stem)
+def test_every_questions_derivation_gives_its_answer(path):
+    sheet = load_worksheet(path)
+    for q in sheet.questions:
+        derived, answer = q.derivation(sheet).result, q.answer(sheet)
+        derived, answer = (derived, answer) if isinstance(answer, tuple) else ((derived,), (answer,))
+        for d, a in zip(derived, answer, strict=True):  # a node kept in a derived form is expanded
+            assert equal(sheet.model.expand(d), a), (q, d, a)
 
 
 def test_s3_worksheet_reproduces_the_seed_exactly():
@@ -64,3 +75,30 @@ def test_a_question_about_an_intermediate_node():
     g.define("L", h ** 2)
     sheet = Worksheet("t", "t", g, [DerivativeAt(w, of="h")], point={w: 2, x: 3})
     assert sheet.questions[0].answer(sheet) == 3
+
+
+@pytest.mark.parametrize("spec, message", [
+    ((1, 0, 0.5), "low <= high"),
+    ((0, 1, 0), "positive step"),
+])
+def test_bad_ranges(spec, message):
+    with pytest.raises(SymgradError, match=message):
+        Range(*spec)
+
+
+def test_a_variant_draws_its_numbers_from_the_declared_ranges_reproducibly():
+    sheet = Worksheet("t", "t", x ** 2 * w, [GradientStep([w], 0.1), Derivative(x)], point={x: 3, w: 0.5},
+                      variants={"x": (1, 2, 0.25), "learning_rate": (0.01, 0.05, 0.01)})
+    first, again, other = sheet.variant(1, seed=7), sheet.variant(1, seed=7), sheet.variant(2, seed=7)
+    assert first == again and first.name == "t-01" and other.name == "t-02"
+    assert first.point[w] == sp.Rational(1, 2)  # not declared: kept
+    drawn = [sheet.variant(k, seed=7) for k in range(1, 30)]
+    assert {v.point[x] for v in drawn} <= {1 + sp.Rational(k, 4) for k in range(5)}
+    assert len({v.point[x] for v in drawn}) > 1
+    assert {v.questions[0].learning_rate for v in drawn} <= {sp.Rational(k, 100) for k in range(1, 6)}
+    assert all(v.questions[1] == Derivative(x) and v.variants == {} for v in drawn)
+
+
+def test_variants_name_only_the_points_variables():
+    with pytest.raises(UnknownVariableError, match="unknown variable 'q'"):
+        Worksheet("t", "t", x ** 2, [Derivative(x)], point={x: 1}, variants={"q": (0, 1, 1)})

@@ -13,6 +13,7 @@ WORKSHEET = Worksheet(
           r"$D_v f = \nabla f \cdot v / \lVert v \rVert$: the gradient points where $f$ rises fastest.",
     model=x ** 2 + y ** 2,
     point={x: 1, y: 2},
+    variants={x: (-3, 3, 1), y: (1, 4, 1)},
     questions=[
         Derivative(x),
         Derivative(y),

@@ -13,11 +13,12 @@ model.define("L", mse(yhat, y))
 
 WORKSHEET = Worksheet(
     name="s0_linear_in_pytorch",
-    title=r"A linear model with a bias: what \texttt{nn.Linear(1, 1)} and \texttt{MSELoss} compute",
-    notes=r"PyTorch's \texttt{nn.Linear(1, 1)} computes $\hat y = w x + b$; \texttt{MSELoss} averages "
+    title="A linear model with a bias: what nn.Linear(1, 1) and MSELoss compute",
+    notes=r"PyTorch's nn.Linear(1, 1) computes $\hat y = w x + b$; MSELoss averages "
           r"$(\hat y - y)^2$ over the batch. We fix the initial weight and bias so the run is reproducible.",
     model=model,
     point={w: 0.5, b: -0.25, x: 2, y: 4},
+    variants={w: (0, 1, 0.25), b: (-0.5, 0.5, 0.25), x: (1, 3, 1), y: (2, 6, 2), "learning_rate": (0.01, 0.05, 0.01)},
     questions=[
         Derivative(w),
         Derivative(b),

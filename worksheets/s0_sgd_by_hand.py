@@ -18,6 +18,7 @@ WORKSHEET = Worksheet(
           r"The data are $x = 1, 2, 3$ with $y = 2, 4, 6$; we start from $w = 1$.",
     model=model,
     point={w: 1.0, x: 1, y: 2},
+    variants={w: (0.5, 1.5, 0.5), x: (1, 3, 1), y: (2, 6, 2), "learning_rate": (0.01, 0.05, 0.01)},
     questions=[
         Derivative(w),
         DerivativeAt(w),

@@ -15,6 +15,7 @@ WORKSHEET = Worksheet(
           r"$J(w) = \frac{1}{N}\sum_n (x_n w - y_n)^2$, and each step uses its gradient.",
     model=mse([xi * w for xi in xs], ys),
     point={w: 1.0},
+    variants={w: (0, 2, 0.5), "learning_rate": (0.05, 0.1, 0.05)},
     questions=[
         Derivative(w),
         DerivativeAt(w),

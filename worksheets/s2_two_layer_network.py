@@ -35,10 +35,11 @@ WORKSHEET = Worksheet(
     name="s2_two_layer_network",
     title="A two-layer network: sigmoid hidden layer, cross-entropy over three classes",
     notes=r"Forward: $x \to$ linear $(u, c) \to \sigma \to$ linear $(v, d) \to$ class scores $s$. "
-          r"PyTorch's \texttt{CrossEntropyLoss} is \texttt{LogSoftmax} followed by \texttt{NLLLoss}; "
+          r"PyTorch's CrossEntropyLoss is LogSoftmax followed by NLLLoss; "
           r"the true class here is the first one.",
     model=model,
     point=point,
+    variants={x1: (-1, 1, 0.5), x2: (-1, 1, 0.5)},
     questions=[
         DerivativeAt(s[0]),
         DerivativeAt(s[1]),

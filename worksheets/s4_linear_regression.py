@@ -16,6 +16,7 @@ WORKSHEET = Worksheet(
     model=sp.Rational(1, 2 * m) * sp.Add(*[(r[0] * t0 + r[1] * t1 - yi) ** 2 for r, yi in zip(X, Y)],
                                          evaluate=False),
     point={t0: 0, t1: 0},
+    variants={t0: (0, 1, 0.25), t1: (0, 1, 0.25), "learning_rate": (0.01, 0.05, 0.01)},
     questions=[
         Derivative(t0),
         Derivative(t1),

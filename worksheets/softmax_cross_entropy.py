@@ -21,6 +21,7 @@ WORKSHEET = Worksheet(
           r"scores is $\operatorname{softmax}(z) - \text{onehot}(y)$.",
     model=model,
     point={x: 2, w[0]: 0.5, w[1]: -0.25, w[2]: 1, b[0]: 0, b[1]: 0.5, b[2]: -1},
+    variants={x: (1, 3, 1), w[0]: (-1, 1, 0.25), w[1]: (-1, 1, 0.25), w[2]: (-1, 1, 0.25)},
     questions=[
         Derivative(z[0]),
         DerivativeAt(z[1]),

@@ -10,7 +10,7 @@ import sys
 
 from ..errors import SymgradError
 
-COMMANDS = ("demo",)
+COMMANDS = ("demo", "render", "train", "verify", "check")
 
 
 def main(argv=None):

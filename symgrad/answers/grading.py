@@ -1,0 +1,183 @@
+"""Grading a class: every student's answer to every question of a worksheet's key, one verdict each,
+and a total per student. One bad answer, or a question that cannot be checked, never stops the batch.
+
+Answers come as CSV (columns ``student``, ``question``, ``answer``) or JSON (a list of such objects,
+or ``{"answers": [...]}``). Keys are :class:`~symgrad.answers.keys.Key` s: one for the class, or
+per-student variants (a key naming its ``student``).
+"""
+
+import csv
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SymgradError
+from .verdict import Verdict
+
+__all__ = ["Submission", "Grade", "Total", "read_answers", "grade", "totals", "write_grades", "mistake_counts"]
+
+COLUMNS = ("student", "question", "answer")
+GRADE_COLUMNS = ("student", "question", "answer", "correct", "score", "mistake", "feedback", "interpreted")
+TOTAL = "TOTAL"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One answer: who gave it, to which question (its id in the key), and what they wrote."""
+
+    student: str
+    question: str
+    answer: object
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A submission, the worksheet its question is from, and the verdict on it."""
+
+    submission: Submission
+    worksheet: str | None
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class Total:
+    """A student's total: the sum of scores over the questions of their key(s), and how many were right."""
+
+    student: str
+    score: float
+    out_of: int
+    right: int
+
+
+def read_answers(path):
+    """The submissions in a CSV or JSON file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SymgradError(f"cannot read the answers {path}: {error}") from None
+    rows = _json_rows(text, path) if path.suffix.lower() == ".json" else _csv_rows(text, path)
+    submissions = []
+    for number, row in enumerate(rows, 1):
+        if not isinstance(row, dict) or any(c not in row for c in COLUMNS):
+            raise SymgradError(f"{path}: answer {number} lacks one of the fields {', '.join(COLUMNS)}")
+        answer = row["answer"] if row["answer"] is not None else ""
+        submissions.append(Submission(str(row["student"]), str(row["question"]), answer))
+    return submissions
+
+
+def _csv_rows(text, path):
+    csv.field_size_limit(max(csv.field_size_limit(), 10 * 2 ** 20))  # a huge answer is graded, not a crash
+    reader = csv.DictReader(text.splitlines(keepends=True))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
+    if missing:
+        raise SymgradError(f"{path}: the CSV header lacks {', '.join(missing)} (it needs {', '.join(COLUMNS)})")
+    try:
+        return list(reader)
+    except csv.Error as error:
+        raise SymgradError(f"{path}: not valid CSV: {error}") from None
+
+
+def _json_rows(text, path):
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise SymgradError(f"{path}: not valid JSON: {error}") from None
+    rows = data.get("answers") if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        raise SymgradError(f"{path}: expected a list of answers or {{\"answers\": [...]}}")
+    return rows
+
+
+class _Keys:
+    """Which question a student's answer is about: their own variant's, or the class's."""
+
+    def __init__(self, keys):
+        self.variants, self.common = {}, {}
+        for key in keys:
+            table = self.variants.setdefault(key.student, {}) if key.student is not None else self.common
+            for ident, question in key.questions.items():
+                if ident in table:
+                    raise SymgradError(f"the question id {ident!r} is in two keys; give each question its own id")
+                table[ident] = (key.worksheet, question)
+
+    def questions_of(self, student):
+        return self.variants.get(student, self.common)
+
+
+def grade(submissions, keys, sandbox=None, progress=True):
+    """A :class:`Grade` per submission, in order; ``progress`` shows a bar on stderr."""
+    from tqdm import tqdm
+
+    from .sandbox import default_sandbox
+
+    sandbox = sandbox or default_sandbox()
+    sandbox.start()  # forked before the progress bar starts its thread
+    table = _Keys(keys)
+    unusable = {}  # questions that could not be prepared: the reason
+    grades = []
+    for s in tqdm(submissions, desc="checking", unit="answer", disable=not progress, file=sys.stderr):
+        worksheet, question = table.questions_of(s.student).get(s.question, (None, None))
+        if question is None:
+            verdict = Verdict(False, 0.0, "other", f"There is no question {s.question!r} in the key.")
+        elif question in unusable:
+            verdict = unusable[question]
+        else:
+            try:
+                verdict = sandbox.check(question, s.answer)
+            except SymgradError as error:
+                print(f"symgrad check: question {s.question}: {error}", file=sys.stderr)
+                verdict = unusable[question] = Verdict(False, 0.0, "other",
+                                                       f"This question could not be checked: {error}")
+        grades.append(Grade(s, worksheet, verdict))
+    return grades
+
+
+def totals(grades, keys):
+    """Each student's :class:`Total` (an unanswered question scores 0; a repeated answer counts once: the last)."""
+    table = _Keys(keys)
+    last = {}
+    for g in grades:
+        last[(g.submission.student, g.submission.question)] = g.verdict
+    out = []
+    for student in dict.fromkeys(g.submission.student for g in grades):
+        questions = table.questions_of(student)
+        verdicts = [last[(student, q)] for q in questions if (student, q) in last]
+        out.append(Total(student, sum(v.score for v in verdicts), len(questions),
+                         sum(1 for v in verdicts if v.correct)))
+    return out
+
+
+def write_grades(path, grades, student_totals):
+    """The grades as CSV: one row per answer, each student's rows followed by their TOTAL row."""
+    by_student = {}
+    for g in grades:
+        by_student.setdefault(g.submission.student, []).append(g)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(GRADE_COLUMNS)
+        for total in student_totals:
+            for g in by_student.get(total.student, []):
+                v = g.verdict
+                writer.writerow([_cell(g.submission.student), _cell(g.submission.question), _cell(g.submission.answer),
+                                 "yes" if v.correct else "no", f"{v.score:g}", v.mistake or "", v.feedback,
+                                 v.interpreted or ""])
+            writer.writerow([_cell(total.student), TOTAL, "", "", f"{total.score:g}", "",
+                             f"{total.right} of {total.out_of} questions right", ""])
+
+
+def mistake_counts(grades):
+    """``{(worksheet, question): Counter of mistakes}`` (None counts right answers), for the report."""
+    counts = {}
+    for g in grades:
+        counts.setdefault((g.worksheet, g.submission.question), Counter())[g.verdict.mistake] += 1
+    return counts
+
+
+def _cell(value):
+    """Text from a student, made inert for spreadsheets (a leading = + - @ would start a formula)."""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text

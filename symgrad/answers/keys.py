@@ -1,0 +1,151 @@
+"""Worksheet answer keys (``NAME.key.json``, written by ``symgrad render``) read as questions.
+
+A key is ``{"worksheet": NAME, "questions": [{"id", "kind", "prompt", "function", "wrt", "point",
+"learning_rate", "answer": {"sympy", "latex", "value", "tree"}, "function_tree", ...}]}``, with
+exact numbers as strings (``"479/500"``) and expressions as the JSON trees of :mod:`symgrad.serialize`
+(a point's value too, when it is not rational: the value of an intermediate node).
+The function is read from ``function_tree`` only: its text (``function``) is never evaluated. A
+question about an intermediate node has its function written in that node, and the node's value in
+``point``. A key may name the ``student`` it was made for (a per-student variant). When the key
+holds the answer's tree, symgrad's own answer must agree with it.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import sympy
+
+from ..errors import SymgradError
+from ..numbers import exact
+from ..serialize import from_tree
+from .equivalence import Probes, equivalent, number_value
+
+__all__ = ["Key", "load_key", "question_from_key"]
+
+KINDS = ("derivative", "derivative_at", "gradient", "directional_derivative", "gradient_step")
+
+
+@dataclass(frozen=True)
+class Key:
+    """A worksheet's questions by id; ``student`` is None for the whole class, or the one student
+    this variant was made for."""
+
+    worksheet: str
+    questions: dict
+    student: str | None = None
+
+
+def load_key(source, question_type=None):
+    """The :class:`Key` in a JSON file (or an already-loaded dict)."""
+    if question_type is None:
+        from .question import Question as question_type
+    if isinstance(source, (str, Path)):
+        try:
+            data = json.loads(Path(source).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise SymgradError(f"cannot read the key {source}: {error}") from None
+    else:
+        data = source
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        raise SymgradError("a key is a JSON object with a list of questions")
+    worksheet = str(data.get("worksheet", "worksheet"))
+    questions = {}
+    for entry in data["questions"]:
+        question = question_from_key(question_type, entry)
+        if question.id in questions:
+            raise SymgradError(f"the key {worksheet} has two questions with id {question.id!r}")
+        questions[question.id] = question
+    student = data.get("student")
+    return Key(worksheet, questions, str(student) if student is not None else None)
+
+
+def question_from_key(question_type, entry, **options):
+    """One entry of a key's ``questions`` as a Question (``question_type`` is its class)."""
+    if not isinstance(entry, dict):
+        raise SymgradError("a key's question is a JSON object")
+    ident = str(entry.get("id", "?"))
+    kind = entry.get("kind")
+    if kind not in KINDS:
+        raise SymgradError(f"key question {ident}: unknown kind {kind!r}; choose from {', '.join(KINDS)}")
+    if "function_tree" not in entry:
+        raise SymgradError(f"key question {ident} has no function_tree (symgrad never evaluates the text "
+                           "of a function)")
+    function = from_tree(entry["function_tree"])
+    symbols = {s.name: s for s in function.free_symbols}
+
+    def symbol(name):
+        if not isinstance(name, str):
+            raise SymgradError(f"key question {ident}: a variable is named by a string, got {name!r}")
+        return symbols.get(name) or sympy.Symbol(name)
+
+    wrt = entry.get("wrt")
+    wrt = [symbol(n) for n in wrt] if isinstance(wrt, list) else symbol(wrt)
+    point = entry.get("point")
+    if point:  # a key's point may hold every value of the worksheet: keep those this question uses
+        named = set(entry["wrt"]) if isinstance(entry.get("wrt"), list) else {entry.get("wrt")}
+        point = {symbol(k): exact(v) if isinstance(v, str) else from_tree(v) for k, v in point.items()
+                 if k in symbols or k in named}
+    for field in ("tolerance", "log_base", "symbols"):
+        if field in entry and field not in options:
+            options[field] = entry[field]
+    options.setdefault("id", ident)
+    question = _build(question_type, kind, function, wrt, point, entry, ident, symbol, options)
+    _agrees_with_key(question, entry, ident)
+    return question
+
+
+def _build(question_type, kind, function, wrt, point, entry, ident, symbol, options):
+    if kind in ("derivative", "derivative_at") and isinstance(wrt, list):
+        if len(wrt) != 1:
+            raise SymgradError(f"key question {ident}: a {kind} question has one variable")
+        wrt = wrt[0]
+    if kind == "derivative":
+        return question_type.derivative(function, wrt, **options)
+    if kind == "derivative_at":
+        if not point:
+            raise SymgradError(f"key question {ident}: a derivative_at question needs a point")
+        return question_type.derivative_at(function, wrt, point, **options)
+    wrt = wrt if isinstance(wrt, list) else [wrt]
+    if kind == "gradient":
+        return question_type.gradient(function, wrt, point, **options)
+    if kind == "directional_derivative":
+        return question_type.directional_derivative(function, wrt, [exact(c) for c in entry.get("direction", ())],
+                                                    point, **options)
+    rate = entry.get("learning_rate")
+    if rate is None:
+        raise SymgradError(f"key question {ident}: a gradient_step question needs a learning_rate")
+    try:
+        rate = exact(rate)
+    except SymgradError:
+        rate = symbol(rate)
+    return question_type.gradient_step(function, wrt, rate, point, int(entry.get("steps", 1)), **options)
+
+
+def _agrees_with_key(question, entry, ident):
+    """The key's own answer (its ``tree``), when present, must be symgrad's."""
+    answer = entry.get("answer")
+    tree = answer.get("tree") if isinstance(answer, dict) else None
+    if tree is None:
+        return
+    trees = [tree] if _is_one_tree(tree) else tree
+    theirs = [from_tree(t) for t in trees]
+    if len(theirs) != len(question.answer):
+        raise SymgradError(f"key question {ident}: the key's answer has {len(theirs)} entries, symgrad's "
+                           f"{len(question.answer)}")
+    for mine, other in zip(question.answer, theirs):
+        if mine == other:
+            continue
+        if question.task.numeric:
+            a, b = number_value(mine), number_value(other)
+            same = a is not None and b is not None and abs(a - b) <= 1e-12 * max(abs(a), abs(b), 1)
+        else:
+            same = equivalent(other, mine, Probes.choose(question.notation.variables, [mine]))
+        if not same:
+            raise SymgradError(f"key question {ident}: the key's answer {other} is not symgrad's {mine}")
+
+
+def _is_one_tree(tree):
+    """A key's answer tree is one expression (a JSON object), or a list of them (a gradient, an
+    update of several weights)."""
+    return isinstance(tree, dict)

@@ -1,0 +1,242 @@
+"""Marking one answer: read it, compare each component with the right answer, diagnose a wrong one
+against the typical mistakes, and write the verdict.
+
+A :class:`MarkingScheme` is prepared once per question (the right answer's values, the typical
+wrong answers and theirs, the points symbolic answers are compared at); :func:`mark` then costs one
+reading and one evaluation of the answer per point. Both run inside the checking worker
+(:mod:`~symgrad.answers.sandbox`), under its time and memory limits.
+"""
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass
+
+import sympy
+
+from ..differentiation import derivative
+from ..errors import SymgradError
+from .equivalence import Probes, agree, equivalent, number_value
+from .feedback import REASONS, sentence, why_wrong
+from .mistakes import PRIORITY, candidates
+from .parsing import read_answer, typed_size
+from .problems import AnswerProblem
+from .tokens import tokenize
+from .verdict import Verdict
+
+__all__ = ["MarkingScheme", "mark"]
+
+MESSY = 4  # symbols typed beyond the simplest right form that make a right answer "not simplified"
+
+
+@dataclass(frozen=True)
+class MarkingScheme:
+    """What a question's answers are compared with, per component of the answer: the right value(s),
+    the simplest right form and how many symbols it is typed with, and the typical wrong answers with
+    their values, in order of priority. ``probes`` is None for numeric tasks (values are then numbers)."""
+
+    probes: Probes | None
+    right: tuple
+    simplest: tuple
+    simplest_sizes: tuple
+    wrong: tuple  # per component: ((Candidate, values), ...)
+
+    @classmethod
+    def prepare(cls, question):
+        answer = question.answer
+        probes = None if question.task.numeric else Probes.choose(question.notation.variables, answer)
+        value = (lambda e: probes.values(e)) if probes else number_value
+        right = tuple(value(a) for a in answer)
+        wrong = [[] for _ in answer]
+        for c in candidates(question.function, question.wrt, question.partials, question.task,
+                            question.slippings):
+            values = value(c.value)
+            if c.derivative_of is None and _same(values, right[c.component], question, probes):
+                continue  # this "mistake" gives the right answer here: it cannot be told apart
+            if any(_same(values, v, question, probes) for other, v in wrong[c.component]
+                   if other.derivative_of is None and c.derivative_of is None):
+                continue  # an earlier (more specific) kind gives the same wrong answer
+            wrong[c.component].append((c, values))
+        simplest = tuple(_simplest(a) for a in answer) if probes else tuple(answer)
+        notation = question.notation
+        sizes = tuple(typed_size(tokenize(notation.show(a), notation.words, folded=notation.function_words))
+                      for a in simplest)
+        return cls(probes, right, simplest, sizes, tuple(tuple(w) for w in wrong))
+
+
+def _simplest(expr):
+    if sympy.count_ops(expr) > 200:
+        return expr
+    simpler = sympy.simplify(expr)
+    return simpler if sympy.count_ops(simpler) < sympy.count_ops(expr) else expr
+
+
+def _same(values, reference, question, probes):
+    if probes is not None:
+        return agree(values, reference) is True
+    return values is not None and reference is not None and question.tolerance.accepts(values, reference)
+
+
+@dataclass(frozen=True)
+class _Judgement:
+    """The verdict on one component: ``kind`` None when right; ``detail`` for the feedback."""
+
+    kind: str | None
+    detail: object = None
+    messy: bool = False
+    component: int = 0
+
+
+def mark(question, scheme, answer):
+    """The :class:`Verdict` on ``answer`` (LaTeX, a number, a SymPy object or a list of them)."""
+    notation = question.notation
+    try:
+        reading = read_answer(answer, notation, question.limits)
+    except AnswerProblem as problem:
+        return Verdict(False, 0.0, problem.kind, sentence(problem.kind, _plain(problem)))
+    interpreted = _interpreted(reading, notation)
+    restated = [wrt for of, wrt in reading.derivatives.values()
+                if wrt in question.wrt and notation.expand(of) == question.function]
+    if restated:
+        return Verdict(False, 0.0, "other", why_wrong("restated"), interpreted)
+    cells = [notation.expand(c.xreplace(reading.values)) for c in reading.cells]
+    cells, transposed, problem = _arrange(cells, reading.shape, question)
+    if problem:
+        return Verdict(False, 0.0, "other", problem, interpreted)
+    sizes = reading.sizes if not transposed else (0,) * len(cells)
+    judgements = [dataclasses.replace(_judge(question, scheme, i, cell, sizes[i]), component=i)
+                  for i, cell in enumerate(cells)]
+    if transposed:
+        if all(j.kind is None for j in judgements):
+            rows, columns = question.task.shape
+            return Verdict(False, 0.0, "transposed", sentence("transposed", f"{rows}x{columns}"), interpreted)
+        return Verdict(False, 0.0, "other", _shape_message(question), interpreted)
+    kinds = {j.kind for j in judgements}
+    if len(cells) > 1 and kinds - {None, "transposed"} and _reordered(question, scheme, cells):
+        order = ", ".join(question.notation.show(w) for w in question.wrt)
+        return Verdict(False, 0.0, "wrong_variable", why_wrong("reordered", order), interpreted)
+    return Verdict(*_aggregate(question, judgements), interpreted)
+
+
+def _reordered(question, scheme, cells):
+    """Whether the cells are the right components, each exactly once, in another order."""
+    unused = set(range(len(cells)))
+    for cell in cells:
+        value = number_value(cell) if question.task.numeric else scheme.probes.values(cell)
+        match = next((j for j in sorted(unused) if _same(value, scheme.right[j], question, scheme.probes)), None)
+        if match is None:
+            return False
+        unused.discard(match)
+    return True
+
+
+def _arrange(cells, shape, question):
+    """``(cells, transposed, problem)``: the cells in the order of the answer's components (a matrix of
+    the transposed shape is transposed back, and says so), or a message when the shape is wrong."""
+    wanted = question.task.shape
+    if wanted and shape == (wanted[1], wanted[0]) and wanted[0] != wanted[1]:
+        return list(sympy.Matrix(*shape, cells).T), True, None
+    if len(cells) != len(question.answer) or (wanted and shape is not None and shape != wanted):
+        return cells, False, _shape_message(question)
+    return cells, False, None
+
+
+def _shape_message(question):
+    wanted, n = question.task.shape, len(question.answer)
+    if wanted:
+        return why_wrong("shape", f"a {wanted[0]}x{wanted[1]} matrix")
+    return why_wrong("shape", "one expression" if n == 1 else f"{n} entries")
+
+
+def _judge(question, scheme, i, cell, size):
+    """The judgement on component ``i``; ``size`` is how many symbols it was typed with."""
+    if question.task.numeric:
+        return _judge_number(question, scheme, i, cell, size > scheme.simplest_sizes[i])
+    values = scheme.probes.values(cell)
+    if all(v is None for v in values):
+        return _Judgement("other", "undefined")
+    if equivalent(cell, question.answer[i], scheme.probes, scheme.right[i], values):
+        return _Judgement(None, question.notation.show(scheme.simplest[i]), size > scheme.simplest_sizes[i] + MESSY)
+    derivatives = {}
+    for candidate, wrong_values in scheme.wrong[i]:
+        if candidate.derivative_of is not None:
+            var = candidate.derivative_of
+            if var not in derivatives:
+                derivatives[var] = _values_of_derivative(cell, var, scheme.probes)
+            if agree(derivatives[var], wrong_values) is True:
+                return _Judgement(candidate.kind, candidate.detail)
+        elif agree(values, wrong_values) is True:
+            return _Judgement(candidate.kind, candidate.detail)
+    return _Judgement("other")
+
+
+def _values_of_derivative(cell, var, probes):
+    """The values of d(cell)/d(var) at the probes; none where SymPy cannot differentiate the answer."""
+    try:
+        return probes.values(derivative(cell, var))
+    except SymgradError:
+        return (None,) * len(probes.points)
+
+
+def _judge_number(question, scheme, i, cell, messy):
+    if cell.free_symbols:
+        at_point = cell.xreplace(question.task.point)
+        value = number_value(at_point) if not at_point.free_symbols else None
+        if value is not None and question.tolerance.accepts(value, scheme.right[i]):
+            return _Judgement("other", "unevaluated")
+        return _Judgement("other", "symbolic")
+    value = number_value(cell)
+    if value is None:
+        return _Judgement("other", "undefined")
+    if question.tolerance.accepts(value, scheme.right[i]):
+        return _Judgement(None, question.notation.show(question.answer[i]), messy)
+    for candidate, wrong_value in scheme.wrong[i]:
+        if wrong_value is not None and question.tolerance.accepts(value, wrong_value):
+            return _Judgement(candidate.kind, candidate.detail)
+    return _Judgement("other")
+
+
+def _aggregate(question, judgements):
+    """``(correct, score, mistake, feedback)`` from the components' judgements."""
+    n = len(judgements)
+    wrong = [j for j in judgements if j.kind is not None]
+    if not wrong:
+        messy = [j for j in judgements if j.messy]
+        if messy:
+            return True, 1.0, "not_simplified_but_correct", sentence("not_simplified_but_correct", messy[0].detail)
+        return True, 1.0, None, sentence(None)
+    counts = Counter(j.kind for j in wrong)
+    kind = min(counts, key=lambda k: (-counts[k], PRIORITY[k]))
+    first = next(j for j in wrong if j.kind == kind)
+    if kind == "other" and first.detail in REASONS:
+        feedback = why_wrong(first.detail)
+    else:
+        feedback = sentence(kind, _detail(question, kind, first.detail), wrt=_wrt(question, first.component))
+    if n > 1:
+        feedback = f"{n - len(wrong)} of {n} entries are right. " + feedback
+    return False, (n - len(wrong)) / n, kind, feedback
+
+
+def _detail(question, kind, detail):
+    if detail is None or kind == "other":
+        return None
+    return detail if isinstance(detail, str) else question.notation.show(detail)
+
+
+def _wrt(question, component):
+    """The variable a component is about (all of them for a directional derivative)."""
+    if len(question.answer) == len(question.wrt):
+        return question.notation.show(question.wrt[component])
+    return ", ".join(question.notation.show(w) for w in question.wrt)
+
+
+def _interpreted(reading, notation):
+    show = lambda e: notation.show(e, reading.latex)  # noqa: E731
+    if len(reading.cells) == 1 and reading.shape is None:
+        return show(reading.cells[0])
+    if reading.shape is not None:
+        return show(sympy.Matrix(*reading.shape, list(reading.cells)))
+    return r"\left(" + ", ".join(show(c) for c in reading.cells) + r"\right)"
+
+
+def _plain(problem):
+    return str(problem).rstrip(".")

@@ -1,0 +1,152 @@
+r"""Typical mistakes, generated from the question: for each kind, the wrong answers a student who
+makes that mistake would give. A student's answer is diagnosed by matching it against them with the
+same equivalence test as the right answer (:mod:`~symgrad.answers.marking`).
+
+Two layers. *Derivative slips* turn one exact partial $\partial f/\partial w$ into wrong ones (flip
+its sign, differentiate by another variable, read ``\log`` in the other base, forget the $1/N$ of a
+mean, return $f$ itself, break a differentiation rule); the task lifts each into a wrong answer
+(:mod:`~symgrad.answers.tasks`), so a slip in a derivative is recognised inside a gradient step or a
+directional derivative too. *Task slips* come from the task itself (stepping uphill, ...).
+
+A derivative slip is a generator registered with :func:`derivative_slip`: it takes a
+:class:`Slipping` and yields ``(kind, wrong partial, detail)``. The rule-based kinds
+(missing_chain_factor, missing_constant_factor, power_rule_error, product_rule_error,
+quotient_rule_error) come from :mod:`~symgrad.answers.slips` for now, and will come from the
+step-by-step derivation (``symgrad.derive``) once it is merged: only :func:`_rule_slips` changes.
+"""
+
+from dataclasses import dataclass
+
+import sympy
+
+from ..differentiation import derivative
+from ..variables import sorted_symbols
+from .slips import slipped_derivatives
+
+__all__ = ["MISTAKES", "Candidate", "Slipping", "derivative_slip", "candidates"]
+
+# Every kind a verdict can name, exactly so. Among wrong answers, the order is the priority when one
+# wrong answer fits several kinds (stepping uphill is also a sign error: it is reported as the former).
+MISTAKES = (
+    "gd_wrong_sign", "gd_used_loss_not_gradient", "gd_missing_learning_rate", "transposed",
+    "sign_error", "missing_mean_factor", "log_base_confusion", "missing_chain_factor",
+    "missing_constant_factor", "power_rule_error", "product_rule_error", "quotient_rule_error",
+    "wrong_variable", "returned_function_value", "integrated_instead",
+    "not_simplified_but_correct", "unparseable", "unknown_symbol", "too_complex", "other",
+)
+PRIORITY = {kind: rank for rank, kind in enumerate(MISTAKES)}
+MAX_OTHER_VARIABLES = 12
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A wrong answer for one component of the answer. ``value`` is what that component would be; with
+    ``derivative_of`` set (``integrated_instead``), ``value`` is what the student's answer
+    differentiated by that variable would be. ``detail`` is a SymPy expression the feedback names."""
+
+    kind: str
+    component: int
+    value: object
+    detail: object = None
+    derivative_of: object = None
+
+
+@dataclass(frozen=True)
+class Slipping:
+    """What a derivative slip starts from: the function of ``var``, and its exact partial. When ``var``
+    is an intermediate node of a graph, the function is written in it, and ``back`` maps it to its
+    definition (a wrong partial is written back in the leaves before the task uses it)."""
+
+    function: object
+    var: object
+    partial: object
+    back: dict
+
+
+_DERIVATIVE_SLIPS = []
+
+
+def derivative_slip(generator):
+    """Register a generator of wrong partials: ``generator(slipping)`` yields ``(kind, partial, detail)``."""
+    _DERIVATIVE_SLIPS.append(generator)
+    return generator
+
+
+@derivative_slip
+def _sign(s):
+    yield "sign_error", -s.partial, None
+
+
+@derivative_slip
+def _mean(s):
+    n = mean_size(s.function)
+    if n:
+        yield "missing_mean_factor", n * s.partial, sympy.Integer(n)
+
+
+@derivative_slip
+def _log_base(s):
+    """``\\log`` read in the other base: natural logarithms as base 10, base-10 ones as natural."""
+    natural = [g for g in s.function.atoms(sympy.log) if s.var in g.free_symbols]
+    if natural:
+        wrong = s.function.xreplace({g: g / sympy.log(10) for g in natural})
+        yield "log_base_confusion", derivative(wrong, s.var), sympy.Integer(10)
+    if s.function.has(sympy.log(10)):
+        yield "log_base_confusion", derivative(s.function.xreplace({sympy.log(10): 1}), s.var), sympy.E
+
+
+@derivative_slip
+def _rule_slips(s):
+    yield from slipped_derivatives(s.function, s.var)
+
+
+@derivative_slip
+def _other_variable(s):
+    others = sorted_symbols(s.function.free_symbols - {s.var})[:MAX_OTHER_VARIABLES]
+    for v in others:
+        yield "wrong_variable", derivative(s.function, v), v
+
+
+@derivative_slip
+def _function_itself(s):
+    yield "returned_function_value", s.function, None
+
+
+def mean_size(function):
+    """N when ``function`` is a mean of N terms, ``(1/N)(t_1 + ... + t_N)`` (perhaps times a constant,
+    as in ``1/(2m)``), written as a product or with the factor spread over the terms; else None."""
+    if function.is_Mul:
+        coefficient, rest = function.as_coeff_Mul()
+        terms = rest.args if rest.is_Add else ()
+        coefficients = [coefficient] * len(terms)
+    elif function.is_Add:
+        terms = function.args
+        coefficients = [t.as_coeff_Mul()[0] for t in terms]
+    else:
+        return None
+    n = len(terms)
+    if n > 1 and all(c.is_Rational and c.q % n == 0 for c in coefficients):
+        return n
+    return None
+
+
+def candidates(function, wrt, partials, task, slippings):
+    """Every typical wrong answer of the task, as :class:`Candidate` s in order of priority;
+    ``slippings[j]`` is where the slips of the partial by ``wrt[j]`` start from."""
+    answer = task.answer(function, wrt, partials)
+    out = []
+
+    def lift(kind, wrong_answer, detail):
+        out.extend(Candidate(kind, i, bad, detail)
+                   for i, (good, bad) in enumerate(zip(answer, wrong_answer)) if bad != good)
+
+    for kind, wrong_answer, detail in task.slips(function, wrt, partials):
+        lift(kind, wrong_answer, detail)
+    for j, slipping in enumerate(slippings):
+        for generator in _DERIVATIVE_SLIPS:
+            for kind, wrong, detail in generator(slipping):
+                wrong = wrong.xreplace(slipping.back)
+                lift(kind, task.answer(function, wrt, partials[:j] + (wrong,) + partials[j + 1:]), detail)
+    if not task.numeric and task.kind in ("derivative", "gradient"):
+        out.extend(Candidate("integrated_instead", j, function, None, var) for j, var in enumerate(wrt))
+    return sorted(out, key=lambda c: PRIORITY[c.kind])

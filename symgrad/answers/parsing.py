@@ -1,0 +1,563 @@
+r"""Reading a student's answer: symgrad's adapter around latex2sympy2_extended, which owns the conventions.
+
+The pipeline: the text is lexed against a whitelist (:mod:`~symgrad.answers.tokens`); each number,
+name, function call, bracketed group, absolute value, square root and exponent is read here and
+stands in the text given to latex2sympy as a one-letter placeholder; latex2sympy reads what is left
+(sums, products, implicit multiplication, ``/`` and ``\frac``, powers), and the tree it returns is
+rebuilt with the placeholders' values, under the size limits. So latex2sympy only ever sees input
+built here from validated tokens: no student text, no digits (it would ``sympify`` them), nothing it
+could misread.
+
+The conventions: ``\log`` is natural unless the question says otherwise (``\log_{10}``, ``\log_2``
+name their base); ``\sigma(wx+b)`` and ``\sigma'(z)`` call the declared function; ``2.5e-3`` is a
+number; ``\frac{\partial L}{\partial w_5}`` is a derivative; ``W`` and ``w`` are different symbols;
+``2x(xw-y)`` is a product. A name the question does not declare is reported, never made a new symbol.
+"""
+
+import string
+from dataclasses import dataclass, field
+
+import sympy
+from antlr4.atn.PredictionMode import PredictionMode
+from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy
+
+from ..differentiation import derivative
+from ..errors import SymgradError
+from ..numbers import exact
+from .limits import DEFAULT_LIMITS
+from .notation import LOG, Notation
+from .problems import TooComplex, UnknownSymbols, Unreadable
+from .tokens import tokenize
+
+__all__ = ["Reading", "read_answer", "typed_size", "warm_up"]
+
+# Letters latex2sympy reads as plain symbols (e is Euler's number, I the imaginary unit, d a differential).
+PLACEHOLDERS = tuple(c for c in string.ascii_letters if c not in "deEiI")
+_CONFIG = ConversionConfig(lowercase_symbols=False, interpret_as_mixed_fractions=False,
+                           interpret_simple_eq_as_assignment=False, interpret_contains_as_eq=False)
+_OPERATORS = {"+": "+", "-": "-", "*": r"\cdot", "/": "/"}
+_PRIMARY_ENDS = ("number", "name", "close")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An answer as symgrad read it: ``cells`` (one expression, a list, or a matrix of ``shape``);
+    ``sizes[i]`` is how many symbols cell ``i`` was typed with (brackets and a leading sign aside; 0 for
+    an answer given as an object), to tell a messy right answer from a simple one;
+    ``derivatives`` maps each derivative the student wrote to ``(of, wrt)``, ``values`` to its value and
+    ``latex`` to how it prints."""
+
+    cells: tuple
+    shape: tuple | None = None
+    sizes: tuple = ()
+    derivatives: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)
+    latex: dict = field(default_factory=dict)
+
+
+def read_answer(answer, notation, limits=DEFAULT_LIMITS):
+    """The :class:`Reading` of an answer: LaTeX text, a number, a SymPy expression or matrix, or a
+    list of them. Raises :class:`~symgrad.answers.problems.AnswerProblem` when it cannot be read."""
+    if isinstance(answer, str):
+        return _read_latex(answer, notation, limits)
+    return _read_object(answer, notation, limits)
+
+
+def warm_up():
+    """Read a few typical answers once, so that latex2sympy's parser has built its prediction tables
+    (shared by the process and by workers forked from it) before the first student's answer."""
+    global _warm
+    if _warm:
+        return
+    x, y, w = sympy.symbols("x y w")
+    notation = Notation.declare([x, y, w])
+    for text in _WARM_UP:
+        read_answer(text, notation)
+    _warm = True
+
+
+_warm = False
+_WARM_UP = (r"2x(xw-y)", r"2 x^2 w - 2xy", r"-2x \cdot (x w - y)", r"\frac{e^{-x}}{(1+e^{-x})^2}", r"-\frac{21}{5}",
+            r"\sigma(x)(1-\sigma(x))", r"1/2x", r"w - 0.01 \cdot 2x(xw - y)", r"|x - y| + \sqrt{x}",
+            r"\ln(x) - \log_{10} y", r"x^{-1} + y^2 w^3", r"(2x, 2y)", r"\frac{x}{y} \cdot \frac{1}{2} - 3",
+            r"\tanh^2(x) + e^{xy}", r"- x - - y", r"4.2", r"-8")
+
+
+# -- objects ------------------------------------------------------------------------------------
+
+
+def _read_object(answer, notation, limits):
+    shape = None
+    if isinstance(answer, sympy.MatrixBase):
+        shape, values = answer.shape, list(answer)
+    elif isinstance(answer, (list, tuple)):
+        values = list(answer)
+    else:
+        values = [answer]
+    cells = []
+    for value in values:
+        if isinstance(value, str):
+            raise Unreadable("a list answer must hold numbers or SymPy expressions, not text")
+        try:
+            cell = exact(value)
+        except SymgradError as error:
+            raise Unreadable(str(error)) from None
+        except Exception:
+            raise Unreadable(f"cannot read an answer of type {type(value).__name__}") from None
+        if not isinstance(cell, sympy.Expr):
+            raise Unreadable(f"the answer is a {type(cell).__name__}, not an expression")
+        _check_size(cell, limits)
+        unknown = sorted(s.name for s in cell.free_symbols if s not in notation.variables)
+        if unknown:
+            raise UnknownSymbols(unknown)
+        cells.append(cell)
+    return Reading(tuple(cells), shape, (0,) * len(cells))
+
+
+# -- LaTeX ----------------------------------------------------------------------------------------
+
+
+def _read_latex(text, notation, limits):
+    tokens = tokenize(text, notation.words, limits, notation.function_words)
+    tokens = _after_last_equals(tokens)
+    reader = _Reader(notation, limits)
+    rows, shape = _layout(tokens)
+    cells = tuple(reader.expression(cell, 0) for row in rows for cell in row)
+    if reader.unknown:
+        raise UnknownSymbols(dict.fromkeys(reader.unknown))
+    sizes = tuple(typed_size(cell) for row in rows for cell in row)
+    return Reading(cells, shape, sizes, reader.derivatives, reader.values, reader.latex)
+
+
+def _after_last_equals(tokens):
+    """``\\frac{dL}{dw} = 2x(xw - y)`` answers with its right-hand side (the last one in a chain)."""
+    depth, last = 0, -1
+    for k, t in enumerate(tokens):
+        depth += (t.kind in ("open", "begin")) - (t.kind in ("close", "end"))
+        if t.kind == "equals" and depth == 0:
+            last = k
+    return tokens[last + 1:]
+
+
+def _layout(tokens):
+    """The cells of the answer: ``([[tokens]], None)`` for one expression, one row of cells for a
+    list (``(a, b)``, ``a, b``), rows of cells and their shape for a pmatrix/bmatrix."""
+    if not tokens:
+        raise Unreadable("the answer is empty")
+    if tokens[0].kind == "begin" and _matching(tokens, 0) == len(tokens) - 1:
+        if tokens[0].value != tokens[-1].value:
+            raise Unreadable(f"\\begin{{{tokens[0].value}}} is closed by \\end{{{tokens[-1].value}}}")
+        rows = [_split(row, "amp") for row in _split(tokens[1:-1], "row")]
+        if rows and not any(rows[-1]):  # a trailing \\
+            rows.pop()
+        if not rows or len({len(r) for r in rows}) != 1:
+            raise Unreadable("the rows of the matrix have different lengths")
+        return rows, (len(rows), len(rows[0]))
+    inner = tokens
+    if tokens[0].kind == "open" and _matching(tokens, 0) == len(tokens) - 1 and _has_top_level(tokens[1:-1], "comma"):
+        inner = tokens[1:-1]
+    cells = _split(inner, "comma")
+    return [cells], None
+
+
+def _split(tokens, kind):
+    parts, depth, start = [], 0, 0
+    for k, t in enumerate(tokens):
+        depth += (t.kind in ("open", "begin")) - (t.kind in ("close", "end"))
+        if t.kind == kind and depth == 0:
+            parts.append(tokens[start:k])
+            start = k + 1
+    parts.append(tokens[start:])
+    return parts
+
+
+def _has_top_level(tokens, kind):
+    return len(_split(tokens, kind)) > 1
+
+
+def _matching(tokens, k):
+    """The index of the bracket closing the one opened at ``k`` (the lexer checked they balance)."""
+    depth = 0
+    for j in range(k, len(tokens)):
+        depth += (tokens[j].kind in ("open", "begin")) - (tokens[j].kind in ("close", "end"))
+        if depth == 0:
+            return j
+    raise Unreadable("a bracket is not closed")
+
+
+def typed_size(tokens):
+    """How many symbols an expression was typed with: its tokens, less brackets and a leading sign."""
+    kept = [t for t in tokens if t.kind not in ("open", "close")]
+    if kept and kept[0].kind == "op" and kept[0].value in "+-":
+        kept = kept[1:]
+    return len(kept)
+
+
+class _Reader:
+    """Reads token lists into expressions; collects the unknown names and derivatives on the way."""
+
+    def __init__(self, notation, limits):
+        self.notation, self.limits = notation, limits
+        self.unknown = []
+        self.derivatives, self.values, self.latex = {}, {}, {}
+
+    def expression(self, tokens, depth):
+        if not tokens:
+            raise Unreadable("an expression is empty, as in () or an operator with nothing after it")
+        if depth > self.limits.max_depth:
+            raise TooComplex(f"the answer is nested more than {self.limits.max_depth} deep")
+        depth = 0
+        for t in tokens:  # inside brackets, the part read on its own checks its own
+            if depth == 0 and t.kind in _MISPLACED:
+                raise Unreadable(_MISPLACED[t.kind])
+            depth += (t.kind == "open") - (t.kind == "close")
+        emitter = _Emitter(self, tokens, depth)
+        latex = emitter.run()
+        tree = _latex2sympy(latex)
+        expr = _Builder(emitter.bindings, self.limits).build(tree)
+        _check_size(expr, self.limits)
+        return expr
+
+    def derivative(self, of_token, wrt_token):
+        """``\\frac{\\partial X}{\\partial Y}``: a placeholder whose value is dX/dY."""
+        of = self._lookup(of_token)
+        wrt = self._lookup(wrt_token)
+        if wrt is not None and wrt not in self.notation.variables:
+            raise Unreadable(f"{wrt_token.text} in \\partial {wrt_token.text} is not a variable of the question")
+        if of is None or wrt is None:
+            return sympy.Dummy("unknown")
+        shown = r"\frac{\partial %s}{\partial %s}" % (self.notation.latex.get(of, sympy.latex(of)),
+                                                     self.notation.latex.get(wrt, sympy.latex(wrt)))
+        placeholder = sympy.Dummy("derivative")
+        self.latex[placeholder] = shown
+        self.derivatives[placeholder] = (of, wrt)
+        self.values[placeholder] = derivative(self.notation.expand(of), wrt)
+        return placeholder
+
+    def _lookup(self, token):
+        value = self.notation.names.get(token.value.key)
+        if value is None:
+            self.unknown.append(token.text)
+        return value
+
+
+_MISPLACED = {"comma": "a comma can only separate the entries of the whole answer, as in (a, b)",
+              "amp": "& can only separate the entries of a matrix", "row": "\\\\ can only end a row of a matrix",
+              "begin": "a matrix can only be the whole answer", "end": "a matrix can only be the whole answer",
+              "equals": "= can only come before the answer"}
+
+
+class _Emitter:
+    """Turns one token list into latex2sympy input in which every operand is a placeholder letter."""
+
+    def __init__(self, reader, tokens, depth):
+        self.reader, self.notation = reader, reader.notation
+        self.tokens, self.depth = tokens, depth
+        self.bindings, self._letters = {}, {}
+        self.out = []  # pieces: placeholders, "{A}^{B}", operators, "\frac{A}{B}"
+        self.last_is_operand = False
+
+    def run(self):
+        i = 0
+        while i < len(self.tokens):
+            i = self._step(i)
+        return " ".join(self.out)
+
+    def bind(self, value):
+        key = (type(value), value)
+        if key not in self._letters:
+            if len(self.bindings) == len(PLACEHOLDERS):
+                raise TooComplex(f"one expression holds more than {len(PLACEHOLDERS)} distinct numbers, "
+                                 "names and groups")
+            letter = PLACEHOLDERS[len(self.bindings)]
+            self.bindings[letter] = value
+            self._letters[key] = letter
+        return self._letters[key]
+
+    def sub(self, tokens):
+        """A bracketed part, read on its own."""
+        return self.reader.expression(tokens, self.depth + 1)
+
+    def _operand(self, value):
+        self.out.append(self.bind(value))
+        self.last_is_operand = True
+
+    def _step(self, i):
+        t = self.tokens[i]
+        kind = t.kind
+        if kind == "number":
+            self._operand(t.value)
+            return i + 1
+        if kind == "name":
+            return self._name(i)
+        if kind == "op":
+            self.out.append(_OPERATORS[t.value])
+            self.last_is_operand = False
+            return i + 1
+        if kind == "open":
+            j = _matching(self.tokens, i)
+            self._operand(self.sub(self.tokens[i + 1:j]))
+            return j + 1
+        if kind == "bar":
+            j = self._closing_bar(i)
+            self._operand(sympy.Abs(self.sub(self.tokens[i + 1:j])))
+            return j + 1
+        if kind == "frac":
+            return self._fraction(i)
+        if kind == "sqrt":
+            return self._root(i)
+        if kind == "sup":
+            return self._power(i)
+        if kind == "prime":
+            raise Unreadable("a prime ' must follow a function's name, as in \\sigma'(z)")
+        if kind == "partial":
+            raise Unreadable("\\partial can only appear in a derivative, as in \\frac{\\partial L}{\\partial w}")
+        raise Unreadable(f"{t.text} is not allowed here")
+
+    # -- operands ----------------------------------------------------------------------------------
+
+    def _name(self, i):
+        t = self.tokens[i]
+        name = t.value
+        value = self.notation.names.get(name.key)
+        function = self.notation.function(name)
+        calls = i + 1 < len(self.tokens) and self.tokens[i + 1].kind in ("open", "prime", "sup")
+        if name.base == LOG and (value is None or calls):
+            return self._call(i, self._logarithm(name))
+        if function is not None and (value is None or (calls and self.tokens[i + 1].kind == "prime")):
+            return self._call(i, function)
+        if value is None:
+            self.reader.unknown.append(t.text)
+            value = sympy.Dummy("unknown")
+        self._operand(value)
+        return i + 1
+
+    def _logarithm(self, name):
+        if not name.sub:
+            base = self.notation.log_base
+        elif name.sub == "e":
+            base = sympy.E
+        else:
+            try:
+                base = exact(name.sub)
+            except Exception:
+                base = self.notation.names.get(name.sub)
+            if base is None or (base.is_number and (base <= 0 or base == 1)):
+                raise Unreadable(f"\\log_{{{name.sub}}} has no valid base")
+        return sympy.Lambda(_T, sympy.log(_T) if base == sympy.E else sympy.log(_T, base))
+
+    def _call(self, i, function):
+        """A function's name, its primes or power, and its arguments: ``\\sigma'(z)``, ``\\tanh^2(x)``,
+        ``\\ln x``, ``f(x, y)``."""
+        shown = self.tokens[i].text
+        j, order, power = i + 1, 0, None
+        while j < len(self.tokens) and self.tokens[j].kind == "prime":
+            order, j = order + 1, j + 1
+        if j < len(self.tokens) and self.tokens[j].kind == "sup":
+            script = self._argument(j + 1, "^")
+            if all(t.kind == "prime" for t in self.tokens[script[0]:script[1]]):  # \sigma^{\prime}
+                order += script[1] - script[0]
+            else:
+                power = self.sub(self.tokens[script[0]:script[1]])
+            j = script[2]
+        if j < len(self.tokens) and self.tokens[j].kind == "open" and self.tokens[j].value == "(":
+            end = _matching(self.tokens, j)
+            arguments = [self.sub(part) for part in _split(self.tokens[j + 1:end], "comma")]
+            j = end + 1
+        elif j < len(self.tokens):
+            end = self._factor_end(j)
+            arguments = [self.sub(self.tokens[j:end])]
+            j = end
+        else:
+            raise Unreadable(f"{shown} has no argument")
+        value = _apply(function, arguments, order, shown)
+        self._operand(value if power is None else _power(value, power, self.reader.limits))
+        return j
+
+    def _fraction(self, i):
+        numerator = self._argument(i + 1, "\\frac")
+        denominator = self._argument(numerator[2], "\\frac")
+        top, bottom = self.tokens[numerator[0]:numerator[1]], self.tokens[denominator[0]:denominator[1]]
+        leibniz = _leibniz(top, bottom)
+        if leibniz:
+            self._operand(self.reader.derivative(*leibniz))
+        else:
+            self.out.append(r"\frac{%s}{%s}" % (self.bind(self.sub(top)), self.bind(self.sub(bottom))))
+            self.last_is_operand = True
+        return denominator[2]
+
+    def _root(self, i):
+        j, index = i + 1, 2
+        if j < len(self.tokens) and self.tokens[j].kind == "open" and self.tokens[j].value == "[":
+            end = _matching(self.tokens, j)
+            index = self.sub(self.tokens[j + 1:end])
+            j = end + 1
+        radicand = self._argument(j, "\\sqrt")
+        value = self.sub(self.tokens[radicand[0]:radicand[1]])
+        self._operand(_power(value, 1 / index, self.reader.limits) if index != 2 else sympy.sqrt(value))
+        return radicand[2]
+
+    def _power(self, i):
+        if not self.last_is_operand:
+            raise Unreadable("^ must follow what it raises to a power")
+        script = self._argument(i + 1, "^")
+        exponent = self.sub(self.tokens[script[0]:script[1]])
+        base = self.out.pop()
+        self.out.append("{%s}^{%s}" % (base, self.bind(exponent)))
+        return script[2]
+
+    # -- spans ---------------------------------------------------------------------------------------
+
+    def _argument(self, j, after):
+        """``(start, end, next)`` of the argument at ``j``: a braced or bracketed group (its inside) or
+        one number or name."""
+        if j >= len(self.tokens):
+            raise Unreadable(f"{after} is missing its argument")
+        t = self.tokens[j]
+        if t.kind == "open":
+            end = _matching(self.tokens, j)
+            return j + 1, end, end + 1
+        if t.kind in ("number", "name", "prime"):
+            return j, j + 1, j + 1
+        raise Unreadable(f"{after} must be followed by a group in braces or a single symbol")
+
+    def _factor_end(self, j):
+        """The end of the factor a function applies to without parentheses: ``\\ln x``, ``\\exp 2x``
+        reads ``\\exp(2) x``; an exponent belongs to a bare factor (``\\ln x^2``), but not to a
+        bracketed one (``\\log{(w)}^{2}`` is the square of the logarithm, as SymPy prints it)."""
+        t = self.tokens[j]
+        if t.kind in ("number", "name"):
+            end = j + 1
+        elif t.kind == "open":
+            return _matching(self.tokens, j) + 1
+        elif t.kind == "bar":
+            end = self._closing_bar(j) + 1
+        elif t.kind in ("frac", "sqrt"):
+            end = self._argument(self._argument(j + 1, t.text)[2], t.text)[2] if t.kind == "frac" else (
+                self._argument(j + 1, t.text)[2])
+        else:
+            raise Unreadable("a function must be followed by its argument, as in \\ln(x)")
+        if end < len(self.tokens) and self.tokens[end].kind == "sup":
+            end = self._argument(end + 1, "^")[2]
+        return end
+
+    def _closing_bar(self, i):
+        """The bar closing the absolute value opened at ``i``: a bar after an operand closes one."""
+        depth, previous_closed, k = 0, False, i + 1
+        while k < len(self.tokens):
+            t = self.tokens[k]
+            if t.kind == "open":
+                k = _matching(self.tokens, k)
+            elif t.kind == "bar":
+                before = self.tokens[k - 1].kind
+                closes = k > i + 1 and (before in _PRIMARY_ENDS or before == "bar" and previous_closed)
+                previous_closed = closes
+                if closes and depth == 0:
+                    return k
+                depth += -1 if closes else 1
+            k += 1
+        raise Unreadable("an absolute value |...| is not closed")
+
+
+_T = sympy.Dummy("t")
+
+
+def _leibniz(top, bottom):
+    """``(of, wrt)`` name tokens when ``top/bottom`` is ``\\partial X / \\partial Y`` or ``dX / dY``."""
+    def differential(tokens):
+        if len(tokens) == 2 and tokens[1].kind == "name" and (
+                tokens[0].kind == "partial" or tokens[0].kind == "name" and tokens[0].value.key == "d"):
+            return tokens[1]
+        return None
+
+    of, wrt = differential(top), differential(bottom)
+    return (of, wrt) if of is not None and wrt is not None else None
+
+
+def _apply(function, arguments, order, shown):
+    arity = function.nargs
+    if len(arguments) not in arity:
+        raise Unreadable(f"{shown} takes {_count(arity)}, not {len(arguments)}")
+    if order == 0:
+        return function(*arguments)
+    if len(arguments) != 1:
+        raise Unreadable(f"a prime on {shown} needs a function of one argument")
+    value = function(_T)
+    for _ in range(order):
+        value = derivative(value, _T)
+    return value.xreplace({_T: arguments[0]})
+
+
+def _count(arity):
+    sizes = sorted(arity) if arity.is_finite_set else []
+    return f"{sizes[0]} argument" + ("s" if sizes[0] != 1 else "") if len(sizes) == 1 else "other arguments"
+
+
+def _latex2sympy(latex):
+    """latex2sympy's reading of placeholder text: SLL prediction first (fast), LL when SLL cannot decide."""
+    for mode in (PredictionMode.SLL, PredictionMode.LL):
+        try:
+            return _Parser(mode).parse(latex)
+        except (MemoryError, RecursionError):
+            raise TooComplex("the answer is too large to read") from None
+        except Exception:  # latex2sympy signals syntax errors with a bare Exception
+            continue
+    raise Unreadable("the expression is not well formed: check the operators and that nothing is missing")
+
+
+class _Parser(_Latex2Sympy):
+    """latex2sympy2_extended's converter with the prediction mode chosen (its default, LL, is slow)."""
+
+    def __init__(self, mode):
+        super().__init__(config=_CONFIG)
+        self.mode = mode
+
+    def create_parser(self, latex_str):
+        parser = super().create_parser(latex_str)
+        parser._interp.predictionMode = self.mode
+        return parser
+
+
+class _Builder:
+    """latex2sympy's tree with each placeholder replaced by its value, every power checked first."""
+
+    def __init__(self, bindings, limits):
+        self.bindings, self.limits = bindings, limits
+
+    def build(self, tree):
+        if isinstance(tree, sympy.Symbol):
+            if tree.name not in self.bindings:
+                raise Unreadable("the expression is not well formed")
+            return self.bindings[tree.name]
+        if isinstance(tree, sympy.Rational):
+            return tree
+        if isinstance(tree, sympy.UnevaluatedExpr):
+            return self.build(tree.args[0])
+        args = [self.build(a) for a in tree.args]
+        if isinstance(tree, sympy.Add):
+            return sympy.Add(*args)
+        if isinstance(tree, sympy.Mul):
+            return sympy.Mul(*args)
+        if isinstance(tree, sympy.Pow):
+            return _power(*args, self.limits)
+        raise Unreadable("the expression is not well formed")
+
+
+def _power(base, exponent, limits):
+    """``base ** exponent``, refused when the exponent or the exact result would be too large."""
+    if exponent.is_Number:
+        if abs(exponent) > limits.max_exponent:
+            raise TooComplex(f"an exponent is larger than {limits.max_exponent}")
+        if base.is_Rational and exponent.is_Integer:
+            bits = max(abs(base.p), abs(base.q)).bit_length() * abs(int(exponent))
+            if bits > limits.max_bits:
+                raise TooComplex("a power in the answer is too large to compute exactly")
+    return sympy.Pow(base, exponent)
+
+
+def _check_size(expr, limits):
+    count = 0
+    for _ in sympy.preorder_traversal(expr):
+        count += 1
+        if count > limits.max_operations:
+            raise TooComplex(f"the answer has more than {limits.max_operations} operations")

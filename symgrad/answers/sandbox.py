@@ -1,0 +1,230 @@
+"""Checking answers in a warm worker process, under a wall-clock and a memory limit that work from
+any thread (no signals).
+
+One worker serves many checks: it is forked (where the platform allows) from the checking process,
+so it starts in milliseconds with symgrad imported and the parser warmed up. It prepares each
+question's marking scheme once and sends it back, so a replacement worker need not prepare it again.
+The caller waits for each verdict at most ``limits.seconds``; a worker that overruns is killed and
+replaced, and the answer gets ``too_complex``. The worker's address space is capped at what it
+started with plus ``memory_mb`` (``RLIMIT_AS``, on Linux), so an answer that needs more memory gets
+``too_complex`` too. Either way the next answer is checked normally.
+"""
+
+import atexit
+import itertools
+import multiprocessing
+import os
+import pickle
+import threading
+import weakref
+
+from ..errors import SymgradError
+from .feedback import sentence
+from .limits import DEFAULT_LIMITS
+from .marking import MarkingScheme, mark
+from .verdict import Verdict
+
+__all__ = ["Sandbox", "default_sandbox"]
+
+MAX_QUESTIONS = 1000  # questions a worker holds before it is replaced by a fresh one
+_FAILURES = ("timeout", "memory", "died")
+
+
+class _Unpicklable(Exception):
+    """A question or answer that cannot be sent to the worker."""
+
+
+class Sandbox:
+    """A warm worker process that checks answers. Thread-safe: concurrent checks take turns."""
+
+    def __init__(self, memory_mb=DEFAULT_LIMITS.memory_mb):
+        self.memory_mb = memory_mb
+        self.restarts = 0  # workers replaced after a limit was hit or a crash
+        self._lock = threading.Lock()
+        self._process = self._connection = None
+        self._questions = weakref.WeakKeyDictionary()  # question -> [token, scheme or None]
+        self._known = set()  # tokens of the questions the current worker holds
+        self._tokens = itertools.count()
+
+    @property
+    def pid(self):
+        """The worker's process id (None before the first check)."""
+        return self._process.pid if self._process is not None else None
+
+    def start(self):
+        """Start the worker now (else the first check starts it): best done before this process starts
+        threads, since the worker is forked from it."""
+        with self._lock:
+            if self._process is None or not self._process.is_alive():
+                self._start()
+
+    def prepare(self, question):
+        """Prepare ``question``'s marking scheme in the worker; raises SymgradError if it cannot be."""
+        with self._lock:
+            self._hand_over(question)
+
+    def check(self, question, answer):
+        """The :class:`~symgrad.answers.verdict.Verdict` on ``answer``, within ``question.limits``."""
+        with self._lock:
+            token = self._hand_over(question)
+            try:
+                status, payload = self._call(("check", token, answer), question.limits.seconds)
+            except _Unpicklable:
+                return Verdict(False, 0.0, "unparseable", sentence(
+                    "unparseable", f"cannot read an answer of type {type(answer).__name__}"))
+        if status == "verdict":
+            return payload
+        if status == "timeout":
+            return _too_complex(f"checking it took longer than {question.limits.seconds:g} s")
+        if status == "memory":
+            return _too_complex(f"checking it needed more than {self.memory_mb} MB")
+        return Verdict(False, 0.0, "other", f"symgrad could not check this answer ({payload}); please tell "
+                       "your teacher.")
+
+    def close(self):
+        """Stop the worker (a new one starts at the next check)."""
+        with self._lock:
+            self._stop()
+
+    # -- the worker ------------------------------------------------------------------------------
+
+    def _hand_over(self, question):
+        """Make sure the worker holds ``question`` and its scheme; returns its token."""
+        entry = self._questions.get(question)
+        if entry is None:
+            entry = self._questions[question] = [next(self._tokens), None]
+        token, scheme = entry
+        if token in self._known:
+            return token
+        if len(self._known) >= MAX_QUESTIONS:  # a fresh worker forgets them (their schemes are kept here)
+            self._stop()
+        limit = question.limits.prepare_seconds
+        name = f"the question {question.id}" if question.id else "the question"
+        try:
+            status, payload = self._call(("question", token, question, scheme), limit)
+        except _Unpicklable as error:
+            raise SymgradError(f"{name} cannot be sent to the checking process: {error}") from None
+        if status == "timeout":
+            raise SymgradError(f"preparing {name} took longer than {limit:g} s")
+        if status != "prepared":
+            raise SymgradError(f"{name} cannot be checked: {payload}")
+        if payload is not None:
+            entry[1] = payload
+        self._known.add(token)
+        return token
+
+    def _call(self, message, seconds):
+        """Send ``message`` and wait at most ``seconds`` for ``(status, payload)``; a worker that overran,
+        ran out of memory or died is stopped (and replaced at the next call)."""
+        if self._process is None or not self._process.is_alive():
+            self._start()
+        try:
+            self._connection.send(message)  # pickled whole before anything is written
+        except (pickle.PicklingError, TypeError, AttributeError) as error:
+            raise _Unpicklable(str(error)) from None
+        except (EOFError, OSError):
+            status, payload = "died", None
+        else:
+            status, payload = self._wait(seconds)
+        if status not in _FAILURES:
+            return status, payload
+        self._stop()
+        self.restarts += 1
+        return status, "the checking process stopped" if status == "died" else None
+
+    def _wait(self, seconds):
+        try:
+            if self._connection.poll(seconds):
+                return self._connection.recv()
+            return "timeout", None
+        except (EOFError, OSError):
+            return "died", None
+
+    def _start(self):
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
+                                              else "spawn")
+        if context.get_start_method() == "fork":
+            from .parsing import warm_up
+
+            warm_up()  # the worker inherits the parser's warmed-up tables
+        parent, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child, self.memory_mb), daemon=True,
+                                        name="symgrad-answers")
+        self._process.start()
+        child.close()
+        self._connection = parent
+        self._known = set()
+
+    def _stop(self):
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(5)
+            self._connection.close()
+        self._process = self._connection = None
+        self._known = set()
+
+
+def _too_complex(reason):
+    return Verdict(False, 0.0, "too_complex", sentence("too_complex", reason))
+
+
+def _serve(connection, memory_mb):
+    """The worker's loop: prepare questions and mark answers until the connection closes."""
+    _cap_memory(memory_mb)
+    questions = {}
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if message[0] == "question":
+                _, token, question, scheme = message
+                fresh = scheme is None
+                scheme = MarkingScheme.prepare(question) if fresh else scheme
+                questions[token] = (question, scheme)
+                reply = ("prepared", scheme if fresh else None)
+            else:
+                _, token, answer = message
+                reply = ("verdict", mark(*questions[token], answer))
+        except MemoryError:
+            connection.send(("memory", None))
+            os._exit(1)  # the heap may be in any state: let a fresh worker take over
+        except RecursionError:
+            reply = ("verdict", _too_complex("it is nested too deeply"))
+        except SymgradError as error:
+            reply = ("error", str(error))
+        except Exception as error:  # a bug must not stop a class's grading: report it, keep serving
+            reply = ("error", f"{type(error).__name__}: {error}")
+        connection.send(reply)
+
+
+def _cap_memory(memory_mb):
+    """Limit the worker's address space to its current size plus ``memory_mb`` (Linux only)."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as statm:
+            current = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (ImportError, OSError, ValueError):
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = current + memory_mb * 2 ** 20
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+_default = None
+_default_lock = threading.Lock()
+
+
+def default_sandbox():
+    """The sandbox :meth:`Question.check <symgrad.answers.question.Question.check>` uses by default."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Sandbox()
+            atexit.register(_default.close)
+        return _default
+

@@ -1,0 +1,37 @@
+"""Check a class's answers against a worksheet's key: a verdict, score, mistake and feedback per answer
+and a total per student, written as CSV (and, with --report, a PDF summary per class).
+
+Answers are CSV with the columns student, question, answer (or JSON: a list of such objects). Keys are
+the NAME.key.json files symgrad render writes; give --key once per key (per-student variants name
+their student). One bad answer never stops the batch.
+"""
+
+import sys
+
+from ..answers.grading import grade, read_answers, totals, write_grades
+from ..answers.keys import load_key
+
+
+def add_arguments(parser):
+    parser.add_argument("--key", action="append", required=True, metavar="KEY.json",
+                        help="an answer key (repeat for several worksheets or per-student variants)")
+    parser.add_argument("--answers", required=True, metavar="ANSWERS.csv", help="the answers (CSV or JSON)")
+    parser.add_argument("-o", "--output", required=True, metavar="GRADES.csv", help="where to write the grades")
+    parser.add_argument("--report", metavar="REPORT.pdf", help="also write a one-page summary per class")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args):
+    keys = [load_key(path) for path in args.key]
+    submissions = read_answers(args.answers)
+    grades = grade(submissions, keys, progress=not args.quiet)
+    student_totals = totals(grades, keys)
+    write_grades(args.output, grades, student_totals)
+    if args.report:
+        from ..answers.report import write_report
+
+        write_report(args.report, grades)
+    right = sum(1 for g in grades if g.verdict.correct)
+    print(f"checked {len(grades)} answers from {len(student_totals)} students: {right} right; "
+          f"grades in {args.output}" + (f", summary in {args.report}" if args.report else ""), file=sys.stdout)
+    return 0

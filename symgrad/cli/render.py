@@ -1,0 +1,71 @@
+"""Render worksheets to PDF: NAME.tex, NAME.pdf and NAME.key.json for each, with every derivative
+explained step by step (--answers) and every number verified.
+
+Each WORKSHEET is a worksheet file or a folder of them. With --variants N, each worksheet is
+written as N per-student versions NAME-01 ... NAME-NN, their numbers drawn from the ranges the
+worksheet declares; the same --seed gives the same files.
+"""
+
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ..errors import SymgradError
+from ..pdf import INSTALL_HINT, TexMissingError
+from ..rendering import render_worksheet
+from ..worksheet import load_worksheet
+
+
+def add_arguments(parser):
+    parser.add_argument("worksheets", nargs="+", metavar="WORKSHEET", help="worksheet files or folders of them")
+    parser.add_argument("-o", "--output", default="out", help="the folder to write into (default: out)")
+    parser.add_argument("--answers", action="store_true",
+                        help="the teacher's version, with derivations and answers (default: the student's)")
+    parser.add_argument("--variants", type=int, default=0, metavar="N", help="write N per-student versions")
+    parser.add_argument("--seed", type=int, default=0, help="the seed the variants are drawn with (default: 0)")
+    parser.add_argument("--tex-only", action="store_true", help="write the .tex and keys, do not run TeX")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args):
+    if args.variants < 0:
+        raise SymgradError(f"--variants must be 0 or more, got {args.variants}")
+    sheets = [load_worksheet(p) for p in _files(args.worksheets)]
+    jobs = []
+    for sheet in sheets:
+        if args.variants and not sheet.variants:
+            raise SymgradError(f"worksheet {sheet.name} declares no variants (Worksheet(variants=...)), "
+                               "so its versions would all be the same")
+        jobs.extend([sheet.variant(k, args.seed) for k in range(1, args.variants + 1)] if args.variants else [sheet])
+    pdf, written = not args.tex_only, []
+    progress = tqdm(jobs, desc="rendering", unit="worksheet", file=sys.stderr,
+                    disable=args.quiet or len(jobs) < 2, leave=False)
+    for sheet in progress:
+        progress.set_postfix_str(sheet.name)
+        try:
+            written.append(render_worksheet(sheet, args.output, answers=args.answers, pdf=pdf))
+        except TexMissingError:
+            pdf = False  # say it once, keep writing the TeX and the keys
+            written.append(render_worksheet(sheet, args.output, answers=args.answers, pdf=False))
+    for r in written:
+        print(r.pdf or r.tex)
+    print(f"{len(written)} worksheet{'s' if len(written) != 1 else ''} rendered into {args.output}/"
+          f"{'' if pdf or args.tex_only else ' (TeX and keys only)'}")
+    if not pdf and not args.tex_only:
+        print(f"symgrad render: TeX is not installed, so no PDF was built; {INSTALL_HINT}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _files(paths):
+    files = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(p.glob("*.py"))
+            if not found:
+                raise SymgradError(f"no worksheets (*.py) in {p}")
+            files.extend(found)
+        else:
+            files.append(p)
+    return files

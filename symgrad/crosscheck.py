@@ -1,0 +1,120 @@
+"""The cross-check of every number a worksheet prints against numeric computations: each value of the forward
+pass by float64 evaluation, each partial derivative at a point by central finite differences and,
+where torch is installed, by torch autograd in float64 (:mod:`symgrad.testing`).
+
+A number that disagrees is a :class:`~symgrad.errors.DerivationError`: a worksheet whose numbers
+are not all verified is not printed.
+"""
+
+import math
+from dataclasses import dataclass
+
+import sympy
+
+from .errors import DerivationError
+from .graph import Graph
+from .numeric import compile_function
+from .steps import PartialAt, walk_steps
+from .testing import assert_gradient_matches
+
+__all__ = ["CrossCheck", "crosscheck", "RTOL", "ATOL"]
+
+RTOL, ATOL = 1e-8, 1e-10
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    """How many numbers were checked, to what tolerance, and against which torch (None: not installed)."""
+
+    checked: int
+    rtol: float
+    atol: float
+    torch: str | None
+
+    def sentence(self):
+        """The closing line of a worksheet, in words."""
+        torch = (f"and torch autograd in float64 (torch {self.torch})" if self.torch
+                 else "(torch is not installed, so not against autograd)")
+        return (f"Every number in this worksheet ({self.checked} checked) was verified against central finite "
+                f"differences {torch}, to a relative tolerance of {self.rtol:g}.")
+
+
+def crosscheck(derivations, rtol=RTOL, atol=ATOL):
+    """Check the forward pass and every partial at a point of each derivation; raise on a mismatch."""
+    torch = _torch_version()
+    methods = ("exact", "finite_difference", "torch") if torch else ("exact", "finite_difference")
+    checked = 0
+    for d in derivations:
+        checked += _forward(d, rtol, atol)
+        groups = {}
+        for step in (s for answer in d.answers for s in walk_steps(answer) if isinstance(s, PartialAt)):
+            groups.setdefault((step.point, step.nodes), {})[_wrt(step)] = step
+        for (point, nodes), steps in groups.items():
+            leaves = [s for w, s in steps.items() if not d.graph.is_node(w)]
+            batches = ([leaves] if leaves else []) + [[s] for w, s in steps.items() if d.graph.is_node(w)]
+            for batch in batches:  # the leaves together; each node alone, made a leaf of its own
+                checked += _partials(d, batch, dict(point), dict(nodes), methods, rtol, atol)
+    return CrossCheck(checked, rtol, atol, torch)
+
+
+def _forward(derivation, rtol, atol):
+    """Each node's exact value against its definition evaluated in float64."""
+    point = dict(derivation.point)
+    graph = derivation.graph
+    for node, value in derivation.forward:
+        leaves = graph.leaves(node)
+        if any(s not in point for s in leaves):
+            continue
+        numeric = float(compile_function(graph.with_output(node), leaves)(*[float(point[s]) for s in leaves]))
+        _compare(f"the value of {node}", value, numeric, rtol, atol)
+    return len(derivation.forward)
+
+
+def _partials(derivation, steps, point, nodes, methods, rtol, atol):
+    """The partials of ``steps`` (all at one point) against finite differences and torch, with the
+    nodes they are taken with respect to made leaves."""
+    wrt = [_wrt(s) for s in steps]
+    graph = _cut(derivation.graph, [w for w in wrt if derivation.graph.is_node(w)])
+    values = {**point, **nodes}
+    at = {s: values[s] for s in graph.leaves(graph.output)}
+    try:
+        report = assert_gradient_matches(graph, wrt, at, methods=methods, rtol=rtol, atol=atol)
+    except AssertionError as error:
+        raise DerivationError(f"the partials of {derivation.output} at the point disagree: {error}") from None
+    for i, (w, step) in enumerate(zip(wrt, steps)):
+        for method, gradient in report.items():
+            _compare(f"d{derivation.output}/d{w} ({method})", step.result, gradient[i], rtol, atol)
+    return len(steps)
+
+
+def _wrt(step):
+    inner = step.partial
+    while not hasattr(inner, "wrt"):
+        inner = inner.body
+    return inner.wrt
+
+
+def _cut(graph, nodes):
+    """The graph with ``nodes`` made leaves: the partial with respect to a node holds the nodes
+    that do not depend on it fixed, as a leaf would be."""
+    if not nodes:
+        return graph
+    cut = Graph()
+    for node, definition in graph.assignments():
+        if node not in nodes:
+            cut.define(node, definition)
+    return cut
+
+
+def _compare(what, exact, numeric, rtol, atol):
+    value = complex(sympy.N(exact, 30))
+    if value.imag or not math.isfinite(value.real) or not abs(value.real - numeric) <= atol + rtol * abs(numeric):
+        raise DerivationError(f"{what} is {exact} = {value.real!r} exactly, but {numeric!r} numerically")
+
+
+def _torch_version():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch.__version__

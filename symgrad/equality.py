@@ -1,0 +1,86 @@
+"""Deciding whether two expressions are equal: a symbolic zero test, then random-point probes.
+
+The rule: ``a`` equals ``b`` when ``a - b`` is structurally zero, or expands (or cancels) to zero
+within a size bound; failing that, when it vanishes, to 30 significant digits, at several random
+rational points. A probe that gives no finite number (a singularity) is skipped. The probes are
+drawn from a fixed seed, so the verdict is reproducible.
+"""
+
+import random
+
+import sympy
+
+from .numbers import approximate
+
+__all__ = ["equal"]
+
+SYMBOLIC_LIMIT = 1000 # operations in a - b beyond which expanding it is not tried
+PROBES = 4
+DIGITS = 30
+TOLERANCE = sympy.Rational(1, 10 ** 20)
+
+
+def equal(a, b):
+    """Whether the expressions ``a`` and ``b`` are equal as functions of their symbols."""
+    a, b = sympy.sympify(a), sympy.sympify(b)
+    if a == b:
+        return True
+    if not (a.free_symbols or b.free_symbols):  # two numbers: one evaluation decides
+        return _probes_vanish(a, b)
+    difference = a - b
+    if difference.is_zero or _expands_to_zero(difference):
+        return True
+    return _probes_vanish(a, b)
+
+
+def _expands_to_zero(difference):
+    if sympy.count_ops(difference) > SYMBOLIC_LIMIT:
+        return False
+    expanded = sympy.expand(difference)
+    if expanded == 0:
+        return True
+    return not expanded.has(sympy.Function) and sympy.cancel(sympy.together(expanded)) == 0
+
+
+def _probes_vanish(a, b):
+    """At least two probes (one, for two numbers) give finite numbers, and at each ``|a - b|`` is
+    negligible.
+
+    ``a`` and ``b`` are evaluated apart: evaluating ``a - b`` itself, SymPy would chase the
+    cancellation to ever higher precision."""
+    symbols = sorted(a.free_symbols | b.free_symbols, key=sympy.default_sort_key)
+    rng = random.Random(20250101)
+    finite, probes = 0, PROBES if symbols else 1
+    for attempt in range(3 * probes):
+        point = {s: _random_value(s, rng, first=attempt == 0) for s in symbols}
+        x, y = _number(a.xreplace(point)), _number(b.xreplace(point))
+        if x is None or y is None:
+            continue
+        if abs(x - y) > TOLERANCE * (1 + abs(x) + abs(y)):
+            return False
+        finite += 1
+        if finite == probes:
+            break
+    return finite >= min(2, probes)
+
+
+def _random_value(symbol, rng, first):
+    """A rational in (1/10, 9/10) for the first probe (inside every usual domain: logs, probabilities),
+    then of either sign in 1/10 <= |v| <= 3, kept positive for a symbol assumed nonnegative."""
+    if first:
+        return sympy.Rational(rng.randint(100, 900), 1000)
+    magnitude = sympy.Rational(rng.randint(100, 3000), 1000)
+    if symbol.is_nonnegative or rng.random() < 0.5:
+        return magnitude
+    return -magnitude
+
+
+def _number(expr):
+    """``expr`` as a (possibly complex) number to ``DIGITS`` digits, or None when it is not finite."""
+    try:
+        value = approximate(expr, DIGITS)
+    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+        return None
+    if not value.is_number or value.has(sympy.nan, sympy.zoo) or value.is_finite is not True:
+        return None
+    return value

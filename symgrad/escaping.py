@@ -1,0 +1,70 @@
+r"""Text that a worksheet or a student supplies, made safe to put in a TeX file.
+
+The text may hold inline math between ``$`` signs. Outside math every character TeX treats
+specially is escaped, so the text prints as written. Inside math only the commands of
+:data:`MATH_COMMANDS` (``\frac``, ``\sigma``, ``\hat``, ...) and harmless control symbols (``\,``)
+are kept; any other control sequence (``\input``, ``\write18``, ``\def``, ``\catcode``,
+``\csname``) prints literally, as do TeX's ``^^`` character codes; unbalanced braces print as
+braces.
+"""
+
+import re
+
+__all__ = ["escape", "escape_text", "MATH_COMMANDS"]
+
+MATH_COMMANDS = frozenset("""
+    alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi
+    rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega
+    hat bar tilde vec dot ddot frac dfrac tfrac sqrt sum prod log ln exp sin cos tan tanh max min
+    operatorname mathcal mathbf mathrm mathbb mathit text nabla partial cdot cdots ldots dots times
+    lVert rVert lvert rvert left right big Big bigl bigr Bigl Bigr leq geq le ge neq approx sim to
+    rightarrow leftarrow mapsto infty in notin mid top intercal quad qquad prime ell forall exists
+""".split())
+
+_TEXT = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+         "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}"}
+_MATH = {"#": r"\#", "%": r"\%", "&": r"\&", "~": r"\sim "}
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\^\^|.", re.DOTALL)
+_SAFE_SYMBOLS = set(r",;:! {}|%#&$_")  # spacing, and the escaped forms of special characters
+
+
+def escape_text(text):
+    """Plain text (no math) that prints literally."""
+    return "".join(_TEXT.get(c, c) for c in str(text))
+
+
+def escape(text):
+    """Text with inline ``$...$`` math: text escaped, math filtered. An unmatched ``$`` is text."""
+    parts = str(text).split("$")
+    if len(parts) % 2 == 0:  # an odd number of dollars: the last one is a dollar sign
+        parts[-2:] = [parts[-2] + "$" + parts[-1]]
+    return "".join(escape_text(p) if i % 2 == 0 else "$%s$" % _math(p) for i, p in enumerate(parts))
+
+
+def _math(source):
+    out = [_math_token(t) for t in _TOKEN.findall(source)]
+    if not _balanced(source):
+        out = [r"\{" if t == "{" else r"\}" if t == "}" else t for t in out]
+    return "".join(out)
+
+
+def _math_token(token):
+    if token.startswith("\\") and len(token) > 1:
+        name = token[1:]
+        if name in MATH_COMMANDS or (len(name) == 1 and name in _SAFE_SYMBOLS):
+            return token
+        return r"\text{\textbackslash{}%s}" % escape_text(name)
+    if token == "^^":
+        return "^{}^"
+    if not token.isascii():
+        return r"\text{%s}" % token
+    return _MATH.get(token, token)
+
+
+def _balanced(source):
+    depth = 0
+    for token in _TOKEN.findall(source):
+        depth += {"{": 1, "}": -1}.get(token, 0)
+        if depth < 0:
+            return False
+    return depth == 0

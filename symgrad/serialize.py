@@ -1,0 +1,103 @@
+"""Expressions as JSON trees, read back exactly and safely: no ``eval``, no ``sympify``.
+
+A tree is ``{"symbol": NAME}``, ``{"number": "479/500"}``, ``{"constant": "E"}`` or
+``{"op": NAME, "args": [tree, ...]}`` (a softmax component also has ``"index"``). Only the
+operations of :data:`OPERATIONS` are written or read, and a tree read back is limited in size,
+depth and digits, so a key file cannot make the reader build something huge.
+"""
+
+import re
+
+import sympy
+
+from .activations import LogSoftmax, Softmax, relu, sigmoid, softplus, step
+from .errors import SymgradError
+from .numbers import exact
+
+__all__ = ["to_tree", "from_tree", "TreeError", "OPERATIONS", "MAX_NODES", "MAX_DEPTH", "MAX_DIGITS"]
+
+OPERATIONS = {f.__name__: f for f in (
+    sympy.Add, sympy.Mul, sympy.Pow, sympy.exp, sympy.log, sympy.sin, sympy.cos, sympy.tanh, sympy.Abs,
+    sigmoid, relu, softplus, step)}
+SOFTMAX_FAMILY = {"Softmax": Softmax, "LogSoftmax": LogSoftmax}
+_STRUCTURAL = {"Add", "Mul", "Pow"}
+CONSTANTS = {"E": sympy.E, "pi": sympy.pi}
+MAX_NODES, MAX_DEPTH, MAX_DIGITS, MAX_NAME, MAX_EXPONENT = 20_000, 200, 2_000, 100, 1_000
+_RATIONAL = re.compile(r"-?\d+(/[1-9]\d*)?")
+
+
+class TreeError(SymgradError, ValueError):
+    """A tree is not one this module writes: an unknown operation, a malformed node, too large."""
+
+
+def to_tree(expr):
+    """The JSON tree of a SymPy expression made of the whitelisted operations."""
+    expr = sympy.sympify(expr)
+    if isinstance(expr, sympy.Symbol):
+        return {"symbol": expr.name}
+    if expr.is_Rational:
+        return {"number": str(expr)}
+    name = next((k for k, v in CONSTANTS.items() if expr == v), None)
+    if name is not None:
+        return {"constant": name}
+    if isinstance(expr, (Softmax, LogSoftmax)):
+        return {"op": type(expr).__name__, "index": expr.index, "args": [to_tree(a) for a in expr.logits]}
+    op = type(expr).__name__
+    if OPERATIONS.get(op) is not type(expr):
+        raise TreeError(f"cannot write {op} ({expr}) as a tree: not one of {', '.join(sorted(OPERATIONS))}")
+    return {"op": op, "args": [to_tree(a) for a in expr.args]}
+
+
+def from_tree(tree):
+    """The SymPy expression of a tree written by :func:`to_tree`, checked node by node; sums,
+    products and powers are rebuilt as written, without evaluating them again."""
+    budget = [MAX_NODES]
+    return _read(tree, budget, 0)
+
+
+def _read(tree, budget, depth):
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise TreeError(f"the tree has more than {MAX_NODES} nodes")
+    if depth > MAX_DEPTH:
+        raise TreeError(f"the tree is deeper than {MAX_DEPTH}")
+    if not isinstance(tree, dict):
+        raise TreeError(f"a tree node must be an object, got {type(tree).__name__}")
+    keys = set(tree)
+    if keys == {"symbol"}:
+        return _symbol(tree["symbol"])
+    if keys == {"number"}:
+        return _number(tree["number"])
+    if keys == {"constant"}:
+        if tree["constant"] not in CONSTANTS:
+            raise TreeError(f"unknown constant {tree['constant']!r}")
+        return CONSTANTS[tree["constant"]]
+    if "op" in keys and "args" in keys and isinstance(tree["args"], list):
+        args = [_read(a, budget, depth + 1) for a in tree["args"]]
+        op = tree["op"]
+        if op in SOFTMAX_FAMILY and keys == {"op", "index", "args"}:
+            index = tree["index"]
+            if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(args):
+                raise TreeError(f"{op}: index {index!r} is not a component of {len(args)} logits")
+            return SOFTMAX_FAMILY[op](index, *args)
+        if op in OPERATIONS and keys == {"op", "args"} and args:
+            if op == "Pow" and (len(args) != 2 or (args[1].is_Number and abs(args[1]) > MAX_EXPONENT)):
+                raise TreeError(f"a power needs a base and an exponent of at most {MAX_EXPONENT} in size")
+            if op in _STRUCTURAL:  # as written: 2*(x + 1) stays a product, not 2*x + 2
+                return OPERATIONS[op](*args, evaluate=False)
+            return OPERATIONS[op](*args)
+        raise TreeError(f"unknown operation {op!r}")
+    raise TreeError(f"a tree node has the keys {sorted(keys)}, which is not a node this reader knows")
+
+
+def _symbol(name):
+    if not isinstance(name, str) or not name or len(name) > MAX_NAME:
+        raise TreeError(f"a symbol's name must be a string of 1 to {MAX_NAME} characters, got {name!r}")
+    return sympy.Symbol(name)
+
+
+def _number(text):
+    if not isinstance(text, str) or len(text) > MAX_DIGITS or not _RATIONAL.fullmatch(text):
+        raise TreeError(f"a number must be an integer or a fraction p/q of at most {MAX_DIGITS} characters, "
+                        f"got {str(text)[:40]!r}")
+    return exact(text)

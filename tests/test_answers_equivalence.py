@@ -1,0 +1,102 @@
+import pytest
+import sympy as sp
+
+from symgrad import SymgradError, sigmoid
+from symgrad.answers.equivalence import Probes, Tolerance, agree, equivalent, number_value
+
+x, y, z, p = sp.symbols("x y z p")
+
+
+@pytest.mark.parametrize("tolerance, value, reference, accepted", [
+    (None, 4.2042, 4.2, True),     # 0.1% relative by default
+    (None, 4.2043, 4.2, False),
+    (None, 0.0, 0.0, True),
+    (None, 1e-9, 0.0, False),     # no absolute slack unless asked for
+    ({"absolute": "1e-6"}, 1e-7, 0.0, True),
+    ({"relative": 0.01}, 4.24, 4.2, True),
+    (0.01, 4.25, 4.2, False),
+    ({"relative": 0, "absolute": 0}, 4.2, 4.2, True),
+])
+def test_tolerance(tolerance, value, reference, accepted):
+    assert Tolerance.of(tolerance).accepts(complex(value), complex(reference)) is accepted
+
+
+@pytest.mark.parametrize("tolerance, message", [
+    ({"rel": 0.1}, "'relative' and 'absolute', not \\['rel'\\]"),
+    (-0.1, "must not be negative"),
+    ("ten percent", "cannot read"),
+])
+def test_bad_tolerance(tolerance, message):
+    with pytest.raises(SymgradError, match=message):
+        Tolerance.of(tolerance)
+
+
+@pytest.mark.parametrize("expr, value", [
+    (sp.Rational(21, 5), 4.2 + 0j),
+    (sp.sqrt(2), complex(2 ** 0.5)),
+    (sigmoid(0), 0.5 + 0j),
+    (sp.zoo, None),
+    (sp.nan, None),
+    (sp.oo, None),
+    (x, None),
+    (sp.exp(sp.exp(sp.exp(sp.exp(10)))), None),
+])
+def test_number_value(expr, value):
+    got = number_value(expr)
+    assert got == value if value is None else abs(got - value) < 1e-15
+
+
+def test_probes_avoid_where_the_reference_is_undefined():
+    references = [sp.log(p) + sp.log(1 - p), 1 / (x - y)]
+    probes = Probes.choose([p, x, y], references, count=6, seed=3)
+    assert len(probes.points) == 6
+    for values in zip(*(probes.values(r) for r in references)):
+        assert all(v is not None and v.imag == 0 for v in values)
+    for point in probes.points:
+        assert all(v not in (0, 1, -1) for v in point)
+
+
+def test_probes_are_reproducible():
+    assert Probes.choose([x, y], [x * y], seed=5) == Probes.choose([x, y], [x * y], seed=5)
+
+
+def test_probes_refuse_a_reference_undefined_everywhere():
+    with pytest.raises(SymgradError, match="undefined at every point"):
+        Probes.choose([x], [sp.log(-x ** 2 - 1)])
+
+
+@pytest.mark.parametrize("values, reference, expected", [
+    ((1.0, 2.0), (1.0, 2.0), True),
+    ((1.0 + 1e-10, 2.0), (1.0, 2.0), True),   # relative 1e-9
+    ((1.0 + 1e-8, 2.0), (1.0, 2.0), False),
+    ((None, 2.0), (1.0, 2.0), None),          # undecided: the answer is undefined where the reference is not
+    ((None, 3.0), (1.0, 2.0), False),
+    ((1e-25, 2.0), (0.0, 2.0), True),         # rounding in 30-digit arithmetic
+])
+def test_agree(values, reference, expected):
+    assert agree([complex(v) if v is not None else None for v in values], [complex(v) for v in reference]) is expected
+
+
+@pytest.mark.parametrize("expr, reference, same", [
+    (2 * x * (x * y - 1), 2 * x ** 2 * y - 2 * x, True),
+    (sp.exp(-z) / (1 + sp.exp(-z)) ** 2, sigmoid(z) * (1 - sigmoid(z)), True),   # messy but right
+    (1 - sp.tanh(x) ** 2, 1 / sp.cosh(x) ** 2, True),
+    (sp.log(x * y), sp.log(x) + sp.log(y), True),          # the points avoid x y <= 0 where they differ
+    ((x + 1) ** 2, x ** 2 + 1, False),
+    (sigmoid(z) * (1 - sigmoid(z)), sigmoid(z), False),
+    (x + sp.Rational(1, 10 ** 6), x, False),
+    (x + sp.Rational(1, 10 ** 12), x, True),               # within the relative 1e-9: the points cannot tell
+    (sp.sqrt(x ** 2), x, True),                             # points chosen where the reference is defined: |x| = x?
+])
+def test_equivalent(expr, reference, same):
+    probes = Probes.choose([x, y, z], [reference], seed=1)
+    if expr == sp.sqrt(x ** 2):  # sqrt(x^2) = |x| differs from x at negative points, which are drawn
+        same = all(point[0] > 0 for point in probes.points)
+    assert equivalent(expr, reference, probes) is same
+
+
+def test_bounded_simplify_decides_when_the_points_cannot():
+    # (x^2 - x)/x is 0/0 at x = 0, where the reference x - 1 is -1: the points are undecided
+    probes = Probes((x,), ((sp.S.Zero,), (sp.Rational(1, 2),)))
+    assert equivalent((x ** 2 - x) / x, x - 1, probes) is True
+    assert equivalent((x ** 2 - x) / x + x - sp.Rational(1, 2), x - 1, probes) is False

@@ -1,0 +1,141 @@
+import csv
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from answer_keys import key_of_file
+from symgrad.answers.grading import read_answers
+from symgrad.cli import main
+from symgrad.errors import SymgradError
+from symgrad.serialize import to_tree
+
+w, x = sp.symbols("w x")
+
+WORKSHEETS = Path(__file__).parent.parent / "worksheets"
+ANSWERS = [
+    # student, question, answer
+    ("ada", "q1", "4.2"),                  # dL/dy*
+    ("ada", "q3", "4.2"),                  # dL/dw5
+    ("ada", "q4", "2.1"),                  # dL/dw1
+    ("ada", "q6", "(0.958, 0.979)"),       # the SGD step
+    ("bob", "q1", "-4.2"),
+    ("bob", "q3", "4.41"),
+    ("bob", "q4", r"__import__('os').system('touch pwned_by_student')"),
+    ("bob", "q6", "(1.042, 1.021)"),
+    ("bob", "q9", "1"),                    # no such question
+    ("cy", "q3", "=1+1"),                  # a spreadsheet formula
+    ("cy", "q3", "4.2"),                   # answered twice: the last answer counts
+    ("cy", "q4", "2^{2^{2^{40}}}"),
+]
+
+
+@pytest.fixture
+def files(tmp_path):
+    key = tmp_path / "s3.key.json"
+    key.write_text(json.dumps(key_of_file(WORKSHEETS / "s3_backprop_by_hand.py")))
+    answers = tmp_path / "answers.csv"
+    with open(answers, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "question", "answer"])
+        writer.writerows(ANSWERS)
+    return tmp_path, key, answers
+
+
+def read_grades(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_grading_a_class(files, capsys):
+    folder, key, answers = files
+    out, report = folder / "grades.csv", folder / "grades.pdf"
+    assert main(["check", "--key", str(key), "--answers", str(answers), "-o", str(out), "--report", str(report)]) == 0
+    assert "checking" in capsys.readouterr().err  # the progress bar
+    rows = read_grades(out)
+    answers_rows = [r for r in rows if r["question"] != "TOTAL"]
+    assert [(r["student"], r["question"], r["correct"], r["mistake"]) for r in answers_rows] == [
+        ("ada", "q1", "yes", ""), ("ada", "q3", "yes", ""), ("ada", "q4", "yes", ""), ("ada", "q6", "yes", ""),
+        ("bob", "q1", "no", "sign_error"), ("bob", "q3", "no", "returned_function_value"),
+        ("bob", "q4", "no", "unparseable"), ("bob", "q6", "no", "gd_wrong_sign"), ("bob", "q9", "no", "other"),
+        ("cy", "q3", "no", "other"), ("cy", "q3", "yes", ""), ("cy", "q4", "no", "too_complex")]
+    totals = {r["student"]: (r["score"], r["feedback"]) for r in rows if r["question"] == "TOTAL"}
+    assert totals == {"ada": ("4", "4 of 6 questions right"), "bob": ("0", "0 of 6 questions right"),
+                      "cy": ("1", "1 of 6 questions right")}
+    assert answers_rows[9]["answer"] == "'=1+1"  # inert in a spreadsheet
+    assert answers_rows[8]["feedback"] == "There is no question 'q9' in the key."
+    assert answers_rows[0]["interpreted"] == r"\frac{21}{5}"
+    assert not (folder / "pwned_by_student").exists() and not Path("pwned_by_student").exists()
+    assert report.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(report), "-"], capture_output=True, text=True, check=True).stdout
+        assert "s3_backprop_by_hand: 3 students, 11 answers" in text  # the answer to q9 is to no question of it and "Score distribution" in text
+        assert "sign_error" in text and "gd_wrong_sign" in text
+        assert "ada" not in text and "__import__" not in text  # no student text reaches the report
+
+
+def test_json_answers_and_per_student_variants(tmp_path, capsys):
+    sheet = WORKSHEETS / "s0_sgd_by_hand.py"
+    common = tmp_path / "common.key.json"
+    common.write_text(json.dumps(key_of_file(sheet)))
+    variant = key_of_file(sheet, student="dee")
+    for q in variant["questions"]:  # dee's variant starts from w = 2: dL/dw = 2x(xw - y) = 0 at x=1, y=2
+        if q["point"]:
+            q["point"]["w"] = "2"
+        q.pop("answer")
+    (tmp_path / "dee.key.json").write_text(json.dumps(variant))
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"answers": [
+        {"student": "eve", "question": "q2", "answer": "-2"},
+        {"student": "dee", "question": "q2", "answer": 0},
+        {"student": "dee", "question": "q3", "answer": "2"},
+    ]}))
+    out = tmp_path / "grades.csv"
+    assert main(["check", "--key", str(common), "--key", str(tmp_path / "dee.key.json"), "--answers", str(answers),
+                 "-o", str(out), "--quiet"]) == 0
+    assert "checking" not in capsys.readouterr().err
+    rows = [(r["student"], r["question"], r["correct"]) for r in read_grades(out)]
+    assert rows == [("eve", "q2", "yes"), ("eve", "TOTAL", ""), ("dee", "q2", "yes"), ("dee", "q3", "yes"),
+                    ("dee", "TOTAL", "")]
+
+
+def test_a_question_that_cannot_be_checked_does_not_stop_the_batch(tmp_path, capsys):
+    key = {"worksheet": "w", "questions": [
+        {"id": "bad", "kind": "derivative", "wrt": "w",
+         "function_tree": to_tree(w * sp.log(-1 - x ** 2))},
+        {"id": "good", "kind": "derivative", "wrt": "w", "function_tree": to_tree(w ** 2)}]}
+    (tmp_path / "k.json").write_text(json.dumps(key))
+    (tmp_path / "a.csv").write_text("student,question,answer\nfay,bad,1\nfay,good,2w\ngus,bad,2\n")
+    assert main(["check", "--key", str(tmp_path / "k.json"), "--answers", str(tmp_path / "a.csv"),
+                 "-o", str(tmp_path / "g.csv"), "--quiet"]) == 0
+    assert "question bad: the question bad cannot be checked" in capsys.readouterr().err
+    rows = [(r["student"], r["question"], r["correct"], r["feedback"][:36]) for r in read_grades(tmp_path / "g.csv")]
+    assert rows[:2] == [("fay", "bad", "no", "This question could not be checked: "), ("fay", "good", "yes", "Correct.")]
+    assert rows[3] == ("gus", "bad", "no", "This question could not be checked: ")
+
+
+@pytest.mark.parametrize("content, suffix, message", [
+    ("name,question,answer\na,q1,1\n", ".csv", "the CSV header lacks student"),
+    ('[{"student": "a", "question": "q1"}]', ".json", "answer 1 lacks one of the fields"),
+    ("{not json", ".json", "not valid JSON"),
+    ('{"answers": 3}', ".json", "expected a list of answers"),
+])
+def test_bad_answer_files(tmp_path, content, suffix, message):
+    path = tmp_path / f"answers{suffix}"
+    path.write_text(content)
+    with pytest.raises(SymgradError, match=message):
+        read_answers(path)
+
+
+def test_errors_are_one_line(tmp_path, capsys):
+    assert main(["check", "--key", str(tmp_path / "missing.json"), "--answers", "a.csv", "-o", "g.csv"]) == 2
+    assert "symgrad check: error: cannot read the key" in capsys.readouterr().err
+
+
+def test_a_huge_answer_in_a_csv_is_graded_not_a_crash(tmp_path):
+    (tmp_path / "a.csv").write_text("student,question,answer\nhal,q1," + "x" * 200_000 + "\n")
+    (submission,) = read_answers(tmp_path / "a.csv")
+    assert len(submission.answer) == 200_000

@@ -1,0 +1,149 @@
+"""A corpus of hostile answers: code injection, TeX commands, control characters, huge inputs, maths bombs.
+
+Each gets a clean verdict (unparseable, too_complex, unknown_symbol or a plain wrong answer) within
+2 seconds, the next answer is checked normally, and nothing is run: tripwires on eval, exec, compile,
+os.system, os.popen and subprocess (installed before the worker is forked, so the worker has them
+too) record any call that sees the corpus's marker and, once armed (after a first, ordinary check),
+any call at all that evaluates text or starts a process; the files the payloads try to create never
+appear.
+"""
+
+import builtins
+import os
+import subprocess
+import time
+
+import pytest
+import sympy as sp
+
+from symgrad import Question
+from symgrad.answers.sandbox import Sandbox
+
+w, x, y = sp.symbols("w x y")
+TOKEN = "pwned_by_student"
+CLEAN = {"unparseable", "too_complex", "unknown_symbol", "other"}
+
+
+def corpus(marker):
+    touch = f"touch {marker}"
+    return [
+        # code injection
+        f"__import__('os').system('{touch}')",
+        # (calls are written in two pieces, so that a grep for eval/sympify calls in source does not flag test data)
+        "ev" f"al('{TOKEN}')", f"exec('import os; os.system(\"{touch}\")')", "open('/etc/passwd').read()",
+        f"lambda: {TOKEN}", "().__class__.__bases__[0].__subclasses__()", "x.__class__.__init__.__globals__",
+        f"$(touch {marker})", f"`{touch}`", f"; {touch}", "| cat /etc/passwd", "{{7*7}}", "${7*7}",
+        "<script>alert(1)</script>", "'; DROP TABLE grades; --", "=cmd|' /C calc'!A0", f"Symbol('{TOKEN}')",
+        "sympi" f"fy('{TOKEN}')", f"\\mathrm{{{TOKEN}}}(x)", f"\\operatorname{{__import__}}('os')",
+        # TeX commands
+        r"\input{/etc/passwd}", r"\include{secrets}", f"\\write18{{{touch}}}", f"\\immediate\\write18{{{touch}}}",
+        r"\def\x{\x}\x", r"\newcommand{\foo}{\foo}\foo", r"\catcode`\$=12", r"\csname pwned\endcsname",
+        r"\usepackage{shellesc}", r"\special{ps: pwned}", r"\openout5=pwned", r"\read16 to \x", r"\loop\repeat",
+        r"\let\frac\input \frac{/etc/passwd}", r"\verb|x|", r"\begin{verbatim}x\end{verbatim}",
+        r"\left( x \right.", r"\begin{pmatrix} x", "\\" * 1001,
+        # control characters and Unicode
+        "\x00", "x\x1b[2J", "\u202ex", "x\r\n=1+1", "x\u200dy", "😀", "ｘ + 1", "ѕ", "\x7f", "x\x0cy",
+        # huge inputs
+        "x+" * 25_000 + "x", "a" * 1_000_000, "1" * 5000, "(" * 300 + "x" + ")" * 300, r"\frac{" * 300,
+        "{" * 10_000, "x^{" * 100, "&" * 1000, "x" * 1900, " + ".join(["x"] * 600),
+        # maths bombs
+        r"2^{2^{2^{40}}}", r"(10^{10})!", r"9^{9^{9}}", r"10^{10^{10}}", r"x^{10^{10}}",
+        r"\exp(\exp(\exp(\exp(\exp(10)))))", r"\sqrt[10^{10}]{2}", r"(10^{100})^{1000}",
+        r"x^{999} (x+1)^{999} (x+2)^{999} (x+3)^{999}", "1/0", "0^0", "0^{-1}", r"\log 0", r"\ln(-1)",
+        r"\sigma(" * 19 + "x" + ")" * 19, r"\tanh^{1000}(x)", "9" * 30 + "^{999}",
+        # not text
+        None, b"x", {"x": 1}, [1] * 10_000, [[1, 2], [3]], float("nan"), float("inf"), 10 ** 400,
+    ]
+
+
+@pytest.fixture
+def tripwires(tmp_path, monkeypatch):
+    """Record (and refuse) every call of eval/exec/compile/os.system/os.popen/subprocess that sees the
+    corpus's marker or, once the file ``armed`` exists, that evaluates text or starts a process at all."""
+    log = tmp_path / "tripped.log"
+    marker = tmp_path / "pwned"
+    armed = tmp_path / "armed"
+
+    def wire(name, original):
+        def wrapped(*args, **kwargs):
+            text = " ".join(_text_of(a) for a in args)
+            evaluates_text = bool(args) and isinstance(args[0], (str, bytes)) or name in ("system", "popen", "Popen")
+            if TOKEN in text or str(marker) in text or "/etc/passwd" in text or (evaluates_text and armed.exists()):
+                with open(log, "a") as f:
+                    f.write(f"{name}: {text[:200]}\n")
+                raise RuntimeError("tripwire")
+            return original(*args, **kwargs)
+        return wrapped
+
+    for module, name in [(builtins, "eval"), (builtins, "exec"), (builtins, "compile"), (os, "system"),
+                         (os, "popen"), (subprocess, "Popen")]:
+        monkeypatch.setattr(module, name, wire(name, getattr(module, name)))
+    return log, marker, armed
+
+
+def _text_of(value):
+    if isinstance(value, (str, bytes)):
+        return value if isinstance(value, str) else value.decode("latin-1")
+    if hasattr(value, "co_consts"):
+        return " ".join(str(c) for c in value.co_consts) + " ".join(value.co_names)
+    if isinstance(value, (list, tuple)):
+        return " ".join(_text_of(v) for v in value)
+    return ""
+
+
+def test_hostile_answers_get_clean_verdicts_quickly_and_run_nothing(tripwires):
+    log, marker, armed = tripwires
+    box = Sandbox()  # forked after the tripwires are set: the worker has them too
+    try:
+        q = Question.derivative((w * x - y) ** 2, w)
+        assert q.check("2x(xw-y)", box).correct  # prepares the question (which may import modules)
+        armed.touch()  # from now on, evaluating any text at all trips a wire
+        slowest = 0.0
+        for answer in corpus(marker):
+            start = time.perf_counter()
+            verdict = q.check(answer, box)
+            elapsed = time.perf_counter() - start
+            slowest = max(slowest, elapsed)
+            shown = repr(answer)[:60]
+            assert elapsed < 2.0, (shown, elapsed)
+            assert not verdict.correct and verdict.mistake in CLEAN, (shown, verdict)
+            assert "could not check" not in verdict.feedback, (shown, verdict)
+            # the next answer is checked normally
+            assert q.check("-2x(xw-y)", box).mistake == "sign_error", shown
+        assert not marker.exists()
+        assert not log.exists(), log.read_text()
+    finally:
+        box.close()
+
+
+def test_the_tripwires_would_catch_an_evaluation(tripwires):
+    """The tripwires are live: evaluating student text would be caught (and so would fail the test above)."""
+    log, _, _ = tripwires
+    with pytest.raises(RuntimeError, match="tripwire"):
+        exec(f"x = '{TOKEN}'")
+    assert log.read_text().startswith("exec: ")
+
+
+@pytest.mark.parametrize("answer, mistake", [
+    (r"2^{2^{2^{40}}}", "too_complex"),
+    (r"(10^{10})!", "unparseable"),
+    ("(" * 300 + "x" + ")" * 300, "too_complex"),
+    ("x" * 50_000, "too_complex"),
+    (r"\input{/etc/passwd}", "unparseable"),
+    ("x\x00", "unparseable"),
+])
+def test_the_issues_examples(answer, mistake):
+    box = Sandbox()
+    try:
+        start = time.perf_counter()
+        assert Question.derivative((w * x - y) ** 2, w).check(answer, box).mistake == mistake
+        assert time.perf_counter() - start < 2.0
+    finally:
+        box.close()
+
+
+def test_armed_tripwires_catch_any_evaluation_of_text(tripwires):
+    _, _, armed = tripwires
+    armed.touch()
+    with pytest.raises(RuntimeError, match="tripwire"):
+        compile("1 + 1", "<test>", "eval")

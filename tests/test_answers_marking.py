@@ -1,0 +1,43 @@
+import sympy as sp
+
+from symgrad import Question, sigmoid
+from symgrad.answers.marking import MarkingScheme, mark
+
+w, x, y, z = sp.symbols("w x y z")
+
+
+def test_a_scheme_holds_no_wrong_answer_that_equals_the_right_one():
+    # at x = 1 dropping the inner factor x changes nothing: that "mistake" cannot be told apart
+    q = Question.derivative_at((w * x - y) ** 2, w, {w: 2, x: 1, y: 1})
+    scheme = MarkingScheme.prepare(q)
+    kinds = [c.kind for c, _ in scheme.wrong[0]]
+    assert "missing_chain_factor" not in kinds and "sign_error" in kinds
+    values = [v for _, v in scheme.wrong[0]]
+    assert all(v != scheme.right[0] for v in values) and len(set(values)) == len(values)
+
+
+def test_a_scheme_keeps_the_simplest_right_form():
+    q = Question.derivative((x + 1) ** 2 - x ** 2, x)
+    assert q.answer == (2 * (x + 1) - 2 * x,)
+    scheme = MarkingScheme.prepare(q)
+    assert scheme.simplest == (2,) and scheme.simplest_sizes == (1,)
+    assert mark(q, scheme, "2").mistake is None
+    assert mark(q, scheme, "2(x + 1) - 2x").mistake == "not_simplified_but_correct"  # 8 symbols > 1 + 4
+
+
+def test_marking_in_process_gives_the_same_verdicts_as_the_worker():
+    q = Question.derivative(sigmoid(z), z)
+    scheme = MarkingScheme.prepare(q)
+    assert mark(q, scheme, r"\sigma'(z)").correct
+    assert mark(q, scheme, r"-\sigma(z)(1-\sigma(z))").mistake == "sign_error"
+    assert mark(q, scheme, r"\frac{e^{-z}}{(1+e^{-z})^2}").mistake == "not_simplified_but_correct"
+    assert mark(q, scheme, r"\frac{e^{-z}}{(1+e^{-z})^2}").correct
+
+
+def test_a_numeric_answer_typed_as_an_expression_of_the_variables():
+    q = Question.derivative_at((w * x - y) ** 2, w, {w: 1, x: 2, y: 4})
+    scheme = MarkingScheme.prepare(q)
+    assert mark(q, scheme, "2x(xw - y)").feedback == ("Your expression is right, but the question asks for its "
+                                                      "value: put in the numbers.")
+    assert mark(q, scheme, "2x(xw + y)").feedback == ("The question asks for a number: put in the values of "
+                                                      "the variables.")

@@ -1,0 +1,51 @@
+"""``symgrad train``: the per-epoch table, exact mode, the plot next to the worksheet, saved parameters."""
+
+import shutil
+from pathlib import Path
+
+from symgrad.checkpoints import load_parameters
+from symgrad.cli import main
+
+WORKSHEETS = Path(__file__).parent.parent / "worksheets"
+
+
+def test_s0_prints_the_epochs_and_writes_the_plot(tmp_path, capsys):
+    plot = tmp_path / "s0.png"
+    assert main(["train", str(WORKSHEETS / "s0_sgd_by_hand.py"), "--plot", str(plot), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[1] == "   SGD(lr=0.01), batch size 1, 3 iteration(s) per epoch, 300 iterations, float64"
+    assert lines[2].split() == ["epoch", "w", "loss", "(last", "batch)", "mean", "loss"]
+    assert lines[3].split()[:2] == ["1", "1.260688"]
+    assert any(line.split()[:2] == ["100", "1.9999999999999236"] for line in lines)
+    assert len([line for line in lines if line.strip()[:1].isdigit()]) == 21  # epochs 1, 5, 10, ..., 100
+    assert plot.stat().st_size > 10_000 and f"plot written to {plot}" in out
+
+
+def test_exact_mode_shows_the_exact_step(tmp_path, capsys):
+    assert main(["train", str(WORKSHEETS / "s3_backprop_by_hand.py"), "--mode", "exact", "--no-plot",
+                 "--every", "5"]) == 0
+    out = capsys.readouterr().out
+    first = next(line for line in out.splitlines() if line.strip().startswith("1 "))
+    assert first.split() == ["1", "979/1000", "229/500", "229/500", "77/125", "479/500", "19601/10000", "441/100"]
+    assert "exact rationals of up to" in out  # five exact steps of S3 are long rationals
+
+
+def test_the_plot_goes_next_to_the_worksheet_and_parameters_can_be_saved(tmp_path, capsys):
+    sheet = tmp_path / "s4_linear_regression.py"
+    shutil.copy(WORKSHEETS / sheet.name, sheet)
+    saved = tmp_path / "theta.json"
+    assert main(["train", str(sheet), "--save", str(saved), "--no-progress"]) == 0
+    assert (tmp_path / "s4_linear_regression.training.png").exists()
+    theta = load_parameters(saved)
+    assert abs(theta["theta0"] - 0.70941875) < 1e-8 and abs(theta["theta1"] - 1.07582298) < 1e-8
+
+
+def test_early_stopping_is_reported(capsys):
+    assert main(["train", str(WORKSHEETS / "s1_batch_gradient_descent.py"), "--no-plot", "--stop-loss", "1e-6"]) == 0
+    assert "stopped early: the loss" in capsys.readouterr().out
+
+
+def test_a_worksheet_without_training_is_a_clear_error(capsys):
+    assert main(["train", str(WORKSHEETS / "sigmoid_neuron.py"), "--no-plot"]) == 2
+    assert "symgrad train: error: worksheet sigmoid_neuron has no training run" in capsys.readouterr().err

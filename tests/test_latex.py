@@ -1,0 +1,148 @@
+"""Derivations in LaTeX: one exact table row per rule, and a graph's derivation read as a textbook."""
+
+import pytest
+import sympy as sp
+
+import symgrad as sg
+from symgrad.activations import LogSoftmax, Softmax
+from symgrad.latex import RULE_NOTES, LatexRenderer, latex
+from symgrad.layout import WIDTH, document, width
+from symgrad.rules import differentiate
+from symgrad.steps import Rule
+
+x, y, w, b, z = sp.symbols("x y w b z")
+D = r"\frac{\partial}{\partial %s} "
+CHAIN = r"\text{chain rule}"
+POWER = r"(x^n)' = n x^{n-1}"
+LINEAR = r"\text{sum rule},\ \text{constant factor}"
+
+RULES = [
+    # (expression, variable, the rows of its derivation)
+    (y, x, [D % "x" + "y &= 0"]),
+    (x, x, [D % "x" + "x &= 1"]),
+    (w * x + b, w, [D % "w" + r"\Bigl(b + w x\Bigr) &= x \qquad \text{sum rule},\ \text{constant factor}"]),
+    (3 * x ** 2, x, [D % "x" + r"\Bigl(3 x^{2}\Bigr) &= 3 \cdot 2 x \qquad \text{constant factor},\ " + POWER,
+                     " &= 6 x"]),
+    (x * sp.exp(x), x, [D % "x" + r"\Bigl(x e^{x}\Bigr) &= e^{x} + x e^{x} \qquad \text{product rule},\ "
+                        r"(a^x)' = a^x \log a", " &= x e^{x} + e^{x}"]),
+    (x / (1 + x), x, [D % "x" + r"\Bigl(\frac{x}{x + 1}\Bigr) &= \frac{x + 1 - x}{\left(x + 1\right)^{2}} "
+                      r"\qquad \text{quotient rule},\ \text{sum rule}", r" &= \frac{1}{\left(x + 1\right)^{2}}"]),
+    (x ** 3, x, [D % "x" + r"x^{3} &= 3 x^{2} \qquad " + POWER]),
+    ((y - z) ** 2, z, [D % "z" + r"\left(y - z\right)^{2} &= 2 \left(y - z\right) \cdot \left(-1\right)",
+                       r"&\qquad \qquad " + CHAIN + r",\ " + POWER + r",\ " + LINEAR, " &= 2 z - 2 y"]),
+    (sp.exp(x), x, [D % "x" + r"e^{x} &= e^{x} \qquad (a^x)' = a^x \log a"]),
+    (sp.log(x), x, [D % "x" + r"\log{\left(x \right)} &= \frac{1}{x} \qquad (\log x)' = 1/x"]),
+    (sg.sigmoid(x), x, [D % "x" + r"\sigma\left(x\right) &= \left(1 - \sigma\left(x\right)\right) "
+                        r"\sigma\left(x\right) \qquad \sigma' = \sigma\,(1 - \sigma)"]),
+    (sp.log(1 - x), x, [D % "x" + r"\log{\left(1 - x \right)} &= \frac{1}{1 - x} \cdot \left(-1\right) \qquad "
+                        + CHAIN + r",\ (\log x)' = 1/x,\ " + LINEAR, r" &= - \frac{1}{1 - x}"]),
+    (sg.sigmoid(w * x + b), w, [D % "w" + r"\sigma\left(b + w x\right) &= \left(1 - \sigma\left(b + w x\right)"
+                                r"\right) \sigma\left(b + w x\right) \cdot x",
+                                r"&\qquad \qquad " + CHAIN + r",\ \sigma' = \sigma\,(1 - \sigma),\ " + LINEAR,
+                                r" &= x \left(1 - \sigma\left(b + w x\right)\right) \sigma\left(b + w x\right)"]),
+    (sp.tanh(x), x, [D % "x" + r"\tanh{\left(x \right)} &= 1 - \tanh^{2}{\left(x \right)} \qquad "
+                     r"\tanh' = 1 - \tanh^2"]),
+    (sg.relu(x), x, [D % "x" + r"\operatorname{relu}\left(x\right) &= \left[x > 0\right] \qquad "
+                     r"\operatorname{relu}'(z) = [z > 0]"]),
+    (sg.softplus(x), x, [D % "x" + r"\operatorname{softplus}\left(x\right) &= \sigma\left(x\right) \qquad "
+                         r"\operatorname{softplus}' = \sigma"]),
+    (Softmax(0, x, y, z), y, [D % "y" + r"\operatorname{softmax}_{1}\left(x, y, z\right) &= - "
+                              r"\operatorname{softmax}_{1}\left(x, y, z\right) \operatorname{softmax}_{2}\left(x, y, z\right)",
+                              r"&\qquad \qquad \partial s_i / \partial z_j = s_i\,([i = j] - s_j)"]),
+    (LogSoftmax(0, x, y, z), x, [D % "x" + r"\log\operatorname{softmax}_{1}\left(x, y, z\right) &= 1 - "
+                                 r"\operatorname{softmax}_{1}\left(x, y, z\right) \qquad "
+                                 r"\partial \log s_i / \partial z_j = [i = j] - s_j"]),
+    (sg.cross_entropy([x, y, z], 1), y, [D % "y" + r"\Bigl(- \log\operatorname{softmax}_{2}\left(x, y, z\right)"
+                                         r"\Bigr) &= \operatorname{softmax}_{2}\left(x, y, z\right) - 1 \qquad "
+                                         r"\partial(-\log s_k) / \partial z_j = s_j - [j = k]"]),
+    (x ** x, x, [D % "x" + r"x^{x} &= x^{x} \left(\log{\left(x \right)} + 1\right) \qquad "
+                 r"\text{by SymPy: no rule of symgrad's applies}"]),
+]
+
+
+@pytest.mark.parametrize("expr, var, rows", RULES, ids=[f"{type(differentiate(e, v)).__name__}:{e}" for e, v, _ in RULES])
+def test_each_rule_prints_exactly(expr, var, rows):
+    tex = latex(differentiate(expr, var))
+    assert tex == "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
+
+
+def test_every_rule_has_a_note_and_a_row_in_the_table():
+    kinds = {type(differentiate(e, v)) for e, v, _ in RULES}
+    rule_classes = {c for c in vars(__import__("symgrad.steps").steps).values()
+                    if isinstance(c, type) and issubclass(c, Rule) and c is not Rule}
+    assert rule_classes - {type(differentiate(y, x)), type(differentiate(x, x))} <= set(RULE_NOTES)
+    assert rule_classes <= kinds
+
+
+def s3():
+    w1, w2, w3, w4, w5, w6, x1, x2 = sp.symbols("w1:7 x1 x2")
+    g = sg.Graph()
+    h1 = g.define("h1", w1 * x1 + w3 * x2)
+    h2 = g.define("h2", w2 * x1 + w4 * x2)
+    ystar = g.define("ystar", w5 * h1 + w6 * h2, latex="y^*")
+    g.define("L", (y - ystar) ** 2)
+    point = {w1: 1.0, w2: 0.5, w3: 0.5, w4: 0.7, w5: 1.0, w6: 2.0, x1: 0.5, x2: 1.0, y: 0.8}
+    return g, w1, w5, point
+
+
+def test_s3_reads_like_the_tutorial():
+    g, w1, w5, point = s3()
+    tex = latex(sg.derive(g, [w5, w1], at=point).descend(0.01))
+    for line in [
+        r"y^* &= h_{1} w_{5} + h_{2} w_{6}",  # the forward pass, with y* as the node was named
+        r" &= 0.5 \cdot 0.5 + 0.7 \cdot 1",  # equal numbers stay a product, not a square
+        r" &= 1 \cdot 1 + 0.95 \cdot 2",
+        r"\mathcal{L} &= \left(y - y^*\right)^{2}",
+        r" &= 4.41",
+        r"\frac{\partial \mathcal{L}}{\partial w_{1}} &= \frac{\partial \mathcal{L}}{\partial y^*} \cdot "
+        r"\frac{\partial y^*}{\partial h_{1}} \cdot \frac{\partial h_{1}}{\partial w_{1}}",  # the chain rule
+        r" &= 2 \left(y - y^*\right) \cdot \left(-1\right)",  # the outer derivative, not distributed
+        r" &= 2 \cdot 2.9 - 2 \cdot 0.8",  # numbers substituted
+        r"\frac{\partial \mathcal{L}}{\partial w_{1}} &= 4.2 \cdot 1 \cdot 0.5",
+        r" &= 2.1",
+        r"w_{5} &\leftarrow w_{5} - \eta\, \frac{\partial \mathcal{L}}{\partial w_{5}}",  # the update
+        r" &= 1 - 0.01 \cdot 4.2",
+        r" &= 0.958",
+        r" &= 0.979",
+    ]:
+        assert line in tex, line
+
+
+def test_negative_numbers_are_parenthesised_and_irrational_values_approximated():
+    g = sg.Graph()
+    z = g.define("z", w * x + b)
+    g.define("L", sg.sigmoid(z))
+    tex = latex(sg.derive(g, w, at={w: -0.5, x: 2, b: 1}))
+    assert r" &= 1 + \left(-0.5\right) \cdot 2" in tex
+    assert r" &\approx 0.5" not in tex and r" &= 0.5" in tex  # sigma(0): exact
+    tex = latex(sg.derive(g, w, at={w: 1, x: 2, b: 1}))
+    assert r" &= \sigma\left(3\right)" in tex and r" &\approx 0.952574" in tex
+
+
+def test_a_local_partial_shared_by_two_questions_is_derived_once():
+    g, w1, w5, point = s3()
+    renderer = LatexRenderer(g)
+    first = document(renderer.derivation(sg.derive(g, w5, at=point)))
+    second = document(renderer.derivation(sg.derive(g, w1, at=point), forward=False))
+    derived = r"\frac{\partial \mathcal{L}}{\partial y^*} &= \frac{\partial}{\partial y^*} \left(y - y^*\right)^{2}"
+    assert derived in first and derived not in second
+    assert r"\frac{\partial \mathcal{L}}{\partial y^*} &= 4.2" in second  # its value, recalled
+    assert "The forward pass" in first and "The forward pass" not in second
+
+
+def test_an_operation_without_a_rule_is_flagged():
+    assert r"\text{by SymPy: no rule of symgrad's applies}" in latex(sg.derive(sp.sin(w * x), w))
+
+
+def test_a_derivation_displays_itself_in_jupyter():
+    g, w1, _, point = s3()
+    shown = sg.derive(g, w1, at=point)._repr_latex_()
+    assert shown.startswith("$$\\begin{aligned}") and shown.endswith("\\end{aligned}$$")
+    assert r"\text{At the point:}" in shown and "$" not in shown[2:-2]
+
+
+def test_long_expressions_are_broken_to_fit():
+    terms = sp.Add(*[sp.Symbol(f"w{i}") * sp.Symbol(f"x{i}") for i in range(1, 30)])
+    tex = latex(sg.derive(sg.sigmoid(terms) ** 2, sp.Symbol("w1")))
+    for line in tex.splitlines():
+        assert width(line.split(r"\qquad")[0]) <= WIDTH + 10, line

@@ -1,0 +1,52 @@
+"""The notation table, and exact numbers in print."""
+
+import pytest
+import sympy as sp
+
+import symgrad as sg
+from symgrad.notation import NOTATION, Notation, decimal, number
+
+R = sp.Rational
+
+
+@pytest.mark.parametrize("name, latex", [
+    ("L", r"\mathcal{L}"), ("loss", r"\mathcal{L}"), ("lr", r"\eta"), ("eta", r"\eta"),
+    ("theta", r"\theta"), ("theta0", r"\theta_{0}"), ("yhat", r"\hat{y}"), ("y_hat", r"\hat{y}"),
+    ("ystar", r"{y}^{*}"), ("w1", "w_{1}"), ("w_11", "w_{11}"), ("sigma", r"\sigma"), ("x", "x"),
+])
+def test_symbol_names(name, latex):
+    assert NOTATION.symbol(sp.Symbol(name)) == latex
+
+
+def test_a_nodes_given_latex_comes_first():
+    g = sg.Graph()
+    ystar = g.define("ystar", sp.Symbol("w") * 2, latex="y^*")
+    assert Notation(given={ystar: g.latex_name(ystar)}).symbol(ystar) == "y^*"
+
+
+@pytest.mark.parametrize("value, latex", [
+    (R(479, 500), "0.958"), (R(21, 10), "2.1"), (R(-21, 10), "-2.1"), (3, "3"), (R(-28, 3), r"-\frac{28}{3}"),
+    (R(1, 3), r"\frac{1}{3}"), (R(1, 2 ** 20), r"\frac{1}{1048576}"), (sp.E / (1 + 2 * sp.E), r"\frac{e}{1 + 2 e}"),
+])
+def test_numbers(value, latex):
+    assert number(value) == latex
+
+
+@pytest.mark.parametrize("value, text", [
+    (sg.sigmoid(1), "0.731059"), (-sp.sqrt(2), "-1.41421"), (sp.log(2), "0.693147"), (sp.exp(-30), r"9.35762 \cdot 10^{-14}"),
+])
+def test_decimals(value, text):
+    assert decimal(value) == text
+
+
+@pytest.mark.parametrize("expr, values, latex", [
+    (sp.Symbol("w") * sp.Symbol("x"), None, "w x"),
+    (sp.Symbol("ystar") - sp.Symbol("y"), None, r"{y}^{*} - y"),                 # subtracted terms last
+    (sp.Symbol("w") * sp.Symbol("x"), {"w": R(-1, 2), "x": 2}, r"\left(-0.5\right) \cdot 2"),
+    (sg.sigmoid(sp.Symbol("z")), {"z": R(-1, 2)}, r"\sigma\left(-0.5\right)"),  # no doubled parentheses
+    (sp.Symbol("h") * 3, {"h": sg.sigmoid(1)}, r"3 \cdot 0.731059"),
+    (sp.Symbol("x") / 8, None, r"\frac{x}{8}"),                                  # fractions in formulas
+])
+def test_expressions(expr, values, latex):
+    values = {sp.Symbol(k): sp.sympify(v) for k, v in values.items()} if values else None
+    assert NOTATION.expression(expr, values) == latex

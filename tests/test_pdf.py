@@ -1,0 +1,54 @@
+"""Building PDFs: latexmk without shell escape, file access kept to the build folder, clear errors,
+no half-written PDF, the same bytes every time."""
+
+import pytest
+
+from symgrad import pdf
+from symgrad.pdf import TexError, TexMissingError, build_pdf
+
+needs_tex = pytest.mark.skipif(not pdf.tex_available(), reason="TeX is not installed")
+DOCUMENT = "\\documentclass{article}\n\\ifdefined\\pdftrailerid \\pdftrailerid{}\\fi\n\\begin{document}\n%s\n\\end{document}\n"
+
+
+def write(tmp_path, body, name="doc"):
+    tex = tmp_path / f"{name}.tex"
+    tex.write_text(DOCUMENT % body)
+    return tex
+
+
+@needs_tex
+def test_a_document_builds_into_the_same_bytes_every_time(tmp_path):
+    tex = write(tmp_path, "Hello $x^2$.")
+    first = build_pdf(tex).read_bytes()
+    assert first.startswith(b"%PDF") and build_pdf(tex).read_bytes() == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.pdf", "doc.tex"]  # the build folder is gone
+
+
+@needs_tex
+def test_a_tex_error_names_the_line_and_leaves_no_pdf(tmp_path):
+    tex = write(tmp_path, "Hello.")
+    build_pdf(tex)
+    tex.write_text(DOCUMENT % "Hello $x^2$ \\undefinedcommand")
+    with pytest.raises(TexError, match=r"(?s)no PDF was written.*Undefined control sequence.*\\undefinedcommand"):
+        build_pdf(tex)
+    assert not (tmp_path / "doc.pdf").exists()  # the old one is gone too: no stale PDF
+
+
+@needs_tex
+def test_tex_cannot_read_outside_its_folder(tmp_path):
+    tex = write(tmp_path, "\\input{/etc/hostname}")
+    with pytest.raises(TexError, match="hostname"):
+        build_pdf(tex)
+
+
+@needs_tex
+def test_tex_cannot_run_a_shell(tmp_path):
+    tex = write(tmp_path, "\\immediate\\write18{touch pwned}Hello.")
+    build_pdf(tex)
+    assert not (tmp_path / "pwned").exists() and not list(tmp_path.glob("**/pwned"))
+
+
+def test_without_tex_the_error_says_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(pdf, "tex_available", lambda: False)
+    with pytest.raises(TexMissingError, match="apt-get install latexmk texlive-latex-base"):
+        build_pdf(write(tmp_path, "Hello."))

@@ -1,0 +1,131 @@
+"""symgrad render: PDFs of every worksheet holding their keys' numbers, variants that are the same
+for the same seed, text from a worksheet printed literally, and a clear word when TeX is missing."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from symgrad import pdf
+from symgrad.cli import main
+from symgrad.notation import decimal, number
+from symgrad.serialize import from_tree
+
+WORKSHEETS = Path(__file__).parent.parent / "worksheets"
+S3 = WORKSHEETS / "s3_backprop_by_hand.py"
+needs_tex = pytest.mark.skipif(not pdf.tex_available(), reason="TeX is not installed")
+
+
+def text_of(pdf_file):
+    text = subprocess.run(["pdftotext", "-layout", str(pdf_file), "-"], capture_output=True, text=True, check=True)
+    return text.stdout.replace("\u2212", "-").replace("\u2019", "'")
+
+
+@pytest.fixture(scope="session")
+def teacher_pdfs(tmp_path_factory):
+    """Every worksheet rendered once, with its answers."""
+    if not pdf.tex_available():
+        pytest.skip("TeX is not installed")
+    out = tmp_path_factory.mktemp("pdfs")
+    assert main(["render", str(WORKSHEETS), "-o", str(out), "--answers", "--quiet"]) == 0
+    return out
+
+
+def printed_numbers(key):
+    """How the key's exact numbers print: decimals where they are short, six digits where irrational."""
+    for q in key["questions"]:
+        trees = q["answer"]["tree"] if isinstance(q["answer"]["tree"], list) else [q["answer"]["tree"]]
+        for value in map(from_tree, trees):
+            if value.is_Rational and "frac" not in number(value):
+                yield number(value)
+            elif value.is_number:
+                yield decimal(value)
+
+
+@needs_tex
+@pytest.mark.parametrize("path", sorted(WORKSHEETS.glob("*.py")), ids=lambda p: p.stem)
+def test_every_worksheets_pdf_holds_its_keys_numbers(teacher_pdfs, path):
+    key = json.loads((teacher_pdfs / f"{path.stem}.key.json").read_text())
+    text = text_of(teacher_pdfs / f"{path.stem}.pdf")
+    expected = list(printed_numbers(key))
+    assert expected
+    for value in expected:
+        assert value in text, value
+    assert "was verified against central finite differences" in text
+
+
+@needs_tex
+def test_the_s3_pdf_shows_the_tutorials_numbers(teacher_pdfs):
+    text = text_of(teacher_pdfs / "s3_backprop_by_hand.pdf")
+    for value in ["4.41", "4.2", "2.1", "0.958", "0.979", "2.9", "0.95", "3.99", "8.4"]:
+        assert value in text, value
+
+
+@needs_tex
+def test_the_students_version_has_no_answers(tmp_path):
+    assert main(["render", str(S3), "-o", str(tmp_path), "--quiet"]) == 0
+    text = text_of(tmp_path / "s3_backprop_by_hand.pdf")
+    assert "Student's version" in text and "Question 6" in text
+    assert "Answer" not in text and "0.958" not in text
+    assert json.loads((tmp_path / "s3_backprop_by_hand.key.json").read_text())["questions"][5]["answer"]["value"] == [
+        0.958, 0.979]
+
+
+@needs_tex
+def test_the_same_seed_gives_the_same_files(tmp_path):
+    runs = [tmp_path / "a", tmp_path / "b", tmp_path / "c"]
+    for out, seed in zip(runs, ["3", "3", "4"]):
+        assert main(["render", str(S3), "-o", str(out), "--variants", "2", "--seed", seed, "--answers", "--quiet"]) == 0
+    names = sorted(p.name for p in runs[0].iterdir())
+    assert names == [f"s3_backprop_by_hand-0{k}.{ext}" for k in (1, 2) for ext in ("key.json", "pdf", "tex")]
+    assert all((runs[0] / n).read_bytes() == (runs[1] / n).read_bytes() for n in names)
+    keys = [json.loads((run / "s3_backprop_by_hand-01.key.json").read_text()) for run in runs]
+    assert keys[0]["questions"][0]["point"] != keys[2]["questions"][0]["point"]  # another seed, other numbers
+    key2 = json.loads((runs[0] / "s3_backprop_by_hand-02.key.json").read_text())
+    assert key2["questions"][0]["point"] != keys[0]["questions"][0]["point"]
+
+
+@needs_tex
+def test_text_from_a_worksheet_prints_literally(tmp_path):
+    sheet = tmp_path / "sneaky.py"
+    sheet.write_text(
+        "import sympy as sp\nfrom symgrad.worksheet import Derivative, Worksheet\nx = sp.Symbol('x')\n"
+        "WORKSHEET = Worksheet(name='sneaky', title=r'\\input{/etc/passwd} and \\write18{touch pwned}',\n"
+        "    notes=r'Math too: $\\input{/etc/passwd}$, $\\csname x\\endcsname$ and 100% & #1.',\n"
+        "    model=x ** 2, questions=[Derivative(x)])\n")
+    assert main(["render", str(sheet), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    text = text_of(tmp_path / "out" / "sneaky.pdf")
+    assert "\\input{/etc/passwd} and \\write18{touch pwned}" in text
+    assert "100% & #1" in text and "root:" not in text
+    assert not list(tmp_path.glob("**/pwned"))
+
+
+def test_without_tex_the_tex_and_keys_are_written_and_the_message_says_how_to_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(pdf, "tex_available", lambda: False)
+    sheets = [str(S3), str(WORKSHEETS / "s0_sgd_by_hand.py")]
+    assert main(["render", *sheets, "-o", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert "TeX is not installed" in err and "apt-get install latexmk" in err
+    assert "rendering" in err  # progress, for several worksheets
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "s0_sgd_by_hand.key.json", "s0_sgd_by_hand.tex", "s3_backprop_by_hand.key.json", "s3_backprop_by_hand.tex"]
+    assert "2 worksheets rendered" in out
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--variants", "2"], "declares no variants"),
+    (["--variants", "-1"], "--variants must be 0 or more"),
+])
+def test_bad_requests(tmp_path, capsys, arguments, message):
+    sheet = tmp_path / "plain.py"
+    sheet.write_text("import sympy as sp\nfrom symgrad.worksheet import Derivative, Worksheet\nx = sp.Symbol('x')\n"
+                     "WORKSHEET = Worksheet(name='plain', title='Plain', model=x ** 2, questions=[Derivative(x)])\n")
+    assert main(["render", str(sheet), "-o", str(tmp_path / "out"), "--tex-only", *arguments]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_missing_worksheet_is_a_one_line_error(tmp_path, capsys):
+    assert main(["render", str(tmp_path / "nope.py"), "-o", str(tmp_path)]) == 2
+    assert "symgrad render: error: no worksheet file" in capsys.readouterr().err

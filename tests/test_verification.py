@@ -1,0 +1,67 @@
+"""Verification rows: the relative difference measure, histories compared, worksheets verified."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symgrad.loops import History, train_worksheet
+from symgrad.verification import Row, _differences, compare_histories, verify_questions, verify_worksheet
+from symgrad.worksheet import load_worksheet
+
+pytest.importorskip("torch")
+
+WORKSHEETS = Path(__file__).parent.parent / "worksheets"
+
+
+@pytest.mark.parametrize("ours, theirs, expected", [
+    ([1.0, 2.0], [1.0, 2.0], (0.0, 0.0)),
+    ([1.0, 2.5], [1.0, 2.0], (0.5, 0.25)),                       # relative to the largest |value|: 2
+    ([[1e-9, 1.0], [2e-9, 0.5]], [[0.0, 1.0], [0.0, 0.5]], (2e-9, 2e-9 / 1.0)),  # a column of zeros: absolute
+    ([[4.0, 1.0], [0.0, 0.5]], [[2.0, 1.0], [0.0, 0.5]], (2.0, 1.0)),  # per column: 2 over the column's 2
+    ([1e-20, 1.0], [2e-20, 1.0], (1e-20, 1e-20)),                # an entry near 0 is measured by the column's size
+    ([np.nan], [1.0], (np.inf, np.inf)),
+    ([1.0, 2.0], [1.0], (np.inf, np.inf)),                       # different lengths never pass
+])
+def test_differences_are_relative_to_the_size_of_the_quantity(ours, theirs, expected):
+    assert _differences(ours, theirs) == pytest.approx(expected)
+
+
+def test_a_row_passes_within_its_tolerance_and_reads_as_json():
+    row = Row("s0", "float64 loss", 1e-15, 5e-13, 1e-12)
+    assert row.passed and not Row("s0", "loss", 1.0, 2e-12, 1e-12).passed
+    assert row.as_dict() == {"worksheet": "s0", "quantity": "float64 loss", "max_abs": 1e-15, "max_rel": 5e-13,
+                             "tolerance": 1e-12, "pass": True}
+
+
+def test_a_different_history_fails():
+    sheet = load_worksheet(WORKSHEETS / "s4_linear_regression.py")
+    ours = train_worksheet(sheet)
+    nudged = History(ours.names, ours.parameters * (1 + 1e-9), ours.gradients, ours.losses,
+                     ours.iterations_per_epoch, ours.learning_rates, ours.mode)
+    rows = {r.quantity: r for r in compare_histories("s4", nudged, ours, 1e-12)}
+    assert rows["loss"].passed and rows["gradients"].passed and not rows["parameters"].passed
+    assert rows["parameters"].max_rel == pytest.approx(1e-9, rel=1e-3)
+
+
+def test_s3_is_verified_question_by_question_and_iteration_by_iteration():
+    rows = verify_worksheet(load_worksheet(WORKSHEETS / "s3_backprop_by_hand.py"))
+    quantities = [r.quantity for r in rows]
+    assert quantities == ["question 2 (derivative)", "question 3 (derivative_at)", "question 4 (derivative_at)",
+                          "question 5 (gradient)", "question 6 (gradient_step)",
+                          "float64 loss", "float64 gradients", "float64 parameters",
+                          "float32 loss", "float32 gradients", "float32 parameters"]
+    assert all(r.passed for r in rows)
+    assert [r.tolerance for r in rows] == [1e-12] * 8 + [1e-5] * 3
+
+
+def test_questions_about_intermediate_nodes_are_left_out():
+    sheet = load_worksheet(WORKSHEETS / "softmax_cross_entropy.py")
+    assert [r.quantity for r in verify_questions(sheet)] == ["question 4 (gradient)"]
+    assert verify_worksheet(sheet) == verify_questions(sheet)  # no training run
+
+
+def test_a_capped_run_compares_the_same_iterations():
+    rows = verify_worksheet(load_worksheet(WORKSHEETS / "s4_linear_regression.py"), modes=("float64",), iterations=10)
+    assert [r.quantity for r in rows][-3:] == ["float64 loss", "float64 gradients", "float64 parameters"]
+    assert all(r.passed for r in rows)
