@@ -10,22 +10,27 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import sympy
 
+from . import loops
 from .backprop import backward
 from .calculus import directional_derivative
+from .checkpoints import save_parameters
 from .derivation import derive
+from .epochs import report
 from .errors import ShapeError, SymgradError, TrainingError
 from .graph import Graph
 from .loops import MODES
 from .numbers import exact
 from .optimizers import make_optimizer
+from .plots import plot_history
 from .schedules import SCHEDULES
 from .variables import as_point, resolve, resolve_all
 
 __all__ = ["Worksheet", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative",
-           "GradientStep", "Training", "Range", "load_worksheet"]
+           "GradientStep", "TrainingRun", "Training", "Range", "load_worksheet"]
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,34 @@ class GradientStep(Question):
         return derive(sheet.graph_of(self.of), list(self.wrt), at=sheet.point).descend(self.learning_rate, self.steps)
 
 
+@runtime_checkable
+class TrainingRun(Protocol):
+    """What a worksheet's ``training=`` is: a run ``symgrad train``, ``verify`` and ``render`` know
+    only through these methods. :class:`Training` (scalar mode, :mod:`symgrad.loops`) and
+    :class:`symgrad.matrix.training.MatrixTraining` (matrix mode) implement it."""
+
+    optimizer: str  # the optimizer's name in symgrad.optimizers (torch's class name)
+    options: Mapping  # its torch-named arguments
+
+    def train(self, sheet, *, mode=None, progress=None, stop_loss=None, stop_grad_norm=None):
+        """Run it on ``sheet`` (``mode``: a number mode instead of the run's); returns its result."""
+
+    def report(self, result, every=None):
+        """The text ``symgrad train`` prints for ``result`` (``every``: show every N-th epoch)."""
+
+    def plot(self, result, path, title=""):
+        """Draw ``result`` into the image file ``path``."""
+
+    def save(self, result, path):
+        """Write ``result``'s final parameters to ``path``."""
+
+    def verify(self, sheet, modes=("float64", "float32"), iterations=None):
+        """:class:`symgrad.verification.Row` s comparing the run with torch's, in each mode."""
+
+    def derivation(self):
+        """A derivation of the run's model a worksheet prints on a page of its own, or None."""
+
+
 @dataclass(frozen=True)
 class Training:
     """A training run: a per-sample loss averaged over batches of ``data``, from ``parameters``.
@@ -176,6 +209,30 @@ class Training:
                                 f"got {self.schedule!r}")
         make_optimizer(self.optimizer, self.options)  # an unknown optimizer or option fails here
 
+    # -- the TrainingRun protocol -------------------------------------------------------------------
+
+    def train(self, sheet, **options):
+        """:func:`symgrad.loops.train` (the worksheet's model is the loss unless the run names one)."""
+        return loops.train(self, sheet.model, **options)
+
+    def report(self, result, every=None):
+        return report(self, result, every)
+
+    def plot(self, result, path, title=""):
+        return plot_history(result, path, title)
+
+    def save(self, result, path):
+        save_parameters(path, result)
+
+    def verify(self, sheet, modes=("float64", "float32"), iterations=None):
+        from .verification import verify_training  # verification imports this module: imported when used
+
+        return verify_training(sheet, modes, iterations)
+
+    def derivation(self):
+        """None: a scalar run's derivations are the worksheet's questions."""
+        return None
+
 
 @dataclass(frozen=True)
 class Range:
@@ -216,10 +273,13 @@ class Worksheet:
     questions: tuple
     point: Mapping = field(default_factory=dict)
     notes: str = ""
-    training: Training | None = None
+    training: TrainingRun | None = None
     variants: Mapping = field(default_factory=dict)
 
     def __post_init__(self):
+        if self.training is not None and not isinstance(self.training, TrainingRun):
+            raise TrainingError(f"worksheet {self.name}: training must be a Training or a MatrixTraining, "
+                                f"got {type(self.training).__name__}")
         if not isinstance(self.model, Graph):
             object.__setattr__(self, "model", Graph.from_expression(self.model))
         object.__setattr__(self, "questions", tuple(self.questions))

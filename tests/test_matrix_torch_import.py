@@ -3,7 +3,7 @@ import pytest
 
 from symgrad import NoDerivativeRuleError, SymgradError
 from symgrad.matrix import Activation, Linear
-from symgrad.matrix.torch_import import from_torch
+from symgrad.matrix.torch_import import from_torch, to_torch
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -57,3 +57,24 @@ def test_unsupported_modules_are_named(module, error, message):
 def test_a_half_precision_network_is_refused():
     with pytest.raises(SymgradError, match="float32 or float64, not 'float16'"):
         from_torch(nn.Sequential(nn.Linear(2, 2)).half())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("module", [
+    nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 3, bias=False), nn.Sigmoid(), nn.Linear(3, 3),
+                  nn.LogSoftmax(dim=1)),
+    nn.Sequential(nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 3), nn.Softplus(), nn.Linear(3, 2), nn.Softmax(dim=1)),
+], ids=["relu-sigmoid-log_softmax", "tanh-softplus-softmax"])
+def test_to_torch_is_the_way_back(module, dtype):
+    torch.manual_seed(0)
+    model = from_torch(module, dtype=dtype)
+    twin = to_torch(model)
+    assert [type(m) for m in twin] == [type(m) for m in module]
+    assert all(getattr(m, "dim", 1) == 1 for m in twin)
+    assert list(from_torch(twin).parameters) == list(model.parameters)
+    for ours, theirs in zip(model.parameters.values(), twin.parameters()):
+        assert theirs.dtype == getattr(torch, dtype) and np.array_equal(ours, theirs.detach().numpy())
+    theirs = next(twin.parameters())
+    with torch.no_grad():
+        theirs += 1
+    assert not np.array_equal(model.parameters["W1"], theirs.detach().numpy())  # a copy, not a view

@@ -22,14 +22,11 @@ point = {x1: 1, x2: -1}
 point.update({p: v for p, v in zip(layer1.parameters, [0.5, -0.5, 0.25, 0.75, 0, 0])})
 point.update({p: v for p, v in zip(layer2.parameters, [1, -1, 0.5, 0.5, -1, 1, 0, 0, 0])})
 
-# S2's MNIST network: Linear(784,128) -> ReLU -> Linear(128,64) -> ReLU -> Linear(64,10) -> LogSoftmax,
-# NLLLoss, SGD(lr=0.003), batch 64, 5 epochs, on the digits demo (scikit-learn's 8x8 digits scaled to
-# 28x28); data="path/to/mnist" reads MNIST's IDX files instead. It becomes WORKSHEET.training once
-# `symgrad train` and `symgrad verify` dispatch on MatrixTraining (they read Training runs only).
+# S2's MNIST network, trained in matrix mode: Linear(784,128) -> ReLU -> Linear(128,64) -> ReLU ->
+# Linear(64,10) -> LogSoftmax, NLLLoss, SGD(lr=0.003), batch 64, 5 epochs, on the digits demo
+# (scikit-learn's 8x8 digits scaled to 28x28); data="path/to/mnist" reads MNIST's IDX files instead.
 MNIST_NETWORK = Network([Linear(784, 128), Activation("relu"), Linear(128, 64), Activation("relu"),
                          Linear(64, 10), Activation("log_softmax")])
-MNIST_TRAINING = MatrixTraining(MNIST_NETWORK, loss="nll", data="digits", optimizer="SGD", options={"lr": 0.003},
-                                epochs=5, batch_size=64, shuffle=True, seed=0)
 
 WORKSHEET = Worksheet(
     name="s2_two_layer_network",
@@ -40,6 +37,8 @@ WORKSHEET = Worksheet(
     model=model,
     point=point,
     variants={x1: (-1, 1, 0.5), x2: (-1, 1, 0.5)},
+    training=MatrixTraining(MNIST_NETWORK, loss="nll", data="digits", optimizer="SGD", options={"lr": 0.003},
+                            epochs=5, batch_size=64, shuffle=True, seed=0),
     questions=[
         DerivativeAt(s[0]),
         DerivativeAt(s[1]),

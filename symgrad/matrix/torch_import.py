@@ -1,12 +1,15 @@
 """``from_torch``: a torch ``nn.Sequential`` as a matrix-mode model, with its parameters copied, so a
-torch user can ask for the derivation of their own network. Torch is imported only here."""
+torch user can ask for the derivation of their own network; and ``to_torch``, the way back (the
+torch twin of a model). Torch is imported only when they are called."""
 
 from ..errors import NoDerivativeRuleError, SymgradError
 from .network import Activation, Linear, Model, Network
 
-__all__ = ["from_torch"]
+__all__ = ["from_torch", "to_torch"]
 
-SUPPORTED = ("Linear", "ReLU", "Sigmoid", "Tanh", "Softplus", "LogSoftmax", "Softmax")
+ACTIVATIONS = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softplus": "softplus",
+               "LogSoftmax": "log_softmax", "Softmax": "softmax"}  # torch's module -> symgrad's activation
+SUPPORTED = ("Linear", *ACTIVATIONS)
 
 
 def from_torch(module, dtype=None):
@@ -45,10 +48,30 @@ def _activation(child, kind, where):
                                     f"got dim={child.dim}")
     if kind == "Softplus" and child.beta != 1:
         raise NoDerivativeRuleError(f"{where}: matrix mode's softplus has beta=1, got beta={child.beta}")
-    return {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softplus": "softplus",
-            "LogSoftmax": "log_softmax", "Softmax": "softmax"}[kind]
+    return ACTIVATIONS[kind]
 
 
 def _array(parameter, dtype):
     value = parameter.detach().cpu().numpy().copy()
     return value if dtype is None else value.astype(dtype)
+
+
+def to_torch(model):
+    """The ``nn.Sequential`` of a :class:`~.network.Model`: its layers as torch's modules (softmax and
+    log-softmax over ``dim=1``), with a copy of its parameters in its dtype."""
+    import torch
+
+    modules, parameters = [], iter(model.parameters.values())  # W1, b1, W2, ...: the layers' order
+    kinds = {kind: name for name, kind in ACTIVATIONS.items()}
+    for layer in model.network.layers:
+        if isinstance(layer, Linear):
+            module = torch.nn.Linear(layer.in_features, layer.out_features, layer.bias,
+                                     dtype=getattr(torch, model.dtype.name))
+            with torch.no_grad():
+                for tensor in module.parameters():
+                    tensor.copy_(torch.from_numpy(next(parameters)))
+            modules.append(module)
+        else:
+            module = getattr(torch.nn, kinds[layer.kind])
+            modules.append(module(dim=1) if layer.kind in ("softmax", "log_softmax") else module())
+    return torch.nn.Sequential(*modules)
