@@ -38,7 +38,7 @@ S2_NAMES = {"out": "Z_3", "A": "A_2", "W": "W_3", "b": "b_3", "delta": r"\delta_
     ("linear", "W", r"\delta_3^\top A_2"),
     ("linear", "A", r"\delta_3 W_3"),
     ("linear", "b", r"\delta_3^\top \mathbf{1}"),
-    ("relu", "Z", r"\delta_3 \odot \mathbb{1}[Z_3 > 0]"),
+    ("relu", "Z", r"\delta_3 \odot \left[Z_3 > 0\right]"),
     ("cross_entropy", "Z", r"\frac{1}{N} \left(\operatorname{softmax}(Z_3) - \operatorname{onehot}(y)\right)"),
 ])
 def test_s2s_rules_in_latex(op, role, expected):
