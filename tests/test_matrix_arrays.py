@@ -58,3 +58,21 @@ def test_reductions():
     assert arrays.row_sum(a).tolist() == [[3.0], [7.0], [11.0]]
     assert arrays.total(a) == 21.0 and (arrays.rows(a), arrays.size(a)) == (3, 6)
     assert arrays.step(np.array([-1.0, 0.0, 2.0])).tolist() == [False, False, True]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sum_rows_into_a_buffer_in_the_arrays_dtype(dtype):
+    a = np.asfortranarray(np.arange(12.0).reshape(4, 3)).astype(dtype, order="F")
+    out = np.empty(3, dtype)
+    assert arrays.sum_rows(a, out) is out and out.tolist() == [18.0, 22.0, 26.0]
+    assert arrays.sum_rows(a).dtype == dtype
+    ones = arrays._ones(4, np.dtype(dtype))
+    assert ones is arrays._ones(4, np.dtype(dtype)) and not ones.flags.writeable  # made once, never changed
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_from_the_log_softmax_computed_already(dtype):
+    z = Z.astype(dtype)
+    out = np.empty_like(z)
+    assert arrays.softmax_of_log(z, arrays.log_softmax(z), out) is out
+    np.testing.assert_allclose(out, arrays.softmax(z), rtol=1e-6 if dtype == np.float32 else 1e-15, atol=1e-30)

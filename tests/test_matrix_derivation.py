@@ -19,7 +19,7 @@ def test_s2s_backward_walk_layer_by_layer():
     assert [n.name for n in derivation.wrt] == ["W1", "b1", "W2", "b2", "W3", "b3"]
     assert [n.name for n in derivation.leaves] == ["X", "W1", "b1", "W2", "b2", "W3", "b3", "y"]
     assert _steps(derivation) == [
-        ("Z3", "L", "cross_entropy", "Z", ("Z3", "y"), ("A3",)),  # softmax(Z3) - onehot(y), over N
+        ("Z3", "L", "cross_entropy", "Z", ("Z3", "y", "A3"), ("A3",)),  # softmax(Z3) - onehot(y), over N
         ("A2", "Z3", "linear", "A", ("A2", "W3", "b3"), ()),        # delta_3 W3
         ("W3", "Z3", "linear", "W", ("A2", "W3", "b3"), ()),        # delta_3^T A2
         ("b3", "Z3", "linear", "b", ("A2", "W3", "b3"), ()),

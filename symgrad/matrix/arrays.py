@@ -5,10 +5,12 @@ Rows are samples. Every function keeps its inputs' dtype; softmax and log-softma
 row's maximum first, and sigmoid and softplus use ``logaddexp``, so none overflows.
 """
 
+import functools
+
 import numpy as np
 
 __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_tn", "sum_rows", "relu",
-           "step", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "mul", "add", "sub", "scale",
+           "step", "sigmoid", "tanh", "softplus", "softmax", "softmax_of_log", "log_softmax", "mul", "add", "sub", "scale",
            "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total"]
 
 
@@ -46,8 +48,9 @@ def matmul_tn(a, b, out=None):
 
 
 def sum_rows(a, out=None):
-    """The sum of the rows: a vector with one entry per column."""
-    return np.add.reduce(a, axis=0, out=out)
+    """The sum of the rows: a vector with one entry per column, as the product ``1^T a`` (BLAS's
+    matrix-vector product is faster than ``add.reduce`` down the columns, measured)."""
+    return np.matmul(_ones(len(a), a.dtype), a, out=out)
 
 
 def relu(z, out=None):
@@ -79,6 +82,11 @@ def softplus(z, out=None):
 def _shifted(z, out):
     """Each row minus its maximum."""
     return np.subtract(z, np.maximum.reduce(z, axis=1, keepdims=True), out=out)
+
+
+def softmax_of_log(z, log_probabilities, out=None):
+    """softmax(z), given ``log_probabilities`` = log_softmax(z) already computed: their exp."""
+    return np.exp(log_probabilities, out=out)
 
 
 def softmax(z, out=None):
@@ -122,7 +130,7 @@ def onehot(classes, like, out=None):
     """Rows of zeros shaped like ``like``, with a 1 in each row's class column."""
     out = np.zeros_like(like) if out is None else out
     out.fill(0.0)
-    out[np.arange(len(classes)), classes] = 1.0
+    out[_rows(len(classes)), classes] = 1.0
     return out
 
 
@@ -132,14 +140,30 @@ def sub_onehot(a, classes, out=None):
         out = a.copy()
     elif out is not a:
         np.copyto(out, a)
-    out[np.arange(len(classes)), classes] -= 1.0
+    out[_rows(len(classes)), classes] -= 1.0
     return out
 
 
 def pick(a, classes):
     """The sum over rows of each row's entry in its class column."""
-    return np.add.reduce(a[np.arange(len(classes)), classes])
+    return np.add.reduce(a[_rows(len(classes)), classes])
 
 
 def total(a):
     return np.add.reduce(a, axis=None)
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(n, dtype):
+    """1, ..., 1 (n of them, read-only), made once per batch size."""
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
+
+
+@functools.lru_cache(maxsize=64)
+def _rows(n):
+    """0, 1, ..., n - 1 (read-only), made once per batch size."""
+    rows = np.arange(n)
+    rows.flags.writeable = False
+    return rows

@@ -25,7 +25,8 @@ class BackwardStep:
     its adjoint, by the rule ``rule`` read at ``role``.
 
     ``operands`` are the nodes the rule's roles stand for, in order; ``through`` lists nodes the
-    step passes over when it uses a composed rule (the ``log_softmax`` under an ``nll``).
+    step passes over when it uses a composed rule (the ``log_softmax`` under an ``nll``), which
+    follow the roles' nodes in ``operands`` (their values are computed already: a rule may use them).
     ``first`` is True for the first share of ``target``'s adjoint (it is set, not added to).
     """
 
@@ -108,7 +109,7 @@ def _shares(c, consumers, wrt):
     inner = c.inputs[0]
     fused = FUSED.get((inner.op, c.op))
     if fused and consumers[inner] == [c] and inner not in wrt:
-        operands = (inner.inputs[0],) + c.inputs[1:]
+        operands = (inner.inputs[0],) + c.inputs[1:] + (inner,)  # the inner value last: the rule may reuse it
         return [(fused, RULES[fused].roles[0], operands[0], operands, (inner,))]
     rule = RULES[c.op]
     return [(c.op, role, i, c.inputs, ()) for role, i in zip(rule.roles, c.inputs) if role in rule.backward]

@@ -11,7 +11,7 @@ import sympy
 from ..activations import LogSoftmax, Softmax, relu as _relu, sigmoid as _sigmoid, softplus as _softplus, step as _step
 
 __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_tn", "sum_rows", "relu",
-           "step", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "mul", "add", "sub", "scale",
+           "step", "sigmoid", "tanh", "softplus", "softmax", "softmax_of_log", "log_softmax", "mul", "add", "sub", "scale",
            "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total"]
 
 
@@ -66,6 +66,11 @@ def _per_row(family):
 
 
 softmax, log_softmax = _per_row(Softmax), _per_row(LogSoftmax)
+
+
+def softmax_of_log(z, log_probabilities, out=None):
+    """softmax(z) (the log-probabilities, computed already, are not needed to write it exactly)."""
+    return softmax(z)
 
 
 def _broadcast(a, b):

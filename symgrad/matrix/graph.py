@@ -38,7 +38,10 @@ class Node:
     options: tuple = field(default=(), repr=False)
 
     def option(self, key):
-        return dict(self.options)[key]
+        for name, value in self.options:
+            if name == key:
+                return value
+        raise KeyError(key)
 
     @property
     def is_leaf(self):

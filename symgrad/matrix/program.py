@@ -5,7 +5,7 @@ import numpy as np
 
 from ..errors import ShapeError, SymgradError
 from . import arrays
-from .evaluation import evaluate
+from .evaluation import compile_walk, run
 from .network import Model
 
 __all__ = ["Program"]
@@ -25,11 +25,14 @@ class Program:
             raise SymgradError(f"a Program compiles a matrix Model, got {type(model).__name__}")
         self.model, self.dtype = model, model.dtype
         self.derivation = model.derivation(loss, reduction)
-        loss_node = self.derivation.loss
-        self.output, (self._inputs, self._targets) = loss_node.inputs[0], _data_nodes(self.derivation)
+        self._walk = compile_walk(self.derivation)
+        self.output, (self._inputs, self._targets) = self.derivation.loss.inputs[0], _data_nodes(self.derivation)
         self._parameters = self.derivation.wrt
         self.parameters = [model.parameters[p.name] for p in self._parameters]
         self.gradients = [np.empty_like(p) for p in self.parameters]
+        self._leaves = [None if n in (self._inputs, self._targets) else model.parameters[n.name]
+                        for n in self._walk.leaves]
+        self._data_slots = self._walk.slot[self._inputs], self._walk.slot[self._targets]
         self._buffers = {}
 
     @property
@@ -39,19 +42,19 @@ class Program:
 
     def __call__(self, inputs, targets):
         """The loss of the batch; the gradient is written into :attr:`gradients`."""
-        return float(self._run(inputs, targets, backward=True).loss)
+        return float(self._run(inputs, targets, backward=True)[self._walk.loss])
 
     def outputs(self, inputs, targets):
         """``(loss, output)`` of a batch without the backward pass: the loss and a copy of the
         network's output (log-probabilities, probabilities or scores, one row per sample)."""
-        run = self._run(inputs, targets, backward=False)
-        return float(run.loss), run.values[self.output].copy()
+        values = self._run(inputs, targets, backward=False)
+        return float(values[self._walk.loss]), values[self._walk.slot[self.output]].copy()
 
     def _run(self, inputs, targets, backward):
         inputs, targets = self._batch(inputs, targets)
-        leaves = dict(zip(self._parameters, self.parameters))
-        leaves[self._inputs], leaves[self._targets] = inputs, targets
-        return evaluate(self.derivation, arrays, leaves, self._workspace(len(inputs)), backward=backward)
+        leaves = self._leaves
+        leaves[self._data_slots[0]], leaves[self._data_slots[1]] = inputs, targets
+        return run(self._walk, arrays, leaves, self._workspace(len(inputs)), backward)
 
     def _batch(self, inputs, targets):
         inputs, targets = np.asarray(inputs), np.asarray(targets)
@@ -80,18 +83,20 @@ class Program:
         return inputs, targets
 
     def _workspace(self, batch):
-        """The buffers for a batch of ``batch`` rows: one per forward value and adjoint, with the
-        parameters' adjoints being :attr:`gradients`. Batches are stored column by column (Fortran
-        order): OpenBLAS computes ``A W^T`` into such a buffer faster than into rows (measured)."""
+        """The buffers for a batch of ``batch`` rows, by slot: one per forward value and adjoint,
+        with the parameters' adjoints being :attr:`gradients`. Batches are stored column by column
+        (Fortran order): OpenBLAS computes ``A W^T`` into such a buffer faster than into rows (measured)."""
         if batch not in self._buffers:
-            buffers = {n: np.empty((batch, n.shape[1]), self.dtype, order="F") for n in self.derivation.forward
-                       if n is not self.derivation.loss}
-            buffers.update({("adjoint", s.target): np.empty((batch, s.target.shape[1]), self.dtype, order="F")
-                            for s in self.derivation.backward if s.target not in self._parameters})
-            buffers.update({("adjoint", p): g for p, g in zip(self._parameters, self.gradients)})
-            self._buffers[batch] = buffers
+            walk, gradients = self._walk, dict(zip(self._parameters, self.gradients))
+            rows = [None] * walk.size
+            for node, slot in walk.slot.items():
+                if not node.is_leaf and node is not self.derivation.loss:
+                    rows[slot] = np.empty((batch, node.shape[1]), self.dtype, order="F")
+            for node, slot in walk.adjoint.items():
+                rows[slot] = gradients[node] if node in gradients else np.empty((batch, node.shape[1]), self.dtype,
+                                                                                 order="F")
+            self._buffers[batch] = rows
         return self._buffers[batch]
-
 
 def _data_nodes(derivation):
     leaves = derivation.leaves

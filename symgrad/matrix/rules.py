@@ -75,6 +75,12 @@ def _scaled(unscaled, factor=1):
                                                              factor * loss_scale(xp, node, ins[0]), out)
 
 
+def _probabilities(xp, ins, out):
+    """softmax(Z) of a cross-entropy's operands ``(Z, y)``, or of ``(Z, y, log_softmax(Z))`` when
+    the walk fused an nll with the log_softmax below it: then from that log_softmax's value."""
+    return xp.softmax(ins[0], out) if len(ins) == 2 else xp.softmax_of_log(ins[0], ins[2], out)
+
+
 def _mse(xp, node, ins, out):
     error = xp.sub(ins[0], ins[1])
     return xp.scale(xp.total(xp.mul(error, error)), loss_scale(xp, node, ins[0]))
@@ -146,7 +152,7 @@ RULES = MappingProxyType({
     "cross_entropy": Rule(
         roles=("Z", "y"),
         forward=_cross_entropy,
-        backward={"Z": _scaled(lambda xp, ins, out: xp.sub_onehot(xp.softmax(ins[0], out), ins[1], out))},
+        backward={"Z": _scaled(lambda xp, ins, out: xp.sub_onehot(_probabilities(xp, ins, out), ins[1], out))},
         latex_forward=r"$out = -$scale \sum_n \left(\log\operatorname{softmax}($Z)\right)_{n, y_n}",
         latex_backward={"Z": r"$scale \left(\operatorname{softmax}($Z) - \operatorname{onehot}($y)\right)"},
         per="rows",
