@@ -45,11 +45,14 @@ def test_initial_parameters_are_drawn_as_torch_draws_them():
     assert not np.array_equal(S2.initial_parameters(seed=2)["W1"], again["W1"])
 
 
-def test_a_model_holds_its_own_contiguous_arrays():
-    given = {"W1": np.ones((2, 3)).T, "b1": [0, 1, 2]}
-    model = Model(Network([Linear(2, 3)]), given)
+@pytest.mark.parametrize("weight", [np.ones((3, 2)), np.ones((2, 3)).T])
+def test_a_model_holds_its_own_contiguous_arrays(weight):
+    given = {"W1": weight, "b1": [0, 1, 2], "W2": np.ones((4, 3)).T.T, "b2": np.zeros(4)}
+    model = Model(Network([Linear(2, 3), Activation("tanh"), Linear(3, 4)]), given)
     assert model.dtype == np.float64 and model.parameters["b1"].tolist() == [0.0, 1.0, 2.0]
-    assert all(v.flags.c_contiguous for v in model.parameters.values())
+    assert model.parameters["W1"].flags.f_contiguous  # W1^T row by row, for X W1^T
+    assert all(model.parameters[name].flags.c_contiguous for name in ("b1", "W2", "b2"))
+    assert not np.shares_memory(model.parameters["W1"], weight) and model.parameters["W1"].tolist() == weight.tolist()
     with pytest.raises(TypeError):
         model.parameters["W1"] = np.zeros((3, 2))
 

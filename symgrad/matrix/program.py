@@ -84,19 +84,18 @@ class Program:
 
     def _workspace(self, batch):
         """The buffers for a batch of ``batch`` rows, by slot: one per forward value and adjoint,
-        with the parameters' adjoints being :attr:`gradients`. Batches are stored column by column
-        (Fortran order): OpenBLAS computes ``A W^T`` into such a buffer faster than into rows (measured)."""
+        with the parameters' adjoints being :attr:`gradients`."""
         if batch not in self._buffers:
             walk, gradients = self._walk, dict(zip(self._parameters, self.gradients))
             rows = [None] * walk.size
             for node, slot in walk.slot.items():
                 if not node.is_leaf and node is not self.derivation.loss:
-                    rows[slot] = np.empty((batch, node.shape[1]), self.dtype, order="F")
+                    rows[slot] = np.empty((batch, node.shape[1]), self.dtype)
             for node, slot in walk.adjoint.items():
-                rows[slot] = gradients[node] if node in gradients else np.empty((batch, node.shape[1]), self.dtype,
-                                                                                 order="F")
+                rows[slot] = gradients[node] if node in gradients else np.empty((batch, node.shape[1]), self.dtype)
             self._buffers[batch] = rows
         return self._buffers[batch]
+
 
 def _data_nodes(derivation):
     leaves = derivation.leaves
