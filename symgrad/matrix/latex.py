@@ -26,7 +26,6 @@ from .rules import RULES
 
 __all__ = ["MatrixRenderer"]
 
-TRANSPOSE = r"^\top"
 OPERATORS = {"=", "+", "-", r"\odot", r"\cdot", r"\sum_n", r"\sum_{n,j}"}
 ONES = r"\mathbf{1}"
 RULE_NAMES = {"linear": "linear layer", "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh",
@@ -39,12 +38,15 @@ ROLE_NAMES = {"A": "input", "W": "weight", "b": "bias"}
 class MatrixRenderer(LatexRenderer):
     """A :class:`~symgrad.latex.LatexRenderer` that also renders matrix derivations."""
 
+    loss = r"\mathcal{L}"  # what adjoints are of: the loss of the derivation rendered last
+
     def _render_MatrixDerivation(self, derivation):
+        self.loss = self.name(derivation.loss)
         batch = self.shape((BATCH, derivation.leaves[0].shape[-1]))
         intro = Block(_caption(
             "Each sample is a row, as in PyTorch: a batch ", self.name(derivation.leaves[0]), " is ", batch,
             ", a linear layer computes ", r"Z = A W^\top + \mathbf{1} b^\top", ", and ",
-            r"\delta_V = \partial %s / \partial V" % self.name(derivation.loss), " has the shape of ", "V",
+            r"\delta_V = \partial %s / \partial V" % self.loss, " has the shape of ", "V",
             ". The shape of each factor is written under it."), ())
         forward = [row for node in derivation.forward for row in self.render(node)[0].rows]
         backward = [row for step in _parameters_first(derivation.backward) for row in self.render(step)[0].rows]
@@ -57,14 +59,14 @@ class MatrixRenderer(LatexRenderer):
         rule = RULES[node.op]
         bindings = {**dict(zip(rule.roles, node.inputs)), "out": node}
         lhs, rhs = rule.latex_forward.split(" = ", 1)
-        row = Row(self.factors(lhs, bindings, node, node), self.rhs(rhs, bindings, node, node))
+        row = Row(self.factors(lhs, bindings, node, node), Piece.of(self.factors(rhs, bindings, node, node)))
         return [Block((), (row,))]
 
     def _render_BackwardStep(self, step):
         r"""``\delta_target = rule_role(...)`` (``+=`` for a later share), the rule named beside it."""
         rule = RULES[step.rule]
         lhs = self.under(self.adjoint(step.target), step.target.shape)
-        rhs = self.rhs(rule.latex_backward[step.role], step.bindings, step.target, step.consumer)
+        rhs = Piece.of(self.factors(rule.latex_backward[step.role], step.bindings, step.target, step.consumer))
         note = RULE_NAMES[step.rule] + (f", {ROLE_NAMES[step.role]}" if step.role in ROLE_NAMES else "")
         if step.through:
             fused = ", ".join(RULE_NAMES[n.op] for n in step.through)
@@ -79,7 +81,7 @@ class MatrixRenderer(LatexRenderer):
     def adjoint(self, node):
         r"""$\partial\mathcal{L}/\partial W$ for a parameter, $\delta_Z$ for any other node."""
         if node.op == "parameter":
-            return r"\frac{\partial \mathcal{L}}{\partial %s}" % self.name(node)
+            return r"\frac{\partial %s}{\partial %s}" % (self.loss, self.name(node))
         return r"\delta_{%s}" % self.name(node)
 
     def shape(self, shape):
@@ -91,9 +93,6 @@ class MatrixRenderer(LatexRenderer):
         if not shape:
             return latex
         return r"\underset{%s}{%s}" % (self.shape(shape), latex)
-
-    def rhs(self, template, bindings, result, consumer):
-        return Piece.of(self.factors(template, bindings, result, consumer))
 
     def factors(self, template, bindings, result, consumer):
         """The template with its names filled in and each factor's shape under it (see the module)."""
@@ -112,7 +111,7 @@ class MatrixRenderer(LatexRenderer):
         if loss.option("reduction") == "sum":
             return ""
         if RULES[loss.op].per == "rows":
-            return r"\frac{1}{N}"
+            return r"\frac{1}{%s}" % BATCH
         return r"\frac{1}{%s \cdot %d}" % (BATCH, loss.inputs[0].shape[1])
 
 
