@@ -25,7 +25,7 @@ from symgrad.answers.mistakes import candidates  # noqa: E402
 from symgrad.answers.sandbox import Sandbox  # noqa: E402
 
 WORKSHEETS = ("s0_sgd_by_hand", "s0_linear_in_pytorch", "s1_batch_gradient_descent", "s3_backprop_by_hand",
-              "s4_linear_regression", "sigmoid_neuron", "directional_derivative")
+              "s4_linear_regression", "sigmoid_neuron", "softmax_cross_entropy", "directional_derivative")
 ANSWERS = 1000
 JUNK = [r"2x(xw - q)", r"\frac{1}{", r"x +", r"\input{/etc/passwd}", r"2^{2^{2^{40}}}", "(" * 30 + "x" + ")" * 30,
         r"__import__('os')", "w" * 3000]

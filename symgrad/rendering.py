@@ -14,7 +14,7 @@ import numpy as np
 from .document import Figure, worksheet_tex
 from .equality import equal
 from .errors import DerivationError
-from .key import answer_key
+from .key import answer_key, derive_questions
 from .latex import LatexRenderer
 from .notation import number
 from .numeric import compile_function
@@ -40,7 +40,7 @@ def render_worksheet(sheet, folder, *, answers=False, pdf=True):
     """Write ``sheet`` into ``folder`` as TeX, key and (with ``pdf``) PDF. Raises
     :class:`~symgrad.pdf.TexMissingError` after writing the TeX and key when TeX is missing."""
     folder = Path(folder)
-    derivations = tuple(q.derivation(sheet) for q in sheet.questions)
+    derivations = derive_questions(sheet)
     _agree(sheet, derivations)
     check = crosscheck(derivations)
     folder.mkdir(parents=True, exist_ok=True)

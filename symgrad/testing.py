@@ -5,18 +5,20 @@
 the gradient at a point as Python floats, in the order of ``wrt``.
 """
 
-import math
-
-import numpy as np
 import sympy
 
 from .backprop import backward
 from .calculus import as_graph
+from .graph import Graph
+from .numbers import approximate, exact
 from .errors import SymgradError
+from .finite_differences import central_differences
+from .codegen import compile_expressions
 from .numeric import compile_function
 from .variables import as_point, resolve_all
 
-__all__ = ["assert_gradient_matches", "exact_gradient", "finite_difference_gradient", "torch_gradient"]
+__all__ = ["assert_gradient_matches", "check_user_gradient", "exact_gradient", "finite_difference_gradient",
+           "torch_gradient"]
 
 METHODS = ("exact", "finite_difference", "torch")
 
@@ -25,48 +27,31 @@ def exact_gradient(expr, wrt, at):
     """The exact gradient at ``at``, rounded to float only at the end (30 significant digits first)."""
     graph = as_graph(expr)
     walk = backward(graph, wrt)
-    return tuple(_to_float(g) for g in walk.at(_complete_point(graph, at, walk.wrt)).gradient)
+    return tuple(to_float(g) for g in walk.at(_complete_point(graph, at, walk.wrt)).gradient)
 
 
-def finite_difference_gradient(expr, wrt, at, *, shrink=1.4, steps=24):
-    r"""Central differences $(f(x+h)-f(x-h))/2h$ for a shrinking sequence of steps per variable,
-    extrapolated to $h \to 0$ by Ridders' method.
-
-    Two sequences are tried per variable, one starting at $h = 0.1$ and one at $h = 0.1|x|$ (each at
-    most $|x|/2$ when $x \ne 0$); the extrapolation with the smaller error estimate wins. Every
-    evaluation runs in one vectorised call of the compiled function, in float64; a step whose
-    evaluations are not finite (a singularity nearby) is skipped.
-    """
-    graph = as_graph(expr)
+def finite_difference_gradient(expr, wrt, at):
+    """The gradient at ``at`` by central finite differences (Ridders' extrapolation, float64), every
+    evaluation in one vectorised call of the compiled function. A variable may be an intermediate
+    node: its partial is then taken with the node cut loose as an input."""
+    graph, wrt, point = _numeric_setting(expr, wrt, at)
     args = graph.leaves(graph.output)
-    wrt = resolve_all(wrt, graph.leaves(), "expression", strict=False)
-    point = _complete_point(graph, at, wrt)
-    base = np.array([float(point[a]) for a in args])
-    starts = [(w, h0) for w in wrt if w in args for h0 in _first_steps(base[args.index(w)])]
-    if not starts:
+    present = [w for w in wrt if w in args]
+    if not present:
         return tuple(0.0 for _ in wrt)
-    h = np.array([h0 for _, h0 in starts])[:, None] / shrink ** np.arange(steps)[None, :]
-    columns = np.repeat(base[:, None], 2 * h.size, axis=1)  # one column per evaluation
-    for i, (w, _) in enumerate(starts):
-        columns[args.index(w), 2 * i * steps:2 * (i + 1) * steps] += np.concatenate([h[i], -h[i]])
-    with np.errstate(all="ignore"):
-        values = np.broadcast_to(compile_function(graph, args)(*columns), (2 * h.size,))
-    best = {}
-    for i, (w, _) in enumerate(starts):
-        plus, minus = values[2 * i * steps:(2 * i + 1) * steps], values[(2 * i + 1) * steps:2 * (i + 1) * steps]
-        estimate = _ridders((plus - minus) / (2 * h[i]), shrink)
-        if w not in best or estimate[1] < best[w][1]:
-            best[w] = estimate
-    return tuple(best[w][0] if w in best else 0.0 for w in wrt)
+    function = compile_function(graph, args)
+    partials = central_differences(lambda points: function(*points), [float(point[a]) for a in args],
+                                   [args.index(w) for w in present])
+    found = dict(zip(present, partials))
+    return tuple(float(found.get(w, 0.0)) for w in wrt)
 
 
 def torch_gradient(expr, wrt, at):
     """The gradient at ``at`` by torch autograd in float64, from the same SymPy expression."""
     from .torch_twin import autograd_gradient
 
-    graph = as_graph(expr)
-    wrt = resolve_all(wrt, graph.leaves(), "expression", strict=False)
-    return autograd_gradient(graph, wrt, _complete_point(graph, at, wrt))[1]
+    graph, wrt, point = _numeric_setting(expr, wrt, at)
+    return autograd_gradient(graph, wrt, point)[1]
 
 
 def assert_gradient_matches(expr, wrt, at, methods=METHODS, rtol=1e-8, atol=1e-10):
@@ -80,7 +65,7 @@ def assert_gradient_matches(expr, wrt, at, methods=METHODS, rtol=1e-8, atol=1e-1
     if unknown:
         raise SymgradError(f"unknown method {unknown[0]!r}: choose from {', '.join(METHODS)}")
     graph = as_graph(expr)
-    wrt = resolve_all(wrt, graph.leaves(), "expression", strict=False)
+    wrt = resolve_all(wrt, graph.leaves() + graph.nodes, "expression", strict=False)
     compute = {"exact": exact_gradient, "finite_difference": finite_difference_gradient,
                "torch": torch_gradient}
     results, skipped = {}, {}
@@ -105,6 +90,55 @@ class GradientReport(dict):
         self.skipped = skipped
 
 
+def check_user_gradient(f, grad_f, at, rtol=1e-6, atol=1e-9):
+    """Check a hand-written gradient ``grad_f`` of ``f`` at the point ``at``, as
+    ``torch.autograd.gradcheck`` does for torch code, for plain Python or NumPy code.
+
+    ``at`` is a mapping from variables (symbols or names) to numbers, or a sequence of numbers;
+    ``grad_f`` is called with the point's values as positional arguments, in that order, and returns
+    one partial per value. When ``f`` is a SymPy expression (or a symgrad Graph) the reference is
+    its exact gradient; when ``f`` is a Python function (called the same way as ``grad_f``) the
+    reference is central finite differences. Fails with a table; returns
+    ``{"user": ..., "reference": ..., "method": "exact" | "finite_difference"}``.
+    """
+    names, values = _user_point(f, at)
+    user = tuple(float(g) for g in _sequence(grad_f(*values), "grad_f's result"))
+    if len(user) != len(values):
+        raise SymgradError(f"grad_f returned {len(user)} partials for {len(values)} variables")
+    if callable(f) and not isinstance(f, (sympy.Basic, Graph)):
+        method = "finite_difference"
+        partials = central_differences(lambda points: [float(f(*column)) for column in points.T], values,
+                                       range(len(values)))
+        reference = tuple(float(p) for p in partials)
+    else:
+        method = "exact"
+        reference = exact_gradient(f, names, dict(zip(names, values)))
+    bad = [(n, "user") for n, a, b in zip(names, user, reference) if not abs(a - b) <= atol + rtol * abs(b)]
+    if bad:
+        raise AssertionError(_table(names, {method: reference, "user": user}, method, rtol, atol, bad))
+    return {"user": user, "reference": reference, "method": method}
+
+
+def _user_point(f, at):
+    """The variables (symbols or positions) and float values of a point given as a mapping or a sequence."""
+    if hasattr(at, "items"):
+        names = list(at)
+        values = [float(exact(v)) for v in at.values()]
+    else:
+        values = [float(exact(v)) for v in _sequence(at, "point")]
+        if not callable(f) or isinstance(f, (sympy.Basic, Graph)):
+            raise SymgradError("for a SymPy expression, give the point as a mapping from its variables to numbers")
+        names = [f"x[{i}]" for i in range(len(values))]
+    return names, values
+
+
+def _sequence(values, what):
+    try:
+        return list(values)
+    except TypeError:
+        raise SymgradError(f"{what} must be a sequence of numbers, got {values!r}") from None
+
+
 def _table(wrt, results, reference, rtol, atol, bad):
     methods = list(results)
     header = ["variable", *methods, "largest difference"]
@@ -120,6 +154,21 @@ def _table(wrt, results, reference, rtol, atol, bad):
             + "\n".join(lines))
 
 
+def _numeric_setting(expr, wrt, at):
+    """``(graph, wrt, point)`` for a numeric method: intermediate nodes among ``wrt`` are cut into
+    leaves whose values are the nodes' exact values at the point."""
+    graph = as_graph(expr)
+    wrt = resolve_all(wrt, graph.leaves() + graph.nodes, "expression", strict=False)
+    nodes = [w for w in wrt if graph.is_node(w)]
+    point = _complete_point(graph, at, wrt)
+    if nodes:
+        values = backward(graph, nodes).at(point).nodes
+        graph = graph.cut(nodes)
+        kept = set(graph.leaves()) | set(wrt)
+        point = {**{k: v for k, v in point.items() if k in kept}, **{n: values[n] for n in nodes}}
+    return graph, wrt, point
+
+
 def _complete_point(graph, at, wrt):
     """The point as exact values; it may also name variables of ``wrt`` that the expression lacks."""
     point = as_point(at, graph.leaves() + tuple(wrt), "expression")
@@ -129,41 +178,15 @@ def _complete_point(graph, at, wrt):
     return point
 
 
-def _to_float(value):
-    number = sympy.N(value, 30)
-    if not number.is_number:
-        raise SymgradError(f"the value {value} is not a number")
-    return float(number)
-
-
-def _first_steps(x):
-    x = abs(float(x))
-    return [0.1] if x == 0 else sorted({min(0.1, x / 2), min(0.1 * x, x / 2)})
-
-
-def _ridders(differences, shrink):
-    """Neville extrapolation of central differences at steps h, h/shrink, ... to h = 0 (Ridders):
-    ``(estimate, error estimate)``."""
-    finite = np.flatnonzero(np.isfinite(differences))
-    if finite.size == 0:
-        return math.nan, math.inf
-    d = differences[finite[0]:]
-    d = d[:np.argmax(~np.isfinite(d))] if not np.isfinite(d).all() else d
-    best, error = d[0], math.inf
-    previous = [d[0]]
-    for i in range(1, len(d)):
-        row = [d[i]]
-        factor = shrink ** 2
-        for j in range(1, i + 1):
-            row.append((row[j - 1] * factor - previous[j - 1]) / (factor - 1))
-            factor *= shrink ** 2
-            estimate = max(abs(row[j] - row[j - 1]), abs(row[j] - previous[j - 1]))
-            if estimate <= error:
-                error, best = estimate, row[j]
-        if abs(row[i] - previous[i - 1]) >= 2 * error:
-            break
-        previous = row
-    return float(best), error
+def to_float(value):
+    """An exact number as a float: by SymPy's evalf (30 digits), or, for functions SymPy cannot
+    evaluate (a user's own, with a NumPy printer), by the compiled expression."""
+    number = approximate(value, 20)
+    if number.is_number and number.is_real:
+        return float(number)
+    if sympy.sympify(value).free_symbols:
+        raise SymgradError(f"the value {value} is not a number: the point leaves variables out")
+    return float(compile_expressions([], [value], "numpy")()[0])
 
 
 def _torch_available():

@@ -96,5 +96,5 @@ def as_scalar(expr, what="expression"):
 
 
 def _unknown_message(name, known, what):
-    names = ", ".join(s.name for s in sorted_symbols(known)) or "no variables"
+    names = ", ".join(s.name for s in sorted_symbols(set(known))) or "no variables"
     return f"unknown variable {name!r}: the {what} has {names}"

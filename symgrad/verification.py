@@ -18,11 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
+from .calculus import as_graph
+from .key import read_question, worksheet_key
 from .loops import compile_objective, plan, train
-from .torch_twin import autograd_gradient, torch_sgd_steps, torch_train
-from .worksheet import DirectionalDerivative, GradientStep, answer_values
+from .numbers import exact
+from .testing import finite_difference_gradient, to_float, torch_gradient
+from .torch_twin import torch_sgd_steps, torch_train
 
-__all__ = ["TOLERANCES", "Row", "compare_histories", "verify_training", "verify_questions", "verify_worksheet"]
+__all__ = ["TOLERANCES", "Row", "compare_histories", "verify_training", "verify_questions", "verify_worksheet",
+           "numeric_answer"]
 
 TOLERANCES = {"float64": 1e-12, "float32": 1e-5}
 
@@ -87,21 +91,41 @@ def verify_training(sheet, modes=("float64", "float32"), iterations=None):
 
 
 def verify_questions(sheet):
-    """Rows for the questions that have a number at the worksheet's point (a symbolic answer is
-    evaluated there), against torch in float64. Derivatives with respect to an intermediate node are
-    left out: autograd differentiates with respect to leaves."""
+    """Rows for the questions of the worksheet's key, against torch in float64, each at its point (a
+    symbolic answer at the worksheet's point, when that gives all its variables; the pytest plugin
+    checks the others at random points)."""
     rows = []
-    for number, question in enumerate(sheet.questions, 1):
-        torch_value = _torch_answer(sheet, question)
-        if torch_value is None:
+    for entry in worksheet_key(sheet)["questions"]:
+        question = read_question(entry)
+        point = question.point if question.point is not None else sheet.point
+        if not question.function.free_symbols <= set(point):
             continue
-        ours = answer_values(_at_point(question.answer(sheet), sheet.point))
-        ours = ours if isinstance(ours, list) else [ours]
-        if any(v is None for v in ours):
-            continue
-        rows.append(Row(sheet.name, f"question {number} ({question.kind})",
-                        *_differences([ours], [list(torch_value)]), TOLERANCES["float64"]))
+        ours = [to_float(sympy.sympify(a).xreplace(point)) for a in question.answer]
+        theirs = numeric_answer(question, point, "torch")
+        rows.append(Row(sheet.name, f"question {question.id} ({question.kind})",
+                        *_differences([ours], [list(theirs)]), TOLERANCES["float64"]))
     return rows
+
+
+def numeric_answer(question, point, method):
+    """What a key question's answer (:class:`~symgrad.key.KeyQuestion`) is numerically at ``point``:
+    by ``"finite_difference"`` (central differences; an update steps along that gradient) or by
+    ``"torch"`` (autograd in float64; an update by ``torch.optim.SGD``). A list of floats."""
+    if question.kind == "gradient_step":
+        if method == "torch":
+            return list(torch_sgd_steps(as_graph(question.function), question.wrt, point, question.learning_rate,
+                                        question.steps))
+        rate, values = to_float(question.learning_rate), dict(point)
+        for _ in range(question.steps):
+            gradient = finite_difference_gradient(question.function, question.wrt, values)
+            values.update({w: exact(float(values[w]) - rate * g) for w, g in zip(question.wrt, gradient)})
+        return [float(values[w]) for w in question.wrt]
+    oracle = finite_difference_gradient if method == "finite_difference" else torch_gradient
+    gradient = oracle(question.function, question.wrt, point)
+    if question.kind == "directional_derivative":
+        norm = sympy.sqrt(sum(c ** 2 for c in question.direction))
+        return [sum(g * to_float(c / norm) for g, c in zip(gradient, question.direction))]
+    return list(gradient)
 
 
 def verify_worksheet(sheet, modes=("float64", "float32"), iterations=None):
@@ -110,27 +134,3 @@ def verify_worksheet(sheet, modes=("float64", "float32"), iterations=None):
     if sheet.training is not None:
         rows += sheet.training.verify(sheet, modes, iterations)
     return rows
-
-
-def _torch_answer(sheet, question):
-    """Torch's value of a question at the point, as a tuple of floats, or None when it has none."""
-    graph = sheet.graph_of(question.of)
-    wrt = question.wrt if isinstance(question.wrt, (list, tuple)) else [question.wrt]
-    wrt = sheet.walk(wrt, question.of).wrt
-    leaves = graph.leaves(graph.output)
-    if any(w in graph.nodes for w in wrt) or any(leaf not in sheet.point for leaf in leaves):
-        return None
-    if isinstance(question, GradientStep):
-        return torch_sgd_steps(graph, wrt, sheet.point, question.learning_rate, question.steps)
-    gradient = autograd_gradient(graph, wrt, sheet.point)[1]
-    if isinstance(question, DirectionalDerivative):
-        direction = np.array([float(v) for v in question.direction])
-        return (float(np.dot(gradient, direction) / np.linalg.norm(direction)),)
-    return gradient
-
-
-def _at_point(value, point):
-    """An answer with the point's numbers put in (a number stays as it is)."""
-    if isinstance(value, tuple):
-        return tuple(_at_point(v, point) for v in value)
-    return sympy.sympify(value).xreplace(point)

@@ -7,6 +7,13 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUME
              "VECLIB_MAXIMUM_THREADS"):
     os.environ[_var] = "1"
 
+from hypothesis import HealthCheck, settings
+
+# Property tests: 200 examples each, from a fixed seed, so that CI runs the same cases every time.
+settings.register_profile("ci", max_examples=200, derandomize=True, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 try:
     import torch
 except ImportError:  # the torch extra is optional; tests that need it skip

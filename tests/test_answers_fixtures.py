@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symgrad import Question, bce, mse, relu, sigmoid
+from symgrad import Question, bce, cross_entropy, mse, relu, sigmoid
 from symgrad.answers.mistakes import MISTAKES
 from symgrad.answers.sandbox import Sandbox
 from symgrad.worksheet import load_worksheet
@@ -18,7 +18,10 @@ from symgrad.worksheet import load_worksheet
 w, x, y, b, z, eta = sp.symbols("w x y b z eta")
 w1, w2, w3, w4, w5, w6 = sp.symbols("w1:7")
 a11, a12, a21, a22 = sp.symbols("a11 a12 a21 a22")
+z1, z2, z3 = sp.symbols("z1:4")
 S3 = load_worksheet(Path(__file__).parent.parent / "worksheets" / "s3_backprop_by_hand.py")
+NEURON = load_worksheet(Path(__file__).parent.parent / "worksheets" / "sigmoid_neuron.py")
+NEURON_POINT = {w: sp.Rational(1, 2), b: -1, x: 2, y: 1}
 
 
 QUESTIONS = {
@@ -35,6 +38,11 @@ QUESTIONS = {
     "d_constant": lambda: Question.derivative(5 * w ** 3, w),
     "d_tanh": lambda: Question.derivative(sp.tanh(w * x), w),
     "d_s3": lambda: Question.derivative(S3.model, w5),
+    "d_product_log": lambda: Question.derivative(w ** 2 * sp.log(w), w),
+    "d_neuron": lambda: Question.derivative(NEURON.model, w),          # z = wx + b, p = sigma(z), L = bce(p, y)
+    "d_neuron_z": lambda: Question.derivative(NEURON.model, "z"),
+    "d_relu": lambda: Question.derivative(relu(w * x + b), w),
+    "d_softmax": lambda: Question.derivative(cross_entropy([z1, z2, z3], 1), z2),   # -log softmax_2(z)
     # derivative_at: a number
     "at_square": lambda: Question.derivative_at((w * x - y) ** 2, w, {w: 1, x: 2, y: 4}),
     "at_s3_w1": lambda: Question.derivative_at(S3.model, w1, S3.point),
@@ -43,6 +51,7 @@ QUESTIONS = {
     "at_relu": lambda: Question.derivative_at(relu(w * x + b), w, {w: 0.5, x: 2, b: -0.5}),
     "at_mean": lambda: Question.derivative_at(mse([w, 2 * w, 3 * w], [2, 4, 6]), w, {w: 1}),
     "at_log": lambda: Question.derivative_at(sp.log(w * x), w, {w: 2, x: 3}),
+    "at_neuron": lambda: Question.derivative_at(NEURON.model, w, NEURON_POINT),
     # gradient: symbolic, numeric, a matrix of parameters
     "grad_line": lambda: Question.gradient((w * x + b - y) ** 2, [w, b]),
     "grad_s3": lambda: Question.gradient(S3.model, [w1, w2, w3, w4, w5, w6], S3.point),
@@ -56,6 +65,7 @@ QUESTIONS = {
     "step_s3": lambda: Question.gradient_step(S3.model, [w5, w1], 0.01, S3.point),
     "step_symbolic": lambda: Question.gradient_step((w * x - y) ** 2, w, eta),
     "step_mean": lambda: Question.gradient_step(mse([w, 2 * w, 3 * w], [2, 4, 6]), w, 0.1, {w: 1}),
+    "step_neuron": lambda: Question.gradient_step(NEURON.model, w, 0.1, NEURON_POINT),
 }
 
 ROWS = [
@@ -183,6 +193,43 @@ ROWS = [
     ("d_s3", r"-2(y - y^*) h_2", False, "wrong_variable"),
     ("d_s3", r"(y - y^*)^2", False, "returned_function_value"),
     ("d_s3", r"-2(y - y^*) h_3", None, "unknown_symbol"),
+    # -- d_product_log: (w^2 ln w)' = 2w ln w + w: each term of the product rule, and u'v' -------------------------
+    ("d_product_log", r"2w \ln w + w", True, None),
+    ("d_product_log", r"w(2\ln(w) + 1)", True, None),
+    ("d_product_log", r"2w \ln w", False, "product_rule_error"),      # the term u v' dropped
+    ("d_product_log", r"2", False, "product_rule_error"),              # u' v'
+    ("d_product_log", r"-2w \ln w - w", False, "sign_error"),
+    # -- d_neuron: dL/dw through p = sigma(z), z = wx + b: (p - y) x -------------------------------------------------
+    ("d_neuron", r"(p - y) x", True, None),
+    ("d_neuron", r"(\sigma(wx+b) - y) x", True, None),
+    ("d_neuron", r"x\left(\frac{1-y}{1-p} - \frac{y}{p}\right)", False, "missing_chain_factor"),   # dp/dz forgotten
+    ("d_neuron", r"x\left(\frac{1-y}{1-\sigma(z)} - \frac{y}{\sigma(z)}\right)", False, "missing_chain_factor"),
+    ("d_neuron", r"p - y", False, "missing_chain_factor"),                                      # dz/dw forgotten
+    ("d_neuron", r"(y - p) x", False, "sign_error"),
+    # -- d_neuron_z: dL/dz, written in z: sigma(z) - y ----------------------------------------------------------------
+    ("d_neuron_z", r"p - y", True, None),
+    ("d_neuron_z", r"\sigma(z) - y", True, None),
+    ("d_neuron_z", r"\frac{1-y}{1-p} - \frac{y}{p}", False, "missing_chain_factor"),                 # dp/dz forgotten
+    ("d_neuron_z", r"y - p", False, "sign_error"),
+    # -- d_relu: relu(wx + b)' = x [wx + b > 0] ---------------------------------------------------------------------
+    ("d_relu", r"x [wx + b > 0]", True, None),
+    ("d_relu", r"x \mathbb{1}[wx + b > 0]", True, None),
+    ("d_relu", r"\mathbb{1}\left[b + w x > 0\right] x", True, None),
+    ("d_relu", r"\operatorname{relu}'(wx + b) x", True, None),
+    ("d_relu", r"[wx + b > 0]", False, "missing_chain_factor"),
+    ("d_relu", r"-x [wx + b > 0]", False, "sign_error"),
+    ("d_relu", r"\operatorname{relu}(wx + b)", False, "returned_function_value"),
+    ("d_relu", r"x [wx + b > 0 > w]", None, "unparseable"),
+    # -- d_softmax: d/dz_2 of -log softmax_2(z_1, z_2, z_3) = softmax_2(z) - 1 --------------------------------------------
+    ("d_softmax", r"\operatorname{softmax}_2(z_1, z_2, z_3) - 1", True, None),
+    ("d_softmax", r"\mathrm{softmax}_{2}\left(z_{1}, z_{2}, z_{3}\right) - 1", True, None),
+    ("d_softmax", r"-(1 - softmax_2(z_1, z_2, z_3))", True, None),
+    ("d_softmax", r"\frac{e^{z_2}}{e^{z_1} + e^{z_2} + e^{z_3}} - 1", True, "not_simplified_but_correct"),
+    ("d_softmax", r"1 - \operatorname{softmax}_2(z_1, z_2, z_3)", False, "sign_error"),
+    ("d_softmax", r"-\log\operatorname{softmax}_2(z_1, z_2, z_3)", False, "returned_function_value"),
+    ("d_softmax", r"\operatorname{softmax}_2(z_1, z_2, z_3)", False, "other"),
+    ("d_softmax", r"\operatorname{softmax}_4(z_1, z_2, z_3)", None, "unparseable"),
+    ("d_softmax", r"[z_2 > 0]", None, "unparseable"),        # no relu in this question
     # -- at_square: -8 at w=1, x=2, y=4 ---------------------------------------------------------------------------------
     ("at_square", "-8", True, None),
     ("at_square", "-8.0", True, None),
@@ -230,6 +277,11 @@ ROWS = [
     ("at_log", "0.5", True, None),
     ("at_log", "0.2171", False, "log_base_confusion"),
     ("at_log", "0.3333", False, "wrong_variable"),
+    # -- at_neuron: at w = 1/2, b = -1, x = 2, y = 1 (z = 0, p = 1/2): -1 --------------------------------------------
+    ("at_neuron", "-1", True, None),
+    ("at_neuron", "-4", False, "missing_chain_factor"),      # dp/dz = 1/4 forgotten
+    ("at_neuron", "-0.5", False, "missing_chain_factor"),    # dz/dw = 2 forgotten
+    ("at_neuron", "1", False, "sign_error"),
     # -- grad_line: (2x(wx+b-y), 2(wx+b-y)) ------------------------------------------------------------------------------------------------------
     ("grad_line", r"(2x(xw+b-y), 2(xw+b-y))", True, None),
     ("grad_line", r"\begin{pmatrix} 2x(xw+b-y) \\ 2(xw+b-y) \end{pmatrix}", True, None),
@@ -294,6 +346,10 @@ ROWS = [
     ("step_mean", r"\frac{29}{15}", True, None),
     ("step_mean", "3.8", False, "missing_mean_factor"),
     ("step_mean", "0.0667", False, "gd_wrong_sign"),
+    # -- step_neuron: w - 0.1 (-1) = 0.6 ---------------------------------------------------------------------------------------------------------------------------
+    ("step_neuron", "0.6", True, None),
+    ("step_neuron", "0.9", False, "missing_chain_factor"),    # dp/dz = 1/4 forgotten: w - 0.1 (-4)
+    ("step_neuron", "0.4", False, "gd_wrong_sign"),
 ]
 
 

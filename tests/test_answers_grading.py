@@ -139,3 +139,68 @@ def test_a_huge_answer_in_a_csv_is_graded_not_a_crash(tmp_path):
     (tmp_path / "a.csv").write_text("student,question,answer\nhal,q1," + "x" * 200_000 + "\n")
     (submission,) = read_answers(tmp_path / "a.csv")
     assert len(submission.answer) == 200_000
+
+
+def write_answers(path, rows):
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "worksheet", "question", "answer"])
+        writer.writerows(rows)
+
+
+def test_keys_written_by_render_grade_a_class_end_to_end(tmp_path, capsys):
+    out = tmp_path / "out"
+    sheets = [str(WORKSHEETS / f"{name}.py") for name in ("s3_backprop_by_hand", "softmax_cross_entropy")]
+    assert main(["render", *sheets, "-o", str(out), "--tex-only", "--quiet"]) == 0
+    s3, softmax = "s3_backprop_by_hand", "softmax_cross_entropy"
+    write_answers(tmp_path / "answers.csv", [
+        ("ada", s3, "q1", "4.2"),
+        ("ada", s3, "q2", r"-2(y - y^*) h_1"),                                 # in the worksheet's nodes
+        ("ada", softmax, "q1", r"\operatorname{softmax}_1(z_1, z_2, z_3)"),     # as the key prints it
+        ("ada", softmax, "q2", r"\frac{1}{1 + 2e} - 1"),
+        ("bob", s3, "q2", r"-2(y - y^*)"),                                     # dy*/dw5 = h1 forgotten
+        ("bob", softmax, "q1", r"-\operatorname{softmax}_1(z_1, z_2, z_3)"),
+        ("bob", "", "q1", "4.2"),                                              # q1 of which worksheet?
+    ])
+    grades = tmp_path / "grades.csv"
+    assert main(["check", "--key", str(out / f"{s3}.key.json"), "--key", str(out / f"{softmax}.key.json"),
+                 "--answers", str(tmp_path / "answers.csv"), "-o", str(grades), "--quiet"]) == 0
+    rows = read_grades(grades)
+    assert [(r["student"], r["worksheet"], r["question"], r["correct"], r["mistake"]) for r in rows] == [
+        ("ada", s3, "q1", "yes", ""), ("ada", s3, "q2", "yes", ""), ("ada", softmax, "q1", "yes", ""),
+        ("ada", softmax, "q2", "yes", ""), ("ada", "", "TOTAL", "", ""),
+        ("bob", s3, "q2", "no", "missing_chain_factor"), ("bob", softmax, "q1", "no", "sign_error"),
+        ("bob", "", "q1", "no", "other"), ("bob", "", "TOTAL", "", "")]
+    assert rows[4]["feedback"] == "4 of 10 questions right"
+    assert rows[5]["feedback"].endswith("the inner expression, $h_{1}$.")
+    assert rows[7]["feedback"] == ("The question 'q1' is in the keys of s3_backprop_by_hand, softmax_cross_entropy: "
+                                   "say which in a worksheet column.")
+
+
+def test_keys_of_numbered_variants_written_by_render(tmp_path):
+    out = tmp_path / "out"
+    assert main(["render", str(WORKSHEETS / "s3_backprop_by_hand.py"), "-o", str(out), "--variants", "2",
+                 "--tex-only", "--quiet"]) == 0
+    keys = sorted(out.glob("*.key.json"))
+    assert [k.name for k in keys] == ["s3_backprop_by_hand-01.key.json", "s3_backprop_by_hand-02.key.json"]
+    values = [next(q["answer"]["value"] for q in json.loads(k.read_text())["questions"] if q["id"] == "q3")
+              for k in keys]
+    assert values[0] != values[1]  # dL/dw5 at each variant's point
+    first, second = "s3_backprop_by_hand-01", "s3_backprop_by_hand-02"
+    write_answers(tmp_path / "answers.csv", [
+        ("ada", first, "q3", f"{values[0]:.6g}"),
+        ("bob", second, "q3", f"{values[1]:.6g}"),
+        ("cy", second, "q3", f"{values[0]:.6g}"),         # the other variant's answer
+        ("dee", "", "q3", f"{values[0]:.6g}"),
+        ("eve", "s3_backprop_by_hand-09", "q3", "1"),
+    ])
+    grades = tmp_path / "grades.csv"
+    assert main(["check", *[a for k in keys for a in ("--key", str(k))], "--answers", str(tmp_path / "answers.csv"),
+                 "-o", str(grades), "--quiet"]) == 0
+    rows = [(r["student"], r["worksheet"], r["correct"], r["feedback"]) for r in read_grades(grades)]
+    assert rows[0] == ("ada", first, "yes", "Correct.") and rows[1] == ("ada", "", "", "1 of 6 questions right")
+    assert rows[2] == ("bob", second, "yes", "Correct.") and rows[3][3] == "1 of 6 questions right"
+    assert rows[4][:3] == ("cy", second, "no")
+    assert rows[6][:3] == ("dee", "", "no") and "say which in a worksheet column" in rows[6][3]
+    assert rows[8] == ("eve", "s3_backprop_by_hand-09", "no",
+                       "There is no key for the worksheet 's3_backprop_by_hand-09'.")

@@ -1,6 +1,7 @@
 import pytest
 import sympy as sp
 
+import symgrad as sg
 from symgrad import bce, mse, sigmoid
 from symgrad.answers import mistakes
 from symgrad.answers.mistakes import MISTAKES, Slipping, candidates, derivative_slip, mean_size
@@ -82,8 +83,8 @@ def test_mean_size(function, n):
     assert mean_size(function) == n
 
 
-def test_a_derivation_based_generator_plugs_in(monkeypatch):
-    """The rule-based kinds will come from symgrad.derive: a generator registered the same way."""
+def test_a_generator_of_wrong_partials_plugs_in(monkeypatch):
+    """A new kind of derivative slip is a generator registered with derivative_slip."""
     monkeypatch.setattr(mistakes, "_DERIVATIVE_SLIPS", [])
 
     @derivative_slip
@@ -101,3 +102,19 @@ def test_slips_of_a_node_are_written_back_in_the_leaves():
     partial = sp.diff(function, z).xreplace({z: w * x + b})
     found = candidates(function.xreplace({z: w * x + b}), (z,), (partial,), Derivative(), (slipping,))
     assert all(z not in c.value.free_symbols for c in found if c.derivative_of is None)
+
+
+def test_the_rule_mistakes_of_a_graph_come_from_its_derivation():
+    """dL/dw through p = sigma(z), z = wx + b: the local partial dp/dz = p(1 - p) forgotten."""
+    g = sg.Graph()
+    zn = g.define("z", w * x + b)
+    p = g.define("p", sigmoid(zn))
+    g.define("L", bce(p, y))
+    function, s = g.expand(), sigmoid(w * x + b)
+    partial = sp.diff(function, w)
+    slipping = Slipping(function, w, partial, {}, g)
+    found = candidates(function, (w,), (partial,), Derivative(), (slipping,))
+    wrong = x * (-y / s + (1 - y) / (1 - s))
+    assert any(c.kind == "missing_chain_factor" and sp.simplify(c.value - wrong) == 0 for c in found)
+    without_graph = candidates(function, (w,), (partial,), Derivative(), (Slipping(function, w, partial, {}),))
+    assert not any(sp.simplify(c.value - wrong) == 0 for c in without_graph if c.derivative_of is None)

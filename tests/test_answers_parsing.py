@@ -4,7 +4,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from latex2sympy2_extended.latex2sympy2 import ConversionConfig, latex2sympy
 
-from symgrad import relu, sigmoid, softplus
+from symgrad import cross_entropy, relu, sigmoid, softplus
+from symgrad.activations import LogSoftmax, Softmax, step
 from symgrad.answers.notation import Notation
 from symgrad.answers.parsing import read_answer
 from symgrad.answers.problems import TooComplex, UnknownSymbols, Unreadable
@@ -160,6 +161,67 @@ def test_unparseable(text, message):
 def test_too_complex(text, message):
     with pytest.raises(TooComplex, match=message):
         read_answer(text, NOTATION)
+
+
+z1, z2, z3 = sp.symbols("z1:4")
+# a question about a softmax and a relu: its answers may write softmax components and relu's derivative
+ML = Notation.declare([z1, z2, z3, w, x, b], function=cross_entropy([z1, z2, z3], 1) + relu(w * x + b))
+
+
+@pytest.mark.parametrize("text, expected", [
+    (r"\operatorname{softmax}_2(z_1, z_2, z_3)", Softmax(1, z1, z2, z3)),     # numbered from 1, as printed
+    (r"\mathrm{softmax}_{1}\left(z_{1}, z_{2}, z_{3}\right)", Softmax(0, z1, z2, z3)),
+    ("softmax_3(z1, z2, z3) + Softmax_3(z1, z2, z3)", 2 * Softmax(2, z1, z2, z3)),
+    (r"\operatorname{softmax}_1(z_1, wx, b)", Softmax(0, z1, w * x, b)),
+    (r"\log\operatorname{softmax}_2(z_1, z_2, z_3)", LogSoftmax(1, z1, z2, z3)),
+    (r"-\log \mathrm{softmax}_{2}\left(z_1, z_2, z_3\right)", -LogSoftmax(1, z1, z2, z3)),
+    (sp.latex(LogSoftmax(2, z1, z2, z3)), LogSoftmax(2, z1, z2, z3)),
+    (sp.latex(Softmax(0, z1, z2, z3) - 1), Softmax(0, z1, z2, z3) - 1),
+    (r"[z_1 > 0]", step(z1)),
+    (r"x[wx + b > 0]", x * step(w * x + b)),
+    (r"x \mathbb{1}[wx + b > 0]", x * step(w * x + b)),
+    (r"\mathbb 1 \left[b + w x > 0\right] x", x * step(w * x + b)),
+    (r"[w \gt x]", step(w - x)),
+    (sp.latex(x * step(w * x + b)), x * step(w * x + b)),                     # as symgrad prints relu'
+    (r"\ln \sigma(z_1)", sp.log(sigmoid(z1))),
+])
+def test_softmax_components_and_relus_derivative(text, expected):
+    assert read(text, ML) == (expected,)
+
+
+@pytest.mark.parametrize("text, notation, message", [
+    (r"\operatorname{softmax}_4(z_1, z_2, z_3)", ML, "softmax_\\{4\\} of 3 logits has no component 4"),
+    (r"\operatorname{softmax}_0(z_1, z_2, z_3)", ML, "written with its number, from 1"),
+    (r"\operatorname{softmax}(z_1, z_2, z_3)", ML, "written with its number, from 1"),
+    ("z_1 > 0", ML, "> can only appear in relu's derivative"),
+    ("(z_1 > 0)", ML, "> can only appear in relu's derivative"),
+    ("[z_1 > 0 > z_2]", ML, "compares two sides, once"),
+    (r"\mathbb{1} z_1", ML, r"\\mathbb\{1\} must be followed by \[z > 0\]"),
+    (r"\mathbb{R}", ML, r"\\mathbb can only be \\mathbb\{1\}"),
+    ("[x > 0]", NOTATION, "not an inequality"),      # no relu in this question
+    ("x > 0", NOTATION, "not an inequality"),
+])
+def test_softmax_and_iverson_misread(text, notation, message):
+    with pytest.raises(Unreadable, match=message):
+        read_answer(text, notation)
+
+
+def test_a_function_applied_to_a_call_takes_the_whole_call():
+    sigma = sp.Symbol("sigma")
+    assert read(r"\ln \sigma(x) + \exp \tanh(2x)") == (sp.log(sigmoid(x)) + sp.exp(sp.tanh(2 * x)),)
+    assert read(r"\ln \sigma(x)", Notation.declare([sigma, x])) == (sp.log(sigma) * x,)  # a declared symbol
+
+
+def test_the_iverson_bracket_is_known_to_questions_that_declare_step():
+    assert read("[x > 0]", Notation.declare([x], functions={"H": step})) == (step(x),)
+    assert read(r"\operatorname{H}(x)", Notation.declare([x], functions={"H": step})) == (step(x),)
+
+
+def test_softmax_is_known_only_to_questions_that_have_it_or_declare_it():
+    with pytest.raises(UnknownSymbols, match="softmax"):
+        read_answer(r"\operatorname{softmax}_2(x, y)", NOTATION)
+    declared = Notation.declare([x, y], functions={"softmax": Softmax})
+    assert read(r"\operatorname{softmax}_2(x, y)", declared) == (Softmax(1, x, y),)
 
 
 def test_log_base_is_the_questions():

@@ -46,6 +46,10 @@ def kinds(text, words=frozenset(), folded=frozenset()):
                                                          ("close", ")"), ("name", "ReLU"), ("name", "lr")]),
     ("x = 2", [("name", "x"), ("equals", None), ("number", 2)]),
     ("a, b", [("name", "a"), ("comma", None), ("name", "b")]),
+    (r"\mathbb{1}[x > 0] \mathbb 1[y \gt 0]", [("indicator", None), ("open", "["), ("name", "x"), ("greater", None),
+                                            ("number", 0), ("close", "]"), ("indicator", None), ("open", "["),
+                                            ("name", "y"), ("greater", None), ("number", 0), ("close", "]")]),
+    (r"\operatorname{softmax}_{2}", [("name", "softmax_2")]),
 ])
 def test_tokens(text, expected):
     assert kinds(text) == expected

@@ -20,7 +20,7 @@ def test_s3_and_s4_pass(capsys):
     assert out.splitlines()[0].split() == ["worksheet", "quantity", "max", "abs", "max", "rel", "tolerance", "pass"]
     assert any(line.split()[:3] == ["s4_linear_regression", "float64", "parameters"] and line.endswith("yes")
                for line in out.splitlines())
-    assert out.rstrip().endswith("21 of 21 comparisons pass")  # S3: 5 questions, 6 runs; S4: 4 and 6
+    assert out.rstrip().endswith("22 of 22 comparisons pass")  # S3: 6 questions, 6 runs; S4: 4 and 6
 
 
 def test_json(capsys):

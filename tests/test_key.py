@@ -70,3 +70,4 @@ def test_every_exact_value_reads_back_without_eval(path):
         assert set(q) >= {"id", "kind", "prompt", "function", "wrt", "point", "learning_rate", "answer"}
     for name, node in key["nodes"].items():
         assert from_tree(node["tree"]) == sheet.model.definition(sp.Symbol(name))
+        assert node["latex"] == sheet.model.latex_name(sp.Symbol(name))

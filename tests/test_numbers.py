@@ -54,3 +54,26 @@ def test_exactify_replaces_every_float_inside_an_expression():
     expr = 0.5 * x ** 2 + sp.sin(1.25 * x)
     assert exactify(expr) == x ** 2 / 2 + sp.sin(sp.Rational(5, 4) * x)
     assert not exactify(expr).atoms(sp.Float)
+
+
+@pytest.mark.parametrize("value, digits, expected", [
+    (sp.Rational(1, 3), 30, "0.333333333333333333333333333333"),
+    (sp.exp(1) - sp.Rational(271828182845904523536, 10 ** 20), 10, "2.8747135266249775724709e-21"),
+    (sp.sqrt(2) * sp.sqrt(2) - 2, 10, "0"),
+])
+def test_approximate_to_the_digits_asked(value, digits, expected):
+    from symgrad.numbers import approximate
+    assert abs(approximate(value, digits) - sp.Float(expected, 40)) <= sp.Float(10) ** (-digits) * (
+        1 + abs(sp.Float(expected, 40)))
+
+
+def test_approximate_evaluates_a_shared_subexpression_once():
+    """A chain where each value uses the previous one twice is a tree of 2^60 leaves but 60 distinct
+    subexpressions: evaluated bottom-up it is instant."""
+    from symgrad.numbers import approximate
+    v = sp.Rational(1, 2)
+    for _ in range(60):  # built unevaluated: SymPy's own construction would evaluate the tree
+        e = sp.exp(sp.Mul(-1, v, evaluate=False), evaluate=False)
+        v = sp.Add(sp.Mul(e, sp.Add(1, sp.Mul(-1, e, evaluate=False), evaluate=False), evaluate=False),
+                   sp.Mul(sp.Rational(1, 2), v, evaluate=False), evaluate=False)
+    assert 0 < approximate(v, 30) < 1

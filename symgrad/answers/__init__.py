@@ -3,7 +3,7 @@ answer shows and feedback a student can act on, safe against anything a student 
 
 Modules: ``question`` (the API), ``tasks`` (the five task kinds), ``tokens``/``notation``/``parsing``
 (reading LaTeX through latex2sympy2_extended; ``problems`` and ``limits``: what cannot be read),
-``equivalence``, ``mistakes``/``slips`` (typical wrong answers), ``marking`` (one ``verdict``, with the
+``equivalence``, ``mistakes``/``missteps`` (typical wrong answers), ``marking`` (one ``verdict``, with the
 sentences of ``feedback``), ``sandbox`` (the worker process and its limits), ``keys``, ``grading`` and
 ``report`` (a class at once).
 """

@@ -19,7 +19,8 @@ SENTENCES = {
                                "derivative.",
     "power_rule_error": "The power rule is misapplied at ${detail}$: the derivative of $u^n$ is "
                         "$n u^{{n-1}} u'$, the exponent drops by one.",
-    "product_rule_error": "The product rule is misapplied: the derivative of $uv$ is $u'v + uv'$, not $u'v'$.",
+    "product_rule_error": "The product rule is misapplied: the derivative of $uv$ is $u'v + uv'$, both terms "
+                          "(not $u'v'$).",
     "quotient_rule_error": "The quotient rule is misapplied: the derivative of $u/v$ is "
                            "$(u'v - uv')/v^2$.",
     "integrated_instead": "You integrated instead of differentiating: the derivative of your answer is the "

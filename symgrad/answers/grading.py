@@ -1,9 +1,11 @@
 """Grading a class: every student's answer to every question of a worksheet's key, one verdict each,
 and a total per student. One bad answer, or a question that cannot be checked, never stops the batch.
 
-Answers come as CSV (columns ``student``, ``question``, ``answer``) or JSON (a list of such objects,
-or ``{"answers": [...]}``). Keys are :class:`~symgrad.answers.keys.Key` s: one for the class, or
-per-student variants (a key naming its ``student``).
+Answers come as CSV (columns ``student``, ``question``, ``answer``, and optionally ``worksheet``) or
+JSON (a list of such objects, or ``{"answers": [...]}``). Keys are :class:`~symgrad.answers.keys.Key` s:
+one for the class, per-student variants (a key naming its ``student``), or the numbered variants
+``symgrad render --variants`` writes (``NAME-01``, ...): an answer to one of those names it in its
+``worksheet`` column, as the student's copy of the worksheet is titled.
 """
 
 import csv
@@ -19,18 +21,21 @@ from .verdict import Verdict
 __all__ = ["Submission", "Grade", "Total", "read_answers", "grade", "totals", "write_grades", "mistake_counts"]
 
 COLUMNS = ("student", "question", "answer")
-GRADE_COLUMNS = ("student", "question", "answer", "correct", "score", "mistake", "feedback", "interpreted")
+GRADE_COLUMNS = ("student", "worksheet", "question", "answer", "correct", "score", "mistake", "feedback",
+                 "interpreted")
 TOTAL = "TOTAL"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
 class Submission:
-    """One answer: who gave it, to which question (its id in the key), and what they wrote."""
+    """One answer: who gave it, to which question (its id in the key), and what they wrote;
+    ``worksheet`` names the key when the answer says which (a numbered variant)."""
 
     student: str
     question: str
     answer: object
+    worksheet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,9 @@ def read_answers(path):
         if not isinstance(row, dict) or any(c not in row for c in COLUMNS):
             raise SymgradError(f"{path}: answer {number} lacks one of the fields {', '.join(COLUMNS)}")
         answer = row["answer"] if row["answer"] is not None else ""
-        submissions.append(Submission(str(row["student"]), str(row["question"]), answer))
+        worksheet = row.get("worksheet")
+        submissions.append(Submission(str(row["student"]), str(row["question"]), answer,
+                                      str(worksheet) if worksheet not in (None, "") else None))
     return submissions
 
 
@@ -93,19 +100,48 @@ def _json_rows(text, path):
 
 
 class _Keys:
-    """Which question a student's answer is about: their own variant's, or the class's."""
+    """Which question an answer is about: in the key its ``worksheet`` names, else in the student's
+    own variant's (a key naming the student), else in the class's keys."""
 
-    def __init__(self, keys):
-        self.variants, self.common = {}, {}
+    def __init__(self, keys, submissions):
+        self.by_name, self.variants = {}, {}  # by (worksheet, student or None); by student
         for key in keys:
-            table = self.variants.setdefault(key.student, {}) if key.student is not None else self.common
-            for ident, question in key.questions.items():
-                if ident in table:
-                    raise SymgradError(f"the question id {ident!r} is in two keys; give each question its own id")
-                table[ident] = (key.worksheet, question)
+            if (key.worksheet, key.student) in self.by_name:
+                raise SymgradError(f"two keys are for the worksheet {key.worksheet!r}"
+                                   + (f" and the student {key.student!r}" if key.student is not None else ""))
+            self.by_name[key.worksheet, key.student] = key
+            if key.student is not None:
+                self.variants.setdefault(key.student, []).append(key)
+        self.shared = [k for k in keys if k.student is None]
+        named = {s.worksheet for s in submissions}
+        self.common = [k for k in self.shared if k.worksheet not in named]  # every student's, in totals
 
-    def questions_of(self, student):
-        return self.variants.get(student, self.common)
+    def find(self, submission):
+        """``(worksheet, question)``, or ``(None, reason)`` when the answer is to no one question."""
+        if submission.worksheet is not None:
+            key = self._named(submission)
+            if key is None:
+                return None, f"There is no key for the worksheet {submission.worksheet!r}."
+            keys = [key]
+        else:
+            keys = self.variants.get(submission.student, self.shared)
+        found = [(k.worksheet, k.questions[submission.question]) for k in keys if submission.question in k.questions]
+        if len(found) > 1:
+            return None, (f"The question {submission.question!r} is in the keys of "
+                          f"{', '.join(w for w, _ in found)}: say which in a worksheet column.")
+        return found[0] if found else (None, f"There is no question {submission.question!r} in the key.")
+
+    def keys_of(self, student, worksheets):
+        """The keys a student's total counts: their own variants, or the keys no answer names (the
+        class's) and those their answers were to (by the names of their ``worksheets``)."""
+        if student in self.variants:
+            return self.variants[student]
+        answered = [self.by_name[w, None] for w in worksheets if (w, None) in self.by_name]
+        return list({id(k): k for k in self.common + answered}.values())
+
+    def _named(self, submission):
+        return self.by_name.get((submission.worksheet, submission.student),
+                                self.by_name.get((submission.worksheet, None)))
 
 
 def grade(submissions, keys, sandbox=None, progress=True):
@@ -116,13 +152,13 @@ def grade(submissions, keys, sandbox=None, progress=True):
 
     sandbox = sandbox or default_sandbox()
     sandbox.start()  # forked before the progress bar starts its thread
-    table = _Keys(keys)
+    table = _Keys(keys, submissions)
     unusable = {}  # questions that could not be prepared: the reason
     grades = []
     for s in tqdm(submissions, desc="checking", unit="answer", disable=not progress, file=sys.stderr):
-        worksheet, question = table.questions_of(s.student).get(s.question, (None, None))
-        if question is None:
-            verdict = Verdict(False, 0.0, "other", f"There is no question {s.question!r} in the key.")
+        worksheet, question = table.find(s)
+        if worksheet is None:
+            verdict = Verdict(False, 0.0, "other", question)
         elif question in unusable:
             verdict = unusable[question]
         else:
@@ -138,14 +174,15 @@ def grade(submissions, keys, sandbox=None, progress=True):
 
 def totals(grades, keys):
     """Each student's :class:`Total` (an unanswered question scores 0; a repeated answer counts once: the last)."""
-    table = _Keys(keys)
-    last = {}
+    table = _Keys(keys, [g.submission for g in grades])
+    last, answered = {}, {}
     for g in grades:
-        last[(g.submission.student, g.submission.question)] = g.verdict
+        last[(g.submission.student, g.worksheet, g.submission.question)] = g.verdict
+        answered.setdefault(g.submission.student, []).append(g.worksheet)
     out = []
-    for student in dict.fromkeys(g.submission.student for g in grades):
-        questions = table.questions_of(student)
-        verdicts = [last[(student, q)] for q in questions if (student, q) in last]
+    for student, worksheets in answered.items():
+        questions = [(k.worksheet, q) for k in table.keys_of(student, worksheets) for q in k.questions]
+        verdicts = [last[(student, w, q)] for w, q in questions if (student, w, q) in last]
         out.append(Total(student, sum(v.score for v in verdicts), len(questions),
                          sum(1 for v in verdicts if v.correct)))
     return out
@@ -162,10 +199,11 @@ def write_grades(path, grades, student_totals):
         for total in student_totals:
             for g in by_student.get(total.student, []):
                 v = g.verdict
-                writer.writerow([_cell(g.submission.student), _cell(g.submission.question), _cell(g.submission.answer),
+                writer.writerow([_cell(g.submission.student), _cell(g.worksheet or g.submission.worksheet or ""),
+                                 _cell(g.submission.question), _cell(g.submission.answer),
                                  "yes" if v.correct else "no", f"{v.score:g}", v.mistake or "", v.feedback,
                                  v.interpreted or ""])
-            writer.writerow([_cell(total.student), TOTAL, "", "", f"{total.score:g}", "",
+            writer.writerow([_cell(total.student), "", TOTAL, "", "", f"{total.score:g}", "",
                              f"{total.right} of {total.out_of} questions right", ""])
 
 

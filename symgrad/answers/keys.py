@@ -6,8 +6,11 @@ exact numbers as strings (``"479/500"``) and expressions as the JSON trees of :m
 (a point's value too, when it is not rational: the value of an intermediate node).
 The function is read from ``function_tree`` only: its text (``function``) is never evaluated. A
 question about an intermediate node has its function written in that node, and the node's value in
-``point``. A key may name the ``student`` it was made for (a per-student variant). When the key
-holds the answer's tree, symgrad's own answer must agree with it.
+``point``. When the key has the worksheet's ``nodes`` (``symgrad render`` writes them), each question is
+asked of that graph, cut at the nodes it is about, so answers may name the nodes as the worksheet
+does (``h_1``, ``y^*``, ``z_2``) and the typical mistakes follow its chain rule; the graph must give
+the question's function. A key may name the ``student`` it was made for (a per-student variant). When
+the key holds the answer's tree, symgrad's own answer must agree with it.
 """
 
 import json
@@ -16,7 +19,9 @@ from pathlib import Path
 
 import sympy
 
+from ..equality import equal
 from ..errors import SymgradError
+from ..graph import Graph
 from ..numbers import exact
 from ..serialize import from_tree
 from .equivalence import Probes, equivalent, number_value
@@ -52,7 +57,7 @@ def load_key(source, question_type=None):
     worksheet = str(data.get("worksheet", "worksheet"))
     questions = {}
     for entry in data["questions"]:
-        question = question_from_key(question_type, entry)
+        question = question_from_key(question_type, entry, nodes=data.get("nodes"))
         if question.id in questions:
             raise SymgradError(f"the key {worksheet} has two questions with id {question.id!r}")
         questions[question.id] = question
@@ -60,8 +65,9 @@ def load_key(source, question_type=None):
     return Key(worksheet, questions, str(student) if student is not None else None)
 
 
-def question_from_key(question_type, entry, **options):
-    """One entry of a key's ``questions`` as a Question (``question_type`` is its class)."""
+def question_from_key(question_type, entry, nodes=None, **options):
+    """One entry of a key's ``questions`` as a Question (``question_type`` is its class); ``nodes`` are
+    the key's (None: the function is a plain expression)."""
     if not isinstance(entry, dict):
         raise SymgradError("a key's question is a JSON object")
     ident = str(entry.get("id", "?"))
@@ -90,9 +96,41 @@ def question_from_key(question_type, entry, **options):
         if field in entry and field not in options:
             options[field] = entry[field]
     options.setdefault("id", ident)
+    if nodes:
+        function = _graph(nodes, entry, function, ident, options)
     question = _build(question_type, kind, function, wrt, point, entry, ident, symbol, options)
     _agrees_with_key(question, entry, ident)
     return question
+
+
+def _graph(nodes, entry, function, ident, options):
+    """The worksheet's graph as the question sees it: the nodes its output (``of``) needs, the nodes it
+    is about cut loose as leaves (spelled as the worksheet spells them)."""
+    if not isinstance(nodes, dict):
+        raise SymgradError("a key's nodes are a JSON object")
+    full = Graph()
+    for name, node in nodes.items():
+        if not isinstance(node, dict) or not isinstance(name, str):
+            raise SymgradError(f"the key's node {name!r} is not an object with a tree")
+        latex = node.get("latex")
+        full.define(name, from_tree(node.get("tree")), latex=latex if isinstance(latex, str) else None)
+    wrt = entry.get("wrt")
+    about = [sympy.Symbol(n) for n in (wrt if isinstance(wrt, list) else [wrt]) if isinstance(n, str)]
+    about = [n for n in about if full.is_node(n)]
+    of = entry.get("of") or full.output.name
+    if not isinstance(of, str) or not full.is_node(sympy.Symbol(of)):
+        raise SymgradError(f"key question {ident}: {of!r} is not a node of the key")
+    cut = full.with_output(sympy.Symbol(of)).cut(about)
+    graph = Graph()
+    for node, definition in cut.assignments():
+        graph.define(node, definition, latex=cut.latex_name(node))
+    expanded = graph.expand()
+    if expanded != function and not equal(expanded, function):
+        raise SymgradError(f"key question {ident}: the key's nodes give the function {expanded}, "
+                           f"not {function}")
+    spellings = {n.name: full.latex_name(n) for n in about if full.latex_name(n)}
+    options["symbols"] = {**spellings, **(options.get("symbols") or {})}
+    return graph
 
 
 def _build(question_type, kind, function, wrt, point, entry, ident, symbol, options):

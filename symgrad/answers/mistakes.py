@@ -11,8 +11,8 @@ directional derivative too. *Task slips* come from the task itself (stepping uph
 A derivative slip is a generator registered with :func:`derivative_slip`: it takes a
 :class:`Slipping` and yields ``(kind, wrong partial, detail)``. The rule-based kinds
 (missing_chain_factor, missing_constant_factor, power_rule_error, product_rule_error,
-quotient_rule_error) come from :mod:`~symgrad.answers.slips` for now, and will come from the
-step-by-step derivation (``symgrad.derive``) once it is merged: only :func:`_rule_slips` changes.
+quotient_rule_error) are :mod:`~symgrad.answers.missteps`: the derivation of the partial
+(``symgrad.derive``) with one of its steps done wrong.
 """
 
 from dataclasses import dataclass
@@ -21,17 +21,18 @@ import sympy
 
 from ..differentiation import derivative
 from ..variables import sorted_symbols
-from .slips import slipped_derivatives
+from .missteps import missteps
 
 __all__ = ["MISTAKES", "Candidate", "Slipping", "derivative_slip", "candidates"]
 
 # Every kind a verdict can name, exactly so. Among wrong answers, the order is the priority when one
-# wrong answer fits several kinds (stepping uphill is also a sign error: it is reported as the former).
+# wrong answer fits several kinds (stepping uphill is also a sign error: it is reported as the former;
+# w e^w for (w e^w)' is the function itself before it is a product rule with the term e^w dropped).
 MISTAKES = (
     "gd_wrong_sign", "gd_used_loss_not_gradient", "gd_missing_learning_rate", "transposed",
     "sign_error", "missing_mean_factor", "log_base_confusion", "missing_chain_factor",
-    "missing_constant_factor", "power_rule_error", "product_rule_error", "quotient_rule_error",
-    "wrong_variable", "returned_function_value", "integrated_instead",
+    "missing_constant_factor", "power_rule_error", "wrong_variable", "returned_function_value",
+    "product_rule_error", "quotient_rule_error", "integrated_instead",
     "not_simplified_but_correct", "unparseable", "unknown_symbol", "too_complex", "other",
 )
 PRIORITY = {kind: rank for rank, kind in enumerate(MISTAKES)}
@@ -53,14 +54,16 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Slipping:
-    """What a derivative slip starts from: the function of ``var``, and its exact partial. When ``var``
-    is an intermediate node of a graph, the function is written in it, and ``back`` maps it to its
-    definition (a wrong partial is written back in the leaves before the task uses it)."""
+    """What a derivative slip starts from: the function of ``var``, and its exact partial; ``graph``
+    is the function's graph when it has one (its derivation goes through its nodes). When ``var`` is
+    an intermediate node, the function is written in it, and ``back`` maps the nodes to their
+    definitions (a wrong partial is written back in the leaves before the task uses it)."""
 
     function: object
     var: object
     partial: object
     back: dict
+    graph: object = None
 
 
 _DERIVATIVE_SLIPS = []
@@ -96,8 +99,8 @@ def _log_base(s):
 
 
 @derivative_slip
-def _rule_slips(s):
-    yield from slipped_derivatives(s.function, s.var)
+def _missteps(s):
+    yield from missteps(s.function, s.var, s.graph)
 
 
 @derivative_slip

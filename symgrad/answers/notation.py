@@ -6,6 +6,11 @@ the teacher adds. A typed name is looked up by its canonical key (:class:`~symgr
 so ``w_5``, ``w_{5}`` and ``w5`` are the same variable and ``W`` and ``w`` are not. Aliases (``\hat y``
 for ``sigma(z)``), a graph's intermediate nodes and the function's own name (``L``) stand for
 expressions; ``e`` and ``\pi`` are the constants unless the question declares symbols of that name.
+
+A question whose function has a softmax (or that declares one with ``functions=``) reads
+``\operatorname{softmax}_k(z_1, ..., z_n)``, component $k$ numbered from 1 as symgrad prints it; one
+whose function has relu (whose derivative is :class:`~symgrad.activations.step`) reads the Iverson
+bracket ``[z > 0]``, also written ``\mathbb{1}[z > 0]``.
 """
 
 import inspect
@@ -14,10 +19,10 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..activations import relu, sigmoid, softplus
+from ..activations import LogSoftmax, Softmax, relu, sigmoid, softplus, step
 from ..errors import SymgradError
 from ..numbers import exact
-from .problems import AnswerProblem
+from .problems import AnswerProblem, Unreadable
 from .tokens import GREEK, tokenize
 
 __all__ = ["Notation", "STANDARD_FUNCTIONS"]
@@ -28,6 +33,7 @@ STANDARD_FUNCTIONS = {
     "sigma": sigmoid, "sigmoid": sigmoid, "relu": relu, "softplus": softplus,
 }
 LOG = "log"  # \log: natural unless the question says otherwise; \log_{10}, \log_2 name their base
+SOFTMAX = "softmax"
 CONSTANTS = {"e": sympy.E, "pi": sympy.pi}
 
 
@@ -39,7 +45,8 @@ class Notation:
     (``expansions``: aliases, graph nodes, the function's own name). ``functions`` maps a function's
     key to a SymPy callable. ``words`` are the multi-letter names the lexer must keep whole (and
     ``function_words`` those it matches whatever their case: ``ReLU``); ``latex``
-    says how to print each symbol; ``log_base`` is what ``\log`` means.
+    says how to print each symbol; ``log_base`` is what ``\log`` means; ``iverson`` whether
+    ``[z > 0]`` may be written.
     """
 
     names: Mapping
@@ -50,6 +57,7 @@ class Notation:
     latex: Mapping
     log_base: object = sympy.E
     variables: tuple = field(default=())
+    iverson: bool = False
 
     @classmethod
     def declare(cls, variables, *, symbols=None, functions=None, aliases=None, nodes=None,
@@ -62,7 +70,7 @@ class Notation:
         graph's intermediate symbols to their expanded definitions and spellings (``{node: (expr,
         latex)}``); ``function_names`` are spellings of the function itself (``function``).
         """
-        builder = _Builder([*variables, *(nodes or ())], functions)
+        builder = _Builder([*variables, *(nodes or ())], {**_used_by(function), **(functions or {})})
         for v in variables:
             builder.add_variable(v, _spellings_of(symbols, v))
         for node, (expr, spelling) in (nodes or {}).items():
@@ -80,14 +88,20 @@ class Notation:
         base = sympy.E if log_base in (None, "e", sympy.E) else exact(log_base)
         if base.is_number and (base <= 0 or base == 1):
             raise SymgradError(f"log_base must be positive and not 1, got {log_base}")
+        iverson = step in builder.functions.values() or function is not None and function.has(relu, step)
         return cls(builder.names, builder.expansions, builder.functions, frozenset(builder.words),
                    frozenset(k for k in builder.functions if k.isalpha() and k.islower()), builder.latex,
-                   base, tuple(variables))
+                   base, tuple(variables), iverson)
 
     def function(self, name):
-        """The function a typed name calls, or None: ``ReLU`` and ``relu`` are the same function."""
+        """The function a typed name calls, or None: ``ReLU`` and ``relu`` are the same function;
+        ``softmax_2`` is the second component of a declared softmax."""
         key = name.key if name.base in GREEK else name.key.lower()
-        return self.functions.get(key)
+        found = self.functions.get(key)
+        family = found if found is not None or name.star else self.functions.get(name.base.lower())
+        if isinstance(family, type) and issubclass(family, (Softmax, LogSoftmax)):
+            return Component(family, name)
+        return found
 
     def expand(self, expr):
         """``expr`` with every alias, node and derivative placeholder replaced by what it stands for."""
@@ -102,6 +116,32 @@ class Notation:
         """``expr`` in LaTeX, each symbol printed as the question spells it (``extra``: more symbols'
         LaTeX, such as the derivatives an answer wrote)."""
         return sympy.latex(expr, symbol_names={**self.latex, **extra} if extra else self.latex)
+
+
+@dataclass(frozen=True)
+class Component:
+    r"""What ``\operatorname{softmax}_k`` calls: component k (from 1) of ``family`` of the logits."""
+
+    family: type
+    name: object  # the typed Name: the family's and the component's
+
+    nargs = sympy.Naturals
+
+    def __call__(self, *logits):
+        base, k = self.name.base, self.name.sub
+        if not k.isdigit() or int(k) < 1:
+            raise Unreadable(f"a component of {base} is written with its number, from 1, as in "
+                             f"{base}_2(z_1, z_2, z_3)")
+        if int(k) > len(logits):
+            raise Unreadable(f"{base}_{{{k}}} of {len(logits)} logits has no component {k}")
+        return self.family(int(k) - 1, *logits)
+
+
+def _used_by(function):
+    """The functions a student may write because the question's function uses them: softmax."""
+    if function is not None and function.has(Softmax, LogSoftmax):
+        return {SOFTMAX: Softmax}
+    return {}
 
 
 class _Builder:

@@ -11,7 +11,9 @@ could misread.
 The conventions: ``\log`` is natural unless the question says otherwise (``\log_{10}``, ``\log_2``
 name their base); ``\sigma(wx+b)`` and ``\sigma'(z)`` call the declared function; ``2.5e-3`` is a
 number; ``\frac{\partial L}{\partial w_5}`` is a derivative; ``W`` and ``w`` are different symbols;
-``2x(xw-y)`` is a product. A name the question does not declare is reported, never made a new symbol.
+``2x(xw-y)`` is a product; ``\operatorname{softmax}_2(z_1, z_2, z_3)`` is a component of softmax,
+``\log\operatorname{softmax}_2(...)`` of log-softmax, and ``[z > 0]`` relu's derivative, when the question
+has them. A name the question does not declare is reported, never made a new symbol.
 """
 
 import string
@@ -21,6 +23,7 @@ import sympy
 from antlr4.atn.PredictionMode import PredictionMode
 from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy
 
+from ..activations import LogSoftmax, Softmax, step
 from ..differentiation import derivative
 from ..errors import SymgradError
 from ..numbers import exact
@@ -209,7 +212,8 @@ class _Reader:
         depth = 0
         for t in tokens:  # inside brackets, the part read on its own checks its own
             if depth == 0 and t.kind in _MISPLACED:
-                raise Unreadable(_MISPLACED[t.kind])
+                raise Unreadable(_MISPLACED[t.kind] if t.kind != "greater" or self.notation.iverson else
+                                 "an answer is not an inequality")
             depth += (t.kind == "open") - (t.kind == "close")
         emitter = _Emitter(self, tokens, depth)
         latex = emitter.run()
@@ -244,7 +248,8 @@ class _Reader:
 _MISPLACED = {"comma": "a comma can only separate the entries of the whole answer, as in (a, b)",
               "amp": "& can only separate the entries of a matrix", "row": "\\\\ can only end a row of a matrix",
               "begin": "a matrix can only be the whole answer", "end": "a matrix can only be the whole answer",
-              "equals": "= can only come before the answer"}
+              "equals": "= can only come before the answer",
+              "greater": "> can only appear in relu's derivative, written [z > 0]"}
 
 
 class _Emitter:
@@ -295,9 +300,13 @@ class _Emitter:
             self.last_is_operand = False
             return i + 1
         if kind == "open":
+            if t.value == "[" and _has_top_level(self.tokens[i + 1:_matching(self.tokens, i)], "greater"):
+                return self._iverson(i)
             j = _matching(self.tokens, i)
             self._operand(self.sub(self.tokens[i + 1:j]))
             return j + 1
+        if kind == "indicator":  # \mathbb{1}[z > 0]
+            return self._iverson(i + 1)
         if kind == "bar":
             j = self._closing_bar(i)
             self._operand(sympy.Abs(self.sub(self.tokens[i + 1:j])))
@@ -328,6 +337,8 @@ class _Emitter:
             return self._call(i, function)
         if value is None:
             self.reader.unknown.append(t.text)
+            if calls and self.tokens[i + 1].value == "(":  # an unknown function: what follows cannot be read
+                raise UnknownSymbols(dict.fromkeys(self.reader.unknown))
             value = sympy.Dummy("unknown")
         self._operand(value)
         return i + 1
@@ -371,8 +382,24 @@ class _Emitter:
         else:
             raise Unreadable(f"{shown} has no argument")
         value = _apply(function, arguments, order, shown)
+        if isinstance(value, sympy.log) and isinstance(value.args[0], Softmax):
+            value = LogSoftmax(*value.args[0].args)  # \log\operatorname{softmax}_k, as symgrad prints it
         self._operand(value if power is None else _power(value, power, self.reader.limits))
         return j
+
+    def _iverson(self, i):
+        """``[a > b]``: 1 where a > b, else 0. It is relu's derivative, ``step(a - b)``."""
+        if i == len(self.tokens) or self.tokens[i].kind != "open" or self.tokens[i].value != "[":
+            raise Unreadable("\\mathbb{1} must be followed by [z > 0]")
+        if not self.notation.iverson:
+            raise Unreadable("an answer is not an inequality ([z > 0] is for questions about relu)")
+        j = _matching(self.tokens, i)
+        sides = _split(self.tokens[i + 1:j], "greater")
+        if len(sides) != 2:
+            raise Unreadable("a bracket [a > b] compares two sides, once")
+        left, right = (self.sub(side) for side in sides)
+        self._operand(step(left - right))
+        return j + 1
 
     def _fraction(self, i):
         numerator = self._argument(i + 1, "\\frac")
@@ -426,6 +453,8 @@ class _Emitter:
         reads ``\\exp(2) x``; an exponent belongs to a bare factor (``\\ln x^2``), but not to a
         bracketed one (``\\log{(w)}^{2}`` is the square of the logarithm, as SymPy prints it)."""
         t = self.tokens[j]
+        if t.kind == "name" and self._calls(j):  # \log \operatorname{softmax}_2(z_1, z_2), \ln \sigma(z)
+            return _matching(self.tokens, j + 1) + 1
         if t.kind in ("number", "name"):
             end = j + 1
         elif t.kind == "open":
@@ -440,6 +469,14 @@ class _Emitter:
         if end < len(self.tokens) and self.tokens[end].kind == "sup":
             end = self._argument(end + 1, "^")[2]
         return end
+
+    def _calls(self, j):
+        """Whether the name at ``j`` calls a function (it is no declared symbol) on arguments in ``(...)``."""
+        name = self.tokens[j].value
+        following = self.tokens[j + 1] if j + 1 < len(self.tokens) else None
+        return (following is not None and following.kind == "open" and following.value == "("
+                and self.notation.names.get(name.key) is None
+                and (self.notation.function(name) is not None or name.base == LOG))
 
     def _closing_bar(self, i):
         """The bar closing the absolute value opened at ``i``: a bar after an operand closes one."""

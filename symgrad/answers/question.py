@@ -174,10 +174,12 @@ class _Model:
 
     def slipping(self, var):
         """The function as a function of ``var`` (a node stays a symbol), for the typical mistakes."""
+        graph = self.graph if self.own_nodes else None
         if not self.is_node(var):
-            return Slipping(self.function, var, derivative(self.function, var), {})
+            return Slipping(self.function, var, derivative(self.function, var), {}, graph)
         expanded = {}
         for n in self.graph.nodes:
             expanded[n] = n if n == var else self.graph.definition(n).xreplace(expanded)
         of_var = expanded[self.graph.output]
-        return Slipping(of_var, var, derivative(of_var, var), {var: self.graph.expand(var)})
+        back = {n: self.graph.expand(n) for n in self.graph.nodes}
+        return Slipping(of_var, var, derivative(of_var, var), back, graph)

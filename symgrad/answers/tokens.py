@@ -8,7 +8,8 @@ with longer numbers than :class:`~symgrad.answers.limits.Limits` allow is
 
 Names are read as LaTeX reads them (``xw`` is ``x`` times ``w``) with two conveniences: a letter
 followed by digits is subscripted (``w5`` is ``w_5``), and the multi-letter ``words`` the question
-declares (``relu``, ``lr``) are one name each. Numbers are exact: ``2.5e-3`` is ``1/400``.
+declares (``relu``, ``lr``) are one name each. Numbers are exact: ``2.5e-3`` is ``1/400``. ``>`` and
+``\mathbb{1}`` are tokens for an Iverson bracket, ``\mathbb{1}[z > 0]``; the parser refuses them elsewhere.
 """
 
 import re
@@ -43,7 +44,7 @@ SPACES = frozenset(",;:! ")  # \, \; \: \! and "\ "
 UNICODE = {"−": "-", "–": "-", "·": r"\cdot ", "⋅": r"\cdot ", "×": r"\times ", "÷": r"\div ",
            "∂": r"\partial ", "²": "^2", "³": "^3", "√": r"\sqrt ", "′": "'"}
 WHY_NOT = {"!": "factorials are not part of these answers", "<": "an answer is not an inequality",
-           ">": "an answer is not an inequality", "%": "comments (%) are not allowed",
+           "%": "comments (%) are not allowed",
            "$": "dollar signs are only allowed around the whole answer", "#": "# is not allowed",
            "infty": "infinity is not an answer here"}
 
@@ -57,6 +58,7 @@ _ENV_ARGUMENT = re.compile(r"\s*\{\s*([A-Za-z]+\*?)\s*\}")
 _STAR = re.compile(r"\^\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\})")
 _SUBSCRIPT = re.compile(r"_\s*(?:\{([^{}]*)\}|([A-Za-z0-9])|\\([A-Za-z]+))")
 _SUBSCRIPT_TEXT = re.compile(r"(?:[A-Za-z0-9,]|\\[A-Za-z]+)*")
+_ONE = re.compile(r"\s*(?:\{\s*1\s*\}|1)")
 _ACCENT_ARGUMENT = re.compile(r"\s*(?:\{\s*(\\?[A-Za-z]+)\s*\}|([A-Za-z])|(\\[A-Za-z]+))")
 _DELIMITERS = (r"\{", r"\}", "(", ")", "[", "]", "|", ".")
 
@@ -79,8 +81,9 @@ class Name:
 @dataclass(frozen=True)
 class Token:
     """One lexeme. ``kind`` is number, name, op, sup, frac, sqrt, partial, prime, open, close, bar,
-    comma, amp, row, equals, begin or end; ``value`` is the exact number, the :class:`Name`, the
-    operator (``+ - * /``), the bracket or the environment; ``text`` is what was typed."""
+    comma, amp, row, equals, greater, indicator (a blackboard-bold 1), begin or end; ``value`` is the
+    exact number, the :class:`Name`, the operator (``+ - * /``), the bracket or the environment;
+    ``text`` is what was typed."""
 
     kind: str
     text: str
@@ -180,6 +183,8 @@ class _Lexer:
                 self._emit("amp", c)
             elif c == "=":
                 self._emit("equals", c)
+            elif c == ">":
+                self._emit("greater", c)
             elif c == "_":
                 raise Unreadable(f"a subscript (_) must follow a name, at character {self.i + 1}")
             else:
@@ -308,6 +313,13 @@ class _Lexer:
             self._emit("partial", match.group())
         elif name == "prime":
             self._emit("prime", match.group())
+        elif name == "gt":
+            self._emit("greater", match.group())
+        elif name == "mathbb":
+            one = _ONE.match(self.text, end)
+            if one is None:
+                raise Unreadable("\\mathbb can only be \\mathbb{1}, before [z > 0]")
+            self._emit("indicator", self.text[self.i:one.end()])
         elif name == "langle":
             self._open(match.group(), "langle", len(match.group()))
         elif name == "rangle":

@@ -1,9 +1,11 @@
 """Check a class's answers against a worksheet's key: a verdict, score, mistake and feedback per answer
 and a total per student, written as CSV (and, with --report, a PDF summary per class).
 
-Answers are CSV with the columns student, question, answer (or JSON: a list of such objects). Keys are
-the NAME.key.json files symgrad render writes; give --key once per key (per-student variants name
-their student). One bad answer never stops the batch.
+Answers are CSV with the columns student, question, answer (or JSON: a list of such objects), and
+optionally worksheet: the key an answer is to, as its copy of the worksheet is named (NAME-01 for the
+variants symgrad render --variants writes; needed when several keys have a question of that id). Keys
+are the NAME.key.json files symgrad render writes; give --key once per key (per-student variants may
+also name their student). One bad answer never stops the batch.
 """
 
 import sys
@@ -15,7 +17,8 @@ from ..answers.keys import load_key
 def add_arguments(parser):
     parser.add_argument("--key", action="append", required=True, metavar="KEY.json",
                         help="an answer key (repeat for several worksheets or per-student variants)")
-    parser.add_argument("--answers", required=True, metavar="ANSWERS.csv", help="the answers (CSV or JSON)")
+    parser.add_argument("--answers", required=True, metavar="ANSWERS.csv",
+                        help="the answers (CSV or JSON): student, question, answer and optionally worksheet")
     parser.add_argument("-o", "--output", required=True, metavar="GRADES.csv", help="where to write the grades")
     parser.add_argument("--report", metavar="REPORT.pdf", help="also write a one-page summary per class")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
