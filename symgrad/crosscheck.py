@@ -1,11 +1,13 @@
 """The cross-check of every number a worksheet prints against numeric computations: each value of the forward
 pass by float64 evaluation, each partial derivative at a point by central finite differences and,
-where torch is installed, by torch autograd in float64 (:mod:`symgrad.testing`).
+where torch is installed, by torch autograd in float64 (:mod:`symgrad.testing`); and its training run,
+iteration by iteration, against the torch twin's run in float64 (:mod:`symgrad.verification`).
 
 A number that disagrees is a :class:`~symgrad.errors.DerivationError`: a worksheet whose numbers
 are not all verified is not printed.
 """
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -14,29 +16,56 @@ import sympy
 from .errors import DerivationError
 from .graph import Graph
 from .numeric import compile_function
+from .optimizers import make_optimizer
 from .steps import PartialAt, walk_steps
 from .testing import assert_gradient_matches
+from .torch_twin import torch_train
+from .verification import TOLERANCES, compare_histories
 
-__all__ = ["CrossCheck", "crosscheck", "RTOL", "ATOL"]
+__all__ = ["CrossCheck", "TrainingCheck", "crosscheck", "crosscheck_training", "RTOL", "ATOL"]
 
 RTOL, ATOL = 1e-8, 1e-10
 
 
 @dataclass(frozen=True)
+class TrainingCheck:
+    """A training run against the torch twin's in float64: ``rows`` compare the loss, the gradients
+    and the parameters over the run (:func:`symgrad.verification.compare_histories`); no rows when
+    torch is not installed."""
+
+    iterations: int
+    mode: str
+    optimizer: str
+    tolerance: float
+    rows: tuple
+
+    def sentence(self):
+        if not self.rows:
+            return "Its training run was not compared with PyTorch's (torch is not installed)."
+        largest = max(r.max_rel for r in self.rows)
+        return (f"Its training run ({self.mode}, {self.iterations} iterations) was compared iteration by iteration "
+                f"with the same run by torch.optim.{self.optimizer} in float64: the loss, the gradients and the "
+                f"parameters differ by at most {largest:.1e} relative to their size (tolerance {self.tolerance:g}).")
+
+
+@dataclass(frozen=True)
 class CrossCheck:
-    """How many numbers were checked, to what tolerance, and against which torch (None: not installed)."""
+    """How many numbers were checked, to what tolerance, and against which torch (None: not installed);
+    ``training`` is the check of the worksheet's training run, if it has one."""
 
     checked: int
     rtol: float
     atol: float
     torch: str | None
+    training: TrainingCheck | None = None
 
     def sentence(self):
         """The closing line of a worksheet, in words."""
         torch = (f"and torch autograd in float64 (torch {self.torch})" if self.torch
                  else "(torch is not installed, so not against autograd)")
         return (f"Every number in this worksheet ({self.checked} checked) was verified against central finite "
-                f"differences {torch}, to a relative tolerance of {self.rtol:g}.")
+                f"differences {torch}, to a relative tolerance of {self.rtol:g}."
+                + (" " + self.training.sentence() if self.training else ""))
 
 
 def crosscheck(derivations, rtol=RTOL, atol=ATOL):
@@ -55,6 +84,23 @@ def crosscheck(derivations, rtol=RTOL, atol=ATOL):
             for batch in batches:  # the leaves together; each node alone, made a leaf of its own
                 checked += _partials(d, batch, dict(point), dict(nodes), methods, rtol, atol)
     return CrossCheck(checked, rtol, atol, torch)
+
+
+def crosscheck_training(name, summary):
+    """The training run of :class:`~symgrad.training_summary.TrainingSummary` ``summary`` (of worksheet
+    ``name``) against the torch twin's in float64; raise on a difference beyond the tolerance."""
+    run, history = summary.plan, summary.history
+    tolerance = TOLERANCES["float64"]
+    rows = ()
+    if _torch_version():
+        theirs = torch_train(dataclasses.replace(run, mode="float64"), iterations=history.iterations)
+        rows = tuple(compare_histories(name, history, theirs, tolerance))
+        for row in rows:
+            if not row.passed:
+                raise DerivationError(f"worksheet {name}: the training run disagrees with PyTorch's in its "
+                                      f"{row.quantity}, by {row.max_rel:.3g} relative to their size "
+                                      f"(tolerance {tolerance:g})")
+    return TrainingCheck(history.iterations, history.mode, make_optimizer(run.optimizer).name, tolerance, rows)
 
 
 def _forward(derivation, rtol, atol):

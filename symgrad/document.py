@@ -1,6 +1,6 @@
 r"""A worksheet as a LaTeX document: the title and notes (escaped), the model, the point, each
-question's prompt and, in the teacher's version, its derivation and answer; figures; and a closing
-line saying how every number was verified.
+question's prompt and, in the teacher's version, its derivation and answer; figures; the training
+run (:mod:`symgrad.training_section`); and a closing line saying how every number was verified.
 
 The preamble asks pdfTeX for a reproducible file (no trailer ID, fixed dates come from
 ``SOURCE_DATE_EPOCH``), and uses only the packages of Debian's texlive-latex-base and -recommended.
@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from .escaping import escape, escape_text
 from .latex import LatexRenderer
-from .layout import Block, Row
 from .layout import document as layout_document
 from .matrix.latex import MatrixRenderer
 from .notation import number
 from .optimizers import make_optimizer
 from .prompts import prompt
+from .training_section import result_tex, setup_tex, table_tex, task_tex
 
 __all__ = ["Figure", "worksheet_tex", "PREAMBLE"]
 
@@ -35,15 +35,17 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 
 @dataclass(frozen=True)
 class Figure:
-    """A plot to include: a file name in the build folder and its caption (plain text)."""
+    """A plot to include: a file name in the build folder and its caption (text with ``$...$`` math)."""
 
     file: str
     caption: str
 
 
-def worksheet_tex(sheet, derivations, *, answers, check, figures=()):
-    """The document of ``sheet``: its questions' prompts, with ``answers`` their derivations, and
-    the closing line of ``check`` (a :class:`~symgrad.crosscheck.CrossCheck`)."""
+def worksheet_tex(sheet, derivations, *, answers, check, figures=(), training=None, training_figures=()):
+    """The document of ``sheet``: its questions' prompts, with ``answers`` their derivations and
+    ``figures``; its training run when ``training`` (a :class:`~symgrad.training_summary.TrainingSummary`)
+    is given, with ``answers`` its table, ``training_figures`` and result; and the closing line of
+    ``check`` (a :class:`~symgrad.crosscheck.CrossCheck`)."""
     renderer = LatexRenderer(sheet.model)
     body = [r"\begin{center}{\LARGE %s}\end{center}" % escape(sheet.title)]
     version = "Teacher's version, with the derivations and answers" if answers else "Student's version"
@@ -61,9 +63,13 @@ def worksheet_tex(sheet, derivations, *, answers, check, figures=()):
         forward = bool(derivation.point) and not forward_shown
         forward_shown = forward_shown or forward
         body.append(layout_document(renderer.derivation(derivation, forward=forward) + [renderer.answer(derivation)]))
-    for figure in figures:
-        body.append("\\begin{center}\n\\includegraphics[width=0.8\\textwidth]{%s}\n\n\\small %s\n\\end{center}"
-                    % (figure.file, escape_text(figure.caption)))
+    body.extend(_figure(f) for f in figures)
+    if training is not None:
+        body += [r"\subsection*{Training}", setup_tex(sheet, training)]
+        if answers:
+            body += [table_tex(training), *map(_figure, training_figures), result_tex(training)]
+        else:
+            body.append(task_tex(training))
     body.append(r"\vfill\noindent\rule{\textwidth}{0.4pt}\\ \small %s" % escape_text(check.sentence()))
     if sheet.training is not None and sheet.training.derivation() is not None:
         body.append(_training_page(sheet.training))
@@ -79,10 +85,13 @@ def _training_page(training):
             % (escape_text(repr(optimizer)), optimizer.latex()))
 
 
+def _figure(figure):
+    return ("\\begin{center}\n\\includegraphics[width=0.8\\textwidth]{%s}\n\n\\small %s\n\\end{center}"
+            % (figure.file, escape(figure.caption)))
+
+
 def _model(sheet, renderer):
-    graph = sheet.model
-    rows = tuple(Row(renderer.symbol(n), renderer.piece(graph.definition(n))) for n in graph.nodes)
-    text = "\\subsection*{The model}\n" + layout_document([Block((), rows)])
+    text = "\\subsection*{The model}\n" + layout_document([renderer.definitions(sheet.model)])
     if sheet.point:
         values = ", ".join(f"${renderer.symbol(s)} = {number(v)}$" for s, v in sheet.point.items())
         text += "\nThe point: " + values + "."

@@ -4,21 +4,22 @@ one row per shown epoch with the parameters and the losses, how the run ended, t
 
 from .errors import TrainingError
 from .optimizers import make_optimizer
+from .training_summary import shown_epochs
 
-__all__ = ["shown_epochs", "report", "ROWS"]
+__all__ = ["table_rows", "report", "ROWS"]
 
 ROWS = 20  # epochs shown by default (the first, the last, and evenly spaced ones between)
 WIDE = 24  # an exact value longer than this is shown as its decimal approximation in the table
 LONGEST = 400  # exact final values are printed when none is longer than this
 
 
-def shown_epochs(count, every=None):
-    """The epochs (from 1) a table of ``count`` epochs shows: the first, every ``every``-th (default:
-    about :data:`ROWS` rows) and the last."""
-    every = every or max(1, count // ROWS)
+def table_rows(epochs, every=None):
+    """The epochs (rows with an ``epoch`` number) a table shows: the first, every ``every``-th
+    (default: about :data:`ROWS` rows) and the last."""
+    every = every or max(1, len(epochs) // ROWS)
     if every < 1:
         raise TrainingError(f"--every must be at least 1, got {every}")
-    return [e for e in range(1, count + 1) if e == 1 or e % every == 0 or e == count]
+    return shown_epochs(epochs, every)
 
 
 def report(spec, history, every=None):
@@ -40,12 +41,10 @@ def report(spec, history, every=None):
 
 
 def _table(history, every):
-    rows = history.epochs
-    shown = set(shown_epochs(len(rows), every))
     several = history.iterations_per_epoch > 1
     header = ["epoch", *history.names, "loss (last batch)" if several else "loss"] + (["mean loss"] if several else [])
     body = [[str(r.epoch), *map(_number, r.parameters), _number(r.loss)] + ([_number(r.mean_loss)] if several else [])
-            for r in rows if r.epoch in shown]
+            for r in table_rows(history.epochs, every)]
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
     return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in [header, *body])
 

@@ -159,8 +159,13 @@ def read_question(entry):
     tree = answer.get("tree")
     trees = [] if tree is None else tree if isinstance(tree, list) else [tree]
     rate = entry.get("learning_rate")
+    if rate is not None:
+        try:
+            rate = exact(rate)
+        except SymgradError:  # a learning rate left symbolic: eta
+            rate = symbol(rate)
     direction = entry.get("direction")
     return KeyQuestion(ident, kind, str(entry.get("prompt", "")), function, wrt, point,
-                       tuple(from_tree(t) for t in trees), None if rate is None else exact(rate),
+                       tuple(from_tree(t) for t in trees), rate,
                        int(entry.get("steps") or 1), None if direction is None else tuple(exact(c) for c in direction),
                        entry.get("of"))

@@ -80,6 +80,10 @@ class LatexRenderer:
             terms[0] = ("", sign + terms[0][1])
         return Piece(tuple((r"\cdot" if i else "", t) for i, (_, t) in enumerate(terms)), PRODUCT)
 
+    def definitions(self, graph):
+        """A block of rows ``node = definition``, one per node of ``graph``, in order."""
+        return Block((), tuple(Row(self.symbol(n), self.piece(graph.definition(n))) for n in graph.nodes))
+
     def number(self, v):
         """A number as a factor, exact when rational, else to a few digits; and whether it was rounded."""
         v = sympy.sympify(v)

@@ -22,15 +22,16 @@ from .derivation import derive
 from .epochs import report
 from .errors import ShapeError, SymgradError, TrainingError
 from .graph import Graph
-from .loops import MODES
+from .loops import MODES, plan
 from .numbers import exact
 from .optimizers import make_optimizer
 from .plots import plot_history
 from .schedules import SCHEDULES
-from .variables import as_point, resolve, resolve_all
+from .training_summary import summarise
+from .variables import as_point, as_scalar, resolve, resolve_all
 
 __all__ = ["Worksheet", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative",
-           "GradientStep", "TrainingRun", "Training", "Range", "load_worksheet"]
+           "GradientStep", "TrainingRun", "Training", "Prediction", "Range", "load_worksheet"]
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,10 @@ class TrainingRun(Protocol):
     def verify(self, sheet, modes=("float64", "float32"), iterations=None):
         """:class:`symgrad.verification.Row` s comparing the run with torch's, in each mode."""
 
+    def summary(self, sheet):
+        """The run as a worksheet's training section prints it (a
+        :class:`~symgrad.training_summary.TrainingSummary`: it is run), or None for no such section."""
+
     def derivation(self):
         """A derivation of the run's model a worksheet prints on a page of its own, or None."""
 
@@ -229,9 +234,32 @@ class Training:
 
         return verify_training(sheet, modes, iterations)
 
+    def summary(self, sheet):
+        return summarise(sheet)
+
     def derivation(self):
         """None: a scalar run's derivations are the worksheet's questions."""
         return None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the model predicts, before and after training: ``of`` (an expression of the training
+    run's parameters and data symbols, or a node of the worksheet's model) at the data values ``at``."""
+
+    of: object
+    at: Mapping
+
+    def node(self, sheet):
+        """The node of the model that ``of`` is (a node's name is looked up among them), or None."""
+        if isinstance(self.of, str):
+            return resolve(self.of, sheet.model.nodes, f"worksheet {sheet.name}'s nodes")
+        return self.of if sheet.model.is_node(self.of) else None
+
+    def expression(self, sheet):
+        """``of`` written in the training run's parameters and data symbols (no text is ever evaluated)."""
+        node = self.node(sheet)
+        return sheet.model.expand(node) if node is not None else as_scalar(self.of, "prediction")
 
 
 @dataclass(frozen=True)
@@ -264,7 +292,9 @@ class Worksheet:
     ``point`` maps leaves of the model to numbers (decimals are kept exact); ``notes`` is text the
     teacher wants printed before the questions. ``variants`` maps leaves of the point (and
     ``"learning_rate"``) to the :class:`Range` (or ``(low, high, step)``) a per-student variant
-    draws them from.
+    draws them from. With a ``training`` run, the PDF prints the ``predictions`` (:class:`Prediction`)
+    before and after training, and ``surface`` names two of the run's parameters to draw the loss over
+    (the other parameters at their initial values, averaged over the data) with the run's trajectory.
     """
 
     name: str
@@ -275,6 +305,8 @@ class Worksheet:
     notes: str = ""
     training: TrainingRun | None = None
     variants: Mapping = field(default_factory=dict)
+    predictions: tuple = ()
+    surface: tuple = ()
 
     def __post_init__(self):
         if self.training is not None and not isinstance(self.training, TrainingRun):
@@ -288,6 +320,28 @@ class Worksheet:
             if not isinstance(q, Question):
                 raise SymgradError(f"worksheet {self.name}: {q!r} is not a question")
         object.__setattr__(self, "variants", self._ranges(self.variants))
+        object.__setattr__(self, "predictions", tuple(self.predictions))
+        object.__setattr__(self, "surface", tuple(self.surface))
+        if self.predictions or self.surface:
+            self._check_training_plots()
+
+    def _check_training_plots(self):
+        """Predictions and a surface need a training run; they are written in its symbols."""
+        if not isinstance(self.training, Training):
+            raise SymgradError(f"worksheet {self.name}: predictions and a surface need a scalar training run")
+        run = plan(self.training, self.model)
+        for p in self.predictions:
+            if not isinstance(p, Prediction):
+                raise SymgradError(f"worksheet {self.name}: {p!r} is not a Prediction")
+            expression = p.expression(self)
+            given = as_point(p.at, run.data, f"training run of worksheet {self.name}")
+            missing = expression.free_symbols - set(run.parameters) - set(given)
+            if missing:
+                raise SymgradError(f"worksheet {self.name}: the prediction {expression} needs a value for "
+                                   f"{', '.join(sorted(s.name for s in missing))}")
+        if self.surface and len(resolve_all(self.surface, run.parameters, "training run's parameters")) != 2:
+            raise SymgradError(f"worksheet {self.name}: a surface is drawn over two parameters, "
+                               f"got {len(self.surface)}")
 
     def _ranges(self, variants):
         ranges = {}

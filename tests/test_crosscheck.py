@@ -1,4 +1,7 @@
-"""Every number a worksheet prints, against finite differences and torch autograd."""
+"""Every number a worksheet prints, against finite differences and torch autograd; its training run
+against the torch twin's."""
+
+import dataclasses
 
 import pytest
 import sympy as sp
@@ -6,7 +9,7 @@ import sympy as sp
 import symgrad as sg
 from symgrad import DerivationError
 from symgrad import crosscheck as crosscheck_module
-from symgrad.crosscheck import crosscheck
+from symgrad.crosscheck import CrossCheck, crosscheck, crosscheck_training
 
 x, w, b, y = sp.symbols("x w b y")
 
@@ -60,3 +63,43 @@ def test_without_torch_only_finite_differences(monkeypatch):
     g, _ = tanh_unit()
     result = crosscheck([sg.derive(g, [w], at={w: 0.5, b: -1, x: 2, y: 1})])
     assert result.torch is None and "torch is not installed" in result.sentence()
+
+
+def _summary(name):
+    from pathlib import Path
+
+    from symgrad.training_summary import summarise
+    from symgrad.worksheet import load_worksheet
+
+    return summarise(load_worksheet(Path(__file__).parent.parent / "worksheets" / f"{name}.py"))
+
+
+@pytest.mark.parametrize("name, mode, iterations", [("s3_backprop_by_hand", "exact", 5),
+                                                    ("s0_sgd_by_hand", "float64", 300)])
+def test_a_training_run_is_compared_with_the_torch_twins(name, mode, iterations):
+    pytest.importorskip("torch")
+    check = crosscheck_training(name, _summary(name))
+    assert (check.iterations, check.mode, check.optimizer, check.tolerance) == (iterations, mode, "SGD", 1e-12)
+    assert [r.quantity for r in check.rows] == ["loss", "gradients", "parameters"] and all(r.passed for r in check.rows)
+    assert check.sentence().startswith(f"Its training run ({mode}, {iterations} iterations) was compared iteration "
+                                       "by iteration with the same run by torch.optim.SGD in float64")
+
+
+def test_a_training_run_that_differs_from_torchs_is_an_error():
+    pytest.importorskip("torch")
+    summary = _summary("s3_backprop_by_hand")
+    history = summary.history
+    nudged = dataclasses.replace(history, parameters=history.parameters + sp.Rational(1, 10 ** 9))  # w2 is 0.5
+    with pytest.raises(DerivationError, match=r"worksheet s3: the training run disagrees with PyTorch's in its "
+                                              r"parameters, by 2e-09 relative to their size \(tolerance 1e-12\)"):
+        crosscheck_training("s3", dataclasses.replace(summary, history=nudged))
+
+
+def test_without_torch_the_training_run_is_said_not_compared(monkeypatch):
+    monkeypatch.setattr(crosscheck_module, "_torch_version", lambda: None)
+    check = crosscheck_training("s3", _summary("s3_backprop_by_hand"))
+    assert check.rows == () and check.sentence() == ("Its training run was not compared with PyTorch's "
+                                                     "(torch is not installed).")
+    closing = CrossCheck(3, 1e-8, 1e-10, None, training=check).sentence()
+    assert closing.endswith("to a relative tolerance of 1e-08. Its training run was not compared with PyTorch's "
+                            "(torch is not installed).")

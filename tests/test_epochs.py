@@ -1,9 +1,10 @@
-"""The epochs a table of a training run shows."""
+"""The epochs a table of a training run shows (symgrad train)."""
 
 import pytest
 
-from symgrad.epochs import shown_epochs
+from symgrad.epochs import table_rows
 from symgrad.errors import TrainingError
+from symgrad.matrix.loop import Epoch
 
 
 @pytest.mark.parametrize("count, every, shown", [
@@ -15,9 +16,10 @@ from symgrad.errors import TrainingError
     (0, None, []),
 ])
 def test_the_first_every_nth_and_the_last(count, every, shown):
-    assert shown_epochs(count, every) == shown
+    epochs = tuple(Epoch(e, 1.0 / e) for e in range(1, count + 1))
+    assert [row.epoch for row in table_rows(epochs, every)] == shown
 
 
 def test_every_must_be_positive():
     with pytest.raises(TrainingError, match="--every must be at least 1, got -2"):
-        shown_epochs(10, -2)
+        table_rows((Epoch(1, 1.0),), -2)

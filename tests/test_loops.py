@@ -129,7 +129,7 @@ def test_s3_one_step_exact_and_five_for_the_plot():
     assert history.iterations == 5 and history.parameters.shape == (6, 6)
     by_hand = sheet.questions[-1].__class__(list(sheet.training.parameters), 0.01, steps=5).answer(sheet)
     assert tuple(history.parameters[5]) == by_hand  # five steps of the plain update rule, exactly
-    floats = train_worksheet(sheet)
+    floats = train_worksheet(sheet, mode="float64")
     np.testing.assert_allclose(floats.parameters, history.parameters.astype(float), rtol=1e-15)
 
 

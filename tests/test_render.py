@@ -63,6 +63,26 @@ def test_the_s3_pdf_shows_the_tutorials_numbers(teacher_pdfs):
         assert value in text, value
 
 
+# The training runs' numbers, as the seeds give them (S4: theta and J to the digits the tutorial prints).
+TRAINING_NUMBERS = {
+    "s0_sgd_by_hand": ["w = 1.9999999999999236", "1 1.260688 7.315943 4.0525143"],
+    "s0_linear_in_pytorch": ["After the 1000 iterations", "x = 5 is 2.25; after"],
+    "s1_batch_gradient_descent": ["the prediction wx at x = 4 is 4; after, 8.0."],
+    "s3_backprop_by_hand": ["1 0.979 0.458 0.458 0.616 0.958 1.9601 4.41", "Its training run (exact, 5"],
+    "s4_linear_regression": ["1000 0.70941875 1.075823 0.0039175"],
+}
+
+
+@needs_tex
+@pytest.mark.parametrize("name", list(TRAINING_NUMBERS))
+def test_a_training_run_is_printed_with_its_table_and_verified(teacher_pdfs, name):
+    text = " ".join(text_of(teacher_pdfs / f"{name}.pdf").split())
+    assert "Training" in text and "so an epoch is" in text  # the iterations per epoch, counted as S4 counts them
+    for value in TRAINING_NUMBERS[name]:
+        assert value in text, value
+    assert "Its training run (" in text and "torch.optim.SGD" in text
+
+
 @needs_tex
 def test_the_s2_pdf_derives_its_mnist_network_in_matrix_form(teacher_pdfs):
     text = text_of(teacher_pdfs / "s2_two_layer_network.pdf")
@@ -78,7 +98,8 @@ def test_the_students_version_has_no_answers(tmp_path):
     assert main(["render", str(S3), "-o", str(tmp_path), "--quiet"]) == 0
     text = text_of(tmp_path / "s3_backprop_by_hand.pdf")
     assert "Student's version" in text and "Question 6" in text
-    assert "Answer" not in text and "0.958" not in text
+    assert "Answer" not in text and "0.958" not in text and "1.9601" not in text
+    assert "Run it: give the parameters and the loss after each epoch" in " ".join(text.split())
     assert json.loads((tmp_path / "s3_backprop_by_hand.key.json").read_text())["questions"][5]["answer"]["value"] == [
         0.958, 0.979]
 
@@ -89,7 +110,8 @@ def test_the_same_seed_gives_the_same_files(tmp_path):
     for out, seed in zip(runs, ["3", "3", "4"]):
         assert main(["render", str(S3), "-o", str(out), "--variants", "2", "--seed", seed, "--answers", "--quiet"]) == 0
     names = sorted(p.name for p in runs[0].iterdir())
-    assert names == [f"s3_backprop_by_hand-0{k}.{ext}" for k in (1, 2) for ext in ("key.json", "pdf", "tex")]
+    assert names == [f"s3_backprop_by_hand-0{k}{end}" for k in (1, 2)
+                     for end in ("-loss.pdf", "-surface.pdf", ".key.json", ".pdf", ".tex")]  # figures too
     assert all((runs[0] / n).read_bytes() == (runs[1] / n).read_bytes() for n in names)
     keys = [json.loads((run / "s3_backprop_by_hand-01.key.json").read_text()) for run in runs]
     assert keys[0]["questions"][0]["point"] != keys[2]["questions"][0]["point"]  # another seed, other numbers

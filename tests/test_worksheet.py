@@ -7,7 +7,7 @@ import symgrad as sg
 from symgrad import ShapeError, SymgradError, UnknownVariableError
 from symgrad.equality import equal
 from symgrad.worksheet import (Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep,
-                               Range, Training, Worksheet, load_worksheet)
+                               Prediction, Range, Training, Worksheet, load_worksheet)
 
 WORKSHEETS = sorted((Path(__file__).parent.parent / "worksheets").glob("*.py"))
 x, y, w = sp.symbols("x y w")
@@ -102,3 +102,38 @@ def test_a_variant_draws_its_numbers_from_the_declared_ranges_reproducibly():
 def test_variants_name_only_the_points_variables():
     with pytest.raises(UnknownVariableError, match="unknown variable 'q'"):
         Worksheet("t", "t", x ** 2, [Derivative(x)], point={x: 1}, variants={"q": (0, 1, 1)})
+
+
+def _trained(**extras):
+    g = sg.Graph()
+    yhat = g.define("yhat", w * x)
+    g.define("L", (yhat - y) ** 2)
+    run = Training(parameters={w: 1}, data={x: [1, 2], y: [2, 4]})
+    return Worksheet("t", "t", g, [Derivative(w)], training=run, **extras)
+
+
+def test_a_prediction_is_an_expression_or_a_node_of_the_model():
+    sheet = _trained(predictions=[Prediction(2 * w * x, at={x: 4}), Prediction("yhat", at={"x": 4})],
+                     surface=())
+    by_expression, by_name = sheet.predictions
+    assert by_expression.node(sheet) is None and by_expression.expression(sheet) == 2 * w * x
+    assert by_name.node(sheet).name == "yhat" and by_name.expression(sheet) == w * x
+
+
+@pytest.mark.parametrize("extras, error, message", [
+    ({"predictions": [Prediction(w * x, at={})]}, SymgradError, "the prediction w\\*x needs a value for x"),
+    ({"predictions": [Prediction(w * x, at={w: 2})]}, UnknownVariableError, "unknown variable 'w'"),  # a parameter
+    ({"predictions": [Prediction("zhat", at={x: 1})]}, UnknownVariableError, "unknown variable 'zhat'"),
+    ({"predictions": [Prediction("x * w", at={x: 1})]}, UnknownVariableError, "'x \\* w'"),  # text is never code
+    ({"predictions": [w * x]}, SymgradError, "is not a Prediction"),
+    ({"surface": (w,)}, SymgradError, "a surface is drawn over two parameters, got 1"),
+    ({"surface": (w, x)}, UnknownVariableError, "unknown variable 'x'"),  # data, not a parameter
+])
+def test_bad_predictions_and_surfaces(extras, error, message):
+    with pytest.raises(error, match=message):
+        _trained(**extras)
+
+
+def test_predictions_need_a_training_run():
+    with pytest.raises(SymgradError, match="predictions and a surface need a scalar training run"):
+        Worksheet("t", "t", w * x, [Derivative(w)], predictions=[Prediction(w * x, at={x: 1})])

@@ -3,7 +3,7 @@
 import sympy as sp
 
 from symgrad import Graph, mse
-from symgrad.worksheet import Derivative, Gradient, GradientStep, Training, Worksheet
+from symgrad.worksheet import Derivative, Gradient, GradientStep, Prediction, Training, Worksheet
 
 w, b, x, y = sp.symbols("w b x y")
 
@@ -27,4 +27,5 @@ WORKSHEET = Worksheet(
     ],
     training=Training(parameters={w: 0.5, b: -0.25}, data={x: [1, 2, 3], y: [2, 4, 6]},
                       optimizer="SGD", options={"lr": 0.01}, batch_size=None, epochs=1000),
+    predictions=[Prediction(yhat, at={x: 5})],
 )

@@ -3,7 +3,7 @@
 import sympy as sp
 
 from symgrad import mse
-from symgrad.worksheet import Derivative, DerivativeAt, GradientStep, Training, Worksheet
+from symgrad.worksheet import Derivative, DerivativeAt, GradientStep, Prediction, Training, Worksheet
 
 w, x, y = sp.symbols("w x y")
 xs, ys = [1, 2, 3], [2, 4, 6]
@@ -24,4 +24,5 @@ WORKSHEET = Worksheet(
     ],
     training=Training(loss=(x * w - y) ** 2, parameters={w: 1.0}, data={x: xs, y: ys},
                       optimizer="SGD", options={"lr": 0.1}, batch_size=None, epochs=100),
+    predictions=[Prediction(w * x, at={x: 4})],
 )

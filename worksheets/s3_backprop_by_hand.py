@@ -32,5 +32,6 @@ WORKSHEET = Worksheet(
     ],
     training=Training(parameters={w1: 1.0, w2: 0.5, w3: 0.5, w4: 0.7, w5: 1.0, w6: 2.0},
                       data={x1: [0.5], x2: [1.0], y: [0.8]},
-                      optimizer="SGD", options={"lr": 0.01}, batch_size=1, epochs=5),
+                      optimizer="SGD", options={"lr": 0.01}, batch_size=1, epochs=5, mode="exact"),
+    surface=(w1, w5),
 )

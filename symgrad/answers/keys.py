@@ -22,13 +22,11 @@ import sympy
 from ..equality import equal
 from ..errors import SymgradError
 from ..graph import Graph
-from ..numbers import exact
+from ..key import read_question
 from ..serialize import from_tree
 from .equivalence import Probes, equivalent, number_value
 
 __all__ = ["Key", "load_key", "question_from_key"]
-
-KINDS = ("derivative", "derivative_at", "gradient", "directional_derivative", "gradient_step")
 
 
 @dataclass(frozen=True)
@@ -68,38 +66,14 @@ def load_key(source, question_type=None):
 def question_from_key(question_type, entry, nodes=None, **options):
     """One entry of a key's ``questions`` as a Question (``question_type`` is its class); ``nodes`` are
     the key's (None: the function is a plain expression)."""
-    if not isinstance(entry, dict):
-        raise SymgradError("a key's question is a JSON object")
-    ident = str(entry.get("id", "?"))
-    kind = entry.get("kind")
-    if kind not in KINDS:
-        raise SymgradError(f"key question {ident}: unknown kind {kind!r}; choose from {', '.join(KINDS)}")
-    if "function_tree" not in entry:
-        raise SymgradError(f"key question {ident} has no function_tree (symgrad never evaluates the text "
-                           "of a function)")
-    function = from_tree(entry["function_tree"])
-    symbols = {s.name: s for s in function.free_symbols}
-
-    def symbol(name):
-        if not isinstance(name, str):
-            raise SymgradError(f"key question {ident}: a variable is named by a string, got {name!r}")
-        return symbols.get(name) or sympy.Symbol(name)
-
-    wrt = entry.get("wrt")
-    wrt = [symbol(n) for n in wrt] if isinstance(wrt, list) else symbol(wrt)
-    point = entry.get("point")
-    if point:  # a key's point may hold every value of the worksheet: keep those this question uses
-        named = set(entry["wrt"]) if isinstance(entry.get("wrt"), list) else {entry.get("wrt")}
-        point = {symbol(k): exact(v) if isinstance(v, str) else from_tree(v) for k, v in point.items()
-                 if k in symbols or k in named}
+    read = read_question(entry)
     for field in ("tolerance", "log_base", "symbols"):
         if field in entry and field not in options:
             options[field] = entry[field]
-    options.setdefault("id", ident)
-    if nodes:
-        function = _graph(nodes, entry, function, ident, options)
-    question = _build(question_type, kind, function, wrt, point, entry, ident, symbol, options)
-    _agrees_with_key(question, entry, ident)
+    options.setdefault("id", read.id)
+    function = _graph(nodes, entry, read.function, read.id, options) if nodes else read.function
+    question = _build(question_type, read, function, options)
+    _agrees_with_key(question, read)
     return question
 
 
@@ -133,41 +107,33 @@ def _graph(nodes, entry, function, ident, options):
     return graph
 
 
-def _build(question_type, kind, function, wrt, point, entry, ident, symbol, options):
-    if kind in ("derivative", "derivative_at") and isinstance(wrt, list):
+def _build(question_type, read, function, options):
+    ident, kind, wrt = read.id, read.kind, list(read.wrt)
+    point = None
+    if read.point:  # keep the values this question uses
+        point = {s: v for s, v in read.point.items() if s in read.function.free_symbols or s in read.wrt}
+    if kind in ("derivative", "derivative_at"):
         if len(wrt) != 1:
             raise SymgradError(f"key question {ident}: a {kind} question has one variable")
-        wrt = wrt[0]
-    if kind == "derivative":
-        return question_type.derivative(function, wrt, **options)
-    if kind == "derivative_at":
+        if kind == "derivative":
+            return question_type.derivative(function, wrt[0], **options)
         if not point:
             raise SymgradError(f"key question {ident}: a derivative_at question needs a point")
-        return question_type.derivative_at(function, wrt, point, **options)
-    wrt = wrt if isinstance(wrt, list) else [wrt]
+        return question_type.derivative_at(function, wrt[0], point, **options)
     if kind == "gradient":
         return question_type.gradient(function, wrt, point, **options)
     if kind == "directional_derivative":
-        return question_type.directional_derivative(function, wrt, [exact(c) for c in entry.get("direction", ())],
-                                                    point, **options)
-    rate = entry.get("learning_rate")
-    if rate is None:
+        return question_type.directional_derivative(function, wrt, list(read.direction or ()), point, **options)
+    if read.learning_rate is None:
         raise SymgradError(f"key question {ident}: a gradient_step question needs a learning_rate")
-    try:
-        rate = exact(rate)
-    except SymgradError:
-        rate = symbol(rate)
-    return question_type.gradient_step(function, wrt, rate, point, int(entry.get("steps", 1)), **options)
+    return question_type.gradient_step(function, wrt, read.learning_rate, point, read.steps, **options)
 
 
-def _agrees_with_key(question, entry, ident):
+def _agrees_with_key(question, read):
     """The key's own answer (its ``tree``), when present, must be symgrad's."""
-    answer = entry.get("answer")
-    tree = answer.get("tree") if isinstance(answer, dict) else None
-    if tree is None:
+    if not read.answer:
         return
-    trees = [tree] if _is_one_tree(tree) else tree
-    theirs = [from_tree(t) for t in trees]
+    ident, theirs = read.id, read.answer
     if len(theirs) != len(question.answer):
         raise SymgradError(f"key question {ident}: the key's answer has {len(theirs)} entries, symgrad's "
                            f"{len(question.answer)}")
@@ -181,9 +147,3 @@ def _agrees_with_key(question, entry, ident):
             same = equivalent(other, mine, Probes.choose(question.notation.variables, [mine]))
         if not same:
             raise SymgradError(f"key question {ident}: the key's answer {other} is not symgrad's {mine}")
-
-
-def _is_one_tree(tree):
-    """A key's answer tree is one expression (a JSON object), or a list of them (a gradient, an
-    update of several weights)."""
-    return isinstance(tree, dict)

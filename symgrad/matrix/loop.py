@@ -19,9 +19,17 @@ from tqdm import tqdm
 from ..errors import DivergenceError, TrainingError
 from ..loops import DataOrder
 
-__all__ = ["History", "fit", "accuracy", "CLASS_LOSSES"]
+__all__ = ["Epoch", "History", "fit", "accuracy", "CLASS_LOSSES"]
 
 CLASS_LOSSES = ("nll", "cross_entropy")  # the losses whose targets are class labels
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """One epoch: its number (from 1) and the mean of its batches' losses."""
+
+    epoch: int
+    mean_loss: float
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,11 @@ class History:
     epoch_losses: tuple
     iterations_per_epoch: int
     stopped: str | None = None
+
+    @property
+    def epochs(self):
+        """One :class:`Epoch` per epoch run."""
+        return tuple(Epoch(e, loss) for e, loss in enumerate(self.epoch_losses, 1))
 
 
 def fit(program, data, optimizer, *, epochs=1, batch_size=64, shuffle=True, seed=0, progress=True,

@@ -13,12 +13,13 @@ import numpy as np
 
 from ..errors import TrainingError
 from ..optimizers import make_optimizer
+from ..plots import loss_curve
 from .data import load_digits, load_mnist
 from .derivation import derive
 from .loop import CLASS_LOSSES, History, accuracy, fit
 from .network import DTYPES, Model, Network
 from .program import Program
-from .reports import plot_losses, report
+from .reports import report
 from .torch_twin import verify_training
 
 __all__ = ["MatrixTraining", "TrainingResult"]
@@ -112,7 +113,7 @@ class MatrixTraining:
 
     def plot(self, result, path, title=""):
         """The loss of every step and each epoch's mean, as a figure at ``path``."""
-        return plot_losses(result.history, path, title)
+        return loss_curve(path, result.history.step_losses, result.history.iterations_per_epoch, title)
 
     def save(self, result, path):
         """The trained parameters, by name, as a NumPy ``.npz`` file at ``path``."""
@@ -122,6 +123,10 @@ class MatrixTraining:
     def verify(self, sheet, modes=("float64", "float32"), iterations=None):
         """Rows comparing the run with torch's, in each mode (see :mod:`.torch_twin`)."""
         return verify_training(self, sheet.name, modes, iterations)
+
+    def summary(self, sheet):
+        """None: a worksheet's PDF does not run a matrix run (``derivation`` gives its page)."""
+        return None
 
     def derivation(self):
         """The matrix derivation of the network's loss, which a worksheet prints as a page."""
