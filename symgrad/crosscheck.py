@@ -11,10 +11,8 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-import sympy
-
 from .errors import DerivationError
-from .graph import Graph
+from .numbers import approximate
 from .numeric import compile_function
 from .optimizers import make_optimizer
 from .steps import PartialAt, walk_steps
@@ -120,7 +118,8 @@ def _partials(derivation, steps, point, nodes, methods, rtol, atol):
     """The partials of ``steps`` (all at one point) against finite differences and torch, with the
     nodes they are taken with respect to made leaves."""
     wrt = [_wrt(s) for s in steps]
-    graph = _cut(derivation.graph, [w for w in wrt if derivation.graph.is_node(w)])
+    nodes_asked = [w for w in wrt if derivation.graph.is_node(w)]
+    graph = derivation.graph.cut(nodes_asked)
     values = {**point, **nodes}
     at = {s: values[s] for s in graph.leaves(graph.output)}
     try:
@@ -140,20 +139,8 @@ def _wrt(step):
     return inner.wrt
 
 
-def _cut(graph, nodes):
-    """The graph with ``nodes`` made leaves: the partial with respect to a node holds the nodes
-    that do not depend on it fixed, as a leaf would be."""
-    if not nodes:
-        return graph
-    cut = Graph()
-    for node, definition in graph.assignments():
-        if node not in nodes:
-            cut.define(node, definition)
-    return cut
-
-
 def _compare(what, exact, numeric, rtol, atol):
-    value = complex(sympy.N(exact, 30))
+    value = complex(approximate(exact, 30))
     if value.imag or not math.isfinite(value.real) or not abs(value.real - numeric) <= atol + rtol * abs(numeric):
         raise DerivationError(f"{what} is {exact} = {value.real!r} exactly, but {numeric!r} numerically")
 

@@ -19,7 +19,7 @@ import sympy
 from .errors import SymgradError
 from .key import key_questions
 from .numbers import exact
-from .testing import to_float
+from .testing import to_float, torch_available
 from .verification import numeric_answer
 from .worksheet import load_worksheet
 
@@ -100,7 +100,7 @@ def _points(question):
 def _check(question, point):
     exact_values = [to_float(sympy.sympify(v).xreplace(point)) for v in question.answer]
     names = ["D_v"] if question.kind == "directional_derivative" else question.wrt
-    methods = ["finite_difference", "torch"] if _torch() else ["finite_difference"]
+    methods = ["finite_difference", "torch"] if torch_available() else ["finite_difference"]
     for method in methods:
         _compare(LABELS[question.kind == "gradient_step"][method], exact_values,
                  numeric_answer(question, point, method), names)
@@ -113,11 +113,3 @@ def _compare(method, exact_values, numeric, names):
         lines = [f"  {n}: exact {e!r}, {method} {v!r}, difference {abs(e - v):.3g}" for n, e, v in rows]
         raise QuestionCheckFailed(f"the key's exact answer disagrees with {method} "
                                   f"(tolerance {atol:g} + {rtol:g}|exact|):\n" + "\n".join(lines))
-
-
-def _torch():
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True

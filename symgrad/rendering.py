@@ -63,12 +63,12 @@ def render_worksheet(sheet, folder, *, answers=False, pdf=True):
 
 def _agree(sheet, derivations):
     """Each derivation's result equals the engine's answer (a node kept in it expanded)."""
-    for number, (question, derivation) in enumerate(zip(sheet.questions, derivations), 1):
+    for index, (question, derivation) in enumerate(zip(sheet.questions, derivations), 1):
         derived, answer = derivation.result, question.answer(sheet)
         pairs = zip(derived, answer) if isinstance(answer, tuple) else [(derived, answer)]
         for d, a in pairs:
             if not equal(sheet.model.expand(d), a):
-                raise DerivationError(f"worksheet {sheet.name}, question {number}: the derivation gives {d}, "
+                raise DerivationError(f"worksheet {sheet.name}, question {index}: the derivation gives {d}, "
                                       f"but the engine's answer is {a}")
 
 

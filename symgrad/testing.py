@@ -70,7 +70,7 @@ def assert_gradient_matches(expr, wrt, at, methods=METHODS, rtol=1e-8, atol=1e-1
                "torch": torch_gradient}
     results, skipped = {}, {}
     for m in methods:
-        if m == "torch" and not _torch_available():
+        if m == "torch" and not torch_available():
             skipped[m] = "torch is not installed (pip install symgrad[torch])"
             continue
         results[m] = compute[m](graph, wrt, at)
@@ -189,9 +189,10 @@ def to_float(value):
     return float(compile_expressions([], [value], "numpy")()[0])
 
 
-def _torch_available():
+def torch_available():
+    """Whether torch can be imported (it is an optional dependency)."""
     try:
-        import torch  # noqa: F401
+        import torch  # noqa: F401  (imported to find out)
     except ImportError:
         return False
     return True

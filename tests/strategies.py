@@ -43,7 +43,7 @@ def models(draw, max_depth=3, max_width=3):
     widths = [draw(st.integers(1, max_width)) for _ in range(depth - 1)] + [n_out]
     xs = sp.symbols(f"x1:{n_inputs + 1}")
     point = {x: draw(_rationals(-2, 2)) for x in xs}
-    values, layer_in, parameters, parts = dict(point), list(xs), [], []
+    layer_in, parameters, parts = list(xs), [], []
     for depth_index, width in enumerate(widths):
         layer = sg.linear(layer_in, out_features=width, weight_name=f"w{depth_index + 1}",
                           bias_name=f"b{depth_index + 1}")

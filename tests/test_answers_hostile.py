@@ -34,7 +34,7 @@ def corpus(marker):
         f"lambda: {TOKEN}", "().__class__.__bases__[0].__subclasses__()", "x.__class__.__init__.__globals__",
         f"$(touch {marker})", f"`{touch}`", f"; {touch}", "| cat /etc/passwd", "{{7*7}}", "${7*7}",
         "<script>alert(1)</script>", "'; DROP TABLE grades; --", "=cmd|' /C calc'!A0", f"Symbol('{TOKEN}')",
-        "sympi" f"fy('{TOKEN}')", f"\\mathrm{{{TOKEN}}}(x)", f"\\operatorname{{__import__}}('os')",
+        f"sympify('{TOKEN}')", f"\\mathrm{{{TOKEN}}}(x)", "\\operatorname{__import__}('os')",
         # TeX commands
         r"\input{/etc/passwd}", r"\include{secrets}", f"\\write18{{{touch}}}", f"\\immediate\\write18{{{touch}}}",
         r"\def\x{\x}\x", r"\newcommand{\foo}{\foo}\foo", r"\catcode`\$=12", r"\csname pwned\endcsname",

@@ -237,7 +237,7 @@ def test_a_schedule_changes_the_rate_after_each_epoch():
 def test_early_stopping_on_the_loss_and_on_the_gradient_norm():
     by_loss = train(_s0(epochs=100, batch_size=None, options={"lr": 0.05}), stop_loss=1e-6)
     assert by_loss.iterations < 100 and by_loss.losses[-1] > 1e-6
-    assert by_loss.stopped.startswith(f"the loss ") and f"after {by_loss.iterations} iterations" in by_loss.stopped
+    assert by_loss.stopped.startswith("the loss ") and f"after {by_loss.iterations} iterations" in by_loss.stopped
     by_norm = train(_s0(epochs=100, batch_size=None, options={"lr": 0.05}), stop_grad_norm=1e-3)
     assert by_norm.iterations < 100 and abs(by_norm.gradients[-1, 0]) > 1e-3
     assert "gradient norm" in by_norm.stopped

@@ -2,8 +2,6 @@
 
 import textwrap
 
-import pytest
-
 pytest_plugins = ["pytester"]
 
 GOOD = '''

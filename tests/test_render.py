@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import sympy as sp
 
 from symgrad import pdf
 from symgrad.cli import main
