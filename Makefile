@@ -7,7 +7,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-EXTRAS := torch,test
+EXTRAS := torch,test,digits
 APT_PACKAGES := latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended \
                 lmodern poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

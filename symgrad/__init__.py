@@ -15,6 +15,7 @@ from .graph import Graph
 from .layers import linear
 from .loops import train
 from .losses import bce, bce_with_logits, cross_entropy, mse, nll, sse
+from .matrix.torch_import import from_torch
 from .numbers import exact
 from .numeric import compile_gradient
 
@@ -24,7 +25,7 @@ __all__ = [
     "partial", "gradient", "jacobian", "hessian", "directional_derivative",
     "Graph", "backward", "compile_gradient", "exact", "derive", "train",
     "sigmoid", "relu", "softplus", "tanh", "softmax", "log_softmax", "linear",
-    "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy", "Question",
+    "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy", "Question", "from_torch",
     "SymgradError", "UnknownVariableError", "ShapeError", "CycleError", "NoDerivativeRuleError",
     "DirectionError", "GraphError", "DerivationError",
 ]

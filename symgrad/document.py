@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from .escaping import escape, escape_text
 from .latex import LatexRenderer
 from .layout import document as layout_document
+from .matrix.latex import MatrixRenderer
 from .notation import number
+from .optimizers import make_optimizer
 from .prompts import prompt
 from .training_section import result_tex, setup_tex, table_tex, task_tex
 
@@ -69,7 +71,18 @@ def worksheet_tex(sheet, derivations, *, answers, check, figures=(), training=No
         else:
             body.append(task_tex(training))
     body.append(r"\vfill\noindent\rule{\textwidth}{0.4pt}\\ \small %s" % escape_text(check.sentence()))
+    if sheet.training is not None and sheet.training.derivation() is not None:
+        body.append(_training_page(sheet.training))
     return PREAMBLE + "\\begin{document}\n" + "\n\n".join(body) + "\n\\end{document}\n"
+
+
+def _training_page(training):
+    """A page deriving the training run's model (matrix mode: layer by layer), and its update rule."""
+    optimizer = make_optimizer(training.optimizer, training.options)
+    return ("\\clearpage\n\\subsection*{The training run, derived in matrix form}\n"
+            + layout_document(MatrixRenderer().render(training.derivation()))
+            + "\n\n\\noindent After each batch, every parameter $\\theta$ takes a step of %s:\n\\[%s\\]"
+            % (escape_text(repr(optimizer)), optimizer.latex()))
 
 
 def _figure(figure):

@@ -48,3 +48,7 @@ class ParameterFileError(SymgradError, ValueError):
 
 class DerivationError(SymgradError, ArithmeticError):
     """A step of a derivation failed its own check: its result differs from the independent oracle."""
+
+
+class DataError(SymgradError, ValueError):
+    """A data file or data set is missing or malformed (an IDX file with a bad header, too few bytes)."""

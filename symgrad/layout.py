@@ -93,8 +93,9 @@ _CONTROL = re.compile(r"\\(operatorname|mathrm|text|mathbf)\{([^{}]*)\}|\\[a-zA-
 
 def width(latex):
     """An estimate of the printed width of a formula, in characters: commands count as one
-    character, sub- and superscripts as half, a fraction as its wider part."""
-    text = re.sub(r"\\left|\\right|\\[,;:! ]|\\quad|\\qquad", "", latex)
+    character, sub- and superscripts as half, a fraction as its wider part, ``\\underset{label}{x}``
+    as the wider of x and its (smaller) label."""
+    text = _undersets(re.sub(r"\\left|\\right|\\[,;:! ]|\\quad|\\qquad", "", latex))
     text = _FRACTION.sub(lambda m: "x" * max(width(m.group(1)), width(m.group(2))), text)
     text = re.sub(r"[_^]\{([^{}]*)\}", lambda m: "x" * ((width(m.group(1)) + 1) // 2), text)
     text = _CONTROL.sub(lambda m: "x" * len(m.group(2)) if m.group(2) is not None else "x", text)
@@ -102,6 +103,28 @@ def width(latex):
 
 
 _FRACTION = re.compile(r"\\frac\{((?:[^{}]|\{[^{}]*\})*)\}\{((?:[^{}]|\{[^{}]*\})*)\}")
+_UNDERSET = r"\underset"
+
+
+def _undersets(text):
+    """Each ``\\underset{label}{x}`` (its groups nested to any depth) as a run of as many characters
+    as the wider of x and two thirds of the label (set in script size)."""
+    while (start := text.find(_UNDERSET + "{")) >= 0:
+        label_end = _group_end(text, start + len(_UNDERSET))
+        end = _group_end(text, label_end)
+        label, base = text[start + len(_UNDERSET) + 1:label_end - 1], text[label_end + 1:end - 1]
+        text = text[:start] + "x" * max(width(label) * 2 // 3, width(base)) + text[end:]
+    return text
+
+
+def _group_end(text, start):
+    """The index after the ``}`` that closes the group opening at ``text[start]``."""
+    depth = 0
+    for i in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return i + 1
+    return len(text)
 
 
 def _lines(row, budget):

@@ -44,11 +44,14 @@ def plot_history(history, path, title=""):
     return _save(fig, path)
 
 
-def loss_curve(path, losses, iterations_per_epoch=1):
+def loss_curve(path, losses, iterations_per_epoch=1, title=""):
     """The batch loss per iteration of a run (``losses``), with the epochs' mean losses when an
-    epoch has several batches. Returns the path."""
+    epoch has several batches, under ``title``. Returns the path."""
     fig = Figure(figsize=(6, 3.4), layout="tight")
-    _draw_losses(fig.add_subplot(), losses, iterations_per_epoch)
+    ax = fig.add_subplot()
+    _draw_losses(ax, losses, iterations_per_epoch)
+    if title:
+        ax.set_title(title)
     return _save(fig, path)
 
 

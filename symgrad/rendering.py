@@ -22,7 +22,6 @@ from .numeric import compile_function
 from .pdf import build_pdf
 from .plots import directions_plot, loss_curve, loss_surface
 from .steps import Directional
-from .training_summary import summarise
 from .variables import resolve_all
 
 __all__ = ["Rendered", "render_worksheet"]
@@ -46,7 +45,7 @@ def render_worksheet(sheet, folder, *, answers=False, pdf=True):
     derivations = derive_questions(sheet)
     _agree(sheet, derivations)
     check = crosscheck(derivations)
-    training = summarise(sheet) if sheet.training is not None else None
+    training = sheet.training.summary(sheet) if sheet.training is not None else None
     if training is not None:
         check = replace(check, training=crosscheck_training(sheet.name, training))
     folder.mkdir(parents=True, exist_ok=True)

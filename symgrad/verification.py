@@ -132,5 +132,5 @@ def verify_worksheet(sheet, modes=("float64", "float32"), iterations=None):
     """Every comparison a worksheet offers: its questions, and its training run when it has one."""
     rows = verify_questions(sheet)
     if sheet.training is not None:
-        rows += verify_training(sheet, modes, iterations)
+        rows += sheet.training.verify(sheet, modes, iterations)
     return rows

@@ -10,22 +10,28 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import sympy
 
+from . import loops
 from .backprop import backward
 from .calculus import directional_derivative
+from .checkpoints import save_parameters
 from .derivation import derive
+from .epochs import report
 from .errors import ShapeError, SymgradError, TrainingError
 from .graph import Graph
 from .loops import MODES, plan
 from .numbers import exact
 from .optimizers import make_optimizer
+from .plots import plot_history
 from .schedules import SCHEDULES
+from .training_summary import summarise
 from .variables import as_point, as_scalar, resolve, resolve_all
 
 __all__ = ["Worksheet", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative",
-           "GradientStep", "Training", "Prediction", "Range", "load_worksheet"]
+           "GradientStep", "TrainingRun", "Training", "Prediction", "Range", "load_worksheet"]
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,38 @@ class GradientStep(Question):
         return derive(sheet.graph_of(self.of), list(self.wrt), at=sheet.point).descend(self.learning_rate, self.steps)
 
 
+@runtime_checkable
+class TrainingRun(Protocol):
+    """What a worksheet's ``training=`` is: a run ``symgrad train``, ``verify`` and ``render`` know
+    only through these methods. :class:`Training` (scalar mode, :mod:`symgrad.loops`) and
+    :class:`symgrad.matrix.training.MatrixTraining` (matrix mode) implement it."""
+
+    optimizer: str  # the optimizer's name in symgrad.optimizers (torch's class name)
+    options: Mapping  # its torch-named arguments
+
+    def train(self, sheet, *, mode=None, progress=None, stop_loss=None, stop_grad_norm=None):
+        """Run it on ``sheet`` (``mode``: a number mode instead of the run's); returns its result."""
+
+    def report(self, result, every=None):
+        """The text ``symgrad train`` prints for ``result`` (``every``: show every N-th epoch)."""
+
+    def plot(self, result, path, title=""):
+        """Draw ``result`` into the image file ``path``."""
+
+    def save(self, result, path):
+        """Write ``result``'s final parameters to ``path``."""
+
+    def verify(self, sheet, modes=("float64", "float32"), iterations=None):
+        """:class:`symgrad.verification.Row` s comparing the run with torch's, in each mode."""
+
+    def summary(self, sheet):
+        """The run as a worksheet's training section prints it (a
+        :class:`~symgrad.training_summary.TrainingSummary`: it is run), or None for no such section."""
+
+    def derivation(self):
+        """A derivation of the run's model a worksheet prints on a page of its own, or None."""
+
+
 @dataclass(frozen=True)
 class Training:
     """A training run: a per-sample loss averaged over batches of ``data``, from ``parameters``.
@@ -175,6 +213,33 @@ class Training:
             raise TrainingError(f"schedule must be one of symgrad.schedules ({', '.join(SCHEDULES)}), "
                                 f"got {self.schedule!r}")
         make_optimizer(self.optimizer, self.options)  # an unknown optimizer or option fails here
+
+    # -- the TrainingRun protocol -------------------------------------------------------------------
+
+    def train(self, sheet, **options):
+        """:func:`symgrad.loops.train` (the worksheet's model is the loss unless the run names one)."""
+        return loops.train(self, sheet.model, **options)
+
+    def report(self, result, every=None):
+        return report(self, result, every)
+
+    def plot(self, result, path, title=""):
+        return plot_history(result, path, title)
+
+    def save(self, result, path):
+        save_parameters(path, result)
+
+    def verify(self, sheet, modes=("float64", "float32"), iterations=None):
+        from .verification import verify_training  # verification imports this module: imported when used
+
+        return verify_training(sheet, modes, iterations)
+
+    def summary(self, sheet):
+        return summarise(sheet)
+
+    def derivation(self):
+        """None: a scalar run's derivations are the worksheet's questions."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -238,12 +303,15 @@ class Worksheet:
     questions: tuple
     point: Mapping = field(default_factory=dict)
     notes: str = ""
-    training: Training | None = None
+    training: TrainingRun | None = None
     variants: Mapping = field(default_factory=dict)
     predictions: tuple = ()
     surface: tuple = ()
 
     def __post_init__(self):
+        if self.training is not None and not isinstance(self.training, TrainingRun):
+            raise TrainingError(f"worksheet {self.name}: training must be a Training or a MatrixTraining, "
+                                f"got {type(self.training).__name__}")
         if not isinstance(self.model, Graph):
             object.__setattr__(self, "model", Graph.from_expression(self.model))
         object.__setattr__(self, "questions", tuple(self.questions))
@@ -259,8 +327,8 @@ class Worksheet:
 
     def _check_training_plots(self):
         """Predictions and a surface need a training run; they are written in its symbols."""
-        if self.training is None:
-            raise SymgradError(f"worksheet {self.name}: predictions and a surface need a training run")
+        if not isinstance(self.training, Training):
+            raise SymgradError(f"worksheet {self.name}: predictions and a surface need a scalar training run")
         run = plan(self.training, self.model)
         for p in self.predictions:
             if not isinstance(p, Prediction):

@@ -3,6 +3,8 @@
 import shutil
 from pathlib import Path
 
+import pytest
+
 from symgrad.checkpoints import load_parameters
 from symgrad.cli import main
 
@@ -49,3 +51,27 @@ def test_early_stopping_is_reported(capsys):
 def test_a_worksheet_without_training_is_a_clear_error(capsys):
     assert main(["train", str(WORKSHEETS / "sigmoid_neuron.py"), "--no-plot"]) == 2
     assert "symgrad train: error: worksheet sigmoid_neuron has no training run" in capsys.readouterr().err
+
+
+def test_s2_trains_its_mnist_network_in_matrix_mode(tmp_path, capsys):
+    """S2: 784-128-64-10, ReLU, LogSoftmax + NLLLoss, SGD(lr=0.003), batch 64, 5 epochs on the digits demo."""
+    pytest.importorskip("sklearn")
+    plot, saved = tmp_path / "s2.png", tmp_path / "s2.npz"
+    assert main(["train", str(WORKSHEETS / "s2_two_layer_network.py"), "--plot", str(plot), "--save", str(saved),
+                 "--no-progress"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == ("   SGD(lr=0.003), batch size 64, 24 iterations per epoch, 120 iterations, network "
+                        "784-128-64-10 (relu, log_softmax), loss nll, float32, data: digits")
+    assert lines[2] == "epoch  mean training loss"
+    losses = [float(line.split()[1]) for line in lines[3:8]]
+    assert [line.split()[0] for line in lines[3:8]] == ["1", "2", "3", "4", "5"]
+    assert all(b < a for a, b in zip(losses, losses[1:])) and 2.0 < losses[-1] < losses[0] < 2.31
+    assert lines[8].startswith("accuracy on the test split: ") and lines[8].endswith("%")
+    assert lines[9:] == [f"parameters saved to {saved}", f"plot written to {plot}"]
+    assert saved.stat().st_size > 4 * 109_386 and plot.stat().st_size > 10_000
+
+
+def test_s2_refuses_exact_mode(capsys):
+    pytest.importorskip("sklearn")
+    assert main(["train", str(WORKSHEETS / "s2_two_layer_network.py"), "--mode", "exact", "--no-plot"]) == 2
+    assert "matrix training computes in float32 or float64, not 'exact'" in capsys.readouterr().err

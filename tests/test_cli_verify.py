@@ -45,3 +45,13 @@ def test_a_worksheet_with_nothing_to_compare_says_so(tmp_path, capsys):
         "WORKSHEET = Worksheet(name='nodes', title='t', model=g, questions=[Derivative(z)])\n")
     assert main(["verify", str(tmp_path)]) == 0
     assert "nodes: nothing to compare" in capsys.readouterr().out
+
+
+def test_a_matrix_training_run_is_compared_with_torch(capsys):
+    pytest.importorskip("sklearn")
+    assert main(["verify", str(WORKSHEETS / "s2_two_layer_network.py"), "--mode", "float32", "--iterations", "24"]) == 0
+    out = capsys.readouterr().out
+    matrix = [line.split() for line in out.splitlines() if " matrix " in line]
+    assert [row[2:4] for row in matrix] == [["float32", "loss"], ["float32", "gradients"], ["float32", "parameters"]]
+    rows = [line for line in out.splitlines()[1:] if line.startswith("s2_two_layer_network")]
+    assert all(row[-1] == "yes" for row in matrix) and out.rstrip().endswith(f"{len(rows)} of {len(rows)} comparisons pass")

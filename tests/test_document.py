@@ -1,12 +1,15 @@
 """The worksheet document: escaped text, the student's and the teacher's versions, the closing line."""
 
+from pathlib import Path
+
 import pytest
 import sympy as sp
 
 from symgrad.document import worksheet_tex
 from symgrad.crosscheck import CrossCheck
-from symgrad.worksheet import DerivativeAt, GradientStep, Worksheet
+from symgrad.worksheet import DerivativeAt, GradientStep, Training, Worksheet, load_worksheet
 
+WORKSHEETS = Path(__file__).parent.parent / "worksheets"
 x, w = sp.symbols("x w")
 CHECKED = CrossCheck(checked=3, rtol=1e-8, atol=1e-10, torch="2.13.0+cpu")
 
@@ -48,3 +51,21 @@ def test_the_closing_line_says_how_the_numbers_were_verified():
 def test_the_document_asks_for_a_reproducible_pdf():
     tex = tex_of(True)
     assert "\\pdftrailerid{}" in tex and "\\today" not in tex and "\\date" not in tex
+
+
+@pytest.mark.parametrize("answers", [False, True])
+def test_a_matrix_training_run_gets_a_page_of_its_derivation(answers):
+    sheet = load_worksheet(WORKSHEETS / "s2_two_layer_network.py")
+    tex = worksheet_tex(sheet, [q.derivation(sheet) for q in sheet.questions], answers=answers, check=CHECKED)
+    page = tex[tex.index("\\clearpage\n\\subsection*{The training run, derived in matrix form}"):]
+    assert tex.index("Every number in this worksheet") < tex.index("\\clearpage")  # after the questions' page
+    assert (r"\underset{10 \times 64}{\frac{\partial \mathcal{L}}{\partial W_{3}}} &= "
+            r"\underset{10 \times N}{\delta_{Z_{3}}^\top} \; \underset{N \times 64}{A_{2}}") in page
+    assert "every parameter $\\theta$ takes a step of SGD(lr=0.003)" in page and r"\eta = 0.003" in page
+
+
+def test_a_scalar_training_run_adds_no_page():
+    sheet = load_worksheet(WORKSHEETS / "s0_sgd_by_hand.py")
+    assert isinstance(sheet.training, Training)
+    tex = worksheet_tex(sheet, [q.derivation(sheet) for q in sheet.questions], answers=True, check=CHECKED)
+    assert "\\clearpage" not in tex and "matrix form" not in tex

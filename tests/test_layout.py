@@ -11,6 +11,9 @@ from symgrad.layout import ATOM, PRODUCT, SUM, Block, Piece, Row, display, docum
     (r"\sigma\left(z\right)", 4),
     (r"\operatorname{softmax}_{1}\left(s_{1}, s_{2}\right)", 15),
     (r"x^{2}", 2),
+    (r"\underset{N \times 784}{X} \; \underset{784 \times 128}{W_{1}^\top}", 7),  # the shapes are the wider
+    (r"\underset{10}{\frac{\partial \mathcal{L}}{\partial b_{3}}}", 3),  # the fraction is the wider
+    (r"\underset{N}{\left(\operatorname{softmax}(Z_{3}) - y\right)}", 15),
 ])
 def test_width(latex, expected):
     assert width(latex) == expected

@@ -67,3 +67,10 @@ def test_epochs_of_several_batches_also_show_their_mean():
     assert [line.get_label() for line in axes.lines] == ["batch loss", "mean over the epoch"]
     np.testing.assert_allclose(axes.lines[1].get_ydata(), [3.0, 2.0])
     np.testing.assert_allclose(axes.lines[1].get_xdata(), [2, 4])
+
+
+def test_a_loss_curve_can_have_a_title(tmp_path):
+    from symgrad.plots import loss_curve
+
+    path = loss_curve(tmp_path / "run.png", [2.5, 2.0, 1.5, 1.25], 2, "s2: SGD(lr=0.003)")
+    assert path.read_bytes()[:4] == b"\x89PNG" and path.stat().st_size > 5_000

@@ -83,6 +83,16 @@ def test_a_training_run_is_printed_with_its_table_and_verified(teacher_pdfs, nam
 
 
 @needs_tex
+def test_the_s2_pdf_derives_its_mnist_network_in_matrix_form(teacher_pdfs):
+    text = text_of(teacher_pdfs / "s2_two_layer_network.pdf")
+    page = text[text.index("The training run, derived in matrix form"):]
+    for shown in ["N ×784 784×128", "cross-entropy (NLL of log-softmax)", "linear layer, weight", "128×784",
+                  "linear layer, input", "relu", "SGD(lr=0.003)"]:
+        assert shown in page, shown
+    assert page.count("linear layer, weight") == 3 and page.count("linear layer, bias") == 3
+
+
+@needs_tex
 def test_the_students_version_has_no_answers(tmp_path):
     assert main(["render", str(S3), "-o", str(tmp_path), "--quiet"]) == 0
     text = text_of(tmp_path / "s3_backprop_by_hand.pdf")

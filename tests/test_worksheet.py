@@ -135,5 +135,5 @@ def test_bad_predictions_and_surfaces(extras, error, message):
 
 
 def test_predictions_need_a_training_run():
-    with pytest.raises(SymgradError, match="predictions and a surface need a training run"):
+    with pytest.raises(SymgradError, match="predictions and a surface need a scalar training run"):
         Worksheet("t", "t", w * x, [Derivative(w)], predictions=[Prediction(w * x, at={x: 1})])

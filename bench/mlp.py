@@ -1,0 +1,166 @@
+"""Milliseconds per training step of S2's MNIST network (784-128-64-10, ReLU, LogSoftmax + NLLLoss,
+SGD lr 0.003) at batch 64 in float32: symgrad's matrix mode against torch eager (and torch.compile
+when it works here), in one run, with 1 thread and with 2.
+
+Each measurement runs in its own subprocess with OMP/OPENBLAS/MKL_NUM_THREADS set to the thread
+count (and ``torch.set_num_threads``), so that one library's idle worker threads, which keep
+spinning for a while, never take a core from the other. A step is forward, loss, backward and
+the optimizer's update (symgrad's: ``symgrad.optimizers.SGD``); forward + backward alone is timed
+too. The contenders take turns, in alternating order, ``REPEATS`` times; each subprocess reports
+its fastest round (other processes on the machine only ever slow a round down), each ratio is the
+median over repeats of symgrad's time over torch's in the same repeat, and the milliseconds shown
+are the fastest over repeats.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+import common  # noqa: F401  (pins threads before NumPy loads; workers get their own count)
+
+BATCH, SIZES, LR = 64, (784, 128, 64, 10), 0.003
+THREADS = (1, 2)
+REPEATS, ROUNDS, STEPS, WARMUP = 3, 15, 40, 30
+BUDGET = 1.0  # seconds of rounds per subprocess at most (at least 3 rounds)
+CONTENDERS = ("symgrad_step", "torch_eager_step", "torch_compile_step", "symgrad_fwd_bwd", "torch_eager_fwd_bwd")
+RATIOS = {"ratio": ("symgrad_step", "torch_eager_step"),
+          "fwd_bwd_ratio": ("symgrad_fwd_bwd", "torch_eager_fwd_bwd"),
+          "compile_ratio": ("symgrad_step", "torch_compile_step")}
+
+
+def main():
+    parser = common.arguments(__doc__.splitlines()[0])
+    parser.add_argument("--worker", nargs=2, metavar=("THREADS", "CONTENDER"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker(int(args.worker[0]), args.worker[1])
+    report({n: measure(n) for n in THREADS}, args.json)
+    return 0
+
+
+def measure(threads):
+    """``{"ms": {contender: median ms}, "ratios": {...}, "notes": {...}}`` for one thread count."""
+    runs, notes = {name: [] for name in CONTENDERS}, {}
+    for repeat in range(REPEATS):
+        for name in CONTENDERS if repeat % 2 == 0 else reversed(CONTENDERS):
+            result = _subprocess(threads, name)
+            runs[name].append(result["ms"])
+            if result.get("note"):
+                notes[name] = result["note"]
+    ms = {name: min(t) if None not in t else None for name, t in runs.items()}
+    ratios = {key: statistics.median(a / b for a, b in zip(runs[mine], runs[theirs]))
+              if ms[mine] is not None and ms[theirs] is not None else None
+              for key, (mine, theirs) in RATIOS.items()}
+    return {"ms": ms, "ratios": ratios, "notes": notes}
+
+
+def _subprocess(threads, name):
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+                "VECLIB_MAXIMUM_THREADS"):
+        env[var] = str(threads)
+    out = subprocess.run([sys.executable, __file__, "--worker", str(threads), name], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def worker(threads, name):
+    """Time one contender: its fastest round, in ms per step, as one JSON line (null and a note when
+    it cannot run here)."""
+    import time
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    batches = [(rng.uniform(-1, 1, (BATCH, SIZES[0])).astype(np.float32), rng.integers(0, SIZES[-1], BATCH))
+               for _ in range(8)]
+    try:
+        step = (_symgrad if name.startswith("symgrad") else _torch)(name, batches, threads)
+    except Exception as error:  # noqa: BLE001 - "does not work here" is a result, reported
+        common.print_json({"ms": None, "note": f"{type(error).__name__}: {error}"[:300]})
+        return 0
+    for _ in range(WARMUP):
+        step()
+    rounds, began = [], time.perf_counter()
+    while len(rounds) < ROUNDS and (len(rounds) < 3 or time.perf_counter() - began < BUDGET):
+        start = time.perf_counter()
+        for _ in range(STEPS):
+            step()
+        rounds.append((time.perf_counter() - start) / STEPS * 1e3)
+    common.print_json({"ms": min(rounds)})
+    return 0
+
+
+def _cycle(items):
+    while True:
+        yield from items
+
+
+def _symgrad(name, batches, threads):
+    """symgrad's step; torch is not imported in this process."""
+    from symgrad.matrix import Activation, Linear, Model, Network, Program
+
+    network = Network([Linear(784, 128), Activation("relu"), Linear(128, 64), Activation("relu"), Linear(64, 10),
+                       Activation("log_softmax")])
+    program = Program(Model.initialised(network, seed=0, dtype="float32"), "nll")
+    batch = _cycle(batches)
+    if name == "symgrad_fwd_bwd":
+        return lambda: program(*next(batch))
+    from symgrad.optimizers import SGD
+
+    optimizer = SGD(lr=LR)
+
+    def step():
+        program(*next(batch))
+        optimizer.step(program.parameters, program.gradients)
+
+    return step
+
+
+def _torch(name, batches, threads):
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    nn = torch.nn
+    net = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10),
+                        nn.LogSoftmax(dim=1))
+    criterion, optimizer = nn.NLLLoss(), torch.optim.SGD(net.parameters(), lr=LR)
+    batch = _cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches])
+    loss = torch.compile(lambda x, y: criterion(net(x), y)) if name == "torch_compile_step" else \
+        (lambda x, y: criterion(net(x), y))
+
+    def step():
+        x, y = next(batch)
+        optimizer.zero_grad()
+        loss(x, y).backward()
+        if name != "torch_eager_fwd_bwd":
+            optimizer.step()
+
+    step()  # torch.compile compiles here, and fails here if it cannot
+    return step
+
+
+def report(results, as_json):
+    suffix = {n: "1thread" if n == 1 else f"{n}threads" for n in THREADS}
+    summary = {f"{key}_{suffix[n]}": results[n]["ratios"][key] for key in RATIOS for n in THREADS}
+    notes = {name: note for r in results.values() for name, note in r["notes"].items()}
+    if as_json:
+        common.print_json({**summary, **{f"ms_{suffix[n]}": results[n]["ms"] for n in THREADS}, "notes": notes})
+        return
+    rows = [[name, *(_number(results[n]["ms"][name], 3) for n in THREADS)] for name in CONTENDERS]
+    rows += [[f"{key} (symgrad / torch)", *(_number(results[n]["ratios"][key], 2) for n in THREADS)] for key in RATIOS]
+    common.print_table(["ms per step, batch 64, float32", *(f"{n} thread(s)" for n in THREADS)], rows)
+    for name, note in notes.items():
+        print(f"note: {name}: {note}")
+
+
+def _number(value, digits):
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

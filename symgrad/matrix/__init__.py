@@ -1,0 +1,21 @@
+"""Matrix mode: networks whose weights are matrices, derived layer by layer in matrix form.
+
+A model is a graph of shaped nodes (:mod:`.graph`); one table of rules (:mod:`.rules`) gives each
+operation's forward and backward maps; :func:`derive` walks the graph back from the loss into a
+:class:`MatrixDerivation` (steps as data), which runs in NumPy (:class:`Program`, float32 or
+float64, in place) or exactly with SymPy matrices (:mod:`.exact`), to be checked entry by entry
+against scalar mode.
+"""
+
+from .derivation import BackwardStep, MatrixDerivation, derive
+from .evaluation import Evaluation, evaluate
+from .graph import (bce_with_logits, classes, cross_entropy, data, linear, log_softmax, mse, nll, parameter,
+                    relu, sigmoid, softmax, softplus, tanh, targets)
+from .network import Activation, Linear, Model, Network
+from .program import Program
+from .rules import RULES
+
+__all__ = ["derive", "MatrixDerivation", "BackwardStep", "evaluate", "Evaluation", "RULES",
+           "data", "classes", "targets", "parameter", "linear", "relu", "sigmoid", "tanh", "softplus",
+           "softmax", "log_softmax", "mse", "nll", "cross_entropy", "bce_with_logits",
+           "Linear", "Activation", "Network", "Model", "Program"]

@@ -1,0 +1,99 @@
+"""Data sets of images and class labels, as S2 prepares MNIST: each image flattened to one row,
+scaled to [0, 1] and normalised with mean 0.5 and standard deviation 0.5 (so into [-1, 1]).
+
+:func:`load_mnist` reads MNIST's IDX files; :func:`load_digits` is the demo data a package ships
+(scikit-learn's 8x8 digits, scaled to 28x28), since nothing can be downloaded here.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DataError
+from .idx import read_idx
+
+__all__ = ["DataSet", "normalise", "load_mnist", "load_digits", "scale_images"]
+
+MNIST_FILES = {"train": (("train-images", 3), ("train-labels", 1)),
+               "test": (("t10k-images", 3), ("t10k-labels", 1))}
+DIGITS_TEST = 297  # the last 297 of scikit-learn's 1797 digits (other writers) are the test split
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """``inputs`` (one sample per row, float32) and their ``classes`` (integers from 0)."""
+
+    inputs: np.ndarray
+    classes: np.ndarray
+
+    def __post_init__(self):
+        if self.inputs.ndim != 2 or self.classes.shape != self.inputs.shape[:1]:
+            raise DataError(f"a data set needs one class per row of inputs: got inputs of shape "
+                            f"{self.inputs.shape} and classes of shape {self.classes.shape}")
+
+    def __len__(self):
+        return len(self.classes)
+
+
+def normalise(images, maximum):
+    """Images (any shape, values from 0 to ``maximum``) as float32 rows ``(x/maximum - 0.5)/0.5``:
+    torchvision's ``ToTensor()`` then ``Normalize((0.5,), (0.5,))``, flattened."""
+    x = np.asarray(images, dtype=np.float32).reshape(len(images), -1) / np.float32(maximum)
+    return (x - np.float32(0.5)) / np.float32(0.5)
+
+
+def load_mnist(folder, split="train"):
+    """MNIST's ``train`` or ``test`` split from the IDX files in ``folder`` (``train-images-idx3-ubyte``,
+    ``train-labels-idx1-ubyte``, ``t10k-...``; gzipped or not), normalised as S2 does."""
+    if split not in MNIST_FILES:
+        raise DataError(f"MNIST's splits are train and test, not {split!r}")
+    images, labels = (read_idx(_find(Path(folder), *file)) for file in MNIST_FILES[split])
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise DataError(f"MNIST {split}: expected N images of h x w pixels and N labels, got shapes "
+                        f"{images.shape} and {labels.shape}")
+    if labels.size and labels.max() > 9:
+        raise DataError(f"MNIST {split}: labels go from 0 to 9, got {labels.max()}")
+    return DataSet(normalise(images, 255), labels.astype(np.int64))
+
+
+def _find(folder, stem, ndim):
+    names = [f"{stem}-idx{ndim}-ubyte", f"{stem}.idx{ndim}-ubyte"]
+    for name in names:
+        for candidate in (folder / name, folder / f"{name}.gz"):
+            if candidate.is_file():
+                return candidate
+    raise DataError(f"no {stem} IDX file in {folder} (looked for {names[0]}[.gz] and {names[1]}[.gz])")
+
+
+def scale_images(images, size):
+    """Square images resized to ``size x size`` by bilinear interpolation (pixel centres aligned)."""
+    images = np.asarray(images, dtype=np.float64)
+    resize = _interpolation(images.shape[-1], size)
+    return resize @ images @ resize.T
+
+
+def _interpolation(n, size):
+    """The ``size x n`` matrix of linear interpolation weights from n pixels to ``size``."""
+    position = np.clip((np.arange(size) + 0.5) * n / size - 0.5, 0, n - 1)
+    low = np.floor(position).astype(int)
+    high = np.minimum(low + 1, n - 1)
+    weights = np.zeros((size, n))
+    np.add.at(weights, (np.arange(size), low), 1 - (position - low))
+    np.add.at(weights, (np.arange(size), high), position - low)
+    return weights
+
+
+def load_digits(split="train", size=28):
+    """scikit-learn's 8x8 handwritten digits scaled to ``size x size`` and normalised as S2 normalises
+    MNIST: 1500 images to train on, the last 297 to test on. Needs the ``digits`` extra."""
+    if split not in ("train", "test"):
+        raise DataError(f"the digits' splits are train and test, not {split!r}")
+    try:
+        from sklearn.datasets import load_digits as sklearn_digits
+    except ImportError:
+        raise DataError("the digits demo needs scikit-learn: pip install 'symgrad[digits]'") from None
+    digits = sklearn_digits()
+    cut = slice(None, -DIGITS_TEST) if split == "train" else slice(-DIGITS_TEST, None)
+    images = scale_images(digits.images[cut], size)
+    return DataSet(normalise(images, 16), digits.target[cut].astype(np.int64))

@@ -1,0 +1,122 @@
+"""The exact algebra the matrix rules run on: SymPy matrices whose entries are expressions.
+
+Entry by entry it writes what scalar mode writes (symgrad's ``relu``, ``step``, ``sigmoid``,
+``Softmax(j, *row)``, ``LogSoftmax(j, *row)``), so a matrix derivation evaluated here can be
+compared exactly with the scalar graph walk. Vectors (biases, the sums of rows) are ``1 x k``
+matrices; class indices are a sequence of ints. ``out`` buffers are ignored.
+"""
+
+import sympy
+
+from ..activations import LogSoftmax, Softmax, relu as _relu, sigmoid as _sigmoid, softplus as _softplus, step as _step
+
+__all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_tn", "sum_rows", "relu",
+           "step", "sigmoid", "tanh", "softplus", "softmax", "softmax_of_log", "log_softmax", "mul", "add", "sub", "scale",
+           "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total"]
+
+
+def number(value):
+    return sympy.Integer(value)
+
+
+def reciprocal(count):
+    return sympy.Rational(1, count)
+
+
+def rows(a):
+    return a.rows
+
+
+def size(a):
+    return a.rows * a.cols
+
+
+def _ones(n, m):
+    return sympy.ones(n, m)
+
+
+def affine(a, w, b, out=None):
+    z = a * w.T
+    return z if b is None else z + _ones(a.rows, 1) * b
+
+
+def matmul(a, b, out=None):
+    return a * b
+
+
+def matmul_tn(a, b, out=None):
+    return a.T * b
+
+
+def sum_rows(a, out=None):
+    return _ones(1, a.rows) * a
+
+
+def _each(function):
+    return lambda z, out=None: z.applyfunc(function)
+
+
+relu, sigmoid, tanh, softplus = (_each(f) for f in (_relu, _sigmoid, sympy.tanh, _softplus))
+step = _each(_step)
+
+
+def _per_row(family):
+    return lambda z, out=None: sympy.ImmutableMatrix(
+        z.rows, z.cols, lambda i, j: family(j, *z.row(i)))
+
+
+softmax, log_softmax = _per_row(Softmax), _per_row(LogSoftmax)
+
+
+def softmax_of_log(z, log_probabilities, out=None):
+    """softmax(z) (the log-probabilities, computed already, are not needed to write it exactly)."""
+    return softmax(z)
+
+
+def _broadcast(a, b):
+    """``b`` widened to ``a``'s shape when it is a column (N x 1)."""
+    if b.shape != a.shape and b.cols == 1:
+        return b * _ones(1, a.cols)
+    return b
+
+
+def mul(a, b, out=None):
+    if a.shape != b.shape and a.cols == 1:
+        a, b = b, a
+    return a.multiply_elementwise(_broadcast(a, b))
+
+
+def add(a, b, out=None):
+    return a + b
+
+
+def sub(a, b, out=None):
+    return a - _broadcast(a, b)
+
+
+def scale(a, factor, out=None):
+    return a * factor
+
+
+def one_minus(a):
+    return a.applyfunc(lambda e: 1 - e)
+
+
+def row_sum(a):
+    return a * _ones(a.cols, 1)
+
+
+def onehot(classes, like, out=None):
+    return sympy.ImmutableMatrix(like.rows, like.cols, lambda i, j: 1 if j == classes[i] else 0)
+
+
+def sub_onehot(a, classes, out=None):
+    return a - onehot(classes, a)
+
+
+def pick(a, classes):
+    return sympy.Add(*[a[n, k] for n, k in enumerate(classes)])
+
+
+def total(a):
+    return sympy.Add(*a)

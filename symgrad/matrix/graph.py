@@ -1,0 +1,176 @@
+"""Matrix-valued graph nodes with shapes: data, parameters, layers, activations and losses.
+
+A node is an immutable value holding its operation, its inputs and its shape, so a model is the
+graph of nodes reachable from its loss (as in micrograd). Rows are samples: a batch of inputs is
+``N x in`` and ``linear`` computes ``A W^T + b`` as ``torch.nn.Linear`` does, with ``W`` of shape
+``out x in``. ``N``, the batch size, stays a name until numbers are given.
+"""
+
+from dataclasses import dataclass, field
+
+from ..errors import GraphError, ShapeError
+
+__all__ = ["BATCH", "Node", "data", "classes", "targets", "parameter", "linear", "relu", "sigmoid",
+           "tanh", "softplus", "softmax", "log_softmax", "mse", "nll", "cross_entropy",
+           "bce_with_logits", "ACTIVATIONS", "LOSSES", "REDUCTIONS"]
+
+BATCH = "N"  # the name of the batch dimension in shapes
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax")
+LOSSES = ("mse", "nll", "cross_entropy", "bce_with_logits")
+REDUCTIONS = ("mean", "sum")
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """One matrix-valued value of a model: ``op`` applied to ``inputs``, of shape ``shape``.
+
+    Leaves have the ops ``data`` (``N x k`` inputs), ``classes`` (``N`` class indices, from 0),
+    ``targets`` (``N x k`` numbers) and ``parameter``. ``options`` are the operation's settings
+    as ``(key, value)`` pairs (a loss's ``reduction``, the number of ``classes``). Nodes compare
+    by identity: two layers with equal shapes are different nodes.
+    """
+
+    op: str
+    name: str
+    inputs: tuple = ()
+    shape: tuple = ()
+    options: tuple = field(default=(), repr=False)
+
+    def option(self, key):
+        for name, value in self.options:
+            if name == key:
+                return value
+        raise KeyError(key)
+
+    @property
+    def is_leaf(self):
+        return not self.inputs
+
+    def __repr__(self):
+        dims = " x ".join(map(str, self.shape)) or "scalar"
+        return f"Node({self.name}: {self.op}, {dims})"
+
+
+def _name(name, what):
+    if not isinstance(name, str) or not name.strip():
+        raise GraphError(f"a {what}'s name must be a non-empty string, got {name!r}")
+    return name.strip()
+
+
+def _size(n, what):
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ShapeError(f"{what} must be a positive integer, got {n!r}")
+    return n
+
+
+def _node(value, what):
+    if not isinstance(value, Node):
+        raise GraphError(f"the {what} must be a matrix node, got {type(value).__name__}: {value!r}")
+    return value
+
+
+def _batch(value, what):
+    """A node whose rows are samples: ``N x k``."""
+    value = _node(value, what)
+    if len(value.shape) != 2 or value.shape[0] != BATCH:
+        dims = " x ".join(map(str, value.shape)) or "a scalar"
+        raise ShapeError(f"the {what} must be a batch of rows (N x k), got {value.name} of shape {dims}")
+    return value
+
+
+# -- leaves ----------------------------------------------------------------------------------
+
+
+def data(name, features):
+    """A batch of inputs, ``N x features`` (one sample per row)."""
+    return Node("data", _name(name, "data node"), shape=(BATCH, _size(features, "the number of features")))
+
+
+def classes(name, count):
+    """A batch of class indices from 0 to ``count - 1`` (NLLLoss's and CrossEntropyLoss's targets)."""
+    return Node("classes", _name(name, "classes node"), shape=(BATCH,),
+                options=(("classes", _size(count, "the number of classes")),))
+
+
+def targets(name, features):
+    """A batch of numeric targets, ``N x features`` (MSELoss's and BCEWithLogitsLoss's)."""
+    return Node("targets", _name(name, "targets node"), shape=(BATCH, _size(features, "the number of targets")))
+
+
+def parameter(name, *shape):
+    """A trainable matrix (``out x in``) or vector (``out``)."""
+    if not 1 <= len(shape) <= 2:
+        raise ShapeError(f"a parameter is a vector or a matrix, got the shape {shape!r}")
+    return Node("parameter", _name(name, "parameter"), shape=tuple(_size(n, "a parameter's size") for n in shape))
+
+
+# -- layers and activations -------------------------------------------------------------------
+
+
+def linear(inputs, weight, bias=None, *, name):
+    """``inputs W^T + b``: ``N x in`` inputs, ``out x in`` weight, ``out`` bias (or none)."""
+    inputs, weight = _batch(inputs, "linear layer's input"), _node(weight, "linear layer's weight")
+    if len(weight.shape) != 2 or weight.shape[1] != inputs.shape[1]:
+        raise ShapeError(f"linear {name}: the weight {weight.name} must be out x {inputs.shape[1]} "
+                         f"for the input {inputs.name}, got {' x '.join(map(str, weight.shape))}")
+    operands = (inputs, weight)
+    if bias is not None:
+        bias = _node(bias, "linear layer's bias")
+        if bias.shape != weight.shape[:1]:
+            raise ShapeError(f"linear {name}: the bias {bias.name} must have {weight.shape[0]} entries, "
+                             f"got the shape {' x '.join(map(str, bias.shape))}")
+        operands += (bias,)
+    return Node("linear", _name(name, "linear layer"), operands, (BATCH, weight.shape[0]))
+
+
+def _activation(op):
+    def apply(z, *, name):
+        z = _batch(z, f"{op}'s input")
+        return Node(op, _name(name, op), (z,), z.shape)
+
+    apply.__name__ = op
+    apply.__doc__ = f"``{op}`` of each row of an ``N x k`` node (element-wise or per row, as torch's ``dim=1``)."
+    return apply
+
+
+relu, sigmoid, tanh, softplus, softmax, log_softmax = (_activation(op) for op in ACTIVATIONS)
+
+
+# -- losses -----------------------------------------------------------------------------------
+
+
+def _loss(op, prediction, target, reduction, name):
+    if reduction not in REDUCTIONS:
+        raise GraphError(f"{op}: reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
+    prediction, target = _batch(prediction, f"{op}'s prediction"), _node(target, f"{op}'s target")
+    wanted = "classes" if op in ("nll", "cross_entropy") else "targets"
+    if target.op != wanted:
+        raise GraphError(f"{op}: the target must be a {wanted} node, got {target.name} ({target.op})")
+    if wanted == "classes" and target.option("classes") != prediction.shape[1]:
+        raise ShapeError(f"{op}: {target.name} has {target.option('classes')} classes but "
+                         f"{prediction.name} has {prediction.shape[1]} columns")
+    if wanted == "targets" and target.shape != prediction.shape:
+        raise ShapeError(f"{op}: {target.name} has {target.shape[1]} columns but {prediction.name} "
+                         f"has {prediction.shape[1]}")
+    return Node(op, _name(name, "loss"), (prediction, target), (), (("reduction", reduction),))
+
+
+def mse(prediction, target, reduction="mean", *, name="L"):
+    """``nn.MSELoss``: the squared errors' mean over every entry, or their sum."""
+    return _loss("mse", prediction, target, reduction, name)
+
+
+def nll(log_probabilities, target, reduction="mean", *, name="L"):
+    """``nn.NLLLoss``: minus each row's log-probability of its class, averaged over rows or summed."""
+    return _loss("nll", log_probabilities, target, reduction, name)
+
+
+def cross_entropy(logits, target, reduction="mean", *, name="L"):
+    """``nn.CrossEntropyLoss``: ``nll(log_softmax(logits))``, averaged over rows or summed."""
+    return _loss("cross_entropy", logits, target, reduction, name)
+
+
+def bce_with_logits(logits, target, reduction="mean", *, name="L"):
+    """``nn.BCEWithLogitsLoss``: ``softplus(z) - y z`` per entry, averaged over every entry or summed."""
+    return _loss("bce_with_logits", logits, target, reduction, name)

@@ -1,0 +1,167 @@
+r"""Matrix derivations in LaTeX: the forward pass and the layer-by-layer backward pass of a network,
+each row a rule of :data:`~.rules.RULES` with the shape of each factor written under it.
+
+:class:`MatrixRenderer` adds render methods for the matrix steps to the
+:class:`~symgrad.latex.LatexRenderer` (dispatch on step class: ``_render_MatrixDerivation``,
+``_render_Node`` for a forward row, ``_render_BackwardStep``). Names print in the notation of
+:mod:`symgrad.notation` (``W1`` is $W_{1}$, ``L`` is $\mathcal{L}$); $\delta_V$ is
+$\partial\mathcal{L}/\partial V$, of the shape of $V$.
+
+A rule's template is cut into factors where its top level has a space. A factor that is one name
+(``$W``, ``$delta^\top``) has that node's shape, transposed with it; ``\mathbf{1}`` is a column of
+$N$ ones; a number, the loss's scale or an operator has none; any other factor (``\left[$Z > 0\right]``,
+``\left(\operatorname{softmax}($Z) - \operatorname{onehot}($y)\right)``) is part of an element-wise
+rule and has the shape of the row's result.
+"""
+
+import re
+from string import Template
+
+import sympy
+
+from ..latex import LatexRenderer, _caption
+from ..layout import Block, Piece, Row
+from .graph import BATCH
+from .rules import RULES
+
+__all__ = ["MatrixRenderer"]
+
+OPERATORS = {"=", "+", "-", r"\odot", r"\cdot", r"\sum_n", r"\sum_{n,j}"}
+ONES = r"\mathbf{1}"
+RULE_NAMES = {"linear": "linear layer", "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh",
+              "softplus": "softplus", "softmax": "softmax", "log_softmax": "log-softmax",
+              "mse": "mean squared error", "nll": "NLL", "cross_entropy": "cross-entropy",
+              "bce_with_logits": "binary cross-entropy of logits"}
+ROLE_NAMES = {"A": "input", "W": "weight", "b": "bias"}
+
+
+class MatrixRenderer(LatexRenderer):
+    """A :class:`~symgrad.latex.LatexRenderer` that also renders matrix derivations."""
+
+    loss = r"\mathcal{L}"  # what adjoints are of: the loss of the derivation rendered last
+
+    def _render_MatrixDerivation(self, derivation):
+        self.loss = self.name(derivation.loss)
+        batch = self.shape((BATCH, derivation.leaves[0].shape[-1]))
+        intro = Block(_caption(
+            "Each sample is a row, as in PyTorch: a batch ", self.name(derivation.leaves[0]), " is ", batch,
+            ", a linear layer computes ", r"Z = A W^\top + \mathbf{1} b^\top", ", and ",
+            r"\delta_V = \partial %s / \partial V" % self.loss, " has the shape of ", "V",
+            ". The shape of each factor is written under it."), ())
+        forward = [row for node in derivation.forward for row in self.render(node)[0].rows]
+        backward = [row for step in _parameters_first(derivation.backward) for row in self.render(step)[0].rows]
+        return [intro, Block(_caption("The forward pass:"), tuple(forward)),
+                Block(_caption("The backward pass, layer by layer from the loss (the chain rule in matrix form):"),
+                      tuple(backward))]
+
+    def _render_Node(self, node):
+        """``out = rule(inputs)``, the forward row of an operation node."""
+        rule = RULES[node.op]
+        bindings = {**dict(zip(rule.roles, node.inputs)), "out": node}
+        lhs, rhs = rule.latex_forward.split(" = ", 1)
+        row = Row(self.factors(lhs, bindings, node, node), Piece.of(self.factors(rhs, bindings, node, node)))
+        return [Block((), (row,))]
+
+    def _render_BackwardStep(self, step):
+        r"""``\delta_target = rule_role(...)`` (``+=`` for a later share), the rule named beside it."""
+        rule = RULES[step.rule]
+        lhs = self.under(self.adjoint(step.target), step.target.shape)
+        rhs = Piece.of(self.factors(rule.latex_backward[step.role], step.bindings, step.target, step.consumer))
+        note = RULE_NAMES[step.rule] + (f", {ROLE_NAMES[step.role]}" if step.role in ROLE_NAMES else "")
+        if step.through:
+            fused = ", ".join(RULE_NAMES[n.op] for n in step.through)
+            note = f"{note} ({RULE_NAMES[step.consumer.op]} of {fused})"
+        return [Block((), (Row(lhs, rhs, r"\text{%s}" % note, "=" if step.first else r"\mathrel{+}="),))]
+
+    # -- names, shapes, factors --------------------------------------------------------------------
+
+    def name(self, node):
+        return self.symbol(sympy.Symbol(node.name))
+
+    def adjoint(self, node):
+        r"""$\partial\mathcal{L}/\partial W$ for a parameter, $\delta_Z$ for any other node."""
+        if node.op == "parameter":
+            return r"\frac{\partial %s}{\partial %s}" % (self.loss, self.name(node))
+        return r"\delta_{%s}" % self.name(node)
+
+    def shape(self, shape):
+        """A shape in LaTeX: ``N \\times 784``, ``10`` for a vector, nothing for a scalar."""
+        return r" \times ".join(map(str, shape))
+
+    def under(self, latex, shape):
+        """``latex`` with ``shape`` written under it (in script size), or as it is for a scalar."""
+        if not shape:
+            return latex
+        return r"\underset{%s}{%s}" % (self.shape(shape), latex)
+
+    def factors(self, template, bindings, result, consumer):
+        """The template with its names filled in and each factor's shape under it (see the module)."""
+        names = {key: self.adjoint(node) if key == "delta" else self.name(node) for key, node in bindings.items()}
+        names["scale"] = self.scale(consumer) if consumer.op in RULES and RULES[consumer.op].per else ""
+        factors = _bound(_top_level(template), bindings.keys() | {"scale"})
+        out = [(Template(f).substitute(names).strip(), _shape(f, bindings, result)) for f in factors]
+        out = [(text, shape) for text, shape in out if text]
+        joined = ""
+        for i, (text, shape) in enumerate(out):  # shaped factors side by side get room for their shapes
+            joined += ("" if i == 0 else r" \; " if shape and out[i - 1][1] else " ") + self.under(text, shape)
+        return joined
+
+    def scale(self, loss):
+        r"""A loss's reduction factor: $\frac{1}{N}$ per row, $\frac{1}{N k}$ per entry, nothing for a sum."""
+        if loss.option("reduction") == "sum":
+            return ""
+        if RULES[loss.op].per == "rows":
+            return r"\frac{1}{%s}" % BATCH
+        return r"\frac{1}{%s \cdot %d}" % (BATCH, loss.inputs[0].shape[1])
+
+
+def _bound(factors, names):
+    """The factors without the terms (between top-level ``+`` and ``-``) that use a name not in
+    ``names``: a linear layer without a bias has no ``+ 1 b^T``."""
+    terms, kept = [[]], []
+    for factor in factors:
+        if factor in ("+", "-") and terms[-1]:
+            terms.append([])
+        terms[-1].append(factor)
+    for term in terms:
+        if set(re.findall(r"\$(\w+)", " ".join(term))) <= names:
+            kept.extend(term if kept or term[0] != "+" else term[1:])
+    return kept
+
+
+def _shape(factor, bindings, result):
+    """The shape of a template's factor, () for none (see the module's docstring)."""
+    single = re.fullmatch(r"\$(\w+)(\^\\top)?", factor)
+    if single and single.group(1) in bindings:
+        shape = bindings[single.group(1)].shape
+        if not single.group(2):
+            return shape
+        return (1, *shape) if len(shape) == 1 else shape[::-1]
+    if factor == ONES:
+        return (BATCH, 1)
+    if factor in OPERATORS or "$" not in factor or re.fullmatch(r"-?\$scale", factor):
+        return ()
+    return result.shape
+
+
+def _parameters_first(steps):
+    """The steps with, among those of one consumer (independent of each other), the parameters'
+    gradients before the adjoint that goes on down the network, as a textbook writes them."""
+    consumers = list(dict.fromkeys(step.consumer for step in steps))
+    return sorted(steps, key=lambda s: (consumers.index(s.consumer), s.target.op != "parameter"))
+
+
+def _top_level(template):
+    """The template cut at its top-level spaces (outside every bracket)."""
+    parts, depth, current = [], 0, ""
+    for char in template:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        if char == " " and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [p for p in parts + [current] if p]

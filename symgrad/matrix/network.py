@@ -1,0 +1,175 @@
+"""Sequential networks in matrix mode: layers as data, the graph they make, and parameter values.
+
+A :class:`Network` is a chain of :class:`Linear` layers and :class:`Activation` s, like an
+``nn.Sequential``; it names its nodes as a textbook does (``X``, ``W1``, ``b1``, ``Z1 = X W1^T + b1``,
+``A1 = relu(Z1)``, ..., the loss ``L``). A :class:`Model` is a network with parameter values.
+"""
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from ..errors import GraphError, ShapeError, SymgradError
+from . import graph
+from .derivation import derive
+
+__all__ = ["Linear", "Activation", "Network", "Model"]
+
+DTYPES = ("float32", "float64")
+
+
+@dataclass(frozen=True)
+class Linear:
+    """``nn.Linear(in_features, out_features, bias)``: ``A W^T + b``."""
+
+    in_features: int
+    out_features: int
+    bias: bool = True
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation applied to each row: one of :data:`~.graph.ACTIVATIONS`."""
+
+    kind: str
+
+    def __post_init__(self):
+        if self.kind not in graph.ACTIVATIONS:
+            raise GraphError(f"unknown activation {self.kind!r}: choose from {', '.join(graph.ACTIVATIONS)}")
+
+
+@dataclass(frozen=True)
+class Network:
+    """A chain of layers; the first linear layer fixes the number of input features."""
+
+    layers: tuple
+
+    def __post_init__(self):
+        object.__setattr__(self, "layers", tuple(self.layers))
+        widths = [layer for layer in self.layers if isinstance(layer, Linear)]
+        if not widths:
+            raise GraphError("a network needs at least one Linear layer")
+        for layer in self.layers:
+            if not isinstance(layer, (Linear, Activation)):
+                raise GraphError(f"a network's layers are Linear and Activation, got {layer!r}")
+        for before, after in zip(widths, widths[1:]):
+            if before.out_features != after.in_features:
+                raise ShapeError(f"a layer with {before.out_features} outputs is followed by one with "
+                                 f"{after.in_features} inputs")
+
+    @property
+    def in_features(self):
+        return next(layer for layer in self.layers if isinstance(layer, Linear)).in_features
+
+    @property
+    def out_features(self):
+        return [layer for layer in self.layers if isinstance(layer, Linear)][-1].out_features
+
+    def graph(self):
+        """``(inputs, output, parameters)``: the data node ``X``, the last layer's node, and the
+        parameter nodes in torch's order (``W1, b1, W2, b2, ...``)."""
+        node = graph.data("X", self.in_features)
+        parameters, depth, after = [], 0, 0  # after: activations since the last linear layer
+        for layer in self.layers:
+            if isinstance(layer, Linear):
+                depth, after = depth + 1, 0
+                weight = graph.parameter(f"W{depth}", layer.out_features, layer.in_features)
+                bias = graph.parameter(f"b{depth}", layer.out_features) if layer.bias else None
+                parameters += [weight] + ([bias] if bias is not None else [])
+                node = graph.linear(node, weight, bias, name=f"Z{depth}")
+            else:
+                after += 1
+                node = getattr(graph, layer.kind)(node, name=f"A{depth}" + (f"_{after}" if after > 1 else ""))
+        return _input(node), node, tuple(parameters)
+
+    def loss(self, kind="nll", reduction="mean"):
+        """The loss node ``L`` of the network's output against targets: class indices ``y`` for
+        ``nll`` and ``cross_entropy``, numbers ``Y`` for ``mse`` and ``bce_with_logits``."""
+        if kind not in graph.LOSSES:
+            raise GraphError(f"unknown loss {kind!r}: choose from {', '.join(graph.LOSSES)}")
+        _, output, _ = self.graph()
+        if kind in ("nll", "cross_entropy"):
+            target = graph.classes("y", self.out_features)
+        else:
+            target = graph.targets("Y", self.out_features)
+        return getattr(graph, kind)(output, target, reduction)
+
+    def initial_parameters(self, seed=0, dtype="float32"):
+        """Parameter values drawn as torch's ``nn.Linear`` draws them, uniform in
+        ``(-1/sqrt(in), 1/sqrt(in))``, from NumPy's generator seeded with ``seed``, by name."""
+        rng, values = np.random.default_rng(seed), {}
+        linears = [layer for layer in self.layers if isinstance(layer, Linear)]
+        for depth, layer in enumerate(linears, 1):
+            bound = 1.0 / np.sqrt(layer.in_features)
+            values[f"W{depth}"] = rng.uniform(-bound, bound, (layer.out_features, layer.in_features))
+            if layer.bias:
+                values[f"b{depth}"] = rng.uniform(-bound, bound, layer.out_features)
+        return {name: value.astype(_dtype(dtype)) for name, value in values.items()}
+
+
+def _input(node):
+    while not node.is_leaf:
+        node = node.inputs[0]
+    return node
+
+
+def _float_name(dtype):
+    """Integers (numbers given as a list) count as float64."""
+    return "float64" if dtype.kind in "iub" else dtype.name
+
+
+def _dtype(dtype):
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in DTYPES:
+        raise SymgradError(f"matrix mode computes in {' or '.join(DTYPES)}, not {dtype!r}")
+    return np.dtype(name)
+
+
+@dataclass(frozen=True)
+class Model:
+    """A network and the values of its parameters, by name: NumPy arrays of one dtype, which
+    training updates in place. The first layer's weight ``W1`` is stored column by column: its
+    input is the data, which has no adjoint, so ``W1`` is read only as ``W1^T`` by the forward
+    product ``X W1^T``, which OpenBLAS computes faster from a ``W1^T`` stored row by row (S2's: 137 us
+    instead of 153, measured); a later layer's ``delta W`` is faster with ``W`` row by row (10 us
+    instead of 16). The values are the same either way."""
+
+    network: Network
+    parameters: MappingProxyType
+
+    def __post_init__(self):
+        nodes = self.network.graph()[2]
+        given = dict(self.parameters)
+        missing = [n.name for n in nodes if n.name not in given]
+        extra = sorted(set(given) - {n.name for n in nodes})
+        if missing or extra:
+            raise SymgradError(f"the parameters do not match the network: missing {missing}, unknown {extra}")
+        dtypes = sorted({_float_name(np.asarray(v).dtype) for v in given.values()})
+        if len(dtypes) > 1:
+            raise SymgradError(f"the parameters mix the dtypes {', '.join(dtypes)}: give them one")
+        dtype = _dtype(dtypes[0])
+        arrays = {}
+        for n in nodes:
+            value = np.array(given[n.name], dtype=dtype, order="F" if n is nodes[0] else "C")
+            if value.shape != n.shape:
+                raise ShapeError(f"{n.name} must be {' x '.join(map(str, n.shape))}, got "
+                                 f"{' x '.join(map(str, value.shape))}")
+            arrays[n.name] = value
+        object.__setattr__(self, "parameters", MappingProxyType(arrays))
+
+    @classmethod
+    def initialised(cls, network, seed=0, dtype="float32"):
+        """The network with :meth:`Network.initial_parameters`."""
+        return cls(network, network.initial_parameters(seed, dtype))
+
+    @property
+    def dtype(self):
+        return next(iter(self.parameters.values())).dtype
+
+    def derivation(self, loss="nll", reduction="mean"):
+        """The matrix derivation of the network's loss with respect to every parameter."""
+        return derive(self.network.loss(loss, reduction))

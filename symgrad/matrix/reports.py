@@ -1,0 +1,29 @@
+"""What ``symgrad train`` prints of a matrix-mode run: each epoch's mean training loss and the final
+accuracy, as S2 prints them."""
+
+from ..epochs import table_rows
+from ..optimizers import make_optimizer
+
+__all__ = ["report"]
+
+
+def report(spec, result, every=None):
+    """The run's settings, the mean training loss of the shown epochs, how the run ended, and the
+    accuracy on the test split, as one text."""
+    history = result.history
+    lines = [f"   {make_optimizer(spec.optimizer, spec.options)!r}, batch size {spec.batch_size}, "
+             f"{history.iterations_per_epoch} iterations per epoch, {len(history.step_losses)} iterations, "
+             f"network {_shape(spec.network)}, loss {spec.loss}, {result.dtype}, data: {spec.data}",
+             "epoch  mean training loss"]
+    lines += [f"{row.epoch:>5}  {row.mean_loss:.6f}" for row in table_rows(history.epochs, every)]
+    if history.stopped:
+        lines.append(f"stopped early: {history.stopped}")
+    lines.append(f"accuracy on the test split: {result.accuracy:.2%}")
+    return "\n".join(lines)
+
+
+def _shape(network):
+    """``784-128-64-10 (relu, log_softmax)``: the widths, then the activations used."""
+    widths = [network.in_features] + [layer.out_features for layer in network.layers if hasattr(layer, "out_features")]
+    kinds = dict.fromkeys(layer.kind for layer in network.layers if hasattr(layer, "kind"))
+    return "-".join(map(str, widths)) + (f" ({', '.join(kinds)})" if kinds else "")

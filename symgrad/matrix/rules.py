@@ -1,0 +1,172 @@
+r"""The one table of matrix-form rules: for each operation, its forward map and, per input, the
+backward map that turns the consumer's adjoint $\delta = \partial\mathcal L/\partial(\text{output})$
+into that input's share of $\partial\mathcal L/\partial(\text{input})$.
+
+Each map is written once, over an *algebra* ``xp`` (:mod:`.arrays` computes it in NumPy, in place;
+:mod:`.exact` computes it with SymPy matrices, entry by entry). The math is also kept as LaTeX
+templates (data, for a renderer): ``$delta`` is the consumer's adjoint, ``$out`` its value,
+``$scale`` a loss's reduction factor, and every other ``$name`` one of the rule's ``roles``.
+
+A loss is always a derivation's output, so its own adjoint is 1 and its backward maps do not
+take one. ``mean`` divides by the number of rows (``nll``, ``cross_entropy``) or of entries
+(``mse``, ``bce_with_logits``), as torch's losses do.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+__all__ = ["Rule", "RULES", "FUSED", "loss_scale"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An operation's forward and backward maps, with their math as LaTeX templates.
+
+    ``forward(xp, node, inputs, out)`` returns the node's value; ``backward[role](xp, node, delta,
+    value, inputs, out)`` returns the role's share of the adjoint. ``out`` is a buffer to write into
+    (or None). ``per`` is what a loss's mean divides by: ``"rows"`` or ``"entries"``.
+    """
+
+    roles: tuple
+    forward: Callable
+    backward: Mapping
+    latex_forward: str
+    latex_backward: Mapping
+    per: str | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "backward", MappingProxyType(dict(self.backward)))
+        object.__setattr__(self, "latex_backward", MappingProxyType(dict(self.latex_backward)))
+
+
+def loss_scale(xp, node, value):
+    """The factor a loss's reduction multiplies its sum by: 1/rows or 1/entries for mean, 1 for sum."""
+    if node.option("reduction") == "sum":
+        return xp.number(1)
+    count = xp.rows(value) if RULES[node.op].per == "rows" else xp.size(value)
+    return xp.reciprocal(count)
+
+
+def _elementwise(function, derivative, latex_function, latex_derivative):
+    """An element-wise activation: ``out = f(Z)``, ``dZ = delta * f'(Z)`` (f' may use ``out``)."""
+    return Rule(
+        roles=("Z",),
+        forward=lambda xp, node, ins, out: getattr(xp, function)(ins[0], out),
+        backward={"Z": lambda xp, node, delta, value, ins, out: xp.mul(delta, derivative(xp, ins[0], value), out)},
+        latex_forward=r"$out = %s($Z)" % latex_function,
+        latex_backward={"Z": r"$delta \odot %s" % latex_derivative},
+    )
+
+
+def _softmax_backward(xp, node, delta, value, ins, out):
+    # s * (delta - rowsum(delta * s))
+    return xp.mul(value, xp.sub(delta, xp.row_sum(xp.mul(delta, value))), out)
+
+
+def _log_softmax_backward(xp, node, delta, value, ins, out):
+    # delta - softmax(Z) * rowsum(delta)
+    return xp.sub(delta, xp.mul(xp.softmax(ins[0]), xp.row_sum(delta)), out)
+
+
+def _scaled(unscaled, factor=1):
+    """A loss's backward map: ``factor * scale * unscaled(xp, inputs, out)``."""
+    return lambda xp, node, delta, value, ins, out: xp.scale(unscaled(xp, ins, out),
+                                                             factor * loss_scale(xp, node, ins[0]), out)
+
+
+def _probabilities(xp, ins, out):
+    """softmax(Z) of a cross-entropy's operands ``(Z, y)``, or of ``(Z, y, log_softmax(Z))`` when
+    the walk fused an nll with the log_softmax below it: then from that log_softmax's value."""
+    return xp.softmax(ins[0], out) if len(ins) == 2 else xp.softmax_of_log(ins[0], ins[2], out)
+
+
+def _mse(xp, node, ins, out):
+    error = xp.sub(ins[0], ins[1])
+    return xp.scale(xp.total(xp.mul(error, error)), loss_scale(xp, node, ins[0]))
+
+
+def _nll(xp, node, ins, out):
+    return xp.scale(xp.pick(ins[0], ins[1]), -loss_scale(xp, node, ins[0]))
+
+
+def _cross_entropy(xp, node, ins, out):
+    return xp.scale(xp.pick(xp.log_softmax(ins[0]), ins[1]), -loss_scale(xp, node, ins[0]))
+
+
+def _bce_with_logits(xp, node, ins, out):
+    z, y = ins
+    return xp.scale(xp.total(xp.sub(xp.softplus(z), xp.mul(y, z))), loss_scale(xp, node, z))
+
+
+RULES = MappingProxyType({
+    "linear": Rule(
+        roles=("A", "W", "b"),
+        forward=lambda xp, node, ins, out: xp.affine(ins[0], ins[1], ins[2] if len(ins) > 2 else None, out),
+        backward={
+            "A": lambda xp, node, delta, value, ins, out: xp.matmul(delta, ins[1], out),
+            "W": lambda xp, node, delta, value, ins, out: xp.matmul_tn(delta, ins[0], out),
+            "b": lambda xp, node, delta, value, ins, out: xp.sum_rows(delta, out),
+        },
+        latex_forward=r"$out = $A $W^\top + \mathbf{1} $b^\top",
+        latex_backward={"A": r"$delta $W", "W": r"$delta^\top $A", "b": r"$delta^\top \mathbf{1}"},
+    ),
+    "relu": _elementwise("relu", lambda xp, z, s: xp.step(z), r"\operatorname{relu}",
+                          r"\left[$Z > 0\right]"),
+    "sigmoid": _elementwise("sigmoid", lambda xp, z, s: xp.mul(s, xp.one_minus(s)), r"\sigma",
+                            r"$out \odot (1 - $out)"),
+    "tanh": _elementwise("tanh", lambda xp, z, t: xp.one_minus(xp.mul(t, t)), r"\tanh",
+                         r"(1 - $out \odot $out)"),
+    "softplus": _elementwise("softplus", lambda xp, z, s: xp.sigmoid(z), r"\operatorname{softplus}",
+                             r"\sigma($Z)"),
+    "softmax": Rule(
+        roles=("Z",),
+        forward=lambda xp, node, ins, out: xp.softmax(ins[0], out),
+        backward={"Z": _softmax_backward},
+        latex_forward=r"$out = \operatorname{softmax}($Z)",
+        latex_backward={"Z": r"$out \odot \left($delta - ($delta \odot $out) \mathbf{1} \mathbf{1}^\top\right)"},
+    ),
+    "log_softmax": Rule(
+        roles=("Z",),
+        forward=lambda xp, node, ins, out: xp.log_softmax(ins[0], out),
+        backward={"Z": _log_softmax_backward},
+        latex_forward=r"$out = \log\operatorname{softmax}($Z)",
+        latex_backward={"Z": r"$delta - \operatorname{softmax}($Z) \odot ($delta \mathbf{1} \mathbf{1}^\top)"},
+    ),
+    "mse": Rule(
+        roles=("P", "Y"),
+        forward=_mse,
+        backward={"P": _scaled(lambda xp, ins, out: xp.sub(ins[0], ins[1], out), 2)},
+        latex_forward=r"$out = $scale \sum_{n,j} \left($P - $Y\right)_{nj}^2",
+        latex_backward={"P": r"2 $scale \left($P - $Y\right)"},
+        per="entries",
+    ),
+    "nll": Rule(
+        roles=("P", "y"),
+        forward=_nll,
+        backward={"P": _scaled(lambda xp, ins, out: xp.onehot(ins[1], ins[0], out), -1)},
+        latex_forward=r"$out = -$scale \sum_n \left($P\right)_{n, y_n}",
+        latex_backward={"P": r"-$scale \operatorname{onehot}($y)"},
+        per="rows",
+    ),
+    "cross_entropy": Rule(
+        roles=("Z", "y"),
+        forward=_cross_entropy,
+        backward={"Z": _scaled(lambda xp, ins, out: xp.sub_onehot(_probabilities(xp, ins, out), ins[1], out))},
+        latex_forward=r"$out = -$scale \sum_n \left(\log\operatorname{softmax}($Z)\right)_{n, y_n}",
+        latex_backward={"Z": r"$scale \left(\operatorname{softmax}($Z) - \operatorname{onehot}($y)\right)"},
+        per="rows",
+    ),
+    "bce_with_logits": Rule(
+        roles=("Z", "Y"),
+        forward=_bce_with_logits,
+        backward={"Z": _scaled(lambda xp, ins, out: xp.sub(xp.sigmoid(ins[0], out), ins[1], out))},
+        latex_forward=r"$out = $scale \sum_{n,j} \left(\operatorname{softplus}($Z) - $Y \odot $Z\right)_{nj}",
+        latex_backward={"Z": r"$scale \left(\sigma($Z) - $Y\right)"},
+        per="entries",
+    ),
+})
+
+# Pairs whose backward maps compose into one rule: (inner op, loss op) -> the rule of the pair.
+# nll(log_softmax(Z)) is cross_entropy(Z): its adjoint of Z is scale * (softmax(Z) - onehot(y)).
+FUSED = MappingProxyType({("log_softmax", "nll"): "cross_entropy"})

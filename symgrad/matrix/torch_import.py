@@ -1,0 +1,77 @@
+"""``from_torch``: a torch ``nn.Sequential`` as a matrix-mode model, with its parameters copied, so a
+torch user can ask for the derivation of their own network; and ``to_torch``, the way back (the
+torch twin of a model). Torch is imported only when they are called."""
+
+from ..errors import NoDerivativeRuleError, SymgradError
+from .network import Activation, Linear, Model, Network
+
+__all__ = ["from_torch", "to_torch"]
+
+ACTIVATIONS = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softplus": "softplus",
+               "LogSoftmax": "log_softmax", "Softmax": "softmax"}  # torch's module -> symgrad's activation
+SUPPORTED = ("Linear", *ACTIVATIONS)
+
+
+def from_torch(module, dtype=None):
+    """The :class:`~.network.Model` of an ``nn.Sequential`` of ``Linear``, ``ReLU``, ``Sigmoid``,
+    ``Tanh``, ``Softplus`` (``beta=1``), ``LogSoftmax`` and ``Softmax`` (over ``dim=1``).
+
+    Parameters are copied (``dtype`` None keeps torch's, else ``"float32"`` or ``"float64"``); the
+    torch module is not changed. symgrad's softplus is ``log(1 + e^z)`` everywhere, where torch's
+    switches to ``z`` above its threshold (20): the two differ there by less than ``e^{-20}``.
+    """
+    import torch
+
+    if not isinstance(module, torch.nn.Sequential):
+        raise SymgradError(f"from_torch takes an nn.Sequential, got {type(module).__name__}")
+    layers, values, depth = [], {}, 0
+    for position, child in enumerate(module):
+        kind = type(child).__name__
+        where = f"layer {position} ({kind})"
+        if isinstance(child, torch.nn.Linear):
+            depth += 1
+            layers.append(Linear(child.in_features, child.out_features, child.bias is not None))
+            values[f"W{depth}"] = _array(child.weight, dtype)
+            if child.bias is not None:
+                values[f"b{depth}"] = _array(child.bias, dtype)
+        elif kind in SUPPORTED and type(child) is getattr(torch.nn, kind):
+            layers.append(Activation(_activation(child, kind, where)))
+        else:
+            raise NoDerivativeRuleError(f"matrix mode has no rule for {where}: an nn.Sequential may hold "
+                                        f"{', '.join(SUPPORTED)}")
+    return Model(Network(layers), values)
+
+
+def _activation(child, kind, where):
+    if kind in ("LogSoftmax", "Softmax") and child.dim not in (1, -1):
+        raise NoDerivativeRuleError(f"{where}: matrix mode takes {kind} over the classes (dim=1), "
+                                    f"got dim={child.dim}")
+    if kind == "Softplus" and child.beta != 1:
+        raise NoDerivativeRuleError(f"{where}: matrix mode's softplus has beta=1, got beta={child.beta}")
+    return ACTIVATIONS[kind]
+
+
+def _array(parameter, dtype):
+    value = parameter.detach().cpu().numpy().copy()
+    return value if dtype is None else value.astype(dtype)
+
+
+def to_torch(model):
+    """The ``nn.Sequential`` of a :class:`~.network.Model`: its layers as torch's modules (softmax and
+    log-softmax over ``dim=1``), with a copy of its parameters in its dtype."""
+    import torch
+
+    modules, parameters = [], iter(model.parameters.values())  # W1, b1, W2, ...: the layers' order
+    kinds = {kind: name for name, kind in ACTIVATIONS.items()}
+    for layer in model.network.layers:
+        if isinstance(layer, Linear):
+            module = torch.nn.Linear(layer.in_features, layer.out_features, layer.bias,
+                                     dtype=getattr(torch, model.dtype.name))
+            with torch.no_grad():
+                for tensor in module.parameters():
+                    tensor.copy_(torch.from_numpy(next(parameters)))
+            modules.append(module)
+        else:
+            module = getattr(torch.nn, kinds[layer.kind])
+            modules.append(module(dim=1) if layer.kind in ("softmax", "log_softmax") else module())
+    return torch.nn.Sequential(*modules)

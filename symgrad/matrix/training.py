@@ -1,0 +1,140 @@
+"""A worksheet's matrix-mode training run (S2 training its MNIST network) and what a run gives.
+
+:class:`MatrixTraining` implements the :class:`~symgrad.worksheet.TrainingRun` protocol, so ``symgrad train``, ``symgrad verify`` and
+``symgrad render`` take it as they take a scalar :class:`~symgrad.worksheet.Training`.
+"""
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+from ..errors import TrainingError
+from ..optimizers import make_optimizer
+from ..plots import loss_curve
+from .data import load_digits, load_mnist
+from .derivation import derive
+from .loop import CLASS_LOSSES, History, accuracy, fit
+from .network import DTYPES, Model, Network
+from .program import Program
+from .reports import report
+from .torch_twin import verify_training
+
+__all__ = ["MatrixTraining", "TrainingResult"]
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """What a run gives: the history, the final accuracy on the test split, the dtype it computed
+    in, and the trained parameters by name."""
+
+    history: History
+    accuracy: float
+    dtype: str = "float32"
+    parameters: Mapping = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class MatrixTraining:
+    """A worksheet's matrix-mode training run, as S2 trains its MNIST network.
+
+    ``loss`` is ``nll`` or ``cross_entropy`` (the data are class labels); ``data`` is ``"digits"``
+    (the demo data) or a folder of MNIST's IDX files; ``optimizer`` and ``options`` name an
+    optimizer of :mod:`symgrad.optimizers` and its torch-named arguments; the initial parameters
+    are drawn as torch draws them, from ``seed``, which also seeds the batch order; ``dtype`` is
+    ``float32`` or ``float64``.
+    """
+
+    network: Network
+    loss: str = "nll"
+    reduction: str = "mean"
+    data: str = "digits"
+    optimizer: str = "SGD"
+    options: Mapping = field(default_factory=lambda: MappingProxyType({"lr": 0.003}))
+    epochs: int = 5
+    batch_size: int = 64
+    shuffle: bool = True
+    seed: int = 0
+    dtype: str = "float32"
+
+    def __post_init__(self):
+        if not isinstance(self.network, Network):
+            raise TrainingError(f"a matrix training run needs a matrix Network, got {type(self.network).__name__}")
+        self.network.loss(self.loss, self.reduction)  # an unknown loss or reduction is an error now
+        if self.loss not in CLASS_LOSSES:
+            raise TrainingError(f"a matrix training run learns class labels: its loss is {' or '.join(CLASS_LOSSES)}, "
+                                f"not {self.loss}")
+        if self.batch_size < 1 or self.epochs < 0:
+            raise TrainingError(f"batch_size must be at least 1 and epochs at least 0, got {self.batch_size} "
+                                f"and {self.epochs}")
+        _checked_dtype(self.dtype)
+        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+        make_optimizer(self.optimizer, self.options)  # an unknown optimizer or option fails here
+
+    def datasets(self):
+        """``(train, test)``."""
+        if self.data == "digits":
+            return load_digits("train"), load_digits("test")
+        return load_mnist(self.data, "train"), load_mnist(self.data, "test")
+
+    def model(self, dtype=None):
+        """The network with its initial parameters (``dtype``: the run's unless given)."""
+        return Model.initialised(self.network, self.seed, _checked_dtype(dtype or self.dtype))
+
+    def run(self, make=make_optimizer, *, dtype=None, progress=True, epochs=None, on_step=None, stop_loss=None,
+            stop_grad_norm=None):
+        """Train from the initial parameters (``epochs`` overrides the run's) with the optimizer
+        ``make(name, options)`` builds, and measure the accuracy on the test split."""
+        train, test = self.datasets()
+        program = self.program(dtype)
+        history = fit(program, train, make(self.optimizer, dict(self.options)),
+                      epochs=self.epochs if epochs is None else epochs, batch_size=self.batch_size,
+                      shuffle=self.shuffle, seed=self.seed, progress=progress, on_step=on_step,
+                      stop_loss=stop_loss, stop_grad_norm=stop_grad_norm)
+        return TrainingResult(history, accuracy(program, test), program.dtype.name, program.model.parameters)
+
+    def program(self, dtype=None):
+        """The NumPy program of the initial model's loss."""
+        return Program(self.model(dtype), self.loss, self.reduction)
+
+    # -- the TrainingRun protocol (symgrad.worksheet) -----------------------------------------------
+
+    def train(self, sheet, *, mode=None, progress=None, stop_loss=None, stop_grad_norm=None):
+        """Run it (``mode``: ``float32`` or ``float64`` instead of the run's dtype)."""
+        return self.run(dtype=mode, progress=sys.stderr.isatty() if progress is None else progress, stop_loss=stop_loss,
+                        stop_grad_norm=stop_grad_norm)
+
+    def report(self, result, every=None):
+        """What ``symgrad train`` prints, as S2 prints it: the mean training loss of each epoch, then
+        the final accuracy on the test split."""
+        return report(self, result, every)
+
+    def plot(self, result, path, title=""):
+        """The loss of every step and each epoch's mean, as a figure at ``path``."""
+        return loss_curve(path, result.history.step_losses, result.history.iterations_per_epoch, title)
+
+    def save(self, result, path):
+        """The trained parameters, by name, as a NumPy ``.npz`` file at ``path``."""
+        with open(path, "wb") as file:
+            np.savez(file, **result.parameters)
+
+    def verify(self, sheet, modes=("float64", "float32"), iterations=None):
+        """Rows comparing the run with torch's, in each mode (see :mod:`.torch_twin`)."""
+        return verify_training(self, sheet.name, modes, iterations)
+
+    def summary(self, sheet):
+        """None: a worksheet's PDF does not run a matrix run (``derivation`` gives its page)."""
+        return None
+
+    def derivation(self):
+        """The matrix derivation of the network's loss, which a worksheet prints as a page."""
+        return derive(self.network.loss(self.loss, self.reduction))
+
+
+def _checked_dtype(dtype):
+    if dtype not in DTYPES:
+        raise TrainingError(f"matrix training computes in {' or '.join(DTYPES)}, not {dtype!r} (exact numbers "
+                            f"are for scalar mode; the matrix rules are checked exactly in the tests)")
+    return dtype
