@@ -106,6 +106,7 @@ class Optimizer:
         self.lr = merged["lr"]
         self.steps = 0
         self._state = []
+        self._kind = None  # the arithmetic of the arrays, known from the first step
 
     def _validate(self, o):
         _require(o["lr"] >= 0, f"Invalid learning rate: {o['lr']}")
@@ -113,7 +114,7 @@ class Optimizer:
 
     def step(self, params, grads):
         """Update each array of ``params`` in place from the gradient at the same position."""
-        if len(params) != len(self._state) or len(grads) != len(params):
+        if self._kind is None or len(params) != len(self._state) or len(grads) != len(params):
             self._start(params, grads)
         self.steps += 1
         kind, hp, t = self._kind, self._hp, self.steps

@@ -239,3 +239,10 @@ def test_a_step_with_the_wrong_number_of_arrays():
 ])
 def test_update_rules_in_latex(opt, expected):
     assert opt.latex() == expected
+
+
+def test_a_step_over_no_parameters_does_nothing():
+    from symgrad.optimizers import SGD
+    optimizer = SGD(lr=0.1)
+    optimizer.step([], [])
+    assert optimizer.steps == 1

@@ -28,3 +28,11 @@ def main(argv=None):
     except SymgradError as error:
         print(f"symgrad {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except ImportError as error:  # an optional dependency of this command (torch, scikit-learn)
+        extra = {"torch": "torch", "sklearn": "digits"}.get(error.name, None)
+        hint = f" (pip install 'symgrad[{extra}]')" if extra else ""
+        print(f"symgrad {args.command}: error: {error.name or error} is not installed{hint}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader went away (symgrad ... | head): stop quietly
+        sys.stderr.close()
+        return 0
