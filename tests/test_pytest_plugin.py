@@ -1,8 +1,13 @@
 """The pytest plugin, run in a throwaway pytest (pytester) over worksheets written by the tests."""
 
 import textwrap
+from importlib.metadata import entry_points
 
 pytest_plugins = ["pytester"]
+
+# Installed, symgrad's plugin loads through its pytest11 entry point; from a source tree, ask for it.
+INSTALLED = any(e.value == "symgrad.pytest_plugin" for e in entry_points(group="pytest11"))
+PLUGIN = [] if INSTALLED else ["-p", "symgrad.pytest_plugin"]
 
 GOOD = '''
 import sympy as sp
@@ -47,14 +52,14 @@ def _folder(pytester, **files):
 
 def test_every_question_becomes_a_passing_item(pytester):
     _folder(pytester, good=GOOD)
-    result = pytester.runpytest_subprocess("-p", "symgrad.pytest_plugin", "--symgrad-worksheets", "sheets", "-v")
+    result = pytester.runpytest_subprocess(*PLUGIN, "--symgrad-worksheets", "sheets", "-v")
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["*good.py::q1-derivative PASSED*", "*good.py::q4-gradient_step PASSED*"])
 
 
 def test_a_wrong_gradient_is_caught_with_the_worksheet_the_question_and_the_numbers(pytester):
     _folder(pytester, good=GOOD, wrong=WRONG_RULE)
-    result = pytester.runpytest_subprocess("-p", "symgrad.pytest_plugin", "--symgrad-worksheets", "sheets")
+    result = pytester.runpytest_subprocess(*PLUGIN, "--symgrad-worksheets", "sheets")
     result.assert_outcomes(passed=4, failed=1)
     result.stdout.fnmatch_lines([
         "*worksheet wrong, question q1 (derivative_at of L with respect to w)*",
@@ -68,8 +73,8 @@ def test_the_ini_option_collects_only_when_pytest_runs_its_configured_paths(pyte
     pytester.makeini("[pytest]\ntestpaths = tests\nsymgrad_worksheets = sheets\n")
     pytester.mkdir("tests")
     (pytester.path / "tests" / "test_one.py").write_text("def test_one():\n    assert True\n")
-    pytester.runpytest_subprocess("-p", "symgrad.pytest_plugin").assert_outcomes(passed=5)
-    pytester.runpytest_subprocess("-p", "symgrad.pytest_plugin", "tests/test_one.py").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess(*PLUGIN).assert_outcomes(passed=5)
+    pytester.runpytest_subprocess(*PLUGIN, "tests/test_one.py").assert_outcomes(passed=1)
 
 
 def test_assert_gradient_matches_in_a_users_test_fails_with_a_table(pytester):
