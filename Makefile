@@ -13,7 +13,12 @@ APT_PACKAGES := latexmk texlive-latex-base texlive-latex-recommended texlive-fon
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # One thread per numeric library: on 2 cores torch's and NumPy's pools otherwise fight.
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMEXPR_NUM_THREADS=1 VECLIB_MAXIMUM_THREADS=1
+# (One variable per line: `export A=1 B=1` would give A the value "1 B=1".)
+export OMP_NUM_THREADS = 1
+export OPENBLAS_NUM_THREADS = 1
+export MKL_NUM_THREADS = 1
+export NUMEXPR_NUM_THREADS = 1
+export VECLIB_MAXIMUM_THREADS = 1
 
 .PHONY: demo test setup tex bench clean
 
