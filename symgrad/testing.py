@@ -5,6 +5,8 @@
 the gradient at a point as Python floats, in the order of ``wrt``.
 """
 
+import importlib.util
+
 import sympy
 
 from .backprop import backward
@@ -227,8 +229,4 @@ def to_float(value):
 
 def torch_available():
     """Whether torch can be imported (it is an optional dependency)."""
-    try:
-        import torch  # noqa: F401  (imported to find out)
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("torch") is not None

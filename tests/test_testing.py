@@ -1,5 +1,7 @@
 """symgrad.testing: the three-way gradient check, derivative equality and gradcheck for plain code."""
 
+import sys
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -20,6 +22,13 @@ def test_three_ways_agree_and_are_returned():
     assert set(report) == {"exact", "finite_difference", "torch"} and report.skipped == {}
     exact = report["exact"]
     assert exact[0] == pytest.approx(2 * (1 / (1 + np.exp(-0.5)) - 1), rel=1e-15)
+
+
+def test_without_torch_the_torch_method_is_skipped_with_its_reason(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now fails, as without the extra
+    report = assert_gradient_matches(NEURON, [w, b], POINT, rtol=1e-10)
+    assert set(report) == {"exact", "finite_difference"}
+    assert "torch is not installed" in report.skipped["torch"] and "symgrad[torch]" in report.skipped["torch"]
 
 
 def test_a_disagreement_fails_with_a_table_naming_the_variable():
