@@ -6,6 +6,8 @@ import symgrad as sg
 from symgrad import NoDerivativeRuleError, UnknownVariableError
 from symgrad.backprop import backward
 
+from deep_models import deep_sigmoid_chain, evalf_calls
+
 x, y, w, v, b, c = sp.symbols("x y w v b c")
 
 
@@ -127,36 +129,12 @@ def test_the_walks_program_grows_linearly_where_expanded_derivatives_grow_quadra
     assert np.all(np.diff(expanded_ops, 2) > 0)  # convex: at least quadratic
 
 
-def _deep_chain(depth):
-    g = sg.Graph()
-    h = x
-    for i in range(depth):
-        h = g.define(f"h{i}", sg.sigmoid(w * h + sp.Rational(1, 3)))
-    g.define("L", h ** 2)
-    return g
-
-
-def _evalf_calls(monkeypatch, action):
-    """How many times SymPy's numerical evaluation runs during ``action``."""
-    import sympy.core.evalf as evalf_module
-    calls = [0]
-    original = evalf_module.evalf
-
-    def counting(*args, **kwargs):
-        calls[0] += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(evalf_module, "evalf", counting)
-    action()
-    monkeypatch.undo()
-    return calls[0]
-
-
 def test_values_of_a_deep_network_at_a_point_cost_linear_work(monkeypatch):
     """Exact values nest (each layer's value holds the one below): nothing may re-evaluate the
     nesting numerically, which costs time exponential in the depth."""
     point = {x: sp.Rational(1, 2), w: sp.Rational(3, 2)}
-    counts = [_evalf_calls(monkeypatch, lambda d=d: sg.backward(_deep_chain(d), [w]).at(point)) for d in (6, 12)]
+    counts = [evalf_calls(monkeypatch, lambda d=d: sg.backward(deep_sigmoid_chain(d, x, w), [w]).at(point))
+              for d in (6, 12)]
     assert counts[1] <= 2.5 * max(counts[0], 1)
-    walk = sg.backward(_deep_chain(40), [w]).at(point)
+    walk = sg.backward(deep_sigmoid_chain(40, x, w), [w]).at(point)
     assert walk.gradient[0].free_symbols == set()

@@ -12,6 +12,8 @@ from symgrad.steps import (ChainProduct, ChainRule, LocalPartial, Partial, Parti
                            Simplification, recombine)
 from symgrad.testing import assert_gradient_matches
 
+from deep_models import deep_sigmoid_chain, evalf_calls
+
 w, x, y, b = sp.symbols("w x y b")
 w1, w2, w3, w4, w5, w6, x1, x2 = sp.symbols("w1:7 x1 x2")
 R = sp.Rational
@@ -167,27 +169,7 @@ def test_bad_requests(make, error, message):
 
 def test_deriving_a_deep_network_at_a_point_costs_linear_work(monkeypatch):
     """The derivation's own checks evaluate nested exact values; each distinct value once."""
-    import sympy.core.evalf as evalf_module
-
-    def chain(depth):
-        g = sg.Graph()
-        h = x
-        for i in range(depth):
-            h = g.define(f"h{i}", sg.sigmoid(w * h + R(1, 3)))
-        g.define("L", h ** 2)
-        return g
-
-    counts = []
-    for depth in (4, 8):
-        calls = [0]
-        original = evalf_module.evalf
-
-        def counting(*args, **kwargs):
-            calls[0] += 1
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(evalf_module, "evalf", counting)
-        sg.derive(chain(depth), [w], at={x: R(1, 2), w: R(3, 2)})
-        monkeypatch.undo()
-        counts.append(calls[0])
+    point = {x: R(1, 2), w: R(3, 2)}
+    counts = [evalf_calls(monkeypatch, lambda d=d: sg.derive(deep_sigmoid_chain(d, x, w), [w], at=point))
+              for d in (4, 8)]
     assert counts[1] <= 2.5 * counts[0]
