@@ -7,23 +7,13 @@ from symgrad import NoDerivativeRuleError, UnknownVariableError
 from symgrad.backprop import backward
 
 from deep_models import deep_sigmoid_chain, evalf_calls
+from seed_models import s3
 
 x, y, w, v, b, c = sp.symbols("x y w v b c")
 
 
-def s3_graph():
-    w1, w2, w3, w4, w5, w6, x1, x2, y = sp.symbols("w1:7 x1 x2 y")
-    g = sg.Graph()
-    h1 = g.define("h1", w1 * x1 + w3 * x2)
-    h2 = g.define("h2", w2 * x1 + w4 * x2)
-    yhat = g.define("yhat", w5 * h1 + w6 * h2)
-    g.define("L", (y - yhat) ** 2)
-    point = {w1: 1.0, w2: 0.5, w3: 0.5, w4: 0.7, w5: 1.0, w6: 2.0, x1: 0.5, x2: 1.0, y: 0.8}
-    return g, (w1, w2, w3, w4, w5, w6), point
-
-
 def test_s3_every_adjoint_is_exact():
-    g, weights, point = s3_graph()
+    g, weights, _, point = s3()
     values = backward(g, weights).at(point)
     h1, h2, yhat, loss = g.nodes
     assert values.nodes == {h1: 1, h2: sp.Rational(19, 20), yhat: sp.Rational(29, 10), loss: sp.Rational(441, 100)}
@@ -33,7 +23,7 @@ def test_s3_every_adjoint_is_exact():
 
 
 def test_local_partials_are_written_in_node_symbols():
-    g, weights, _ = s3_graph()
+    g, weights, _, _ = s3()
     walk = backward(g, weights)
     h1, h2, yhat, loss = g.nodes
     w5 = weights[4]
@@ -80,13 +70,13 @@ def test_the_walk_equals_sympy_diff_of_the_expanded_expression(expr, wrt):
 
 
 def test_the_walk_can_stop_at_an_intermediate():
-    g, weights, point = s3_graph()
+    g, weights, _, point = s3()
     yhat = g.nodes[2]
     assert backward(g, [yhat, weights[0]]).at(point).gradient == (sp.Rational(21, 5), sp.Rational(21, 10))
 
 
 def test_a_point_that_leaves_variables_out_keeps_them_symbolic():
-    g, weights, point = s3_graph()
+    g, weights, _, point = s3()
     y = sp.Symbol("y")
     del point[y]
     grad = backward(g, weights[4:5]).at(point).gradient[0]

@@ -13,20 +13,12 @@ from symgrad.steps import (ChainProduct, ChainRule, LocalPartial, Partial, Parti
 from symgrad.testing import assert_gradient_matches
 
 from deep_models import deep_sigmoid_chain, evalf_calls
+from seed_models import s3
 
 w, x, y, b = sp.symbols("w x y b")
 w1, w2, w3, w4, w5, w6, x1, x2 = sp.symbols("w1:7 x1 x2")
 R = sp.Rational
-S3_POINT = {w1: 1.0, w2: 0.5, w3: 0.5, w4: 0.7, w5: 1.0, w6: 2.0, x1: 0.5, x2: 1.0, y: 0.8}
-
-
-def s3():
-    g = sg.Graph()
-    h1 = g.define("h1", w1 * x1 + w3 * x2)
-    h2 = g.define("h2", w2 * x1 + w4 * x2)
-    ystar = g.define("ystar", w5 * h1 + w6 * h2, latex="y^*")
-    g.define("L", (y - ystar) ** 2)
-    return g, (h1, h2, ystar, g.output)
+S3_POINT = s3().point
 
 
 def sigmoid_neuron():
@@ -38,7 +30,7 @@ def sigmoid_neuron():
 
 
 def test_s3_dl_dw1_is_a_product_along_one_path():
-    g, (h1, h2, ystar, L) = s3()
+    g, _, (h1, h2, ystar, L), _ = s3()
     d = sg.derive(g, w1, at=S3_POINT)
     assert d.result == R(21, 10)
     assert d.forward == ((h1, 1), (h2, R(19, 20)), (ystar, R(29, 10)), (L, R(441, 100)))
@@ -54,7 +46,7 @@ def test_s3_dl_dw1_is_a_product_along_one_path():
 
 
 def test_s3_one_sgd_step_gives_the_seed_numbers():
-    g, _ = s3()
+    g = s3().graph
     d = sg.derive(g, [w5, w1], at=S3_POINT)
     assert d.result == (R(21, 5), R(21, 10))
     assert d.descend(0.01).result == (R(479, 500), R(979, 1000))
@@ -126,7 +118,7 @@ def test_derived_values_agree_with_finite_differences_and_torch(name):
 
 
 def test_a_mistake_in_one_local_partial_recombines_into_the_answer():
-    g, (h1, h2, ystar, L) = s3()
+    g, _, (h1, h2, ystar, L), _ = s3()
     d = sg.derive(g, w1, at=S3_POINT)
 
     def no_inner_factor(step, results):

@@ -10,7 +10,10 @@ from symgrad.layout import WIDTH, document, width
 from symgrad.rules import differentiate
 from symgrad.steps import Rule
 
+from seed_models import s3
+
 x, y, w, b, z = sp.symbols("x y w b z")
+w1, w5 = sp.symbols("w1 w5")
 D = r"\frac{\partial}{\partial %s} "
 CHAIN = r"\text{chain rule}"
 POWER = r"(x^n)' = n x^{n-1}"
@@ -74,19 +77,8 @@ def test_every_rule_has_a_note_and_a_row_in_the_table():
     assert rule_classes <= kinds
 
 
-def s3():
-    w1, w2, w3, w4, w5, w6, x1, x2 = sp.symbols("w1:7 x1 x2")
-    g = sg.Graph()
-    h1 = g.define("h1", w1 * x1 + w3 * x2)
-    h2 = g.define("h2", w2 * x1 + w4 * x2)
-    ystar = g.define("ystar", w5 * h1 + w6 * h2, latex="y^*")
-    g.define("L", (y - ystar) ** 2)
-    point = {w1: 1.0, w2: 0.5, w3: 0.5, w4: 0.7, w5: 1.0, w6: 2.0, x1: 0.5, x2: 1.0, y: 0.8}
-    return g, w1, w5, point
-
-
 def test_s3_reads_like_the_tutorial():
-    g, w1, w5, point = s3()
+    g, _, _, point = s3()
     tex = latex(sg.derive(g, [w5, w1], at=point).descend(0.01))
     for line in [
         r"y^* &= h_{1} w_{5} + h_{2} w_{6}",  # the forward pass, with y* as the node was named
@@ -120,7 +112,7 @@ def test_negative_numbers_are_parenthesised_and_irrational_values_approximated()
 
 
 def test_a_local_partial_shared_by_two_questions_is_derived_once():
-    g, w1, w5, point = s3()
+    g, _, _, point = s3()
     renderer = LatexRenderer(g)
     first = document(renderer.derivation(sg.derive(g, w5, at=point)))
     second = document(renderer.derivation(sg.derive(g, w1, at=point), forward=False))
@@ -135,7 +127,7 @@ def test_an_operation_without_a_rule_is_flagged():
 
 
 def test_a_derivation_displays_itself_in_jupyter():
-    g, w1, _, point = s3()
+    g, _, _, point = s3()
     shown = sg.derive(g, w1, at=point)._repr_latex_()
     assert shown.startswith("$$\\begin{aligned}") and shown.endswith("\\end{aligned}$$")
     assert r"\text{At the point:}" in shown and "$" not in shown[2:-2]

@@ -6,6 +6,8 @@ import sympy as sp
 import symgrad as sg
 from symgrad.testing import assert_gradient_matches
 
+from seed_models import s3
+
 pytest.importorskip("torch")
 
 w, x, y = sp.symbols("w x y")
@@ -27,12 +29,7 @@ def test_s1_mean_cost_gradient():
 
 
 def test_s3_reproduces_the_tutorials_numbers_exactly():
-    g = sg.Graph()
-    h1 = g.define("h1", w1 * x1 + w3 * x2)
-    h2 = g.define("h2", w2 * x1 + w4 * x2)
-    yhat = g.define("yhat", w5 * h1 + w6 * h2)
-    g.define("L", (y - yhat) ** 2)
-    point = {w1: 1.0, w2: 0.5, w3: 0.5, w4: 0.7, w5: 1.0, w6: 2.0, x1: 0.5, x2: 1.0, y: 0.8}
+    g, _, _, point = s3()
     values = sg.backward(g, [w1, w2, w3, w4, w5, w6]).at(point)
     assert values.output == sp.Rational(441, 100)
     grads = dict(zip([w1, w2, w3, w4, w5, w6], values.gradient))
