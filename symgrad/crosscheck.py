@@ -20,20 +20,17 @@ from .testing import assert_gradient_matches
 from .torch_twin import torch_train
 from .verification import TOLERANCES, compare_histories
 
-__all__ = ["CrossCheck", "TrainingCheck", "crosscheck", "crosscheck_training", "RTOL", "ATOL"]
+__all__ = ["CrossCheck", "TrainingCheck", "crosscheck", "crosscheck_training", "training_check", "RTOL", "ATOL"]
 
 RTOL, ATOL = 1e-8, 1e-10
 
 
 @dataclass(frozen=True)
 class TrainingCheck:
-    """A training run against the torch twin's in float64: ``rows`` compare the loss, the gradients
-    and the parameters over the run (:func:`symgrad.verification.compare_histories`); no rows when
-    torch is not installed."""
+    """A training run against PyTorch's: ``compared`` says in words what was compared with what,
+    ``rows`` (:class:`symgrad.verification.Row`) by how much; no rows when torch is not installed."""
 
-    iterations: int
-    mode: str
-    optimizer: str
+    compared: str
     tolerance: float
     rows: tuple
 
@@ -41,9 +38,17 @@ class TrainingCheck:
         if not self.rows:
             return "Its training run was not compared with PyTorch's (torch is not installed)."
         largest = max(r.max_rel for r in self.rows)
-        return (f"Its training run ({self.mode}, {self.iterations} iterations) was compared iteration by iteration "
-                f"with the same run by torch.optim.{self.optimizer} in float64: the loss, the gradients and the "
-                f"parameters differ by at most {largest:.1e} relative to their size (tolerance {self.tolerance:g}).")
+        return f"{self.compared} differ by at most {largest:.1e} relative to their size (tolerance {self.tolerance:g})."
+
+
+def training_check(name, compared, tolerance, rows):
+    """The :class:`TrainingCheck` of worksheet ``name``'s run; a row beyond the tolerance raises."""
+    for row in rows:
+        if not row.passed:
+            raise DerivationError(f"worksheet {name}: the training run disagrees with PyTorch's in its "
+                                  f"{row.quantity}, by {row.max_rel:.3g} relative to their size "
+                                  f"(tolerance {tolerance:g})")
+    return TrainingCheck(compared, tolerance, tuple(rows))
 
 
 @dataclass(frozen=True)
@@ -92,13 +97,11 @@ def crosscheck_training(name, summary):
     rows = ()
     if _torch_version():
         theirs = torch_train(dataclasses.replace(run, mode="float64"), iterations=history.iterations)
-        rows = tuple(compare_histories(name, history, theirs, tolerance))
-        for row in rows:
-            if not row.passed:
-                raise DerivationError(f"worksheet {name}: the training run disagrees with PyTorch's in its "
-                                      f"{row.quantity}, by {row.max_rel:.3g} relative to their size "
-                                      f"(tolerance {tolerance:g})")
-    return TrainingCheck(history.iterations, history.mode, make_optimizer(run.optimizer).name, tolerance, rows)
+        rows = compare_histories(name, history, theirs, tolerance)
+    compared = (f"Its training run ({history.mode}, {history.iterations} iterations) was compared iteration by "
+                f"iteration with the same run by torch.optim.{make_optimizer(run.optimizer).name} in float64: the "
+                f"loss, the gradients and the parameters")
+    return training_check(name, compared, tolerance, rows)
 
 
 def _forward(derivation, rtol, atol):

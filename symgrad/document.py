@@ -1,23 +1,20 @@
 r"""A worksheet as a LaTeX document: the title and notes (escaped), the model, the point, each
 question's prompt and, in the teacher's version, its derivation and answer; figures; the training
-run (:mod:`symgrad.training_section`); and a closing line saying how every number was verified.
+run (its section, as the run prints itself: :mod:`symgrad.training_section`,
+:mod:`symgrad.matrix.section`); and a closing line saying how every number was verified.
 
 The preamble asks pdfTeX for a reproducible file (no trailer ID, fixed dates come from
 ``SOURCE_DATE_EPOCH``), and uses only the packages of Debian's texlive-latex-base and -recommended.
 """
 
-from dataclasses import dataclass
-
 from .escaping import escape, escape_text
+from .figures import figure_tex
 from .latex import LatexRenderer
 from .layout import document as layout_document
-from .matrix.latex import MatrixRenderer
 from .notation import number
-from .optimizers import make_optimizer
 from .prompts import prompt
-from .training_section import result_tex, setup_tex, table_tex, task_tex
 
-__all__ = ["Figure", "worksheet_tex", "PREAMBLE"]
+__all__ = ["worksheet_tex", "PREAMBLE"]
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \ifdefined\pdftrailerid \pdftrailerid{}\fi
@@ -33,18 +30,10 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 """
 
 
-@dataclass(frozen=True)
-class Figure:
-    """A plot to include: a file name in the build folder and its caption (text with ``$...$`` math)."""
-
-    file: str
-    caption: str
-
-
 def worksheet_tex(sheet, derivations, *, answers, check, figures=(), training=None, training_figures=()):
     """The document of ``sheet``: its questions' prompts, with ``answers`` their derivations and
-    ``figures``; its training run when ``training`` (a :class:`~symgrad.training_summary.TrainingSummary`)
-    is given, with ``answers`` its table, ``training_figures`` and result; and the closing line of
+    ``figures``; its training run when ``training`` (the run's section: ``training.tex(sheet,
+    answers=..., figures=...)``) is given, with ``training_figures``; and the closing line of
     ``check`` (a :class:`~symgrad.crosscheck.CrossCheck`)."""
     renderer = LatexRenderer(sheet.model)
     body = [r"\begin{center}{\LARGE %s}\end{center}" % escape(sheet.title)]
@@ -63,31 +52,11 @@ def worksheet_tex(sheet, derivations, *, answers, check, figures=(), training=No
         forward = bool(derivation.point) and not forward_shown
         forward_shown = forward_shown or forward
         body.append(layout_document(renderer.derivation(derivation, forward=forward) + [renderer.answer(derivation)]))
-    body.extend(_figure(f) for f in figures)
+    body.extend(figure_tex(f) for f in figures)
     if training is not None:
-        body += [r"\subsection*{Training}", setup_tex(sheet, training)]
-        if answers:
-            body += [table_tex(training), *map(_figure, training_figures), result_tex(training)]
-        else:
-            body.append(task_tex(training))
+        body.append(training.tex(sheet, answers=answers, figures=training_figures))
     body.append(r"\vfill\noindent\rule{\textwidth}{0.4pt}\\ \small %s" % escape_text(check.sentence()))
-    if sheet.training is not None and sheet.training.derivation() is not None:
-        body.append(_training_page(sheet.training))
     return PREAMBLE + "\\begin{document}\n" + "\n\n".join(body) + "\n\\end{document}\n"
-
-
-def _training_page(training):
-    """A page deriving the training run's model (matrix mode: layer by layer), and its update rule."""
-    optimizer = make_optimizer(training.optimizer, training.options)
-    return ("\\clearpage\n\\subsection*{The training run, derived in matrix form}\n"
-            + layout_document(MatrixRenderer().render(training.derivation()))
-            + "\n\n\\noindent After each batch, every parameter $\\theta$ takes a step of %s:\n\\[%s\\]"
-            % (escape_text(repr(optimizer)), optimizer.latex()))
-
-
-def _figure(figure):
-    return ("\\begin{center}\n\\includegraphics[width=0.8\\textwidth]{%s}\n\n\\small %s\n\\end{center}"
-            % (figure.file, escape(figure.caption)))
 
 
 def _model(sheet, renderer):

@@ -8,18 +8,30 @@ significant digits, and otherwise rounded and marked with $\approx$; a float run
 rounded to ``digits`` significant digits (8, or 6 when a table has more than four columns of
 values). Final values print in full: a float by its shortest repr, an exact value exactly when
 short, else to 15 digits with the size of the fraction said.
+
+:func:`section` runs a worksheet's scalar run for its PDF: a :class:`ScalarSection` holds the
+summary, the check against the torch twin, and draws the figures (the loss curve, and the loss
+surface a worksheet's ``surface`` asks for).
 """
+
+from dataclasses import dataclass
 
 import sympy
 
+from .crosscheck import TrainingCheck, crosscheck_training
+from .escaping import escape_text
+from .figures import Figure, figure_tex
 from .latex import LatexRenderer
 from .layout import Block, Piece, Row, document
-from .escaping import escape_text
 from .notation import decimal, number
 from .numbers import exact
+from .numeric import compile_function
 from .optimizers import make_optimizer
+from .plots import loss_curve, loss_surface
+from .training_summary import TrainingSummary, summarise
+from .variables import resolve_all
 
-__all__ = ["setup_tex", "task_tex", "table_tex", "result_tex"]
+__all__ = ["ScalarSection", "section", "setup_tex", "task_tex", "table_tex", "result_tex"]
 
 COLUMNS = 6  # parameters per table: more continue in another table
 LISTED = 8  # a data column of at most this many values is listed in full
@@ -29,6 +41,41 @@ FINAL_DIGITS = 15
 _MODES = {"exact": "The run is computed exactly, in rational arithmetic.",
           "float64": "The run is computed in float64, as PyTorch computes in double precision.",
           "float32": "The run is computed in float32, as PyTorch computes by default."}
+
+
+@dataclass(frozen=True)
+class ScalarSection:
+    """A scalar run as a worksheet prints it: its summary and its check against the torch twin."""
+
+    summary: TrainingSummary
+    check: TrainingCheck
+
+    def figures(self, sheet, folder):
+        """The run's loss curve and, when the worksheet names a ``surface``, the loss over those two
+        parameters with the run's trajectory, drawn into ``folder``."""
+        history = self.summary.history
+        name = f"{sheet.name}-loss.pdf"
+        loss_curve(folder / name, history.losses, history.iterations_per_epoch)
+        means = " and its mean over each epoch" if history.iterations_per_epoch > 1 else ""
+        figures = [Figure(name, f"The loss of the batch at each of the {history.iterations} iterations{means}.")]
+        if sheet.surface:
+            figures.append(_surface(sheet, self.summary, folder))
+        return tuple(figures)
+
+    def tex(self, sheet, *, answers, figures=()):
+        """The section: what is run, then the table, ``figures`` and result (``answers``) or the task."""
+        body = [r"\subsection*{Training}", setup_tex(sheet, self.summary)]
+        if answers:
+            body += [table_tex(self.summary), *map(figure_tex, figures), result_tex(self.summary)]
+        else:
+            body.append(task_tex(self.summary))
+        return "\n\n".join(body)
+
+
+def section(sheet):
+    """Run ``sheet``'s scalar training and check it against the torch twin's run in float64."""
+    summary = summarise(sheet)
+    return ScalarSection(summary, crosscheck_training(sheet.name, summary))
 
 
 def setup_tex(sheet, summary):
@@ -216,3 +263,33 @@ def _prediction_label(renderer, p):
     at = ", ".join(f"${renderer.symbol(s)} = {number(v)}$" for s, v in p.at.items())
     named = f"{renderer.symbol(p.node)} = " if p.node is not None else ""
     return f"the prediction ${named}{renderer.notation.expression(p.expression)}$ at {at}"
+
+
+def _surface(sheet, summary, folder):
+    """The mean loss over the data as a function of the two ``surface`` parameters, the others held
+    at their initial values, with the run's trajectory in those two."""
+    run, history = summary.plan, summary.history
+    pair = resolve_all(sheet.surface, run.parameters, "training run's parameters")
+    others = [p for p in run.parameters if p not in pair]
+    initial = dict(zip(run.parameters, run.initial))
+    f = compile_function(run.loss, list(pair) + others + list(run.data))
+    fixed = [float(initial[p]) for p in others]
+    samples = list(zip(*run.data_arrays("float64"))) or [()]
+
+    def mean_loss(a, b):
+        return sum(f(a, b, *fixed, *sample) for sample in samples) / len(samples)
+
+    renderer = LatexRenderer(run.loss)
+    names = [renderer.symbol(p) for p in pair]
+    trajectory = list(zip(*(history.trajectory(p.name) for p in pair)))
+    name = f"{sheet.name}-surface.pdf"
+    loss_surface(folder / name, mean_loss, names, trajectory)
+    held = ", ".join(f"${renderer.symbol(p)} = {number(initial[p])}$" for p in others)
+    data = "of the sample" if len(samples) == 1 else f"averaged over the {len(samples)} samples"
+    caption = (f"The loss {data} over ${names[0]}$ and ${names[1]}$, with its contour lines underneath, and the "
+               f"run's {len(trajectory) - 1} steps drawn on both, each point numbered from the start and labelled "
+               f"$({names[0]}, {names[1]})$.")
+    if others:
+        caption += (f" The other parameters are held where they start ({held}); they move too during training, "
+                    "so the run's own losses (in the table) are not the heights of this surface.")
+    return Figure(name, caption)

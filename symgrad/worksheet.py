@@ -27,7 +27,6 @@ from .numbers import exact
 from .optimizers import make_optimizer
 from .plots import plot_history
 from .schedules import SCHEDULES
-from .training_summary import summarise
 from .variables import as_point, as_scalar, resolve, resolve_all
 
 __all__ = ["Worksheet", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative",
@@ -165,12 +164,10 @@ class TrainingRun(Protocol):
     def verify(self, sheet, modes=("float64", "float32"), iterations=None):
         """:class:`symgrad.verification.Row` s comparing the run with torch's, in each mode."""
 
-    def summary(self, sheet):
-        """The run as a worksheet's training section prints it (a
-        :class:`~symgrad.training_summary.TrainingSummary`: it is run), or None for no such section."""
-
-    def derivation(self):
-        """A derivation of the run's model a worksheet prints on a page of its own, or None."""
+    def section(self, sheet):
+        """Run it for ``sheet``'s PDF and check it against torch's run: a section with ``check``
+        (its ``sentence()`` joins the closing line), ``figures(sheet, folder)`` (drawn for the
+        teacher's version) and ``tex(sheet, answers=..., figures=...)``."""
 
 
 @dataclass(frozen=True)
@@ -234,12 +231,10 @@ class Training:
 
         return verify_training(sheet, modes, iterations)
 
-    def summary(self, sheet):
-        return summarise(sheet)
+    def section(self, sheet):
+        from .training_section import section  # it checks runs with the torch twin: imported when used
 
-    def derivation(self):
-        """None: a scalar run's derivations are the worksheet's questions."""
-        return None
+        return section(sheet)
 
 
 @dataclass(frozen=True)

@@ -53,19 +53,45 @@ def test_the_document_asks_for_a_reproducible_pdf():
     assert "\\pdftrailerid{}" in tex and "\\today" not in tex and "\\date" not in tex
 
 
-@pytest.mark.parametrize("answers", [False, True])
-def test_a_matrix_training_run_gets_a_page_of_its_derivation(answers):
+@pytest.fixture(scope="module")
+def s2():
+    pytest.importorskip("sklearn")  # the digits demo data
     sheet = load_worksheet(WORKSHEETS / "s2_two_layer_network.py")
-    tex = worksheet_tex(sheet, [q.derivation(sheet) for q in sheet.questions], answers=answers, check=CHECKED)
+    return sheet, sheet.training.section(sheet)
+
+
+@pytest.mark.parametrize("answers", [False, True])
+def test_a_matrix_training_run_gets_a_page_of_its_derivation(s2, answers):
+    sheet, section = s2
+    tex = worksheet_tex(sheet, [q.derivation(sheet) for q in sheet.questions], answers=answers, check=CHECKED,
+                        training=section)
     page = tex[tex.index("\\clearpage\n\\subsection*{The training run, derived in matrix form}"):]
-    assert tex.index("Every number in this worksheet") < tex.index("\\clearpage")  # after the questions' page
+    assert tex.index("\\clearpage") < tex.index("Every number in this worksheet")  # the closing line closes
     assert (r"\underset{10 \times 64}{\frac{\partial \mathcal{L}}{\partial W_{3}}} &= "
             r"\underset{10 \times N}{\delta_{Z_{3}}^\top} \; \underset{N \times 64}{A_{2}}") in page
     assert "every parameter $\\theta$ takes a step of SGD(lr=0.003)" in page and r"\eta = 0.003" in page
+    assert r"\lceil N/B\rceil = 24" in page and "$B = 64$" in page
+
+
+def test_a_matrix_run_shows_its_epochs_and_accuracy_to_the_teacher_and_asks_the_student(s2):
+    sheet, section = s2
+    derivations = [q.derivation(sheet) for q in sheet.questions]
+    teacher = worksheet_tex(sheet, derivations, answers=True, check=CHECKED, training=section)
+    student = worksheet_tex(sheet, derivations, answers=False, check=CHECKED, training=section)
+    epochs = section.result.history.epochs
+    assert len(epochs) == 5
+    for epoch in epochs:
+        assert f"{epoch.epoch} & ${epoch.mean_loss:.6g}$ \\\\" in teacher
+        assert f"${epoch.mean_loss:.6g}$" not in student
+    accuracy = f"{100 * section.result.accuracy:.2f}\\% of the 297 test images"
+    assert accuracy in teacher and accuracy not in student
+    assert "give the mean training loss of each epoch" in student
 
 
 def test_a_scalar_training_run_adds_no_page():
     sheet = load_worksheet(WORKSHEETS / "s0_sgd_by_hand.py")
     assert isinstance(sheet.training, Training)
-    tex = worksheet_tex(sheet, [q.derivation(sheet) for q in sheet.questions], answers=True, check=CHECKED)
+    tex = worksheet_tex(sheet, [q.derivation(sheet) for q in sheet.questions], answers=True, check=CHECKED,
+                        training=sheet.training.section(sheet))
     assert "\\clearpage" not in tex and "matrix form" not in tex
+    assert "\\subsection*{Training}" in tex

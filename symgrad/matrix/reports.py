@@ -4,7 +4,7 @@ accuracy, as S2 prints them."""
 from ..epochs import table_rows
 from ..optimizers import make_optimizer
 
-__all__ = ["report"]
+__all__ = ["report", "network_shape"]
 
 
 def report(spec, result, every=None):
@@ -13,7 +13,7 @@ def report(spec, result, every=None):
     history = result.history
     lines = [f"   {make_optimizer(spec.optimizer, spec.options)!r}, batch size {spec.batch_size}, "
              f"{history.iterations_per_epoch} iterations per epoch, {len(history.step_losses)} iterations, "
-             f"network {_shape(spec.network)}, loss {spec.loss}, {result.dtype}, data: {spec.data}",
+             f"network {network_shape(spec.network)}, loss {spec.loss}, {result.dtype}, data: {spec.data}",
              "epoch  mean training loss"]
     lines += [f"{row.epoch:>5}  {row.mean_loss:.6f}" for row in table_rows(history.epochs, every)]
     if history.stopped:
@@ -22,7 +22,7 @@ def report(spec, result, every=None):
     return "\n".join(lines)
 
 
-def _shape(network):
+def network_shape(network):
     """``784-128-64-10 (relu, log_softmax)``: the widths, then the activations used."""
     widths = [network.in_features] + [layer.out_features for layer in network.layers if hasattr(layer, "out_features")]
     kinds = dict.fromkeys(layer.kind for layer in network.layers if hasattr(layer, "kind"))

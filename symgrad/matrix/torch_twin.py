@@ -18,9 +18,10 @@ from ..verification import Row
 from .torch_import import to_torch
 from .loop import fit
 
-__all__ = ["Trace", "symgrad_trace", "torch_trace", "verify_training", "TOLERANCES"]
+__all__ = ["Trace", "symgrad_trace", "torch_trace", "verify_training", "TOLERANCES", "TORCH_LOSSES"]
 
 TOLERANCES = {"float64": 1e-10, "float32": 1e-4}  # the issue's: 100 float64 steps to 1e-10, float32 epochs to 1e-4
+TORCH_LOSSES = {"nll": "NLLLoss", "cross_entropy": "CrossEntropyLoss"}  # torch.nn's class of each class loss
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,7 @@ def torch_trace(spec, dtype, epochs):
 
     train, _ = spec.datasets()
     net = to_torch(spec.model(dtype))
-    criterion = {"nll": torch.nn.NLLLoss, "cross_entropy": torch.nn.CrossEntropyLoss}[spec.loss](
-        reduction=spec.reduction)
+    criterion = getattr(torch.nn, TORCH_LOSSES[spec.loss])(reduction=spec.reduction)
     optimizer = getattr(torch.optim, make_optimizer(spec.optimizer).name)(net.parameters(), **spec.options)
     inputs, classes = torch.from_numpy(np.asarray(train.inputs, dtype=dtype)), torch.from_numpy(train.classes)
     losses, snapshots = [], []

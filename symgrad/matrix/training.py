@@ -20,6 +20,7 @@ from .loop import CLASS_LOSSES, History, accuracy, fit
 from .network import DTYPES, Model, Network
 from .program import Program
 from .reports import report
+from .section import section
 from .torch_twin import verify_training
 
 __all__ = ["MatrixTraining", "TrainingResult"]
@@ -124,9 +125,9 @@ class MatrixTraining:
         """Rows comparing the run with torch's, in each mode (see :mod:`.torch_twin`)."""
         return verify_training(self, sheet.name, modes, iterations)
 
-    def summary(self, sheet):
-        """None: a worksheet's PDF does not run a matrix run (``derivation`` gives its page)."""
-        return None
+    def section(self, sheet):
+        """Run it for ``sheet``'s PDF and check it against PyTorch's (:mod:`.section`)."""
+        return section(self, sheet)
 
     def derivation(self):
         """The matrix derivation of the network's loss, which a worksheet prints as a page."""
