@@ -75,9 +75,9 @@ def crosscheck(derivations, rtol=RTOL, atol=ATOL):
     """Check the forward pass and every partial at a point of each derivation; raise on a mismatch."""
     torch = _torch_version()
     methods = ("exact", "finite_difference", "torch") if torch else ("exact", "finite_difference")
-    checked = 0
+    checked, seen = 0, set()
     for d in derivations:
-        checked += _forward(d, rtol, atol)
+        checked += _forward(d, seen, rtol, atol)
         groups = {}
         for step in (s for answer in d.answers for s in walk_steps(answer) if isinstance(s, PartialAt)):
             groups.setdefault((step.point, step.nodes), {})[_wrt(step)] = step
@@ -104,17 +104,23 @@ def crosscheck_training(name, summary):
     return training_check(name, compared, tolerance, rows)
 
 
-def _forward(derivation, rtol, atol):
-    """Each node's exact value against its definition evaluated in float64."""
+def _forward(derivation, seen, rtol, atol):
+    """Each node's exact value against its definition evaluated in float64, once per value printed:
+    ``seen`` holds the (node, value, point) already checked by earlier derivations. Returns how many
+    were checked here."""
     point = dict(derivation.point)
     graph = derivation.graph
+    checked = 0
     for node, value in derivation.forward:
         leaves = graph.leaves(node)
-        if any(s not in point for s in leaves):
+        key = (node, value, derivation.point)
+        if key in seen or any(s not in point for s in leaves):
             continue
+        seen.add(key)
         numeric = float(compile_function(graph.with_output(node), leaves)(*[float(point[s]) for s in leaves]))
         _compare(f"the value of {node}", value, numeric, rtol, atol)
-    return len(derivation.forward)
+        checked += 1
+    return checked
 
 
 def _partials(derivation, steps, point, nodes, methods, rtol, atol):

@@ -12,7 +12,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..errors import SymgradError
-from ..pdf import INSTALL_HINT, TexMissingError
+from .. import pdf as tex
+from ..pdf import INSTALL_HINT
 from ..rendering import render_worksheet
 from ..worksheet import load_worksheet
 
@@ -38,16 +39,12 @@ def run(args):
             raise SymgradError(f"worksheet {sheet.name} declares no variants (Worksheet(variants=...)), "
                                "so its versions would all be the same")
         jobs.extend([sheet.variant(k, args.seed) for k in range(1, args.variants + 1)] if args.variants else [sheet])
-    pdf, written = not args.tex_only, []
+    pdf, written = not args.tex_only and tex.tex_available(), []
     progress = tqdm(jobs, desc="rendering", unit="worksheet", file=sys.stderr,
                     disable=args.quiet or len(jobs) < 2, leave=False)
     for sheet in progress:
         progress.set_postfix_str(sheet.name)
-        try:
-            written.append(render_worksheet(sheet, args.output, answers=args.answers, pdf=pdf))
-        except TexMissingError:
-            pdf = False  # say it once, keep writing the TeX and the keys
-            written.append(render_worksheet(sheet, args.output, answers=args.answers, pdf=False))
+        written.append(render_worksheet(sheet, args.output, answers=args.answers, pdf=pdf))
     for r in written:
         print(r.pdf or r.tex)
     print(f"{len(written)} worksheet{'s' if len(written) != 1 else ''} rendered into {args.output}/"

@@ -5,7 +5,6 @@ scaled to [0, 1] and normalised with mean 0.5 and standard deviation 0.5 (so int
 (scikit-learn's 8x8 digits, scaled to 28x28), since nothing can be downloaded here.
 """
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,17 +89,10 @@ def load_digits(split="train", size=28):
     MNIST: 1500 images to train on, the last 297 to test on. Needs the ``digits`` extra."""
     if split not in ("train", "test"):
         raise DataError(f"the digits' splits are train and test, not {split!r}")
-    images, targets = _sklearn_digits()
-    cut = slice(None, -DIGITS_TEST) if split == "train" else slice(-DIGITS_TEST, None)
-    return DataSet(normalise(scale_images(images[cut], size), 16), targets[cut].astype(np.int64))
-
-
-@functools.lru_cache(maxsize=1)
-def _sklearn_digits():
-    """scikit-learn's images and targets, read once (reading them takes about a second); callers copy."""
     try:
         from sklearn.datasets import load_digits as sklearn_digits
     except ImportError:
         raise DataError("the digits demo needs scikit-learn: pip install 'symgrad[digits]'") from None
     digits = sklearn_digits()
-    return digits.images, digits.target
+    cut = slice(None, -DIGITS_TEST) if split == "train" else slice(-DIGITS_TEST, None)
+    return DataSet(normalise(scale_images(digits.images[cut], size), 16), digits.target[cut].astype(np.int64))

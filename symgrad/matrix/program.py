@@ -35,11 +35,6 @@ class Program:
         self._data_slots = self._walk.slot[self._inputs], self._walk.slot[self._targets]
         self._buffers = {}
 
-    @property
-    def names(self):
-        """The parameters' names, in order."""
-        return [p.name for p in self._parameters]
-
     def __call__(self, inputs, targets):
         """The loss of the batch; the gradient is written into :attr:`gradients`."""
         return float(self._run(inputs, targets, backward=True)[self._walk.loss])

@@ -66,7 +66,7 @@ def _softmax_backward(xp, node, delta, value, ins, out):
 
 def _log_softmax_backward(xp, node, delta, value, ins, out):
     # delta - softmax(Z) * rowsum(delta)
-    return xp.sub(delta, xp.mul(xp.softmax(ins[0]), xp.row_sum(delta)), out)
+    return xp.sub(delta, xp.mul(xp.softmax_of_log(ins[0], value), xp.row_sum(delta)), out)
 
 
 def _scaled(unscaled, factor=1):

@@ -4,6 +4,7 @@
 ``symgrad render`` take it as they take a scalar :class:`~symgrad.worksheet.Training`.
 """
 
+import functools
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -75,10 +76,9 @@ class MatrixTraining:
         make_optimizer(self.optimizer, self.options)  # an unknown optimizer or option fails here
 
     def datasets(self):
-        """``(train, test)``."""
-        if self.data == "digits":
-            return load_digits("train"), load_digits("test")
-        return load_mnist(self.data, "train"), load_mnist(self.data, "test")
+        """``(train, test)``, loaded once per process for each ``data`` (a render or a verify trains
+        on them several times); the arrays are shared and read, never written."""
+        return _datasets(self.data)
 
     def model(self, dtype=None):
         """The network with its initial parameters (``dtype``: the run's unless given)."""
@@ -132,6 +132,13 @@ class MatrixTraining:
     def derivation(self):
         """The matrix derivation of the network's loss, which a worksheet prints as a page."""
         return derive(self.network.loss(self.loss, self.reduction))
+
+
+@functools.lru_cache(maxsize=2)
+def _datasets(data):
+    if data == "digits":
+        return load_digits("train"), load_digits("test")
+    return load_mnist(data, "train"), load_mnist(data, "test")
 
 
 def _checked_dtype(dtype):
