@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
 from symgrad.answers.keys import load_key  # noqa: E402
-from symgrad.key import worksheet_key  # noqa: E402
-from symgrad.worksheet import load_worksheet  # noqa: E402
+from symgrad.worksheets.key import worksheet_key  # noqa: E402
+from symgrad.worksheets.worksheet import load_worksheet  # noqa: E402
 from symgrad.answers.mistakes import candidates  # noqa: E402
 from symgrad.answers.sandbox import Sandbox  # noqa: E402
 

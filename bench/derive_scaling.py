@@ -13,7 +13,7 @@ import common  # noqa: F401  (pins threads before NumPy loads)
 import sympy
 
 import symgrad as sg
-from symgrad.codegen import compile_expressions
+from symgrad.numeric.codegen import compile_expressions
 
 HIDDEN = (2, 4, 8, 16, 32, 64, 128)
 

@@ -2,7 +2,7 @@
 measured side by side in one run, on S0 (per-sample SGD), S3, S4 and a 4-8-3 sigmoid MLP with
 softmax cross-entropy in batches of 64.
 
-symgrad's time is a whole ``symgrad.loops.train`` call (batches, gradient, SGD step, history of loss,
+symgrad's time is a whole ``symgrad.numeric.loops.train`` call (batches, gradient, SGD step, history of loss,
 gradients and parameters) divided by its iterations; the model is resolved and compiled once, before
 timing.
 Torch's is the loop a tutorial writes (``zero_grad``, forward, ``backward``, ``step``, ``loss.item()``)
@@ -19,8 +19,8 @@ import sympy as sp
 import torch
 
 import symgrad as sg
-from symgrad.loops import compile_objective, plan, train
-from symgrad.worksheet import Training
+from symgrad.numeric.loops import compile_objective, plan, train
+from symgrad.worksheets.worksheet import Training
 
 torch.set_num_threads(1)
 REPEATS = 15

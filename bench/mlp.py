@@ -5,7 +5,7 @@ when it works here), in one run, with 1 thread and with 2.
 Each measurement runs in its own subprocess with OMP/OPENBLAS/MKL_NUM_THREADS set to the thread
 count (and ``torch.set_num_threads``), so that one library's idle worker threads, which keep
 spinning for a while, never take a core from the other. A step is forward, loss, backward and
-the optimizer's update (symgrad's: ``symgrad.optimizers.SGD``); forward + backward alone is timed
+the optimizer's update (symgrad's: ``symgrad.numeric.optimizers.SGD``); forward + backward alone is timed
 too. The contenders take turns, in alternating order, ``REPEATS`` times; each subprocess reports
 its fastest round (other processes on the machine only ever slow a round down), each ratio is the
 median over repeats of symgrad's time over torch's in the same repeat, and the milliseconds shown
@@ -109,7 +109,7 @@ def _symgrad(name, batches, threads):
     batch = _cycle(batches)
     if name == "symgrad_fwd_bwd":
         return lambda: program(*next(batch))
-    from symgrad.optimizers import SGD
+    from symgrad.numeric.optimizers import SGD
 
     optimizer = SGD(lr=LR)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import common  # noqa: F401  (pins threads before NumPy loads)
 
-from symgrad.rendering import render_worksheet
-from symgrad.worksheet import load_worksheet
+from symgrad.worksheets.rendering import render_worksheet
+from symgrad.worksheets.worksheet import load_worksheet
 
 WORKSHEETS = Path(__file__).resolve().parent.parent / "worksheets"
 

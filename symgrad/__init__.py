@@ -4,20 +4,20 @@ Models and losses are SymPy expressions or graphs of named intermediates; symgra
 exact derivatives by one symbolic reverse walk, evaluates them exactly or compiles them to NumPy.
 """
 
-from .activations import log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .core.activations import log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .answers import Question
-from .backprop import backward
-from .calculus import directional_derivative, gradient, hessian, jacobian, partial
-from .derivation import derive
-from .errors import (CycleError, DerivationError, DirectionError, GraphError, NoDerivativeRuleError,
-                     ShapeError, SymgradError, UnknownVariableError)
-from .graph import Graph
-from .layers import linear
-from .loops import train
-from .losses import bce, bce_with_logits, cross_entropy, mse, nll, sse
+from .core.backprop import backward
+from .core.calculus import directional_derivative, gradient, hessian, jacobian, partial
+from .explain.derivation import derive
+from .core.errors import (CycleError, DerivationError, DirectionError, GraphError, NoDerivativeRuleError,
+                          ShapeError, SymgradError, UnknownVariableError)
+from .core.graph import Graph
+from .core.layers import linear
+from .numeric.loops import train
+from .core.losses import bce, bce_with_logits, cross_entropy, mse, nll, sse
 from .matrix.torch_import import from_torch
-from .numbers import exact
-from .numeric import compile_gradient
+from .core.numbers import exact
+from .numeric.compilation import compile_gradient
 
 __version__ = "0.1.0"
 

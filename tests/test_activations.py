@@ -4,9 +4,9 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad import ShapeError
-from symgrad.activations import LogSoftmax, Softmax, step
-from symgrad.codegen import compile_expressions
-from symgrad.testing import assert_gradient_matches
+from symgrad.core.activations import LogSoftmax, Softmax, step
+from symgrad.numeric.codegen import compile_expressions
+from symgrad.testing.assertions import assert_gradient_matches
 
 z, z1, z2, z3 = sp.symbols("z z1 z2 z3")
 

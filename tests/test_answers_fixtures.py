@@ -13,7 +13,7 @@ import sympy as sp
 from symgrad import Question, bce, cross_entropy, mse, relu, sigmoid
 from symgrad.answers.mistakes import MISTAKES
 from symgrad.answers.sandbox import Sandbox
-from symgrad.worksheet import load_worksheet
+from symgrad.worksheets.worksheet import load_worksheet
 
 w, x, y, b, z, eta = sp.symbols("w x y b z eta")
 w1, w2, w3, w4, w5, w6 = sp.symbols("w1:7")

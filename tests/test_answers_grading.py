@@ -10,8 +10,8 @@ import sympy as sp
 from answer_keys import key_of_file
 from symgrad.answers.grading import read_answers
 from symgrad.cli import main
-from symgrad.errors import SymgradError
-from symgrad.serialize import to_tree
+from symgrad.core.errors import SymgradError
+from symgrad.core.serialize import to_tree
 
 w, x = sp.symbols("w x")
 

@@ -6,9 +6,10 @@ import pytest
 import sympy as sp
 
 import symgrad as sg
-from symgrad import derivation, sigmoid
+from symgrad import sigmoid
+from symgrad.explain import derivation
 from symgrad.answers.missteps import KINDS, missteps
-from symgrad.worksheet import load_worksheet
+from symgrad.worksheets.worksheet import load_worksheet
 
 w, x, y, b, z = sp.symbols("w x y b z")
 w1, w2, w3, w4, w5, w6, x1, x2 = sp.symbols("w1:7 x1 x2")

@@ -4,7 +4,7 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad import NoDerivativeRuleError, UnknownVariableError
-from symgrad.backprop import backward
+from symgrad.core.backprop import backward
 
 from deep_models import deep_sigmoid_chain, evalf_calls
 from seed_models import s3

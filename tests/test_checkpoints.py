@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symgrad.checkpoints import load_parameters, save_parameters
-from symgrad.errors import ParameterFileError
-from symgrad.loops import train_worksheet
-from symgrad.worksheet import load_worksheet
+from symgrad.numeric.checkpoints import load_parameters, save_parameters
+from symgrad.core.errors import ParameterFileError
+from symgrad.numeric.loops import train_worksheet
+from symgrad.worksheets.worksheet import load_worksheet
 
 WORKSHEETS = Path(__file__).parent.parent / "worksheets"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from symgrad.checkpoints import load_parameters
+from symgrad.numeric.checkpoints import load_parameters
 from symgrad.cli import main
 
 WORKSHEETS = Path(__file__).parent.parent / "worksheets"

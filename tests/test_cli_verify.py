@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from symgrad import verification
+from symgrad.worksheets import verification
 from symgrad.cli import main
 
 pytest.importorskip("torch")
@@ -40,7 +40,7 @@ def test_a_failure_exits_with_1(capsys, monkeypatch):
 
 def test_a_worksheet_with_nothing_to_compare_says_so(tmp_path, capsys):
     (tmp_path / "nodes.py").write_text(
-        "import sympy as sp\nfrom symgrad import Graph\nfrom symgrad.worksheet import Derivative, Worksheet\n"
+        "import sympy as sp\nfrom symgrad import Graph\nfrom symgrad.worksheets.worksheet import Derivative, Worksheet\n"
         "w, x = sp.symbols('w x')\ng = Graph()\nz = g.define('z', w * x)\ng.define('L', z ** 2)\n"
         "WORKSHEET = Worksheet(name='nodes', title='t', model=g, questions=[Derivative(z)])\n")
     assert main(["verify", str(tmp_path)]) == 0

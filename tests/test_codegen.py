@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 
 from symgrad import UnknownVariableError, sigmoid
-from symgrad.codegen import compile_expressions
+from symgrad.numeric.codegen import compile_expressions
 
 x, y, h, a = sp.symbols("x y h a")
 

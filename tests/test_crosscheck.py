@@ -8,8 +8,8 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad import DerivationError
-from symgrad import crosscheck as crosscheck_module
-from symgrad.crosscheck import CrossCheck, crosscheck, crosscheck_training
+from symgrad.twin import crosscheck as crosscheck_module
+from symgrad.twin.crosscheck import CrossCheck, crosscheck, crosscheck_training
 
 x, w, b, y = sp.symbols("x w b y")
 
@@ -69,8 +69,8 @@ def test_without_torch_only_finite_differences(monkeypatch):
 def _summary(name):
     from pathlib import Path
 
-    from symgrad.training_summary import summarise
-    from symgrad.worksheet import load_worksheet
+    from symgrad.numeric.training_summary import summarise
+    from symgrad.worksheets.worksheet import load_worksheet
 
     return summarise(load_worksheet(Path(__file__).parent.parent / "worksheets" / f"{name}.py"))
 

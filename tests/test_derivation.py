@@ -5,12 +5,12 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad import DerivationError, DirectionError, ShapeError, SymgradError, UnknownVariableError
-from symgrad import derivation as derivation_module
-from symgrad import rules
-from symgrad.activations import Softmax
-from symgrad.steps import (ChainProduct, ChainRule, LocalPartial, Partial, PartialAt, PathSum, SigmoidRule,
-                           Simplification, recombine)
-from symgrad.testing import assert_gradient_matches
+from symgrad.explain import derivation as derivation_module
+from symgrad.explain import rules
+from symgrad.core.activations import Softmax
+from symgrad.explain.steps import (ChainProduct, ChainRule, LocalPartial, Partial, PartialAt, PathSum,
+                                   SigmoidRule, Simplification, recombine)
+from symgrad.testing.assertions import assert_gradient_matches
 
 from deep_models import deep_sigmoid_chain, evalf_calls
 from seed_models import s3

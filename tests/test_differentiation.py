@@ -5,8 +5,8 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad import NoDerivativeRuleError
-from symgrad.activations import Softmax
-from symgrad.differentiation import derivative, partials
+from symgrad.core.activations import Softmax
+from symgrad.core.differentiation import derivative, partials
 
 w, x, y, z = sp.symbols("w x y z")
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symgrad.document import worksheet_tex
-from symgrad.crosscheck import CrossCheck
-from symgrad.worksheet import DerivativeAt, GradientStep, Training, Worksheet, load_worksheet
+from symgrad.worksheets.document import worksheet_tex
+from symgrad.twin.crosscheck import CrossCheck
+from symgrad.worksheets.worksheet import DerivativeAt, GradientStep, Training, Worksheet, load_worksheet
 
 WORKSHEETS = Path(__file__).parent.parent / "worksheets"
 x, w = sp.symbols("x w")

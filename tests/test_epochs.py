@@ -2,8 +2,8 @@
 
 import pytest
 
-from symgrad.epochs import table_rows
-from symgrad.errors import TrainingError
+from symgrad.numeric.epochs import table_rows
+from symgrad.core.errors import TrainingError
 from symgrad.matrix.loop import Epoch
 
 

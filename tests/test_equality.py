@@ -4,8 +4,8 @@ import pytest
 import sympy as sp
 
 import symgrad as sg
-from symgrad.activations import Softmax
-from symgrad.equality import equal
+from symgrad.core.activations import Softmax
+from symgrad.core.equality import equal
 
 x, y, p, z = sp.symbols("x y p z")
 s = sg.sigmoid

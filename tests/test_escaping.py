@@ -2,7 +2,7 @@
 
 import pytest
 
-from symgrad.escaping import escape, escape_text
+from symgrad.explain.escaping import escape, escape_text
 
 
 @pytest.mark.parametrize("text, tex", [

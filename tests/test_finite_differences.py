@@ -4,7 +4,7 @@ clear of kinks and singularities."""
 import numpy as np
 import pytest
 
-from symgrad.finite_differences import central_differences
+from symgrad.numeric.finite_differences import central_differences
 
 
 def _columns(f):

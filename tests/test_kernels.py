@@ -4,7 +4,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from symgrad import kernels
+from symgrad.numeric import kernels
 
 Z = np.array([-800.0, -40.0, -1.0, 0.0, 1e-8, 2.5, 40.0, 800.0])
 
@@ -36,7 +36,7 @@ def test_log_softmax_and_softmax_are_stable_and_keep_float32():
 
 def test_torch_kernels_are_the_same_functions():
     torch = pytest.importorskip("torch")
-    from symgrad import torch_kernels
+    from symgrad.twin import torch_kernels
 
     z = torch.tensor(Z, dtype=torch.float64)
     for name in ("sigmoid", "softplus", "relu", "step"):

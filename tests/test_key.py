@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symgrad.key import answer_key
-from symgrad.numbers import exact
-from symgrad.serialize import from_tree
-from symgrad.worksheet import load_worksheet
+from symgrad.worksheets.key import answer_key
+from symgrad.core.numbers import exact
+from symgrad.core.serialize import from_tree
+from symgrad.worksheets.worksheet import load_worksheet
 
 WORKSHEETS = Path(__file__).parent.parent / "worksheets"
 

@@ -1,14 +1,15 @@
 """Derivations in LaTeX: one exact table row per rule, and a graph's derivation read as a textbook."""
 
+import importlib
 import pytest
 import sympy as sp
 
 import symgrad as sg
-from symgrad.activations import LogSoftmax, Softmax
-from symgrad.latex import RULE_NOTES, LatexRenderer, latex
-from symgrad.layout import WIDTH, document, width
-from symgrad.rules import differentiate
-from symgrad.steps import Rule
+from symgrad.core.activations import LogSoftmax, Softmax
+from symgrad.explain.latex import RULE_NOTES, LatexRenderer, latex
+from symgrad.explain.layout import WIDTH, document, width
+from symgrad.explain.rules import differentiate
+from symgrad.explain.steps import Rule
 
 from seed_models import s3
 
@@ -71,7 +72,7 @@ def test_each_rule_prints_exactly(expr, var, rows):
 
 def test_every_rule_has_a_note_and_a_row_in_the_table():
     kinds = {type(differentiate(e, v)) for e, v, _ in RULES}
-    rule_classes = {c for c in vars(__import__("symgrad.steps").steps).values()
+    rule_classes = {c for c in vars(importlib.import_module("symgrad.explain.steps")).values()
                     if isinstance(c, type) and issubclass(c, Rule) and c is not Rule}
     assert rule_classes - {type(differentiate(y, x)), type(differentiate(x, x))} <= set(RULE_NOTES)
     assert rule_classes <= kinds

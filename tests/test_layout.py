@@ -2,7 +2,8 @@
 
 import pytest
 
-from symgrad.layout import ATOM, PRODUCT, SUM, Block, Piece, Row, display, document, product, total, width
+from symgrad.explain.layout import (ATOM, PRODUCT, SUM, Block, Piece, Row, display, document, product, total,
+                                    width)
 
 
 @pytest.mark.parametrize("latex, expected", [

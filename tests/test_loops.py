@@ -9,10 +9,10 @@ import pytest
 import sympy as sp
 
 import symgrad as sg
-from symgrad.errors import DivergenceError, TrainingError, UnknownVariableError
-from symgrad.loops import DataOrder, History, compile_objective, plan, train, train_worksheet
-from symgrad.schedules import StepLR
-from symgrad.worksheet import Training, load_worksheet
+from symgrad.core.errors import DivergenceError, TrainingError, UnknownVariableError
+from symgrad.numeric.loops import DataOrder, History, compile_objective, plan, train, train_worksheet
+from symgrad.numeric.schedules import StepLR
+from symgrad.worksheets.worksheet import Training, load_worksheet
 
 WORKSHEETS = Path(__file__).parent.parent / "worksheets"
 w, b, x, y = sp.symbols("w b x y")
@@ -291,7 +291,7 @@ def test_bad_training_runs(training, model, error, message):
     ({"optimizer": "LBFGS"}, "unknown optimizer 'LBFGS'"),
     ({"options": {"lr": 0.1, "momentum": -1}}, "Invalid momentum value: -1"),
     ({"epochs": 0}, "epochs must be a positive integer, got 0"),
-    ({"schedule": "cosine"}, "schedule must be one of symgrad.schedules"),
+    ({"schedule": "cosine"}, "schedule must be one of symgrad.numeric.schedules"),
 ])
 def test_bad_training_specs_fail_when_written(fields, message):
     with pytest.raises(TrainingError, match=message):

@@ -3,7 +3,7 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad import ShapeError
-from symgrad.testing import assert_gradient_matches
+from symgrad.testing.assertions import assert_gradient_matches
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional

@@ -3,7 +3,7 @@ import gzip
 import numpy as np
 import pytest
 
-from symgrad.errors import DataError
+from symgrad.core.errors import DataError
 from symgrad.matrix.data import DataSet, load_digits, load_mnist, normalise, scale_images
 
 from test_matrix_idx import idx_bytes

@@ -6,7 +6,7 @@ import struct
 import numpy as np
 import pytest
 
-from symgrad.errors import DataError
+from symgrad.core.errors import DataError
 from symgrad.matrix.idx import read_idx
 
 

@@ -3,7 +3,7 @@ the loss's scale, a later share of an adjoint, and how templates are cut into fa
 
 import pytest
 
-from symgrad.layout import document
+from symgrad.explain.layout import document
 from symgrad.matrix import Activation, Linear, Network, derive
 from symgrad.matrix import graph as mg
 from symgrad.matrix.latex import MatrixRenderer, _top_level

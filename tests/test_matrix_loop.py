@@ -1,6 +1,6 @@
 """The matrix-mode training loop against torch: the same initial parameters and data order, step by step.
 
-The optimizer is an argument: ``symgrad.optimizers`` (torch 2.13's formulas on NumPy arrays), and
+The optimizer is an argument: ``symgrad.numeric.optimizers`` (torch 2.13's formulas on NumPy arrays), and
 torch.optim itself driving the NumPy arrays in place, which holds the matrix gradients and the loop
 to the reference while the optimizer is identical by construction.
 """
@@ -8,13 +8,13 @@ to the reference while the optimizer is identical by construction.
 import numpy as np
 import pytest
 
-from symgrad.errors import DivergenceError, TrainingError
-from symgrad.loops import DataOrder
+from symgrad.core.errors import DivergenceError, TrainingError
+from symgrad.numeric.loops import DataOrder
 from symgrad.matrix import Activation, Linear, Model, Network, Program
 from symgrad.matrix.data import DataSet
 from symgrad.matrix.loop import accuracy, fit
 from symgrad.matrix.torch_import import from_torch
-from symgrad.optimizers import make_optimizer
+from symgrad.numeric.optimizers import make_optimizer
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -36,7 +36,7 @@ class TorchOptimizer:
 
 
 OPTIMIZERS = [pytest.param(TorchOptimizer, id="torch.optim-on-numpy"),
-              pytest.param(make_optimizer, id="symgrad.optimizers")]
+              pytest.param(make_optimizer, id="symgrad.numeric.optimizers")]
 SETTINGS = {"SGD": {"lr": 0.003}, "Adam": {"lr": 0.001}}
 EVERY_OPTIMIZER = [("SGD", {"lr": 0.01, "momentum": 0.9, "nesterov": True, "weight_decay": 1e-4}),
                    ("RMSprop", {"lr": 0.001, "centered": True, "momentum": 0.5}),

@@ -6,13 +6,13 @@ import dataclasses
 import pytest
 import sympy as sp
 
-from symgrad.errors import DerivationError
+from symgrad.core.errors import DerivationError
 from symgrad.matrix import Activation, Linear, Network
 from symgrad.matrix import section as section_module
 from symgrad.matrix.section import section
 from symgrad.matrix.training import MatrixTraining
-from symgrad.verification import Row
-from symgrad.worksheet import Derivative, Worksheet
+from symgrad.worksheets.verification import Row
+from symgrad.worksheets.worksheet import Derivative, Worksheet
 
 pytest.importorskip("sklearn")  # the digits demo data
 

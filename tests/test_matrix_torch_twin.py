@@ -9,7 +9,7 @@ from symgrad.matrix import Activation, Linear, Network
 from symgrad.matrix import torch_twin
 from symgrad.matrix.torch_twin import _difference, symgrad_trace, torch_trace, verify_training
 from symgrad.matrix.training import MatrixTraining
-from symgrad.worksheet import load_worksheet
+from symgrad.worksheets.worksheet import load_worksheet
 
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symgrad.errors import SymgradError, TrainingError
+from symgrad.core.errors import SymgradError, TrainingError
 from symgrad.matrix import Activation, Linear, MatrixDerivation, Network
 from symgrad.matrix.training import MatrixTraining
-from symgrad.worksheet import Derivative, TrainingRun, Worksheet, load_worksheet
+from symgrad.worksheets.worksheet import Derivative, TrainingRun, Worksheet, load_worksheet
 
 pytest.importorskip("sklearn")  # the digits demo data
 

@@ -4,7 +4,7 @@ import pytest
 import sympy as sp
 
 import symgrad as sg
-from symgrad.notation import NOTATION, Notation, decimal, number
+from symgrad.explain.notation import NOTATION, Notation, decimal, number
 
 R = sp.Rational
 

@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 
 from symgrad import ShapeError, SymgradError, exact
-from symgrad.numbers import exactify
+from symgrad.core.numbers import exactify
 
 x = sp.Symbol("x")
 
@@ -62,7 +62,7 @@ def test_exactify_replaces_every_float_inside_an_expression():
     (sp.sqrt(2) * sp.sqrt(2) - 2, 10, "0"),
 ])
 def test_approximate_to_the_digits_asked(value, digits, expected):
-    from symgrad.numbers import approximate
+    from symgrad.core.numbers import approximate
     assert abs(approximate(value, digits) - sp.Float(expected, 40)) <= sp.Float(10) ** (-digits) * (
         1 + abs(sp.Float(expected, 40)))
 
@@ -70,7 +70,7 @@ def test_approximate_to_the_digits_asked(value, digits, expected):
 def test_approximate_evaluates_a_shared_subexpression_once():
     """A chain where each value uses the previous one twice is a tree of 2^60 leaves but 60 distinct
     subexpressions: evaluated bottom-up it is instant."""
-    from symgrad.numbers import approximate
+    from symgrad.core.numbers import approximate
     v = sp.Rational(1, 2)
     for _ in range(60):  # built unevaluated: SymPy's own construction would evaluate the tree
         e = sp.exp(sp.Mul(-1, v, evaluate=False), evaluate=False)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symgrad.errors import TrainingError
-from symgrad.optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, RMSprop, make_optimizer
+from symgrad.core.errors import TrainingError
+from symgrad.numeric.optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, RMSprop, make_optimizer
 
 torch = pytest.importorskip("torch")
 
@@ -242,7 +242,7 @@ def test_update_rules_in_latex(opt, expected):
 
 
 def test_a_step_over_no_parameters_does_nothing():
-    from symgrad.optimizers import SGD
+    from symgrad.numeric.optimizers import SGD
     optimizer = SGD(lr=0.1)
     optimizer.step([], [])
     assert optimizer.steps == 1

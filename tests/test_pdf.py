@@ -3,8 +3,8 @@ no half-written PDF, the same bytes every time."""
 
 import pytest
 
-from symgrad import pdf
-from symgrad.pdf import TexError, TexMissingError, build_pdf
+from symgrad.worksheets import pdf
+from symgrad.worksheets.pdf import TexError, TexMissingError, build_pdf
 
 needs_tex = pytest.mark.skipif(not pdf.tex_available(), reason="TeX is not installed")
 DOCUMENT = "\\documentclass{article}\n\\ifdefined\\pdftrailerid \\pdftrailerid{}\\fi\n\\begin{document}\n%s\n\\end{document}\n"

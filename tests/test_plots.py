@@ -6,10 +6,10 @@ import pytest
 import sympy as sp
 from matplotlib.figure import Figure
 
-from symgrad import plots
-from symgrad.loops import train
-from symgrad.plots import directions_plot, loss_curve, loss_surface, plot_history
-from symgrad.worksheet import Training
+from symgrad.explain import plots
+from symgrad.numeric.loops import train
+from symgrad.explain.plots import directions_plot, loss_curve, loss_surface, plot_history
+from symgrad.worksheets.worksheet import Training
 
 w, x, y = sp.symbols("w x y")
 
@@ -70,7 +70,7 @@ def test_epochs_of_several_batches_also_show_their_mean():
 
 
 def test_a_loss_curve_can_have_a_title(tmp_path):
-    from symgrad.plots import loss_curve
+    from symgrad.explain.plots import loss_curve
 
     path = loss_curve(tmp_path / "run.png", [2.5, 2.0, 1.5, 1.25], 2, "s2: SGD(lr=0.003)")
     assert path.read_bytes()[:4] == b"\x89PNG" and path.stat().st_size > 5_000

@@ -3,8 +3,9 @@
 import pytest
 import sympy as sp
 
-from symgrad.prompts import prompt
-from symgrad.worksheet import Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Worksheet
+from symgrad.worksheets.prompts import prompt
+from symgrad.worksheets.worksheet import (Derivative, DerivativeAt, DirectionalDerivative, Gradient,
+                                          GradientStep, Worksheet)
 
 x, y, w1 = sp.symbols("x y w1")
 SHEET = Worksheet("t", "t", x ** 2 * w1 + y, [], point={x: 1, y: 2, w1: 0.5})

@@ -14,9 +14,9 @@ import symgrad as sg
 from symgrad import Question, SymgradError
 from symgrad.answers.limits import DEFAULT_LIMITS
 from symgrad.answers.sandbox import Sandbox
-from symgrad.latex import LatexRenderer
-from symgrad.numbers import approximate
-from symgrad.testing import assert_gradient_matches
+from symgrad.explain.latex import LatexRenderer
+from symgrad.core.numbers import approximate
+from symgrad.testing.assertions import assert_gradient_matches
 
 from strategies import models
 

@@ -6,13 +6,13 @@ from importlib.metadata import entry_points
 pytest_plugins = ["pytester"]
 
 # Installed, symgrad's plugin loads through its pytest11 entry point; from a source tree, ask for it.
-INSTALLED = any(e.value == "symgrad.pytest_plugin" for e in entry_points(group="pytest11"))
-PLUGIN = [] if INSTALLED else ["-p", "symgrad.pytest_plugin"]
+INSTALLED = any(e.value == "symgrad.testing.plugin" for e in entry_points(group="pytest11"))
+PLUGIN = [] if INSTALLED else ["-p", "symgrad.testing.plugin"]
 
 GOOD = '''
 import sympy as sp
 from symgrad import Graph, sigmoid
-from symgrad.worksheet import Derivative, DerivativeAt, Gradient, GradientStep, Worksheet
+from symgrad.worksheets.worksheet import Derivative, DerivativeAt, Gradient, GradientStep, Worksheet
 w, b, x = sp.symbols("w b x")
 g = Graph()
 z = g.define("z", w * x + b)
@@ -26,7 +26,7 @@ WORKSHEET = Worksheet("good", "good", g, [Derivative(w), DerivativeAt(z), Gradie
 # 1/(1+|z|)^2, but the rule below forgets the square.
 WRONG_RULE = '''
 import sympy as sp
-from symgrad.worksheet import DerivativeAt, Worksheet
+from symgrad.worksheets.worksheet import DerivativeAt, Worksheet
 
 class softsign(sp.Function):
     def fdiff(self, argindex=1):
@@ -78,7 +78,7 @@ def test_the_ini_option_collects_only_when_pytest_runs_its_configured_paths(pyte
 
 
 def test_assert_gradient_matches_in_a_users_test_fails_with_a_table(pytester):
-    rule = WRONG_RULE.split("w, x =")[0].replace("from symgrad.worksheet import DerivativeAt, Worksheet", "")
+    rule = WRONG_RULE.split("w, x =")[0].replace("from symgrad.worksheets.worksheet import DerivativeAt, Worksheet", "")
     pytester.makepyfile(test_user=rule + textwrap.dedent('''
         from symgrad.testing import assert_gradient_matches
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from symgrad import pdf
+from symgrad.worksheets import pdf
 from symgrad.cli import main
-from symgrad.notation import decimal, number
-from symgrad.serialize import from_tree
+from symgrad.explain.notation import decimal, number
+from symgrad.core.serialize import from_tree
 
 WORKSHEETS = Path(__file__).parent.parent / "worksheets"
 S3 = WORKSHEETS / "s3_backprop_by_hand.py"
@@ -122,7 +122,7 @@ def test_the_same_seed_gives_the_same_files(tmp_path):
 def test_text_from_a_worksheet_prints_literally(tmp_path):
     sheet = tmp_path / "sneaky.py"
     sheet.write_text(
-        "import sympy as sp\nfrom symgrad.worksheet import Derivative, Worksheet\nx = sp.Symbol('x')\n"
+        "import sympy as sp\nfrom symgrad.worksheets.worksheet import Derivative, Worksheet\nx = sp.Symbol('x')\n"
         "WORKSHEET = Worksheet(name='sneaky', title=r'\\input{/etc/passwd} and \\write18{touch pwned}',\n"
         "    notes=r'Math too: $\\input{/etc/passwd}$, $\\csname x\\endcsname$ and 100% & #1.',\n"
         "    model=x ** 2, questions=[Derivative(x)])\n")
@@ -151,7 +151,7 @@ def test_without_tex_the_tex_and_keys_are_written_and_the_message_says_how_to_in
 ])
 def test_bad_requests(tmp_path, capsys, arguments, message):
     sheet = tmp_path / "plain.py"
-    sheet.write_text("import sympy as sp\nfrom symgrad.worksheet import Derivative, Worksheet\nx = sp.Symbol('x')\n"
+    sheet.write_text("import sympy as sp\nfrom symgrad.worksheets.worksheet import Derivative, Worksheet\nx = sp.Symbol('x')\n"
                      "WORKSHEET = Worksheet(name='plain', title='Plain', model=x ** 2, questions=[Derivative(x)])\n")
     assert main(["render", str(sheet), "-o", str(tmp_path / "out"), "--tex-only", *arguments]) == 2
     assert message in capsys.readouterr().err

@@ -7,8 +7,8 @@ import pytest
 import sympy as sp
 
 from symgrad import DerivationError
-from symgrad.rendering import render_worksheet
-from symgrad.worksheet import Derivative, DerivativeAt, Worksheet, load_worksheet
+from symgrad.worksheets.rendering import render_worksheet
+from symgrad.worksheets.worksheet import Derivative, DerivativeAt, Worksheet, load_worksheet
 
 WORKSHEETS = Path(__file__).parent.parent / "worksheets"
 x, w = sp.symbols("x w")

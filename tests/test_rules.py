@@ -5,12 +5,12 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad import NoDerivativeRuleError
-from symgrad.activations import LogSoftmax, Softmax, step
-from symgrad.rules import RULES, differentiate
-from symgrad.steps import (ChainRule, ConstantMultipleRule, ConstantRule, CrossEntropyRule, ExpRule,
-                           FallbackRule, LogRule, LogSoftmaxRule, PowerRule, ProductRule, QuotientRule,
-                           ReluRule, SigmoidRule, SoftmaxRule, SoftplusRule, SumRule, TanhRule,
-                           VariableRule, recombine, walk_steps)
+from symgrad.core.activations import LogSoftmax, Softmax, step
+from symgrad.explain.rules import RULES, differentiate
+from symgrad.explain.steps import (ChainRule, ConstantMultipleRule, ConstantRule, CrossEntropyRule, ExpRule,
+                                   FallbackRule, LogRule, LogSoftmaxRule, PowerRule, ProductRule,
+                                   QuotientRule, ReluRule, SigmoidRule, SoftmaxRule, SoftplusRule, SumRule,
+                                   TanhRule, VariableRule, recombine, walk_steps)
 
 x, y, w, b, z, u = sp.symbols("x y w b z u")
 sigma = sg.sigmoid

@@ -5,8 +5,8 @@ import math
 import pytest
 import sympy as sp
 
-from symgrad.errors import TrainingError
-from symgrad.schedules import CosineAnnealingLR, ExponentialLR, StepLR
+from symgrad.core.errors import TrainingError
+from symgrad.numeric.schedules import CosineAnnealingLR, ExponentialLR, StepLR
 
 torch = pytest.importorskip("torch")
 

@@ -4,7 +4,7 @@ import pytest
 import sympy as sp
 
 import symgrad as sg
-from symgrad.testing import assert_gradient_matches
+from symgrad.testing.assertions import assert_gradient_matches
 
 from seed_models import s3
 

@@ -6,8 +6,8 @@ import pytest
 import sympy as sp
 
 import symgrad as sg
-from symgrad.activations import LogSoftmax, Softmax, step
-from symgrad.serialize import MAX_DEPTH, MAX_NODES, TreeError, from_tree, to_tree
+from symgrad.core.activations import LogSoftmax, Softmax, step
+from symgrad.core.serialize import MAX_DEPTH, MAX_NODES, TreeError, from_tree, to_tree
 
 x, y, w, b = sp.symbols("x y w b")
 

@@ -1,6 +1,7 @@
 """Steps as data: each result is its rebuild, a tree recombines with one step altered, and a step
 that does not hold against its oracle fails its check."""
 
+import importlib
 import dataclasses
 
 import pytest
@@ -8,9 +9,9 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad import DerivationError
-from symgrad.rules import differentiate
-from symgrad.steps import (ChainRule, ConstantMultipleRule, Given, PowerRule, ProductRule, SigmoidRule,
-                           Step, Update, recombine, walk_steps)
+from symgrad.explain.rules import differentiate
+from symgrad.explain.steps import (ChainRule, ConstantMultipleRule, Given, PowerRule, ProductRule,
+                                   SigmoidRule, Step, Update, recombine, walk_steps)
 
 x, y, w, b, z = sp.symbols("x y w b z")
 
@@ -74,7 +75,7 @@ def test_steps_are_immutable_data_without_latex():
 
 
 def test_every_step_class_states_its_rule():
-    classes = [c for c in vars(__import__("symgrad.steps").steps).values()
+    classes = [c for c in vars(importlib.import_module("symgrad.explain.steps")).values()
                if isinstance(c, type) and issubclass(c, Step)]
     assert len(classes) >= 25
     for c in classes:

@@ -8,8 +8,9 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad import SymgradError
-from symgrad.testing import (assert_derivative_equal, assert_gradient_matches, check_user_gradient,
-                             exact_gradient, finite_difference_gradient, to_float, torch_gradient)
+from symgrad.testing.assertions import (assert_derivative_equal, assert_gradient_matches,
+                                        check_user_gradient, exact_gradient, finite_difference_gradient,
+                                        to_float, torch_gradient)
 
 w, b, x, y = sp.symbols("w b x y")
 NEURON = sg.bce(sg.sigmoid(w * x + b), y)

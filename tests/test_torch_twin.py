@@ -9,14 +9,14 @@ import pytest
 import sympy as sp
 
 import symgrad as sg
-from symgrad.errors import TrainingError
-from symgrad.loops import compile_objective, plan, train
-from symgrad.schedules import CosineAnnealingLR, ExponentialLR, StepLR
-from symgrad.verification import TOLERANCES, compare_histories
-from symgrad.worksheet import Training, load_worksheet
+from symgrad.core.errors import TrainingError
+from symgrad.numeric.loops import compile_objective, plan, train
+from symgrad.numeric.schedules import CosineAnnealingLR, ExponentialLR, StepLR
+from symgrad.worksheets.verification import TOLERANCES, compare_histories
+from symgrad.worksheets.worksheet import Training, load_worksheet
 
 torch = pytest.importorskip("torch")
-from symgrad.torch_twin import torch_sgd_steps, torch_train  # noqa: E402
+from symgrad.twin.torch_twin import torch_sgd_steps, torch_train  # noqa: E402
 
 WORKSHEETS = Path(__file__).parent.parent / "worksheets"
 ITERATIONS = 200

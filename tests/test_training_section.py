@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symgrad import training_section as T
-from symgrad.loops import plan
-from symgrad.training_summary import summarise
-from symgrad.worksheet import Training, load_worksheet
+from symgrad.worksheets import training_section as T
+from symgrad.numeric.loops import plan
+from symgrad.numeric.training_summary import summarise
+from symgrad.worksheets.worksheet import Training, load_worksheet
 
 WORKSHEETS = Path(__file__).parent.parent / "worksheets"
 w, b, x, y = sp.symbols("w b x y")
@@ -82,7 +82,7 @@ def test_the_setup_states_the_loss_the_data_and_the_update_rule():
 
 
 def test_a_long_data_column_is_elided_and_a_schedule_named():
-    from symgrad.schedules import StepLR
+    from symgrad.numeric.schedules import StepLR
     run = _training(batch_size=None, schedule=StepLR(step_size=2, gamma=0.5))
     run = dataclasses.replace(run, data={x: list(range(1, 21)), y: list(range(2, 41, 2))})
     s = dataclasses.replace(load_worksheet(WORKSHEETS / "s1_batch_gradient_descent.py"), training=run,

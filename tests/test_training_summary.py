@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symgrad.loops import EpochRow
-from symgrad.training_summary import shown_epochs, summarise
-from symgrad.worksheet import Prediction, load_worksheet
+from symgrad.numeric.loops import EpochRow
+from symgrad.numeric.training_summary import shown_epochs, summarise
+from symgrad.worksheets.worksheet import Prediction, load_worksheet
 
 WORKSHEETS = Path(__file__).parent.parent / "worksheets"
 

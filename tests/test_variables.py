@@ -4,7 +4,7 @@ import pytest
 import sympy as sp
 
 from symgrad import ShapeError, SymgradError, UnknownVariableError
-from symgrad.variables import as_point, as_scalar, resolve, resolve_all, sorted_symbols
+from symgrad.core.variables import as_point, as_scalar, resolve, resolve_all, sorted_symbols
 
 w1, w2, w10, x = sp.symbols("w1 w2 w10 x")
 

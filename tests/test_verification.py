@@ -5,9 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symgrad.loops import History, train_worksheet
-from symgrad.verification import Row, _differences, compare_histories, verify_questions, verify_worksheet
-from symgrad.worksheet import load_worksheet
+from symgrad.numeric.loops import History, train_worksheet
+from symgrad.worksheets.verification import (Row, _differences, compare_histories, verify_questions,
+                                             verify_worksheet)
+from symgrad.worksheets.worksheet import load_worksheet
 
 pytest.importorskip("torch")
 

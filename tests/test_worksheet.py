@@ -5,9 +5,10 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad import ShapeError, SymgradError, UnknownVariableError
-from symgrad.equality import equal
-from symgrad.worksheet import (Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep,
-                               Prediction, Range, Training, Worksheet, load_worksheet)
+from symgrad.core.equality import equal
+from symgrad.worksheets.worksheet import (Derivative, DerivativeAt, DirectionalDerivative, Gradient,
+                                          GradientStep, Prediction, Range, Training, Worksheet,
+                                          load_worksheet)
 
 WORKSHEETS = sorted((Path(__file__).parent.parent / "worksheets").glob("*.py"))
 x, y, w = sp.symbols("x y w")

@@ -2,7 +2,7 @@
 
 import sympy as sp
 
-from symgrad.worksheet import Derivative, DirectionalDerivative, Gradient, Worksheet
+from symgrad.worksheets.worksheet import Derivative, DirectionalDerivative, Gradient, Worksheet
 
 x, y = sp.symbols("x y")
 

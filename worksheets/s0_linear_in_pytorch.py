@@ -3,7 +3,7 @@
 import sympy as sp
 
 from symgrad import Graph, mse
-from symgrad.worksheet import Derivative, Gradient, GradientStep, Prediction, Training, Worksheet
+from symgrad.worksheets.worksheet import Derivative, Gradient, GradientStep, Prediction, Training, Worksheet
 
 w, b, x, y = sp.symbols("w b x y")
 

@@ -3,7 +3,7 @@
 import sympy as sp
 
 from symgrad import Graph
-from symgrad.worksheet import Derivative, DerivativeAt, GradientStep, Training, Worksheet
+from symgrad.worksheets.worksheet import Derivative, DerivativeAt, GradientStep, Training, Worksheet
 
 w, x, y = sp.symbols("w x y")
 

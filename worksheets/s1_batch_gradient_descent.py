@@ -3,7 +3,8 @@
 import sympy as sp
 
 from symgrad import mse
-from symgrad.worksheet import Derivative, DerivativeAt, GradientStep, Prediction, Training, Worksheet
+from symgrad.worksheets.worksheet import (Derivative, DerivativeAt, GradientStep, Prediction, Training,
+                                          Worksheet)
 
 w, x, y = sp.symbols("w x y")
 xs, ys = [1, 2, 3], [2, 4, 6]

@@ -6,7 +6,7 @@ import sympy as sp
 from symgrad import Graph, cross_entropy, linear, sigmoid
 from symgrad.matrix import Activation, Linear, Network
 from symgrad.matrix.training import MatrixTraining
-from symgrad.worksheet import DerivativeAt, Gradient, Worksheet
+from symgrad.worksheets.worksheet import DerivativeAt, Gradient, Worksheet
 
 x1, x2 = sp.symbols("x1 x2")
 

@@ -3,7 +3,7 @@
 import sympy as sp
 
 from symgrad import Graph
-from symgrad.worksheet import Derivative, DerivativeAt, Gradient, GradientStep, Training, Worksheet
+from symgrad.worksheets.worksheet import Derivative, DerivativeAt, Gradient, GradientStep, Training, Worksheet
 
 w1, w2, w3, w4, w5, w6, x1, x2, y = sp.symbols("w1:7 x1 x2 y")
 

@@ -2,7 +2,7 @@
 
 import sympy as sp
 
-from symgrad.worksheet import Derivative, Gradient, GradientStep, Training, Worksheet
+from symgrad.worksheets.worksheet import Derivative, Gradient, GradientStep, Training, Worksheet
 
 t0, t1, x, y = sp.symbols("theta0 theta1 x y")
 X, Y = [[1, 2], [1, 3], [1, 4], [1, 5]], [3, 4, 5, 6]

@@ -3,7 +3,7 @@
 import sympy as sp
 
 from symgrad import Graph, bce, sigmoid
-from symgrad.worksheet import Derivative, DerivativeAt, Gradient, GradientStep, Worksheet
+from symgrad.worksheets.worksheet import Derivative, DerivativeAt, Gradient, GradientStep, Worksheet
 
 w, b, x, y = sp.symbols("w b x y")
 

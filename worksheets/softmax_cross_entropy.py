@@ -3,7 +3,7 @@
 import sympy as sp
 
 from symgrad import Graph, cross_entropy
-from symgrad.worksheet import Derivative, DerivativeAt, Gradient, Worksheet
+from symgrad.worksheets.worksheet import Derivative, DerivativeAt, Gradient, Worksheet
 
 x = sp.Symbol("x")
 w = sp.symbols("w1:4")

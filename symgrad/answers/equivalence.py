@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import sympy
 
-from ..errors import SymgradError
-from ..numbers import exact
+from ..core.errors import SymgradError
+from ..core.numbers import exact
 
 __all__ = ["Tolerance", "Probes", "number_value", "equivalent", "agree", "RTOL"]
 

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import SymgradError
+from ..core.errors import SymgradError
 from .verdict import Verdict
 
 __all__ = ["Submission", "Grade", "Total", "read_answers", "grade", "totals", "write_grades", "mistake_counts"]

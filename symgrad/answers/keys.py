@@ -2,7 +2,7 @@
 
 A key is ``{"worksheet": NAME, "questions": [{"id", "kind", "prompt", "function", "wrt", "point",
 "learning_rate", "answer": {"sympy", "latex", "value", "tree"}, "function_tree", ...}]}``, with
-exact numbers as strings (``"479/500"``) and expressions as the JSON trees of :mod:`symgrad.serialize`
+exact numbers as strings (``"479/500"``) and expressions as the JSON trees of :mod:`symgrad.core.serialize`
 (a point's value too, when it is not rational: the value of an intermediate node).
 The function is read from ``function_tree`` only: its text (``function``) is never evaluated. A
 question about an intermediate node has its function written in that node, and the node's value in
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import sympy
 
-from ..equality import equal
-from ..errors import SymgradError
-from ..graph import Graph
-from ..key import read_question
-from ..serialize import from_tree
+from ..core.equality import equal
+from ..core.errors import SymgradError
+from ..core.graph import Graph
+from ..worksheets.key import read_question
+from ..core.serialize import from_tree
 from .equivalence import Probes, equivalent, number_value
 
 __all__ = ["Key", "load_key", "question_from_key"]

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import sympy
 
-from ..differentiation import derivative
-from ..errors import SymgradError
-from ..simplification import simplest as simplest_form
+from ..core.differentiation import derivative
+from ..core.errors import SymgradError
+from ..core.simplification import simplest as simplest_form
 from .equivalence import Probes, agree, equivalent, number_value
 from .feedback import REASONS, sentence, why_wrong
 from .mistakes import PRIORITY, candidates

@@ -2,7 +2,7 @@ r"""Missteps: the wrong derivatives a student reaches by doing ONE step of the d
 
 The function is derived by :func:`symgrad.derive`, as symgrad explains it, and each step where a
 rule can be misapplied is altered in turn, the rest of the derivation recombined around it
-(:func:`symgrad.steps.recombine`): a chain-rule step without its inner derivative, a graph's
+(:func:`symgrad.explain.steps.recombine`): a chain-rule step without its inner derivative, a graph's
 local partial left out of the chain-rule products, a constant multiple without its constant, a
 product step as the product of the factors' derivatives or with a term dropped, a power step that
 does not lower the exponent (or raises it), a quotient step with the wrong sign or without the
@@ -16,11 +16,11 @@ paths through its edge is a misstep too.
 
 import sympy
 
-from ..derivation import derive
-from ..errors import SymgradError
-from ..graph import Graph
-from ..steps import (ChainRule, ConstantMultipleRule, LocalPartial, Partial, PowerRule, ProductRule,
-                     QuotientRule, Rule, Simplification, recombine)
+from ..explain.derivation import derive
+from ..core.errors import SymgradError
+from ..core.graph import Graph
+from ..explain.steps import (ChainRule, ConstantMultipleRule, LocalPartial, Partial, PowerRule, ProductRule,
+                             QuotientRule, Rule, Simplification, recombine)
 
 __all__ = ["KINDS", "missteps", "PER_KIND"]
 

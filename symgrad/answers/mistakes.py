@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import sympy
 
-from ..differentiation import derivative
-from ..variables import sorted_symbols
+from ..core.differentiation import derivative
+from ..core.variables import sorted_symbols
 from .missteps import missteps
 
 __all__ = ["MISTAKES", "Candidate", "Slipping", "derivative_slip", "candidates"]

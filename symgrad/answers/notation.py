@@ -9,7 +9,7 @@ expressions; ``e`` and ``\pi`` are the constants unless the question declares sy
 
 A question whose function has a softmax (or that declares one with ``functions=``) reads
 ``\operatorname{softmax}_k(z_1, ..., z_n)``, component $k$ numbered from 1 as symgrad prints it; one
-whose function has relu (whose derivative is :class:`~symgrad.activations.step`) reads the Iverson
+whose function has relu (whose derivative is :class:`~symgrad.core.activations.step`) reads the Iverson
 bracket ``[z > 0]``, also written ``\mathbb{1}[z > 0]``.
 """
 
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..activations import LogSoftmax, Softmax, relu, sigmoid, softplus, step
-from ..errors import SymgradError
-from ..numbers import exact
+from ..core.activations import LogSoftmax, Softmax, relu, sigmoid, softplus, step
+from ..core.errors import SymgradError
+from ..core.numbers import exact
 from .problems import AnswerProblem, Unreadable
 from .tokens import GREEK, tokenize
 

@@ -23,10 +23,10 @@ import sympy
 from antlr4.atn.PredictionMode import PredictionMode
 from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy
 
-from ..activations import LogSoftmax, Softmax, step
-from ..differentiation import derivative
-from ..errors import SymgradError
-from ..numbers import exact
+from ..core.activations import LogSoftmax, Softmax, step
+from ..core.differentiation import derivative
+from ..core.errors import SymgradError
+from ..core.numbers import exact
 from .limits import DEFAULT_LIMITS
 from .notation import LOG, Notation
 from .problems import TooComplex, UnknownSymbols, Unreadable

@@ -1,7 +1,7 @@
 """Why an answer could not be read. Each becomes a verdict (``unparseable``, ``unknown_symbol``,
 ``too_complex``) with a message a student can act on, never a traceback."""
 
-from ..errors import SymgradError
+from ..core.errors import SymgradError
 
 __all__ = ["AnswerProblem", "Unreadable", "UnknownSymbols", "TooComplex"]
 

@@ -3,7 +3,7 @@ r"""A question a teacher sets, and ``question.check(answer) -> Verdict``.
 One constructor per task: :meth:`Question.derivative`, :meth:`Question.derivative_at`,
 :meth:`Question.gradient`, :meth:`Question.directional_derivative`, :meth:`Question.gradient_step`,
 and :meth:`Question.from_key` for an entry of a worksheet's answer key. The function is a SymPy
-expression or a :class:`~symgrad.graph.Graph` (its nodes may then be written by name in answers, and
+expression or a :class:`~symgrad.core.graph.Graph` (its nodes may then be written by name in answers, and
 asked about). Options, for every constructor:
 
 - ``symbols``: how variables are typed, ``{"yhat": r"\hat{y}"}`` (SymPy's LaTeX is always accepted);
@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..backprop import backward
-from ..differentiation import derivative
-from ..errors import ShapeError, SymgradError
-from ..graph import Graph
-from ..numbers import exact
-from ..variables import as_point, resolve_all, sorted_symbols
+from ..core.backprop import backward
+from ..core.differentiation import derivative
+from ..core.errors import ShapeError, SymgradError
+from ..core.graph import Graph
+from ..core.numbers import exact
+from ..core.variables import as_point, resolve_all, sorted_symbols
 from .equivalence import Tolerance
 from .limits import DEFAULT_LIMITS, Limits
 from .mistakes import Slipping

@@ -18,7 +18,7 @@ import pickle
 import threading
 import weakref
 
-from ..errors import SymgradError
+from ..core.errors import SymgradError
 from .feedback import sentence
 from .limits import DEFAULT_LIMITS
 from .marking import MarkingScheme, mark

@@ -1,5 +1,5 @@
 r"""The tasks a question can set, as data: derivative, derivative_at, gradient,
-directional_derivative and gradient_step (the kinds of :mod:`symgrad.worksheet`).
+directional_derivative and gradient_step (the kinds of :mod:`symgrad.worksheets.worksheet`).
 
 A task turns the function's exact partials into the answer's components: ``answer(function, wrt,
 partials)``. Given partials a student got wrong, the same call gives the answer that student would

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..numbers import exact
+from ..core.numbers import exact
 from .limits import DEFAULT_LIMITS
 from .problems import TooComplex, Unreadable
 

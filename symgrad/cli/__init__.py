@@ -8,7 +8,7 @@ import argparse
 import importlib
 import sys
 
-from ..errors import SymgradError
+from ..core.errors import SymgradError
 
 COMMANDS = ("demo", "render", "train", "verify", "check")
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import sympy
 
-from ..errors import SymgradError
-from ..worksheet import load_worksheet
+from ..core.errors import SymgradError
+from ..worksheets.worksheet import load_worksheet
 
 
 def add_arguments(parser):

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..errors import SymgradError
-from .. import pdf as tex
-from ..pdf import INSTALL_HINT
-from ..rendering import render_worksheet
-from ..worksheet import load_worksheet
+from ..core.errors import SymgradError
+from ..worksheets import pdf as tex
+from ..worksheets.pdf import INSTALL_HINT
+from ..worksheets.rendering import render_worksheet
+from ..worksheets.worksheet import load_worksheet
 
 
 def add_arguments(parser):

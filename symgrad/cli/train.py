@@ -7,10 +7,10 @@ the test split. The plot is written next to the worksheet unless --plot names an
 
 from pathlib import Path
 
-from ..errors import TrainingError
-from ..loops import MODES
-from ..optimizers import make_optimizer
-from ..worksheet import load_worksheet
+from ..core.errors import TrainingError
+from ..numeric.loops import MODES
+from ..numeric.optimizers import make_optimizer
+from ..worksheets.worksheet import load_worksheet
 
 
 def add_arguments(parser):

@@ -8,9 +8,9 @@ the run, divided by the column's largest |torch| value.
 
 from pathlib import Path
 
-from ..errors import SymgradError
-from ..verification import verify_worksheet
-from ..worksheet import load_worksheet
+from ..core.errors import SymgradError
+from ..worksheets.verification import verify_worksheet
+from ..worksheets.worksheet import load_worksheet
 
 MODES = {"float64": ("float64",), "float32": ("float32",), "both": ("float64", "float32")}
 

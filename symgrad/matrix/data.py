@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError
+from ..core.errors import DataError
 from .idx import read_idx
 
 __all__ = ["DataSet", "normalise", "load_mnist", "load_digits", "scale_images"]

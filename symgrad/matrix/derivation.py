@@ -11,8 +11,8 @@ computes or prints: :mod:`.evaluation` runs a derivation, a renderer prints it.
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..errors import GraphError, NoDerivativeRuleError, UnknownVariableError
-from ..graph import _topological_order as topological_order
+from ..core.errors import GraphError, NoDerivativeRuleError, UnknownVariableError
+from ..core.graph import _topological_order as topological_order
 from .graph import LOSSES, Node
 from .rules import FUSED, RULES
 

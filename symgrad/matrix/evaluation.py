@@ -9,7 +9,7 @@ its walk once and runs it every batch; :func:`evaluate` does both for one run.
 
 from dataclasses import dataclass, field
 
-from ..errors import UnknownVariableError
+from ..core.errors import UnknownVariableError
 from .rules import RULES
 
 __all__ = ["Evaluation", "Walk", "compile_walk", "run", "evaluate"]

@@ -8,7 +8,8 @@ matrices; class indices are a sequence of ints. ``out`` buffers are ignored.
 
 import sympy
 
-from ..activations import LogSoftmax, Softmax, relu as _relu, sigmoid as _sigmoid, softplus as _softplus, step as _step
+from ..core.activations import (LogSoftmax, Softmax, relu as _relu, sigmoid as _sigmoid,
+                                softplus as _softplus, step as _step)
 
 __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_tn", "sum_rows", "relu",
            "step", "sigmoid", "tanh", "softplus", "softmax", "softmax_of_log", "log_softmax", "mul", "add", "sub", "scale",

@@ -8,7 +8,7 @@ graph of nodes reachable from its loss (as in micrograd). Rows are samples: a ba
 
 from dataclasses import dataclass, field
 
-from ..errors import GraphError, ShapeError
+from ..core.errors import GraphError, ShapeError
 
 __all__ = ["BATCH", "Node", "data", "classes", "targets", "parameter", "linear", "relu", "sigmoid",
            "tanh", "softplus", "softmax", "log_softmax", "mse", "nll", "cross_entropy",

@@ -2,9 +2,9 @@ r"""Matrix derivations in LaTeX: the forward pass and the layer-by-layer backwar
 each row a rule of :data:`~.rules.RULES` with the shape of each factor written under it.
 
 :class:`MatrixRenderer` adds render methods for the matrix steps to the
-:class:`~symgrad.latex.LatexRenderer` (dispatch on step class: ``_render_MatrixDerivation``,
+:class:`~symgrad.explain.latex.LatexRenderer` (dispatch on step class: ``_render_MatrixDerivation``,
 ``_render_Node`` for a forward row, ``_render_BackwardStep``). Names print in the notation of
-:mod:`symgrad.notation` (``W1`` is $W_{1}$, ``L`` is $\mathcal{L}$); $\delta_V$ is
+:mod:`symgrad.explain.notation` (``W1`` is $W_{1}$, ``L`` is $\mathcal{L}$); $\delta_V$ is
 $\partial\mathcal{L}/\partial V$, of the shape of $V$.
 
 A rule's template is cut into factors where its top level has a space. A factor that is one name
@@ -19,8 +19,8 @@ from string import Template
 
 import sympy
 
-from ..latex import LatexRenderer, _caption
-from ..layout import Block, Piece, Row
+from ..explain.latex import LatexRenderer, _caption
+from ..explain.layout import Block, Piece, Row
 from .graph import BATCH
 from .rules import RULES
 
@@ -36,7 +36,7 @@ ROLE_NAMES = {"A": "input", "W": "weight", "b": "bias"}
 
 
 class MatrixRenderer(LatexRenderer):
-    """A :class:`~symgrad.latex.LatexRenderer` that also renders matrix derivations."""
+    """A :class:`~symgrad.explain.latex.LatexRenderer` that also renders matrix derivations."""
 
     loss = r"\mathcal{L}"  # what adjoints are of: the loss of the derivation rendered last
 

@@ -1,9 +1,9 @@
 """The matrix-mode training loop: epochs of shuffled mini-batches, an optimizer, a progress bar.
 
 The optimizer is any object with ``step(params, grads)`` that updates each array of ``params`` in
-place from the gradient at the same position (the contract of :mod:`symgrad.optimizers`, whose
+place from the gradient at the same position (the contract of :mod:`symgrad.numeric.optimizers`, whose
 optimizers follow torch 2.13's formulas). The batch order is scalar mode's
-(:class:`symgrad.loops.DataOrder`): in each epoch a fresh ``rng.permutation(N)`` of
+(:class:`symgrad.numeric.loops.DataOrder`): in each epoch a fresh ``rng.permutation(N)`` of
 ``rng = np.random.default_rng(seed)`` (or ``0, 1, ..., N-1`` without shuffling), cut into
 ``ceil(N / batch_size)`` batches, the last one possibly smaller (torch's ``DataLoader`` with
 ``drop_last=False``).
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from ..errors import DivergenceError, TrainingError
-from ..loops import DataOrder
+from ..core.errors import DivergenceError, TrainingError
+from ..numeric.loops import DataOrder
 
 __all__ = ["Epoch", "History", "fit", "accuracy", "CLASS_LOSSES"]
 
@@ -55,7 +55,7 @@ def fit(program, data, optimizer, *, epochs=1, batch_size=64, shuffle=True, seed
     :class:`History`. ``on_step(step, loss)`` is called after each update (``step`` from 1). As in
     scalar mode, the run stops before an update whose batch loss is at most ``stop_loss`` or whose
     gradient norm is at most ``stop_grad_norm``; a NaN or infinite loss raises a
-    :class:`~symgrad.errors.DivergenceError` carrying the run so far as ``error.history``."""
+    :class:`~symgrad.core.errors.DivergenceError` carrying the run so far as ``error.history``."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1 or epochs < 0:
         raise TrainingError(f"batch_size must be at least 1 and epochs at least 0, got {batch_size} and {epochs}")
     order = DataOrder(len(data), batch_size, shuffle, seed)

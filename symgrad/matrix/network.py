@@ -10,7 +10,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..errors import GraphError, ShapeError, SymgradError
+from ..core.errors import GraphError, ShapeError, SymgradError
 from . import graph
 from .derivation import derive
 

@@ -3,7 +3,7 @@ buffers allocated once per batch size (so a training step allocates almost nothi
 
 import numpy as np
 
-from ..errors import ShapeError, SymgradError
+from ..core.errors import ShapeError, SymgradError
 from . import arrays
 from .evaluation import compile_walk, run
 from .network import Model

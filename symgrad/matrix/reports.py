@@ -1,8 +1,8 @@
 """What ``symgrad train`` prints of a matrix-mode run: each epoch's mean training loss and the final
 accuracy, as S2 prints them."""
 
-from ..epochs import table_rows
-from ..optimizers import make_optimizer
+from ..numeric.epochs import table_rows
+from ..numeric.optimizers import make_optimizer
 
 __all__ = ["report", "network_shape"]
 

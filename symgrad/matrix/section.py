@@ -6,18 +6,18 @@ student's version asks for.
 
 Before anything is printed the run is repeated in float64 next to PyTorch's (:mod:`.torch_twin`):
 every step's loss, the last step's gradients and the parameters after each epoch. A difference
-beyond the tolerance is a :class:`~symgrad.errors.DerivationError`; the closing line says how far
+beyond the tolerance is a :class:`~symgrad.core.errors.DerivationError`; the closing line says how far
 apart the two runs are.
 """
 
 from dataclasses import dataclass
 
-from ..crosscheck import TrainingCheck, training_check
-from ..escaping import escape_text
-from ..figures import Figure, figure_tex
-from ..layout import document
-from ..optimizers import make_optimizer
-from ..testing import torch_available
+from ..twin.crosscheck import TrainingCheck, training_check
+from ..explain.escaping import escape_text
+from ..explain.figures import Figure, figure_tex
+from ..explain.layout import document
+from ..numeric.optimizers import make_optimizer
+from ..testing.assertions import torch_available
 from .latex import MatrixRenderer
 from .reports import network_shape
 from .torch_twin import TOLERANCES, TORCH_LOSSES
@@ -89,7 +89,7 @@ class MatrixSection:
 
 def section(run, sheet):
     """Train ``run`` for ``sheet``'s PDF and repeat it in float64 against PyTorch's run (when torch
-    is installed); a difference beyond the tolerance raises a :class:`~symgrad.errors.DerivationError`."""
+    is installed); a difference beyond the tolerance raises a :class:`~symgrad.core.errors.DerivationError`."""
     result = run.run(progress=False)
     rows = run.verify(sheet, modes=("float64",)) if torch_available() else ()
     compared = (f"Its training run, repeated in float64, was compared step by step with the same run by PyTorch "

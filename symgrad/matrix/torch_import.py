@@ -2,7 +2,7 @@
 torch user can ask for the derivation of their own network; and ``to_torch``, the way back (the
 torch twin of a model). Torch is imported only when they are called."""
 
-from ..errors import NoDerivativeRuleError, SymgradError
+from ..core.errors import NoDerivativeRuleError, SymgradError
 from .network import Activation, Linear, Model, Network
 
 __all__ = ["from_torch", "to_torch"]

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..loops import DataOrder
-from ..optimizers import make_optimizer
-from ..verification import Row
+from ..numeric.loops import DataOrder
+from ..numeric.optimizers import make_optimizer
+from ..worksheets.verification import Row
 from .torch_import import to_torch
 from .loop import fit
 

@@ -1,7 +1,7 @@
 """A worksheet's matrix-mode training run (S2 training its MNIST network) and what a run gives.
 
-:class:`MatrixTraining` implements the :class:`~symgrad.worksheet.TrainingRun` protocol, so ``symgrad train``, ``symgrad verify`` and
-``symgrad render`` take it as they take a scalar :class:`~symgrad.worksheet.Training`.
+:class:`MatrixTraining` implements the :class:`~symgrad.worksheets.worksheet.TrainingRun` protocol, so ``symgrad train``, ``symgrad verify`` and
+``symgrad render`` take it as they take a scalar :class:`~symgrad.worksheets.worksheet.Training`.
 """
 
 import functools
@@ -12,9 +12,9 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..errors import TrainingError
-from ..optimizers import make_optimizer
-from ..plots import loss_curve
+from ..core.errors import TrainingError
+from ..numeric.optimizers import make_optimizer
+from ..explain.plots import loss_curve
 from .data import load_digits, load_mnist
 from .derivation import derive
 from .loop import CLASS_LOSSES, History, accuracy, fit
@@ -44,7 +44,7 @@ class MatrixTraining:
 
     ``loss`` is ``nll`` or ``cross_entropy`` (the data are class labels); ``data`` is ``"digits"``
     (the demo data) or a folder of MNIST's IDX files; ``optimizer`` and ``options`` name an
-    optimizer of :mod:`symgrad.optimizers` and its torch-named arguments; the initial parameters
+    optimizer of :mod:`symgrad.numeric.optimizers` and its torch-named arguments; the initial parameters
     are drawn as torch draws them, from ``seed``, which also seeds the batch order; ``dtype`` is
     ``float32`` or ``float64``.
     """
@@ -100,7 +100,7 @@ class MatrixTraining:
         """The NumPy program of the initial model's loss."""
         return Program(self.model(dtype), self.loss, self.reduction)
 
-    # -- the TrainingRun protocol (symgrad.worksheet) -----------------------------------------------
+    # -- the TrainingRun protocol (symgrad.worksheets.worksheet) -----------------------------------------------
 
     def train(self, sheet, *, mode=None, progress=None, stop_loss=None, stop_grad_norm=None):
         """Run it (``mode``: ``float32`` or ``float64`` instead of the run's dtype)."""

@@ -1,0 +1,487 @@
+r"""Derivations as data: one frozen dataclass per kind of step, its rule as its docstring.
+
+A step's ``result`` is always ``rebuild`` of its sub-steps' results, computed when the step is made;
+so a consumer can alter one step and recombine the tree (:func:`recombine`): this is how typical
+mistakes are generated from a correct derivation. ``check`` holds a step against an independent
+oracle (``sympy.diff`` for a rule). Nothing here knows LaTeX: :mod:`symgrad.explain.latex` prints steps.
+
+Rule steps differentiate ``expr`` with respect to ``var``. Above them, a derivative over a graph:
+the local partial of one edge, the chain-rule product along a path, the sum over paths, the partial
+in the leaves, its value at a point, the update $\theta \leftarrow \theta - \eta g$, and the
+directional derivative.
+"""
+
+from dataclasses import dataclass, field
+
+import sympy
+
+from ..core.activations import Softmax, sigmoid, step
+from ..core.differentiation import derivative
+from ..core.equality import equal
+from ..core.errors import DerivationError
+from ..core.simplification import simplest
+
+__all__ = [
+    "Step", "Rule", "ConstantRule", "VariableRule", "SumRule", "ConstantMultipleRule", "ProductRule",
+    "QuotientRule", "PowerRule", "ChainRule", "ExpRule", "LogRule", "SigmoidRule", "TanhRule",
+    "ReluRule", "SoftplusRule", "SoftmaxRule", "LogSoftmaxRule", "CrossEntropyRule", "FallbackRule",
+    "LocalPartial", "ChainProduct", "PathSum", "Simplification", "Partial", "PartialAt", "Given", "Update",
+    "Directional", "recombine", "walk_steps",
+]
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step of a derivation: ``result = rebuild(results of substeps)``."""
+
+    result: object = field(init=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "result", self.rebuild(tuple(s.result for s in self.substeps)))
+
+    @property
+    def substeps(self):
+        """The steps whose results this one combines, in the order ``rebuild`` takes them."""
+        return ()
+
+    def rebuild(self, results):
+        """This step's result from its sub-steps' results (altered ones included)."""
+        raise NotImplementedError(type(self).__name__)
+
+    def oracle(self):
+        """What ``result`` must equal, computed another way; None when the step above checks it."""
+        return None
+
+    def check(self):
+        """Raise :class:`DerivationError` unless ``result`` equals the oracle."""
+        expected = self.oracle()
+        if expected is not None and not equal(self.result, expected):
+            raise DerivationError(f"{type(self).__name__} failed its check: it gives {self.result}, "
+                                  f"but the result must be {expected}")
+
+
+def recombine(step, alter=None):
+    """``step``'s result recomputed from the leaves up.
+
+    ``alter(step, results)``, called at every step with its sub-steps' recombined results, may
+    return an expression to use instead of ``step.rebuild(results)`` (None keeps the rule).
+    """
+    memo = {}
+
+    def visit(s):
+        if id(s) not in memo:
+            results = tuple(visit(t) for t in s.substeps)
+            altered = alter(s, results) if alter is not None else None
+            memo[id(s)] = s.rebuild(results) if altered is None else altered
+        return memo[id(s)]
+
+    return visit(step)
+
+
+def walk_steps(step):
+    """Every step of the tree below ``step``, each shared step once and after all of its sub-steps
+    (``step`` itself last)."""
+    seen, order = set(), []
+    stack = [(step, False)]
+    while stack:
+        s, expanded = stack.pop()
+        if expanded:
+            order.append(s)
+        elif id(s) not in seen:
+            seen.add(id(s))
+            stack.append((s, True))
+            stack.extend((t, False) for t in reversed(s.substeps))
+    return order
+
+
+# -- the rules of differentiation ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule(Step):
+    """$d(\\text{expr})/d(\\text{var})$ by one rule of differentiation."""
+
+    expr: sympy.Expr
+    var: sympy.Symbol
+
+    def oracle(self):
+        return derivative(self.expr, self.var)
+
+
+@dataclass(frozen=True)
+class ConstantRule(Rule):
+    r"""$\frac{d}{dx} c = 0$ for $c$ free of $x$."""
+
+    def rebuild(self, results):
+        return sympy.S.Zero
+
+
+@dataclass(frozen=True)
+class VariableRule(Rule):
+    r"""$\frac{d}{dx} x = 1$."""
+
+    def rebuild(self, results):
+        return sympy.S.One
+
+
+@dataclass(frozen=True)
+class SumRule(Rule):
+    r"""$(u + v)' = u' + v'$."""
+
+    terms: tuple
+
+    @property
+    def substeps(self):
+        return self.terms
+
+    def rebuild(self, results):
+        return sympy.Add(*results)
+
+
+@dataclass(frozen=True)
+class ConstantMultipleRule(Rule):
+    r"""$(c\,u)' = c\,u'$ for $c$ free of $x$."""
+
+    constant: sympy.Expr
+    body: Rule
+
+    @property
+    def substeps(self):
+        return (self.body,)
+
+    def rebuild(self, results):
+        return self.constant * results[0]
+
+
+@dataclass(frozen=True)
+class ProductRule(Rule):
+    r"""$(u v)' = u' v + u v'$ (for $n$ factors: each factor's derivative times the others)."""
+
+    factors: tuple
+
+    @property
+    def substeps(self):
+        return self.factors
+
+    def rebuild(self, results):
+        exprs = [f.expr for f in self.factors]
+        return sympy.Add(*[sympy.Mul(*exprs[:i], r, *exprs[i + 1:]) for i, r in enumerate(results)])
+
+
+@dataclass(frozen=True)
+class QuotientRule(Rule):
+    r"""$(u / v)' = (u' v - u v') / v^2$."""
+
+    numerator: Rule
+    denominator: Rule
+
+    @property
+    def substeps(self):
+        return (self.numerator, self.denominator)
+
+    def rebuild(self, results):
+        u, v = self.numerator.expr, self.denominator.expr
+        du, dv = results
+        return (du * v - u * dv) / v ** 2
+
+
+@dataclass(frozen=True)
+class PowerRule(Rule):
+    r"""$\frac{d}{dx} x^n = n\,x^{n-1}$ for $n$ free of $x$."""
+
+    def rebuild(self, results):
+        base, n = self.expr.args
+        return n * base ** (n - 1)
+
+
+@dataclass(frozen=True)
+class ChainRule(Rule):
+    r"""$\frac{d}{dx} f(g(x)) = f'(g(x))\,g'(x)$; with several arguments, $\sum_k \partial_k f \cdot g_k'$.
+
+    ``function`` is $f$ applied to ``placeholders`` (one per argument ``arguments`` that contains
+    $x$); ``outer[k]`` differentiates it with respect to ``placeholders[k]``, ``inner[k]`` the
+    argument with respect to $x$.
+    """
+
+    function: sympy.Expr
+    placeholders: tuple
+    arguments: tuple
+    outer: tuple
+    inner: tuple
+
+    @property
+    def substeps(self):
+        return self.outer + self.inner
+
+    def rebuild(self, results):
+        n = len(self.outer)
+        back = dict(zip(self.placeholders, self.arguments))
+        return sympy.Add(*[o.xreplace(back) * i for o, i in zip(results[:n], results[n:])])
+
+
+@dataclass(frozen=True)
+class ExpRule(Rule):
+    r"""$\frac{d}{dx} e^x = e^x$; for another base, $\frac{d}{dx} a^x = a^x \ln a$."""
+
+    def rebuild(self, results):
+        if isinstance(self.expr, sympy.exp):
+            return self.expr
+        return self.expr * sympy.log(self.expr.base)
+
+
+@dataclass(frozen=True)
+class LogRule(Rule):
+    r"""$\frac{d}{dx} \ln x = 1/x$."""
+
+    def rebuild(self, results):
+        return 1 / self.expr.args[0]
+
+
+@dataclass(frozen=True)
+class SigmoidRule(Rule):
+    r"""$\frac{d}{dx} \sigma(x) = \sigma(x)\,(1 - \sigma(x))$."""
+
+    def rebuild(self, results):
+        return self.expr * (1 - self.expr)
+
+
+@dataclass(frozen=True)
+class TanhRule(Rule):
+    r"""$\frac{d}{dx} \tanh x = 1 - \tanh^2 x$."""
+
+    def rebuild(self, results):
+        return 1 - self.expr ** 2
+
+
+@dataclass(frozen=True)
+class ReluRule(Rule):
+    r"""$\frac{d}{dx} \operatorname{relu}(x) = [x > 0]$ (0 at $x = 0$, as PyTorch)."""
+
+    def rebuild(self, results):
+        return step(self.expr.args[0])
+
+
+@dataclass(frozen=True)
+class SoftplusRule(Rule):
+    r"""$\frac{d}{dx} \operatorname{softplus}(x) = \sigma(x)$."""
+
+    def rebuild(self, results):
+        return sigmoid(self.expr.args[0])
+
+
+def _positions(logits, var):
+    return [j for j, z in enumerate(logits) if z == var]
+
+
+def _delta(i, j):
+    return sympy.S.One if i == j else sympy.S.Zero
+
+
+@dataclass(frozen=True)
+class SoftmaxRule(Rule):
+    r"""$\partial s_i / \partial z_j = s_i\,([i = j] - s_j)$ for $s = \operatorname{softmax}(z)$."""
+
+    def rebuild(self, results):
+        s = self.expr
+        return sympy.Add(*[s * (_delta(s.index, j) - Softmax(j, *s.logits))
+                           for j in _positions(s.logits, self.var)])
+
+
+@dataclass(frozen=True)
+class LogSoftmaxRule(Rule):
+    r"""$\partial \log s_i / \partial z_j = [i = j] - s_j$ for $s = \operatorname{softmax}(z)$."""
+
+    def rebuild(self, results):
+        s = self.expr
+        return sympy.Add(*[_delta(s.index, j) - Softmax(j, *s.logits) for j in _positions(s.logits, self.var)])
+
+
+@dataclass(frozen=True)
+class CrossEntropyRule(Rule):
+    r"""$\partial(-\log s_k)/\partial z_j = s_j - [j = k]$: softmax minus the one-hot target."""
+
+    def rebuild(self, results):
+        s = -self.expr  # the log-softmax of the target class
+        return sympy.Add(*[Softmax(j, *s.logits) - _delta(s.index, j) for j in _positions(s.logits, self.var)])
+
+
+@dataclass(frozen=True)
+class FallbackRule(Rule):
+    r"""$\frac{d}{dx} f = $ SymPy's derivative: no rule of symgrad's applies (flagged in print)."""
+
+    def rebuild(self, results):
+        return derivative(self.expr, self.var)
+
+
+# -- a derivative over a graph --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalPartial(Step):
+    r"""$\partial c / \partial p$ for an edge $p \to c$: the rule result of $c$'s definition, each
+    node's definition written as the node (``fold``)."""
+
+    node: sympy.Symbol
+    parent: sympy.Symbol
+    rule: Rule
+    fold: tuple = field(repr=False)  # (definition, node) pairs
+
+    @property
+    def substeps(self):
+        return (self.rule,)
+
+    def rebuild(self, results):
+        return results[0].xreplace(dict(self.fold))
+
+    def check(self):
+        unfold = {}  # every node written in the leaves (the fold is in the graph's order)
+        for definition, node in self.fold:
+            unfold[node] = definition.xreplace(unfold)
+        if not equal(self.result.xreplace(unfold), self.rule.result.xreplace(unfold)):
+            raise DerivationError(f"the local partial d{self.node}/d{self.parent} = {self.result} "
+                                  f"does not equal its rule's result {self.rule.result}")
+
+
+@dataclass(frozen=True)
+class ChainProduct(Step):
+    r"""$\frac{\partial L}{\partial v} \text{ along } L = n_0 \to \dots \to n_k = v$: $\prod_i \partial n_{i-1}/\partial n_i$."""
+
+    path: tuple
+    factors: tuple
+
+    @property
+    def substeps(self):
+        return self.factors
+
+    def rebuild(self, results):
+        return sympy.Mul(*results)
+
+
+@dataclass(frozen=True)
+class PathSum(Step):
+    r"""$\frac{\partial L}{\partial v} = \sum_{\text{paths } L \to v} \prod \text{local partials}$, in node symbols
+    (checked by the :class:`Partial` above it)."""
+
+    of: sympy.Symbol
+    wrt: sympy.Symbol
+    paths: tuple
+
+    @property
+    def substeps(self):
+        return self.paths
+
+    def rebuild(self, results):
+        return sympy.Add(*results)
+
+
+@dataclass(frozen=True)
+class Simplification(Step):
+    """$e = e'$: the same expression in a shorter, exactly equal form (:func:`~symgrad.core.simplification.simplest`)."""
+
+    body: Step
+
+    @property
+    def substeps(self):
+        return (self.body,)
+
+    def rebuild(self, results):
+        return simplest(results[0])
+
+    def oracle(self):
+        return self.body.result
+
+
+@dataclass(frozen=True)
+class Partial(Step):
+    r"""$\frac{\partial L}{\partial v}$ in the leaves: the chain rule's result with every node expanded.
+
+    ``expansion`` maps each node to its definition in the leaves (and in ``wrt``, when it is a node);
+    the oracle is ``sympy.diff`` of the expanded ``of``.
+    """
+
+    of: sympy.Symbol
+    wrt: sympy.Symbol
+    chain: Step  # the PathSum, or its Simplification
+    expansion: tuple = field(repr=False, compare=False)  # (node, expanded definition) pairs
+
+    @property
+    def substeps(self):
+        return (self.chain,)
+
+    def rebuild(self, results):
+        return results[0].xreplace(dict(self.expansion))
+
+    def oracle(self):
+        return derivative(dict(self.expansion).get(self.of, self.of), self.wrt)
+
+
+@dataclass(frozen=True)
+class PartialAt(Step):
+    r"""$\left.\frac{\partial L}{\partial v}\right|_{x_0}$: the partial with the point's numbers substituted.
+
+    ``point`` holds the leaves' values, ``nodes`` the forward pass's; ``expected`` is the engine's
+    value (the reverse walk's adjoint at the point), the oracle.
+    """
+
+    partial: Step  # the Partial, or its Simplification
+    point: tuple = field(repr=False)  # (leaf, value) pairs
+    nodes: tuple = field(repr=False)  # (node, value) pairs
+    expected: sympy.Expr = field(repr=False, compare=False)
+
+    @property
+    def substeps(self):
+        return (self.partial,)
+
+    def rebuild(self, results):
+        return results[0].xreplace(dict(self.point + self.nodes))
+
+    def oracle(self):
+        return self.expected
+
+
+@dataclass(frozen=True)
+class Given(Step):
+    """A value the derivation starts from (a parameter's value at the point)."""
+
+    symbol: sympy.Symbol
+    value: sympy.Expr
+
+    def rebuild(self, results):
+        return self.value
+
+
+@dataclass(frozen=True)
+class Update(Step):
+    r"""$\theta \leftarrow \theta - \eta\,g$: one step of gradient descent on one parameter."""
+
+    variable: sympy.Symbol
+    previous: Step  # the parameter's value before the step: Given, or the previous Update
+    learning_rate: sympy.Expr
+    gradient: Step
+
+    @property
+    def substeps(self):
+        return (self.previous, self.gradient)
+
+    def rebuild(self, results):
+        theta, g = results
+        return theta - self.learning_rate * g
+
+
+@dataclass(frozen=True)
+class Directional(Step):
+    r"""$D_v f = \nabla f \cdot v / \lVert v \rVert$: the rate of change along the unit vector of $v$."""
+
+    direction: tuple
+    gradient: tuple
+
+    @property
+    def norm(self):
+        return sympy.sqrt(sympy.Add(*[c ** 2 for c in self.direction]))
+
+    @property
+    def substeps(self):
+        return self.gradient
+
+    def rebuild(self, results):
+        return sympy.Add(*[g * c for g, c in zip(results, self.direction)]) / self.norm

@@ -1,0 +1,64 @@
+"""Compiling expressions into NumPy or PyTorch functions with ``lambdify``, safely.
+
+Every symbol is renamed to a generated identifier before printing, so a user's symbol name
+(``foo.bar``, ``__import__``) never becomes Python source.
+"""
+
+import sympy
+
+from ..core.errors import UnknownVariableError
+
+__all__ = ["compile_expressions"]
+
+
+def compile_expressions(args, exprs, modules, program=None):
+    """A function of ``args`` (positional, in order) returning the list of ``exprs``' values.
+
+    Without ``program``, common subexpressions are found by SymPy's ``cse``. With it, ``program``
+    is straight-line code (``(symbol, expression)`` assignments in order, such as a graph walk's)
+    that ``exprs`` are written in; each line is then reduced by ``cse`` on its own.
+    """
+    args, exprs, program = tuple(args), [sympy.sympify(e) for e in exprs], list(program or ())
+    defined = set(args)
+    for target, expr in program:
+        _check_defined(expr, defined)
+        defined.add(target)
+    for e in exprs:
+        _check_defined(e, defined)
+    # Generated names (v0, t0, c0) cannot clash: every symbol the expressions use is renamed.
+    safe = {a: sympy.Symbol(f"v{i}") for i, a in enumerate(args)}
+    safe.update({t: sympy.Symbol(f"t{i}") for i, (t, _) in enumerate(program)})
+    exprs = [e.xreplace(safe) for e in exprs]
+    if program:
+        lines, known = _straight_line([(safe[t], e.xreplace(safe)) for t, e in program])
+        cse = lambda outputs: (lines, [o.xreplace(known) for o in outputs])  # noqa: E731  (lambdify's cse hook)
+    else:
+        cse = True
+    return sympy.lambdify([safe[a] for a in args], exprs, modules=modules, cse=cse, docstring_limit=0)
+
+
+def _straight_line(assignments):
+    """The lines to emit, and the targets not emitted: a line whose value is a number or another
+    name (the walk's seed ``1``, an alias) is substituted into the lines after it, so that no
+    operation multiplies by 1."""
+    temporaries = sympy.numbered_symbols("c")
+    lines, known = [], {}
+    for target, expr in assignments:
+        expr = expr.xreplace(known)
+        if expr.is_Atom:
+            known[target] = expr
+            continue
+        if all(a.is_Atom for a in expr.args):  # nothing in it can repeat
+            lines.append((target, expr))
+            continue
+        replacements, (reduced,) = sympy.cse([expr], symbols=temporaries)
+        lines.extend(replacements)
+        lines.append((target, reduced))
+    return lines, known
+
+
+def _check_defined(expr, defined):
+    missing = expr.free_symbols - defined
+    if missing:
+        names = ", ".join(sorted(s.name for s in missing))
+        raise UnknownVariableError(f"cannot compile: no value is given for {names}")

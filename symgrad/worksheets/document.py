@@ -1,0 +1,67 @@
+r"""A worksheet as a LaTeX document: the title and notes (escaped), the model, the point, each
+question's prompt and, in the teacher's version, its derivation and answer; figures; the training
+run (its section, as the run prints itself: :mod:`symgrad.worksheets.training_section`,
+:mod:`symgrad.matrix.section`); and a closing line saying how every number was verified.
+
+The preamble asks pdfTeX for a reproducible file (no trailer ID, fixed dates come from
+``SOURCE_DATE_EPOCH``), and uses only the packages of Debian's texlive-latex-base and -recommended.
+"""
+
+from ..explain.escaping import escape, escape_text
+from ..explain.figures import figure_tex
+from ..explain.latex import LatexRenderer
+from ..explain.layout import document as layout_document
+from ..explain.notation import number
+from .prompts import prompt
+
+__all__ = ["worksheet_tex", "PREAMBLE"]
+
+PREAMBLE = r"""\documentclass[11pt]{article}
+\ifdefined\pdftrailerid \pdftrailerid{}\fi
+\ifdefined\pdfsuppressptexinfo \pdfsuppressptexinfo=-1\fi
+\usepackage[T1]{fontenc}
+\usepackage{lmodern}
+\usepackage{amsmath,amssymb}
+\usepackage[a4paper,margin=2.5cm]{geometry}
+\usepackage{graphicx}
+\allowdisplaybreaks
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{4pt}
+"""
+
+
+def worksheet_tex(sheet, derivations, *, answers, check, figures=(), training=None, training_figures=()):
+    """The document of ``sheet``: its questions' prompts, with ``answers`` their derivations and
+    ``figures``; its training run when ``training`` (the run's section: ``training.tex(sheet,
+    answers=..., figures=...)``) is given, with ``training_figures``; and the closing line of
+    ``check`` (a :class:`~symgrad.twin.crosscheck.CrossCheck`)."""
+    renderer = LatexRenderer(sheet.model)
+    body = [r"\begin{center}{\LARGE %s}\end{center}" % escape(sheet.title)]
+    version = "Teacher's version, with the derivations and answers" if answers else "Student's version"
+    body.append(r"\begin{center}\small %s --- %s\end{center}" % (escape_text(sheet.name), version))
+    if sheet.notes:
+        body.append(escape(sheet.notes))
+    body.append(_model(sheet, renderer))
+    forward_shown = False
+    for number_, (question, derivation) in enumerate(zip(sheet.questions, derivations), 1):
+        body.append(r"\subsection*{Question %d}" % number_)
+        body.append(prompt(question, derivation, renderer))
+        if not answers:
+            body.append(r"\vspace{6\baselineskip}")
+            continue
+        forward = bool(derivation.point) and not forward_shown
+        forward_shown = forward_shown or forward
+        body.append(layout_document(renderer.derivation(derivation, forward=forward) + [renderer.answer(derivation)]))
+    body.extend(figure_tex(f) for f in figures)
+    if training is not None:
+        body.append(training.tex(sheet, answers=answers, figures=training_figures))
+    body.append(r"\vfill\noindent\rule{\textwidth}{0.4pt}\\ \small %s" % escape_text(check.sentence()))
+    return PREAMBLE + "\\begin{document}\n" + "\n\n".join(body) + "\n\\end{document}\n"
+
+
+def _model(sheet, renderer):
+    text = "\\subsection*{The model}\n" + layout_document([renderer.definitions(sheet.model)])
+    if sheet.point:
+        values = ", ".join(f"${renderer.symbol(s)} = {number(v)}$" for s, v in sheet.point.items())
+        text += "\nThe point: " + values + "."
+    return text

@@ -1,0 +1,171 @@
+"""A worksheet's answer key, as the JSON the answer checker reads.
+
+``{"worksheet": NAME, "title", "nodes": {node: {"sympy", "tree", "latex"}}, "forward": {node: {"sympy",
+"tree", "value"}} (the forward pass at the point), "questions": [{"id", "kind",
+"prompt", "function", "function_tree", "of", "wrt", "point", "learning_rate", "steps", "direction",
+"answer": {"sympy", "latex", "value", "tree"}}]}``. Every exact value can be read back without
+``eval``: numbers are exact strings (``"479/500"``, read by :func:`symgrad.core.numbers.exact`) and
+expressions are trees (:func:`symgrad.core.serialize.from_tree`); ``sympy`` is ``str(expr)``, for
+people; ``value`` is the float (or list of floats), or null where the answer is symbolic. A node
+kept in an answer (``dL/dz = sigma(z) - y``) is defined in ``nodes`` (in the graph's order), with the
+LaTeX it was given (``y^*``; null when none), so an answer may name it as the worksheet does.
+"""
+
+from dataclasses import dataclass
+
+import sympy
+
+from ..core.errors import SymgradError
+from ..explain.latex import LatexRenderer
+from ..core.numbers import exact
+from .prompts import prompt
+from ..core.serialize import from_tree, to_tree
+from .worksheet import GradientStep, answer_values
+
+__all__ = ["answer_key", "worksheet_key", "key_questions", "derive_questions", "KeyQuestion", "read_question",
+           "KINDS"]
+
+KINDS = ("derivative", "derivative_at", "gradient", "directional_derivative", "gradient_step")
+
+
+def worksheet_key(sheet):
+    """The key of ``sheet``, its questions derived here (``symgrad render`` writes the same)."""
+    return answer_key(sheet, derive_questions(sheet))
+
+
+def derive_questions(sheet):
+    """Each question of ``sheet`` derived step by step (:func:`symgrad.derive`)."""
+    return tuple(q.derivation(sheet) for q in sheet.questions)
+
+
+def key_questions(sheet, derivations=None):
+    """The questions of ``sheet`` as :class:`KeyQuestion` objects, exact, in memory: what its key
+    holds, for any functions (the JSON key can only write the operations :mod:`symgrad.core.serialize`
+    knows)."""
+    derivations = derive_questions(sheet) if derivations is None else derivations
+    renderer = LatexRenderer(sheet.model)
+    return tuple(_key_question(i, q, d, renderer)
+                 for i, (q, d) in enumerate(zip(sheet.questions, derivations), 1))
+
+
+def answer_key(sheet, derivations):
+    """The key of ``sheet``, whose questions derive to ``derivations``, as JSON-ready data."""
+    renderer = LatexRenderer(sheet.model)
+    graph = sheet.model
+    at_point = next((d for d in derivations if d.forward and d.graph.output == graph.output), None)
+    return {
+        "worksheet": sheet.name,
+        "title": sheet.title,
+        "nodes": {n.name: {"sympy": str(graph.definition(n)), "tree": to_tree(graph.definition(n)),
+                           "latex": graph.latex_name(n)} for n in graph.nodes},
+        "forward": {n.name: {"sympy": str(v), "tree": to_tree(v), "value": answer_values(v)}
+                    for n, v in at_point.forward} if at_point else None,
+        "questions": [_entry(k, d, renderer) for k, d in zip(key_questions(sheet, derivations), derivations)],
+    }
+
+
+def _key_question(number, question, derivation, renderer):
+    """One question, self-contained: its function is written in the variables it asks about (an
+    intermediate node among them is cut loose from what defines it), and so is its answer; the
+    point gives the values of the function's variables (a node's value at the point), and of no
+    others."""
+    nodes = [w for w in derivation.wrt if derivation.graph.is_node(w)]
+    written = derivation.graph.cut(nodes) if nodes else derivation.graph
+    function = written.expand(derivation.output)
+    result = derivation.result
+    point = None
+    if derivation.point:
+        values = {**dict(derivation.point), **{n: v for n, v in derivation.forward if n in nodes}}
+        point = {s: v for s, v in values.items() if s in function.free_symbols or s in derivation.wrt}
+    step = isinstance(question, GradientStep)
+    return KeyQuestion(
+        f"q{number}", question.kind, prompt(question, derivation, renderer), function, derivation.wrt, point,
+        tuple(written.expand(r) for r in (result if isinstance(result, tuple) else (result,))),
+        exact(question.learning_rate) if step else None, question.steps if step else 1,
+        tuple(exact(c) for c in question.direction) if hasattr(question, "direction") else None,
+        derivation.output.name)
+
+
+def _entry(q, derivation, renderer):
+    """A :class:`KeyQuestion` as JSON-ready data: numbers as exact strings, expressions as trees."""
+    result = derivation.result
+    return {
+        "id": q.id,
+        "kind": q.kind,
+        "prompt": q.prompt,
+        "function": str(q.function),
+        "function_tree": to_tree(q.function),
+        "of": q.of,
+        "wrt": [w.name for w in q.wrt],
+        "point": {s.name: str(v) if v.is_Rational else to_tree(v) for s, v in q.point.items()}
+        if q.point is not None else None,
+        "learning_rate": str(q.learning_rate) if q.learning_rate is not None else None,
+        "steps": q.steps if q.kind == "gradient_step" else None,
+        "direction": [str(c) for c in q.direction] if q.direction is not None else None,
+        "answer": {
+            "sympy": str(result),
+            "latex": renderer.value_piece(result).text,
+            "value": answer_values(result),
+            "tree": [to_tree(r) for r in q.answer] if isinstance(result, tuple) else to_tree(q.answer[0]),
+        },
+    }
+
+
+@dataclass(frozen=True)
+class KeyQuestion:
+    """One question of a key, read back exactly: the function, the variables asked about (symbols
+    of the function, or new ones, whose partial is 0), the point (None for a symbolic question),
+    and the exact answer as a tuple (one entry per variable, or per updated weight)."""
+
+    id: str
+    kind: str
+    prompt: str
+    function: sympy.Expr
+    wrt: tuple
+    point: dict | None
+    answer: tuple
+    learning_rate: sympy.Expr | None = None
+    steps: int = 1
+    direction: tuple | None = None
+    of: str | None = None
+
+
+def read_question(entry):
+    """A key's question (a dict from ``NAME.key.json``) as a :class:`KeyQuestion`, without evaluating
+    any text: expressions come from their trees, numbers from their exact strings."""
+    if not isinstance(entry, dict):
+        raise SymgradError("a key's question is a JSON object")
+    ident = str(entry.get("id", "?"))
+    kind = entry.get("kind")
+    if kind not in KINDS:
+        raise SymgradError(f"key question {ident}: unknown kind {kind!r}; choose from {', '.join(KINDS)}")
+    if "function_tree" not in entry:
+        raise SymgradError(f"key question {ident} has no function_tree (symgrad never evaluates the text "
+                           "of a function)")
+    function = from_tree(entry["function_tree"])
+    symbols = {s.name: s for s in function.free_symbols}
+
+    def symbol(name):
+        if not isinstance(name, str):
+            raise SymgradError(f"key question {ident}: a variable is named by a string, got {name!r}")
+        return symbols.get(name) or sympy.Symbol(name)
+
+    names = entry.get("wrt")
+    wrt = tuple(symbol(n) for n in (names if isinstance(names, list) else [names]))
+    point = entry.get("point")
+    if point is not None:
+        point = {symbol(k): exact(v) if isinstance(v, str) else from_tree(v) for k, v in point.items()}
+    answer = entry.get("answer") or {}
+    tree = answer.get("tree")
+    trees = [] if tree is None else tree if isinstance(tree, list) else [tree]
+    rate = entry.get("learning_rate")
+    if rate is not None:
+        try:
+            rate = exact(rate)
+        except SymgradError:  # a learning rate left symbolic: eta
+            rate = symbol(rate)
+    direction = entry.get("direction")
+    return KeyQuestion(ident, kind, str(entry.get("prompt", "")), function, wrt, point,
+                       tuple(from_tree(t) for t in trees), rate,
+                       int(entry.get("steps") or 1), None if direction is None else tuple(exact(c) for c in direction),
+                       entry.get("of"))
