@@ -97,6 +97,24 @@ def test_a_row_that_cannot_be_read_is_refused_naming_its_line_and_the_next_is_re
         ("ada", "q1", "4.2", None), ("cy", "q3", "4.2", None)]
 
 
+def test_many_unclosed_quotes_are_refused_in_linear_time(tmp_path):
+    path = answers_file(tmp_path, HEADER + b'bob,q1,"4.2\n' * 20_000 + GOOD)
+    start = time.perf_counter()
+    submissions = read_answers(path)
+    assert time.perf_counter() - start < 5
+    assert len(submissions) == 20_001 and all(s.problem for s in submissions[:-1])
+    assert (submissions[-1].student, submissions[-1].problem) == ("ada", None)
+
+
+def test_a_quoted_field_spans_at_most_a_hundred_lines(tmp_path):
+    within = answers_file(tmp_path, HEADER + b'ada,q1,"' + b"x\n" * 99 + b'"\n' + GOOD)
+    assert [(s.answer, s.problem) for s in read_answers(within)] == [("x\n" * 99, None), ("4.2", None)]
+    over = answers_file(tmp_path, HEADER + b'bob,q1,"' + b"x\n" * 100 + b'"\n' + GOOD)
+    bob, *rest = read_answers(over)
+    assert bob.problem == "line 2 has a quote not closed within 100 lines"
+    assert (rest[-1].student, rest[-1].problem) == ("ada", None)
+
+
 def test_undecodable_bytes_in_a_name_are_shown_escaped(tmp_path):
     (bad,) = read_answers(answers_file(tmp_path, HEADER + b"b\xffob,q\x80,1\n"))
     assert (bad.student, bad.question, bad.problem) == (r"b\xffob", r"q\x80", r"line 2 is not valid UTF-8 text (\xff)")
@@ -205,7 +223,7 @@ def test_a_lone_surrogate_in_a_name_is_written_visibly_and_the_file_is_complete(
 
 
 def test_a_full_disk_leaves_the_previous_grades_as_they_were(tmp_path, key, monkeypatch, capsys):
-    answers = answers_file(tmp_path, HEADER + GOOD * 3000)
+    answers = answers_file(tmp_path, HEADER + GOOD * 1500)
     out = tmp_path / "grades.csv"
     assert check(key, answers, out) == 0
     before = out.read_bytes()
@@ -218,10 +236,10 @@ def test_a_full_disk_leaves_the_previous_grades_as_they_were(tmp_path, key, monk
 
     monkeypatch.setattr(files.os, "write", fill_up)
     capsys.readouterr()
-    assert check(key, answers_file(tmp_path, HEADER + b"bob,q1,1\n" * 3000, "other.csv"), out) == 2
+    assert check(key, answers_file(tmp_path, HEADER + b"bob,q1,1\n" * 1500, "other.csv"), out) == 2
     assert capsys.readouterr().err == (f"symgrad check: error: cannot write {out}: No space left on device; "
                                        "it was left as it was\n")
-    assert out.read_bytes() == before and len(before) > 2 * files.CHUNK
+    assert out.read_bytes() == before and len(before) > files.CHUNK  # the new grades failed midway
     assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.csv", "grades.csv", "other.csv", "s3.key.json"]
 
 

@@ -15,7 +15,6 @@ twice refuses the file). The grades are written whole (:func:`~symgrad.core.file
 
 import csv
 import io
-import itertools
 import json
 import re
 import sys
@@ -35,6 +34,7 @@ GRADE_COLUMNS = ("student", "worksheet", "question", "answer", "correct", "score
                  "interpreted")
 TOTAL = "TOTAL"
 MAX_FIELD = 2 ** 20  # characters of a field that are read; a longer one is its row's verdict
+MAX_RECORD_LINES = 100  # lines a row may span (inside quotes)
 SHOWN = 200  # characters of a refused row's field that are echoed in the grades
 _SURROGATE = re.compile("[\ud800-\udfff]")  # undecodable bytes (surrogateescape) and lone surrogates
 _NUMBER = re.compile(r"-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")  # a negative number, as a spreadsheet reads one
@@ -172,28 +172,49 @@ def _csv_rows(text, path):
 def _csv_records(text):
     """``(line, fields, None)`` per record of ``text``, split by the ``csv`` module (at ``\\n``, ``\\r``
     and ``\\r\\n`` outside quotes only), or ``(line, None, (problem, the line's text))`` for one it
-    refused."""
+    refused; reading then goes on at the next line. A record spans at most :data:`MAX_RECORD_LINES`
+    lines, so that refusing many quotes never closed takes linear time."""
     lines = io.StringIO(text, newline="").readlines()
-    records, start = [], 0  # the index of the line the reader starts at
+    records, source = [], _Lines(lines, 0)
     limit = csv.field_size_limit()
     csv.field_size_limit(min(len(text) + 1, 2 ** 31 - 1))  # no field is cut: the over-long are refused by name
     try:
-        while start < len(lines):
-            reader = csv.reader(itertools.islice(lines, start, None), strict=True)
-            first = start  # the index of the next record's first line
+        while source.record < len(lines):
             try:
-                for fields in reader:
-                    records.append((first + 1, fields, None))
-                    first = start + reader.line_num
+                for fields in csv.reader(source, strict=True):
+                    records.append((source.record + 1, fields, None))
+                    source.record = source.next
                 break
             except csv.Error as error:
-                problem = ("has a quote that is never closed" if str(error) == "unexpected end of data"
-                           else f"is not valid CSV ({error})")
+                first = source.record
+                if str(error) != "unexpected end of data":
+                    problem = f"is not valid CSV ({error})"
+                elif source.next < len(lines):
+                    problem = f"has a quote not closed within {MAX_RECORD_LINES} lines"
+                else:
+                    problem = "has a quote that is never closed"
                 records.append((first + 1, None, (problem, lines[first])))
-                start = first + 1
+                source = _Lines(lines, first + 1)
     finally:
         csv.field_size_limit(limit)
     return records
+
+
+class _Lines:
+    """The lines from ``start`` on, for ``csv.reader``, ending early when the record that began at
+    line ``record`` (an index) would run over :data:`MAX_RECORD_LINES` lines."""
+
+    def __init__(self, lines, start):
+        self.lines, self.record, self.next = lines, start, start
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.next >= len(self.lines) or self.next - self.record >= MAX_RECORD_LINES:
+            raise StopIteration
+        self.next += 1
+        return self.lines[self.next - 1]
 
 
 def _json_rows(text, path):
