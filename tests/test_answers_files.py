@@ -142,6 +142,17 @@ def test_json_a_number_too_long_to_read_is_its_rows_verdict(tmp_path):
     assert (ada.answer, ada.problem) == (4.2, None)
 
 
+def test_json_an_answer_nested_deeply_is_its_rows_verdict(tmp_path, key):
+    # nested 900 deep, the answer stopped the class: it could not be sent to the worker (RecursionError)
+    answers = tmp_path / "answers.json"
+    answers.write_text('[{"student": "bob", "question": "q1", "answer": ' + "[" * 900 + "]" * 900 + '},'
+                       '{"student": "ada", "question": "q1", "answer": "4.2"}]')
+    assert check(key, answers, tmp_path / "grades.csv") == 0
+    assert [(r["student"], r["answer"], r["feedback"]) for r in read_grades(tmp_path / "grades.csv")][::2] == [
+        ("bob", "(not read)", "This answer was not checked: answer 1 has a value nested more than 10 levels deep."),
+        ("ada", "4.2", "Correct.")]
+
+
 def test_json_nested_too_deeply_is_a_one_line_error(tmp_path):
     path = tmp_path / "answers.json"
     path.write_text('[{"student": "bob", "question": "q1", "answer": ' + "[" * 100_000 + "]" * 100_000 + "}]")

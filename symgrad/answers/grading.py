@@ -35,6 +35,7 @@ GRADE_COLUMNS = ("student", "worksheet", "question", "answer", "correct", "score
 TOTAL = "TOTAL"
 MAX_FIELD = 2 ** 20  # characters of a field that are read; a longer one is its row's verdict
 MAX_RECORD_LINES = 100  # lines a row may span (inside quotes)
+MAX_NESTING = 10  # levels of lists and objects in a JSON row (an answer is a value, a tuple or a matrix)
 SHOWN = 200  # characters of a refused row's field that are echoed in the grades
 _SURROGATE = re.compile("[\ud800-\udfff]")  # undecodable bytes (surrogateescape) and lone surrogates
 _NUMBER = re.compile(r"-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")  # a negative number, as a spreadsheet reads one
@@ -74,8 +75,9 @@ class Total:
 
 def read_answers(path):
     """The submissions in a CSV or JSON file. A row that cannot be read whole (malformed CSV, bytes that
-    are not UTF-8, a field over :data:`MAX_FIELD` characters, a number too long to read) is a submission
-    with its ``problem``, graded as not checked; a file that cannot be read at all raises SymgradError."""
+    are not UTF-8, a field over :data:`MAX_FIELD` characters, a number too long to read, JSON nested over
+    :data:`MAX_NESTING` levels) is a submission with its ``problem``, graded as not checked; a file that
+    cannot be read at all raises SymgradError."""
     path = Path(path)
     try:
         text = path.read_bytes().decode("utf-8", "surrogateescape").removeprefix("\ufeff")
@@ -102,7 +104,9 @@ def _submission(row, where, problem=None):
 
 def _unreadable(value):
     """Why a field's value cannot be read whole, or None."""
-    for item in _leaves(value):
+    for item, depth in _leaves(value):
+        if depth > MAX_NESTING:
+            return f"has a value nested more than {MAX_NESTING} levels deep"
         if isinstance(item, _LongNumber):
             return f"has a number of {item.digits:,} digits"
         if isinstance(item, str):
@@ -115,17 +119,16 @@ def _unreadable(value):
 
 
 def _leaves(value):
-    """The strings and numbers in a JSON value, without recursion (a value may be nested 1,000 deep)."""
-    stack = [value]
+    """``(item, depth)`` for the strings and numbers in a JSON value, and for anything nested deeper
+    than :data:`MAX_NESTING` (where the walk stops); without recursion."""
+    stack = [(value, 0)]
     while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)) and depth <= MAX_NESTING:
+            items = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((i, depth + 1) for i in items)
         else:
-            yield item
+            yield item, depth
 
 
 def _shown(value):
