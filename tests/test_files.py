@@ -130,3 +130,12 @@ def test_check_folder(tmp_path):
         with pytest.raises(OutputError, match=message):
             check_folder(folder)
     assert not (tmp_path / "new").exists()
+
+
+def test_a_writer_failing_in_a_staging_folder_is_an_output_error(tmp_path):
+    (tmp_path / "a.tex").write_text("old")
+    with pytest.raises(OutputError, match=r"cannot write into .*: No space left on device"):
+        with staging_folder(tmp_path) as stage:
+            (stage / "a.tex").write_text("half")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    assert contents(tmp_path) == {"a.tex": b"old"} and [p.name for p in tmp_path.iterdir()] == ["a.tex"]

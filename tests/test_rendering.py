@@ -70,10 +70,11 @@ def test_symlinks_in_the_output_folder_are_replaced_and_their_targets_left_uncha
     assert sorted(p.name for p in out.iterdir()) == sorted(names)  # no staging folder left
 
 
-def test_a_full_disk_leaves_the_previous_files_as_they_were(tmp_path):
+@pytest.mark.parametrize("answers", [True, False])  # the figure fails first, or the TeX
+def test_a_full_disk_leaves_the_previous_files_as_they_were(tmp_path, answers):
     sheet = load_worksheet(WORKSHEETS / "directional_derivative.py")
     render_worksheet(sheet, tmp_path, answers=True, pdf=False)
     before = contents(tmp_path)
     with disk_full_after(min(map(len, before.values())) // 2), pytest.raises(OutputError, match="File too large"):
-        render_worksheet(sheet, tmp_path, answers=False, pdf=False)  # the student's version, over the teacher's
+        render_worksheet(sheet, tmp_path, answers=answers, pdf=False)
     assert contents(tmp_path) == before and sorted(p.name for p in tmp_path.iterdir()) == sorted(before)

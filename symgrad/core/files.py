@@ -46,10 +46,11 @@ def atomic_path(path):
         try:
             yield temporary
             _replace(temporary, path)
-        except OutputError:
-            raise
-        except OSError as error:
-            raise OutputError(f"cannot write {path}: {error.strerror or error}; it was left as it was") from None
+        except Exception as error:
+            failure = _write_failure(error)
+            if failure is None:
+                raise
+            raise OutputError(f"cannot write {path}: {failure}; it was left as it was") from None
     finally:
         temporary.unlink(missing_ok=True)
     _sync_folder(path.parent)
@@ -67,12 +68,15 @@ def staging_folder(folder):
     except OSError as error:
         raise OutputError(f"cannot write into {folder}: {error.strerror or error}") from None
     try:
-        yield stage
-        for file in sorted(stage.iterdir()):
-            try:
+        try:
+            yield stage
+            for file in sorted(stage.iterdir()):
                 _replace(file, folder / file.name)
-            except OSError as error:
-                raise OutputError(f"cannot write {folder / file.name}: {error.strerror or error}") from None
+        except Exception as error:
+            failure = _write_failure(error)
+            if failure is None:
+                raise
+            raise OutputError(f"cannot write into {folder}: {failure}") from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     _sync_folder(folder)
@@ -116,6 +120,19 @@ def _check_folder_takes_files(folder, target):
     except OSError as error:
         raise OutputError(f"cannot write {target}: the folder {folder} takes no new files "
                           f"({error.strerror or error})") from None
+
+
+def _write_failure(error):
+    """Why writing failed, when ``error`` is an OSError or was raised while handling one (a writer's
+    clean-up failing after the disk filled up, as matplotlib's does); None for any other error."""
+    seen = error
+    while seen is not None:
+        if isinstance(seen, OutputError):
+            return None
+        if isinstance(seen, OSError):
+            return seen.strerror or str(seen)
+        seen = seen.__context__
+    return None
 
 
 def _same_file(a, b):
