@@ -7,7 +7,7 @@ variants symgrad render --variants writes; needed when several keys have a quest
 are the NAME.key.json files symgrad render writes; give --key once per key (per-student variants may
 also name their student). One bad answer, or one row that cannot be read, never stops the batch.
 The output files are checked before any answer is, and written whole at the end; Ctrl-C or SIGTERM
-stops the batch and writes nothing.
+stops the batch, leaving no half-written file, and says how far it got.
 """
 
 import os
