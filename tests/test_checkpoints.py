@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from outputs import contents, disk_full_after
 from symgrad.numeric.checkpoints import load_parameters, save_parameters
-from symgrad.core.errors import ParameterFileError
+from symgrad.core.errors import OutputError, ParameterFileError
 from symgrad.numeric.loops import train_worksheet
 from symgrad.worksheets.worksheet import load_worksheet
 
@@ -60,3 +61,12 @@ def test_errors(tmp_path):
                                        '"parameters": {"w": "1.5"}}')
     with pytest.raises(ParameterFileError, match="the value of w must be a number"):
         load_parameters(tmp_path / "str.json")
+
+
+def test_a_full_disk_leaves_the_previous_file_as_it_was(tmp_path):
+    path = tmp_path / "theta.json"
+    save_parameters(path, {"w": 0.5})
+    before = path.read_bytes()
+    with disk_full_after(10), pytest.raises(OutputError, match="theta.json: File too large; it was left as it was"):
+        save_parameters(path, {f"w{i}": 1 / 3 for i in range(100)})
+    assert contents(tmp_path) == {"theta.json": before}

@@ -7,6 +7,7 @@ import pytest
 
 from symgrad.numeric.checkpoints import load_parameters
 from symgrad.cli import main
+from symgrad.worksheets.worksheet import Training
 
 WORKSHEETS = Path(__file__).parent.parent / "worksheets"
 
@@ -75,3 +76,33 @@ def test_s2_refuses_exact_mode(capsys):
     pytest.importorskip("sklearn")
     assert main(["train", str(WORKSHEETS / "s2_two_layer_network.py"), "--mode", "exact", "--no-plot"]) == 2
     assert "matrix training computes in float32 or float64, not 'exact'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--plot", "{tmp}"], "it is a folder"),
+    (["--plot", "{tmp}/missing/s0.png"], "the folder {tmp}/missing does not exist"),
+    (["--save", "{sheet}"], "it is the input {sheet}"),
+    (["--save", "{tmp}/theta.json", "--plot", "{tmp}/theta.json"], "it is the input {tmp}/theta.json"),
+])
+def test_outputs_that_cannot_be_written_are_refused_before_the_run(tmp_path, capsys, monkeypatch, arguments, message):
+    sheet = tmp_path / "s0_sgd_by_hand.py"
+    shutil.copy(WORKSHEETS / sheet.name, sheet)
+    before = sheet.read_bytes()
+    monkeypatch.setattr(Training, "train", lambda *a, **k: pytest.fail("the run started"))
+    arguments = [a.format(tmp=tmp_path, sheet=sheet) for a in arguments]
+    assert main(["train", str(sheet), *arguments, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message.format(tmp=tmp_path, sheet=sheet) in err
+    assert sheet.read_bytes() == before
+
+
+def test_the_plot_and_parameters_replace_symlinks_and_leave_their_targets_unchanged(tmp_path):
+    for name in ("s0.png", "theta.json"):
+        (tmp_path / f"target-{name}").write_text("not symgrad's")
+        (tmp_path / name).symlink_to(tmp_path / f"target-{name}")
+    assert main(["train", str(WORKSHEETS / "s0_sgd_by_hand.py"), "--plot", str(tmp_path / "s0.png"),
+                 "--save", str(tmp_path / "theta.json"), "--no-progress"]) == 0
+    assert [(tmp_path / f"target-{n}").read_text() for n in ("s0.png", "theta.json")] == ["not symgrad's"] * 2
+    assert (tmp_path / "s0.png").read_bytes().startswith(b"\x89PNG") and load_parameters(tmp_path / "theta.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s0.png", "target-s0.png", "target-theta.json",
+                                                          "theta.json"]

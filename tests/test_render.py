@@ -160,3 +160,33 @@ def test_bad_requests(tmp_path, capsys, arguments, message):
 def test_a_missing_worksheet_is_a_one_line_error(tmp_path, capsys):
     assert main(["render", str(tmp_path / "nope.py"), "-o", str(tmp_path)]) == 2
     assert "symgrad render: error: no worksheet file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("output, message", [
+    ("a-file", "a-file is not a folder"),
+    ("a-file/out", "a-file is not a folder"),
+    ("READ-ONLY/out", "takes no new files"),
+])
+def test_an_output_folder_that_cannot_be_written_is_refused_before_rendering(tmp_path, capsys, monkeypatch,
+                                                                            output, message):
+    from outputs import read_only_folder
+    from symgrad.cli import render
+
+    monkeypatch.setattr(render, "load_worksheet", lambda path: pytest.fail("the rendering started"))
+    (tmp_path / "a-file").write_text("")
+    output = output.replace("READ-ONLY", str(read_only_folder(tmp_path)))
+    folder = output if output.startswith("/") else str(tmp_path / output)
+    assert main(["render", str(S3), "-o", folder, "--tex-only"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("symgrad render: error: cannot write ") and message in err
+
+
+@needs_tex
+def test_the_pdf_replaces_a_symlink_and_leaves_its_target_unchanged(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "elsewhere.pdf").write_text("not symgrad's")
+    (out / "s3_backprop_by_hand.pdf").symlink_to(tmp_path / "elsewhere.pdf")
+    assert main(["render", str(S3), "-o", str(out), "--quiet"]) == 0
+    assert (tmp_path / "elsewhere.pdf").read_text() == "not symgrad's"
+    assert (out / "s3_backprop_by_hand.pdf").read_bytes().startswith(b"%PDF")

@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
+from outputs import contents, disk_full_after
 from symgrad import DerivationError
+from symgrad.core.errors import OutputError
 from symgrad.worksheets.rendering import render_worksheet
 from symgrad.worksheets.worksheet import Derivative, DerivativeAt, Worksheet, load_worksheet
 
@@ -51,3 +53,28 @@ def test_a_derivation_that_disagrees_with_the_engine_writes_nothing(tmp_path):
     with pytest.raises(DerivationError, match="bad, question 2: the derivation gives 9, but the engine's answer is 10"):
         render_worksheet(sheet, tmp_path / "out", pdf=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_symlinks_in_the_output_folder_are_replaced_and_their_targets_left_unchanged(tmp_path):
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    names = ["directional_derivative.tex", "directional_derivative.key.json", "directional_derivative-directions.pdf"]
+    for name in names:
+        (elsewhere / name).write_text("not symgrad's")
+        (out / name).symlink_to(elsewhere / name)
+    render_worksheet(load_worksheet(WORKSHEETS / "directional_derivative.py"), out, answers=True, pdf=False)
+    assert [(elsewhere / name).read_text() for name in names] == ["not symgrad's"] * 3
+    assert not any((out / name).is_symlink() for name in names)
+    assert (out / names[0]).read_text().startswith("\\documentclass")
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)  # no staging folder left
+
+
+@pytest.mark.parametrize("answers", [True, False])  # the figure fails first, or the TeX
+def test_a_full_disk_leaves_the_previous_files_as_they_were(tmp_path, answers):
+    sheet = load_worksheet(WORKSHEETS / "directional_derivative.py")
+    render_worksheet(sheet, tmp_path, answers=True, pdf=False)
+    before = contents(tmp_path)
+    with disk_full_after(min(map(len, before.values())) // 2), pytest.raises(OutputError, match="File too large"):
+        render_worksheet(sheet, tmp_path, answers=answers, pdf=False)
+    assert contents(tmp_path) == before and sorted(p.name for p in tmp_path.iterdir()) == sorted(before)

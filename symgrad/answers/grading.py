@@ -1,41 +1,57 @@
 """Grading a class: every student's answer to every question of a worksheet's key, one verdict each,
-and a total per student. One bad answer, or a question that cannot be checked, never stops the batch.
+and a total per student. One bad answer, one row that cannot be read, or a question that cannot be
+checked never stops the batch: that row is not checked, saying why and where.
 
 Answers come as CSV (columns ``student``, ``question``, ``answer``, and optionally ``worksheet``) or
 JSON (a list of such objects, or ``{"answers": [...]}``). Keys are :class:`~symgrad.answers.keys.Key` s:
 one for the class, per-student variants (a key naming its ``student``), or the numbered variants
 ``symgrad render --variants`` writes (``NAME-01``, ...): an answer to one of those names it in its
 ``worksheet`` column, as the student's copy of the worksheet is titled.
+
+CSV is read by the ``csv`` module, split into rows only at line ends outside quotes; a row with more or
+fewer fields than the header, or with a stray or unclosed quote, is refused (a header naming a column
+twice refuses the file). The grades are written whole (:func:`~symgrad.core.files.write_atomically`).
 """
 
 import csv
+import io
 import json
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import SymgradError
+from ..core.files import write_atomically
 from .verdict import Verdict
 
-__all__ = ["Submission", "Grade", "Total", "read_answers", "grade", "totals", "write_grades", "mistake_counts"]
+__all__ = ["Submission", "Grade", "Total", "read_answers", "grade", "grading", "totals", "write_grades",
+           "spreadsheet_cell", "mistake_counts", "MAX_FIELD"]
 
 COLUMNS = ("student", "question", "answer")
 GRADE_COLUMNS = ("student", "worksheet", "question", "answer", "correct", "score", "mistake", "feedback",
                  "interpreted")
 TOTAL = "TOTAL"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_FIELD = 2 ** 20  # characters of a field that are read; a longer one is its row's verdict
+MAX_RECORD_LINES = 100  # lines a row may span (inside quotes)
+MAX_NESTING = 10  # levels of lists and objects in a JSON row (an answer is a value, a tuple or a matrix)
+SHOWN = 200  # characters of a refused row's field that are echoed in the grades
+_SURROGATE = re.compile("[\ud800-\udfff]")  # undecodable bytes (surrogateescape) and lone surrogates
+_NUMBER = re.compile(r"-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")  # a negative number, as a spreadsheet reads one
 
 
 @dataclass(frozen=True)
 class Submission:
     """One answer: who gave it, to which question (its id in the key), and what they wrote;
-    ``worksheet`` names the key when the answer says which (a numbered variant)."""
+    ``worksheet`` names the key when the answer says which (a numbered variant). ``problem`` says why
+    its row could not be read whole (where it is, and what is wrong): it is then not checked."""
 
     student: str
     question: str
     answer: object
     worksheet: str | None = None
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,45 +74,180 @@ class Total:
 
 
 def read_answers(path):
-    """The submissions in a CSV or JSON file."""
+    """The submissions in a CSV or JSON file. A row that cannot be read whole (malformed CSV, bytes that
+    are not UTF-8, a field over :data:`MAX_FIELD` characters, a number too long to read, JSON nested over
+    :data:`MAX_NESTING` levels) is a submission with its ``problem``, graded as not checked; a file that
+    cannot be read at all raises SymgradError."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SymgradError(f"cannot read the answers {path}: {error}") from None
-    rows = _json_rows(text, path) if path.suffix.lower() == ".json" else _csv_rows(text, path)
-    submissions = []
-    for number, row in enumerate(rows, 1):
-        if not isinstance(row, dict) or any(c not in row for c in COLUMNS):
-            raise SymgradError(f"{path}: answer {number} lacks one of the fields {', '.join(COLUMNS)}")
-        answer = row["answer"] if row["answer"] is not None else ""
-        worksheet = row.get("worksheet")
-        submissions.append(Submission(str(row["student"]), str(row["question"]), answer,
-                                      str(worksheet) if worksheet not in (None, "") else None))
-    return submissions
+        text = path.read_bytes().decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+    except OSError as error:
+        raise SymgradError(f"cannot read the answers {path}: {error.strerror or error}") from None
+    if path.suffix.lower() == ".json":
+        return [_submission(row, f"answer {number}") for number, row in enumerate(_json_rows(text, path), 1)]
+    return [_submission(row, f"line {line}", problem) for line, row, problem in _csv_rows(text, path)]
+
+
+def _submission(row, where, problem=None):
+    """The :class:`Submission` of one row (a dict of its fields), refused with a ``problem`` when the
+    row, or one of its fields, cannot be read whole."""
+    problem = problem or next(filter(None, map(_unreadable, row.values())), None)
+    fields = {c: row.get(c) for c in (*COLUMNS, "worksheet")}
+    if problem is not None:
+        fields = {c: _shown(v) for c, v in fields.items()}
+    answer = fields["answer"] if fields["answer"] is not None else ""
+    worksheet = fields["worksheet"]
+    return Submission(str(fields["student"] or ""), str(fields["question"] or ""), answer,
+                      str(worksheet) if worksheet not in (None, "") else None,
+                      f"{where} {problem}" if problem is not None else None)
+
+
+def _unreadable(value):
+    """Why a field's value cannot be read whole, or None."""
+    for item, depth in _leaves(value):
+        if depth > MAX_NESTING:
+            return f"has a value nested more than {MAX_NESTING} levels deep"
+        if isinstance(item, _LongNumber):
+            return f"has a number of {item.digits:,} digits"
+        if isinstance(item, str):
+            if len(item) > MAX_FIELD:
+                return f"has a field of {len(item):,} characters (at most {MAX_FIELD:,} are read)"
+            bad = _SURROGATE.search(item)
+            if bad:
+                return f"is not valid UTF-8 text ({_shown(bad.group())})"
+    return None
+
+
+def _leaves(value):
+    """``(item, depth)`` for the strings and numbers in a JSON value, and for anything nested deeper
+    than :data:`MAX_NESTING` (where the walk stops); without recursion."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)) and depth <= MAX_NESTING:
+            items = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((i, depth + 1) for i in items)
+        else:
+            yield item, depth
+
+
+def _shown(value):
+    """A refused row's value as it is echoed: undecodable bytes as ``\\xff``, other lone surrogates as
+    ``\\ud800``, a field over :data:`SHOWN` characters cut short (with its length)."""
+    if isinstance(value, _LongNumber):
+        return f"(a number of {value.digits:,} digits)"
+    if not isinstance(value, str):
+        return value if not isinstance(value, (list, dict)) else "(not read)"
+    if len(value) > SHOWN:
+        value = f"{value[:SHOWN]}... ({len(value):,} characters)"
+    return _SURROGATE.sub(lambda m: (f"\\x{ord(m.group()) - 0xDC00:02x}" if "\udc80" <= m.group() <= "\udcff"
+                                     else f"\\u{ord(m.group()):04x}"), value)
 
 
 def _csv_rows(text, path):
-    csv.field_size_limit(max(csv.field_size_limit(), 10 * 2 ** 20))  # a huge answer is graded, not a crash
-    reader = csv.DictReader(text.splitlines(keepends=True))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
+    """``(line, {column: field}, problem)`` for each row of a CSV text: a row with more or fewer fields
+    than the header, or that is not valid CSV (a stray quote, a quote never closed), is refused with
+    its problem, and reading goes on at the line after the one it started on."""
+    records = _csv_records(text)
+    header = next(((line, fields) for line, fields, _ in records if fields != []), None)
+    line, columns = header if header is not None else (1, [])
+    if columns is None:
+        raise SymgradError(f"{path}, line {line}: the header is not valid CSV")
+    missing = [c for c in COLUMNS if c not in columns]
     if missing:
         raise SymgradError(f"{path}: the CSV header lacks {', '.join(missing)} (it needs {', '.join(COLUMNS)})")
+    twice = next((c for c, n in Counter(columns).items() if n > 1), None)
+    if twice is not None:
+        raise SymgradError(f"{path}, line {line}: the column {twice!r} appears twice in the header")
+    rows = []
+    for number, fields, problem in records:
+        if number <= line or fields == []:
+            continue
+        if fields is None:
+            fields = next(csv.reader([problem[1].rstrip("\r\n")], strict=False), [])
+            problem = problem[0]
+        elif len(fields) != len(columns):
+            problem = f"has {len(fields)} field{'s' if len(fields) != 1 else ''} where the header has {len(columns)}"
+        rows.append((number, dict(zip(columns, fields)), problem))
+    return rows
+
+
+def _csv_records(text):
+    """``(line, fields, None)`` per record of ``text``, split by the ``csv`` module (at ``\\n``, ``\\r``
+    and ``\\r\\n`` outside quotes only), or ``(line, None, (problem, the line's text))`` for one it
+    refused; reading then goes on at the next line. A record spans at most :data:`MAX_RECORD_LINES`
+    lines, so that refusing many quotes never closed takes linear time."""
+    lines = io.StringIO(text, newline="").readlines()
+    records, source = [], _Lines(lines, 0)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(min(len(text) + 1, 2 ** 31 - 1))  # no field is cut: the over-long are refused by name
     try:
-        return list(reader)
-    except csv.Error as error:
-        raise SymgradError(f"{path}: not valid CSV: {error}") from None
+        while source.record < len(lines):
+            try:
+                for fields in csv.reader(source, strict=True):
+                    records.append((source.record + 1, fields, None))
+                    source.record = source.next
+                break
+            except csv.Error as error:
+                first = source.record
+                if str(error) != "unexpected end of data":
+                    problem = f"is not valid CSV ({error})"
+                elif source.next < len(lines):
+                    problem = f"has a quote not closed within {MAX_RECORD_LINES} lines"
+                else:
+                    problem = "has a quote that is never closed"
+                records.append((first + 1, None, (problem, lines[first])))
+                source = _Lines(lines, first + 1)
+    finally:
+        csv.field_size_limit(limit)
+    return records
+
+
+class _Lines:
+    """The lines from ``start`` on, for ``csv.reader``, ending early when the record that began at
+    line ``record`` (an index) would run over :data:`MAX_RECORD_LINES` lines."""
+
+    def __init__(self, lines, start):
+        self.lines, self.record, self.next = lines, start, start
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.next >= len(self.lines) or self.next - self.record >= MAX_RECORD_LINES:
+            raise StopIteration
+        self.next += 1
+        return self.lines[self.next - 1]
 
 
 def _json_rows(text, path):
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_json_int)
+    except RecursionError:
+        raise SymgradError(f"{path}: not valid JSON: nested too deeply") from None
     except ValueError as error:
         raise SymgradError(f"{path}: not valid JSON: {error}") from None
     rows = data.get("answers") if isinstance(data, dict) else data
     if not isinstance(rows, list):
         raise SymgradError(f"{path}: expected a list of answers or {{\"answers\": [...]}}")
+    for number, row in enumerate(rows, 1):
+        if not isinstance(row, dict) or any(c not in row for c in COLUMNS):
+            raise SymgradError(f"{path}: answer {number} lacks one of the fields {', '.join(COLUMNS)}")
     return rows
+
+
+@dataclass(frozen=True)
+class _LongNumber:
+    """A JSON integer too long for Python to read (over ``sys.get_int_max_str_digits()`` digits)."""
+
+    digits: int
+
+
+def _json_int(text):
+    try:
+        return int(text)
+    except ValueError:
+        return _LongNumber(len(text.lstrip("-")))
 
 
 class _Keys:
@@ -145,7 +296,14 @@ class _Keys:
 
 
 def grade(submissions, keys, sandbox=None, progress=True):
-    """A :class:`Grade` per submission, in order; ``progress`` shows a bar on stderr."""
+    """A :class:`Grade` per submission, in order (see :func:`grading`)."""
+    return list(grading(submissions, keys, sandbox, progress))
+
+
+def grading(submissions, keys, sandbox=None, progress=True):
+    """The :class:`Grade` of each submission, in order, one at a time (a caller may stop early);
+    ``progress`` shows a bar on stderr. A submission with a ``problem`` is not checked. An interruption
+    (KeyboardInterrupt) stops the worker, which may be in the middle of a check."""
     from tqdm import tqdm
 
     from .sandbox import default_sandbox
@@ -154,22 +312,26 @@ def grade(submissions, keys, sandbox=None, progress=True):
     sandbox.start()  # forked before the progress bar starts its thread
     table = _Keys(keys, submissions)
     unusable = {}  # questions that could not be prepared: the reason
-    grades = []
-    for s in tqdm(submissions, desc="checking", unit="answer", disable=not progress, file=sys.stderr):
-        worksheet, question = table.find(s)
-        if worksheet is None:
-            verdict = Verdict(False, 0.0, "other", question)
-        elif question in unusable:
-            verdict = unusable[question]
-        else:
-            try:
-                verdict = sandbox.check(question, s.answer)
-            except SymgradError as error:
-                print(f"symgrad check: question {s.question}: {error}", file=sys.stderr)
-                verdict = unusable[question] = Verdict(False, 0.0, "other",
-                                                       f"This question could not be checked: {error}")
-        grades.append(Grade(s, worksheet, verdict))
-    return grades
+    try:
+        for s in tqdm(submissions, desc="checking", unit="answer", disable=not progress, file=sys.stderr):
+            worksheet, question = table.find(s)
+            if s.problem is not None:
+                verdict = Verdict(False, 0.0, "unparseable", f"This answer was not checked: {s.problem}.")
+            elif worksheet is None:
+                verdict = Verdict(False, 0.0, "other", question)
+            elif question in unusable:
+                verdict = unusable[question]
+            else:
+                try:
+                    verdict = sandbox.check(question, s.answer)
+                except SymgradError as error:
+                    print(f"symgrad check: question {s.question}: {error}", file=sys.stderr)
+                    verdict = unusable[question] = Verdict(False, 0.0, "other",
+                                                           f"This question could not be checked: {error}")
+            yield Grade(s, worksheet, verdict)
+    except KeyboardInterrupt:
+        sandbox.close()
+        raise
 
 
 def totals(grades, keys):
@@ -189,22 +351,32 @@ def totals(grades, keys):
 
 
 def write_grades(path, grades, student_totals):
-    """The grades as CSV: one row per answer, each student's rows followed by their TOTAL row."""
+    """The grades as CSV, written whole: one row per answer, each student's rows followed by their TOTAL
+    row, every cell made inert for spreadsheets (:func:`spreadsheet_cell`)."""
     by_student = {}
     for g in grades:
         by_student.setdefault(g.submission.student, []).append(g)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(GRADE_COLUMNS)
-        for total in student_totals:
-            for g in by_student.get(total.student, []):
-                v = g.verdict
-                writer.writerow([_cell(g.submission.student), _cell(g.worksheet or g.submission.worksheet or ""),
-                                 _cell(g.submission.question), _cell(g.submission.answer),
-                                 "yes" if v.correct else "no", f"{v.score:g}", v.mistake or "", v.feedback,
-                                 v.interpreted or ""])
-            writer.writerow([_cell(total.student), "", TOTAL, "", "", f"{total.score:g}", "",
-                             f"{total.right} of {total.out_of} questions right", ""])
+    rows = [GRADE_COLUMNS]
+    for total in student_totals:
+        for g in by_student.get(total.student, []):
+            v = g.verdict
+            rows.append([g.submission.student, g.worksheet or g.submission.worksheet or "", g.submission.question,
+                         g.submission.answer, "yes" if v.correct else "no", f"{v.score:g}", v.mistake or "",
+                         v.feedback, v.interpreted or ""])
+        rows.append([total.student, "", TOTAL, "", "", f"{total.score:g}", "",
+                     f"{total.right} of {total.out_of} questions right", ""])
+    text = io.StringIO()
+    csv.writer(text).writerows([spreadsheet_cell(c) for c in row] for row in rows)
+    write_atomically(path, text.getvalue())
+
+
+def spreadsheet_cell(value):
+    """A cell's text, a ``'`` put before what a spreadsheet would run as a formula: text beginning with
+    ``=``, ``+``, ``@``, a tab or a carriage return, or with ``-`` unless it is a plain number (``-1.692``)."""
+    text = str(value)
+    if text.startswith(("=", "+", "@", "\t", "\r")) or (text.startswith("-") and not _NUMBER.fullmatch(text)):
+        return "'" + text
+    return text
 
 
 def mistake_counts(grades):
@@ -213,9 +385,3 @@ def mistake_counts(grades):
     for g in grades:
         counts.setdefault((g.worksheet, g.submission.question), Counter())[g.verdict.mistake] += 1
     return counts
-
-
-def _cell(value):
-    """Text from a student, made inert for spreadsheets (a leading = + - @ would start a formula)."""
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text

@@ -7,6 +7,7 @@ text a student typed reaches the report.
 
 from collections import Counter
 
+from ..core.files import atomic_path
 from .grading import mistake_counts
 
 __all__ = ["write_report"]
@@ -17,7 +18,8 @@ _RIGHT_KINDS = (None, "not_simplified_but_correct")
 
 
 def write_report(path, grades):
-    """Write the summary of ``grades`` (from :func:`~symgrad.answers.grading.grade`) to the PDF ``path``."""
+    """Write the summary of ``grades`` (from :func:`~symgrad.answers.grading.grade`) to the PDF ``path``,
+    whole (:func:`~symgrad.core.files.atomic_path`)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -25,7 +27,7 @@ def write_report(path, grades):
     from matplotlib.backends.backend_pdf import PdfPages
 
     worksheets = list(dict.fromkeys(g.worksheet for g in grades if g.worksheet is not None))
-    with PdfPages(path) as pdf:
+    with atomic_path(path) as temporary, PdfPages(temporary) as pdf:
         for worksheet in worksheets or [None]:
             figure = _page(plt, worksheet, [g for g in grades if g.worksheet == worksheet])
             pdf.savefig(figure)

@@ -5,13 +5,22 @@ Answers are CSV with the columns student, question, answer (or JSON: a list of s
 optionally worksheet: the key an answer is to, as its copy of the worksheet is named (NAME-01 for the
 variants symgrad render --variants writes; needed when several keys have a question of that id). Keys
 are the NAME.key.json files symgrad render writes; give --key once per key (per-student variants may
-also name their student). One bad answer never stops the batch.
+also name their student). One bad answer, or one row that cannot be read, never stops the batch.
+The output files are checked before any answer is, and written whole at the end; Ctrl-C or SIGTERM
+stops the batch, leaving no half-written file, and says how far it got.
 """
 
+import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 
-from ..answers.grading import grade, read_answers, totals, write_grades
+from ..answers.grading import grading, read_answers, totals, write_grades
 from ..answers.keys import load_key
+from ..core.files import check_output
+
+SHOWN_PROBLEMS = 10  # rows that could not be read, listed on stderr (all are in the grades)
 
 
 def add_arguments(parser):
@@ -25,16 +34,67 @@ def add_arguments(parser):
 
 
 def run(args):
-    keys = [load_key(path) for path in args.key]
-    submissions = read_answers(args.answers)
-    grades = grade(submissions, keys, progress=not args.quiet)
-    student_totals = totals(grades, keys)
-    write_grades(args.output, grades, student_totals)
+    inputs = [args.answers, *args.key]
+    check_output(args.output, inputs)
     if args.report:
-        from ..answers.report import write_report
+        check_output(args.report, [*inputs, args.output])
+    submissions, grades, written = [], [], []
+    try:
+        with _terminate_as_interrupt():
+            keys = [load_key(path) for path in args.key]
+            submissions = read_answers(args.answers)
+            _show_problems(args.answers, [s.problem for s in submissions if s.problem is not None])
+            for g in grading(submissions, keys, progress=not args.quiet):
+                grades.append(g)
+            student_totals = totals(grades, keys)
+            write_grades(args.output, grades, student_totals)
+            written.append(args.output)
+            if args.report:
+                from ..answers.report import write_report
 
-        write_report(args.report, grades)
+                write_report(args.report, grades)
+    except KeyboardInterrupt as stop:
+        terminated = isinstance(stop, _Terminated)
+        print(f"\nsymgrad check: stopped by {'SIGTERM' if terminated else 'an interrupt (SIGINT)'} after checking "
+              f"{len(grades)} of {len(submissions)} answers; "
+              + (f"only {written[0]} was written" if written else "nothing was written"), file=sys.stderr)
+        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
     right = sum(1 for g in grades if g.verdict.correct)
     print(f"checked {len(grades)} answers from {len(student_totals)} students: {right} right; "
           f"grades in {args.output}" + (f", summary in {args.report}" if args.report else ""), file=sys.stdout)
     return 0
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, as Ctrl-C raises KeyboardInterrupt."""
+
+
+@contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM raises :class:`_Terminated` in the block (where signals can be handled: the main thread);
+    a process forked meanwhile (the checking worker) is terminated by it as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pid = os.getpid()
+
+    def terminated(signum, frame):
+        if os.getpid() != pid:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _show_problems(path, problems):
+    for problem in problems[:SHOWN_PROBLEMS]:
+        print(f"symgrad check: {path}: {problem}: not checked", file=sys.stderr)
+    if len(problems) > SHOWN_PROBLEMS:
+        print(f"symgrad check: {path}: {len(problems) - SHOWN_PROBLEMS} more rows were not checked "
+              "(see the grades)", file=sys.stderr)

@@ -3,7 +3,8 @@ explained step by step (--answers) and every number verified.
 
 Each WORKSHEET is a worksheet file or a folder of them. With --variants N, each worksheet is
 written as N per-student versions NAME-01 ... NAME-NN, their numbers drawn from the ranges the
-worksheet declares; the same --seed gives the same files.
+worksheet declares; the same --seed gives the same files. The output folder is checked before any
+worksheet is rendered, and each file is written whole (a symlink there is replaced, not followed).
 """
 
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..core.errors import SymgradError
+from ..core.files import check_folder
 from ..worksheets import pdf as tex
 from ..worksheets.pdf import INSTALL_HINT
 from ..worksheets.rendering import render_worksheet
@@ -32,6 +34,7 @@ def add_arguments(parser):
 def run(args):
     if args.variants < 0:
         raise SymgradError(f"--variants must be 0 or more, got {args.variants}")
+    check_folder(args.output)
     sheets = [load_worksheet(p) for p in _files(args.worksheets)]
     jobs = []
     for sheet in sheets:

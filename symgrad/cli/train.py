@@ -2,12 +2,14 @@
 
 A scalar run (``Training``) shows each epoch's parameters and losses; a matrix-mode run
 (``MatrixTraining``, S2's MNIST network) each epoch's mean training loss and the final accuracy on
-the test split. The plot is written next to the worksheet unless --plot names another file.
+the test split. The plot is written next to the worksheet unless --plot names another file. Where
+the plot and --save go is checked before the run; each file is written whole.
 """
 
 from pathlib import Path
 
 from ..core.errors import TrainingError
+from ..core.files import atomic_path, check_output
 from ..numeric.loops import MODES
 from ..numeric.optimizers import make_optimizer
 from ..worksheets.worksheet import load_worksheet
@@ -31,15 +33,21 @@ def run(args):
     spec = sheet.training
     if spec is None:
         raise TrainingError(f"worksheet {sheet.name} has no training run")
+    plot = None if args.no_plot else Path(args.plot) if args.plot else path.with_name(f"{sheet.name}.training.png")
+    if args.save:
+        check_output(args.save, [path])
+    if plot is not None:
+        check_output(plot, [path, *([args.save] if args.save else [])])
     result = spec.train(sheet, mode=args.mode, stop_loss=args.stop_loss, stop_grad_norm=args.stop_grad_norm,
                         progress=False if args.no_progress else None)
     print(f"== {sheet.name}: {sheet.title}")
     print(spec.report(result, args.every))
     if args.save:
-        spec.save(result, args.save)
+        with atomic_path(args.save) as temporary:
+            spec.save(result, temporary)
         print(f"parameters saved to {args.save}")
-    if not args.no_plot:
-        target = Path(args.plot) if args.plot else path.with_name(f"{sheet.name}.training.png")
-        spec.plot(result, target, f"{sheet.name}: {make_optimizer(spec.optimizer, spec.options)!r}")
-        print(f"plot written to {target}")
+    if plot is not None:
+        with atomic_path(plot) as temporary:
+            spec.plot(result, temporary, f"{sheet.name}: {make_optimizer(spec.optimizer, spec.options)!r}")
+        print(f"plot written to {plot}")
     return 0

@@ -52,3 +52,8 @@ class DerivationError(SymgradError, ArithmeticError):
 
 class DataError(SymgradError, ValueError):
     """A data file or data set is missing or malformed (an IDX file with a bad header, too few bytes)."""
+
+
+class OutputError(SymgradError, OSError):
+    """An output file cannot be written: its folder is missing or read-only, it is a folder or one of
+    the inputs, or the disk is full (the file that was there is left as it was)."""

@@ -14,6 +14,7 @@ import numpy as np
 import sympy
 
 from ..core.errors import ParameterFileError, SymgradError
+from ..core.files import write_atomically
 from .loops import History
 from ..core.numbers import exact
 
@@ -24,14 +25,14 @@ FORMAT, VERSION = "symgrad-parameters", 1
 
 def save_parameters(path, parameters, mode=None):
     """Write ``parameters`` (a mapping from names or symbols to values, or a :class:`History`, whose
-    final parameters and mode are saved) to ``path``. ``mode`` defaults to the values' own kind."""
+    final parameters and mode are saved) to ``path``, whole. ``mode`` defaults to the values' own kind."""
     if isinstance(parameters, History):
         parameters, mode = parameters.final, parameters.mode if mode is None else mode
     values = {str(getattr(k, "name", k)): v for k, v in parameters.items()}
     mode = mode or _mode_of(values.values())
     written = {name: _written(name, value, mode) for name, value in values.items()}
     document = {"format": FORMAT, "version": VERSION, "mode": mode, "parameters": written}
-    Path(path).write_text(json.dumps(document, indent=2) + "\n")
+    write_atomically(path, json.dumps(document, indent=2) + "\n")
 
 
 def load_parameters(path):

@@ -3,6 +3,9 @@ answers and every number against numeric computations, run its training (checked
 PyTorch's run), then write ``NAME.tex``, ``NAME.key.json``, the figures, and ``NAME.pdf``.
 
 Nothing is written before every check has passed, so a worksheet with a wrong number gets no files.
+The files are drawn and written into a staging folder inside the output folder, then each replaces
+its old version by a rename (:func:`~symgrad.core.files.staging_folder`): a full disk or an interruption
+leaves the old files, and a symlink in the output folder is replaced, never written through.
 """
 
 import json
@@ -15,6 +18,7 @@ from ..twin.crosscheck import crosscheck
 from .document import worksheet_tex
 from ..core.equality import equal
 from ..core.errors import DerivationError
+from ..core.files import staging_folder, write_atomically
 from ..explain.figures import Figure
 from .key import answer_key, derive_questions
 from ..explain.latex import LatexRenderer
@@ -48,14 +52,15 @@ def render_worksheet(sheet, folder, *, answers=False, pdf=True):
     training = sheet.training.section(sheet) if sheet.training is not None else None
     if training is not None:
         check = replace(check, training=training.check)
-    folder.mkdir(parents=True, exist_ok=True)
-    figures = _figures(sheet, derivations, folder) if answers else ()
-    training_figures = training.figures(sheet, folder) if answers and training is not None else ()
-    tex = folder / f"{sheet.name}.tex"
-    tex.write_text(worksheet_tex(sheet, derivations, answers=answers, check=check, figures=figures,
-                                 training=training, training_figures=training_figures))
-    key = folder / f"{sheet.name}.key.json"
-    key.write_text(json.dumps(answer_key(sheet, derivations), indent=1, ensure_ascii=False) + "\n")
+    tex, key = folder / f"{sheet.name}.tex", folder / f"{sheet.name}.key.json"
+    with staging_folder(folder) as stage:  # the files appear together, each whole, or none does
+        figures = _figures(sheet, derivations, stage) if answers else ()
+        training_figures = training.figures(sheet, stage) if answers and training is not None else ()
+        write_atomically(stage / tex.name, worksheet_tex(sheet, derivations, answers=answers, check=check,
+                                                         figures=figures, training=training,
+                                                         training_figures=training_figures))
+        write_atomically(stage / key.name, json.dumps(answer_key(sheet, derivations), indent=1,
+                                                      ensure_ascii=False) + "\n")
     files = tuple(folder / f.file for f in figures + training_figures)
     built = build_pdf(tex, files) if pdf else None
     return Rendered(tex, key, built, files)
