@@ -8,8 +8,9 @@ the test split. The plot is written next to the worksheet unless --plot names an
 from pathlib import Path
 
 from ..core.errors import TrainingError
-from ..numeric.loops import MODES
 from ..numeric.optimizers import make_optimizer
+from ..numeric.training import MODES
+from ..worksheets import runs
 from ..worksheets.worksheet import load_worksheet
 
 
@@ -31,15 +32,15 @@ def run(args):
     spec = sheet.training
     if spec is None:
         raise TrainingError(f"worksheet {sheet.name} has no training run")
-    result = spec.train(sheet, mode=args.mode, stop_loss=args.stop_loss, stop_grad_norm=args.stop_grad_norm,
+    result = runs.train(spec, sheet, mode=args.mode, stop_loss=args.stop_loss, stop_grad_norm=args.stop_grad_norm,
                         progress=False if args.no_progress else None)
     print(f"== {sheet.name}: {sheet.title}")
-    print(spec.report(result, args.every))
+    print(runs.report(spec, result, args.every))
     if args.save:
-        spec.save(result, args.save)
+        runs.save(spec, result, args.save)
         print(f"parameters saved to {args.save}")
     if not args.no_plot:
         target = Path(args.plot) if args.plot else path.with_name(f"{sheet.name}.training.png")
-        spec.plot(result, target, f"{sheet.name}: {make_optimizer(spec.optimizer, spec.options)!r}")
+        runs.plot(spec, result, target, f"{sheet.name}: {make_optimizer(spec.optimizer, spec.options)!r}")
         print(f"plot written to {target}")
     return 0
