@@ -19,7 +19,8 @@ import sympy as sp
 import torch
 
 import symgrad as sg
-from symgrad.numeric.loops import compile_objective, plan, train
+from symgrad.numeric.loops import compile_objective, train
+from symgrad.numeric.training import plan
 from symgrad.worksheets.worksheet import Training
 
 torch.set_num_threads(1)

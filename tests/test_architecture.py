@@ -93,3 +93,42 @@ def test_the_package_root_only_re_exports():
 def test_each_subpackage_is_small_enough_to_read(folder):
     modules = [p for p in (PACKAGE / folder).glob("*.py") if p.name != "__init__.py"]
     assert len(modules) <= MAX_MODULES, f"symgrad/{folder} has {len(modules)} modules"
+
+
+def _cycles(graph):
+    """The strongly connected groups of more than one module in ``graph`` (Tarjan's algorithm)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while not group or group[-1] != node:
+                group.append(stack.pop())
+                on_stack.discard(group[-1])
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycle_between_modules():
+    """Imports inside functions count: a deferred import does not make a cycle go away."""
+    graph = {name: {target for target, _, _ in _imports(name) if target in MODULES and target != name}
+             for name in MODULES}
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_search_finds_a_cycle_and_only_its_members():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

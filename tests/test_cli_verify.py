@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from symgrad.worksheets import verification
+from symgrad.twin import comparison
 from symgrad.cli import main
 
 pytest.importorskip("torch")
@@ -32,7 +32,7 @@ def test_json(capsys):
 
 
 def test_a_failure_exits_with_1(capsys, monkeypatch):
-    monkeypatch.setitem(verification.TOLERANCES, "float32", 0.0)  # float32 runs differ by rounding
+    monkeypatch.setitem(comparison.TOLERANCES, "scalar run float32", comparison.Tolerance(0.0))  # float32 runs differ by rounding
     assert main(["verify", str(WORKSHEETS / "s4_linear_regression.py"), "--mode", "float32"]) == 1
     out = capsys.readouterr().out
     assert "NO" in out and out.rstrip().endswith("comparisons pass: FAILED")

@@ -6,6 +6,7 @@ import pytest
 import sympy as sp
 
 from symgrad.worksheets.document import worksheet_tex
+from symgrad.worksheets.training_section import section
 from symgrad.twin.crosscheck import CrossCheck
 from symgrad.worksheets.worksheet import DerivativeAt, GradientStep, Training, Worksheet, load_worksheet
 
@@ -57,7 +58,7 @@ def test_the_document_asks_for_a_reproducible_pdf():
 def s2():
     pytest.importorskip("sklearn")  # the digits demo data
     sheet = load_worksheet(WORKSHEETS / "s2_two_layer_network.py")
-    return sheet, sheet.training.section(sheet)
+    return sheet, section(sheet.training, sheet)
 
 
 @pytest.mark.parametrize("answers", [False, True])
@@ -92,6 +93,6 @@ def test_a_scalar_training_run_adds_no_page():
     sheet = load_worksheet(WORKSHEETS / "s0_sgd_by_hand.py")
     assert isinstance(sheet.training, Training)
     tex = worksheet_tex(sheet, [q.derivation(sheet) for q in sheet.questions], answers=True, check=CHECKED,
-                        training=sheet.training.section(sheet))
+                        training=section(sheet.training, sheet))
     assert "\\clearpage" not in tex and "matrix form" not in tex
     assert "\\subsection*{Training}" in tex

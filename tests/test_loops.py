@@ -10,7 +10,8 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad.core.errors import DivergenceError, TrainingError, UnknownVariableError
-from symgrad.numeric.loops import DataOrder, History, compile_objective, plan, train, train_worksheet
+from symgrad.numeric.loops import History, compile_objective, train, train_worksheet
+from symgrad.numeric.training import DataOrder, plan
 from symgrad.numeric.schedules import StepLR
 from symgrad.worksheets.worksheet import Training, load_worksheet
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from symgrad.core.errors import DivergenceError, TrainingError
-from symgrad.numeric.loops import DataOrder
+from symgrad.numeric.training import DataOrder
 from symgrad.matrix import Activation, Linear, Model, Network, Program
 from symgrad.matrix.data import DataSet
 from symgrad.matrix.loop import accuracy, fit

@@ -11,7 +11,7 @@ from symgrad.matrix import Activation, Linear, Network
 from symgrad.matrix import section as section_module
 from symgrad.matrix.section import section
 from symgrad.matrix.training import MatrixTraining
-from symgrad.worksheets.verification import Row
+from symgrad.twin.comparison import Comparison
 from symgrad.worksheets.worksheet import Derivative, Worksheet
 
 pytest.importorskip("sklearn")  # the digits demo data
@@ -39,8 +39,8 @@ def test_the_run_is_checked_against_torch_and_the_sentence_says_by_how_much():
 
 def test_a_run_that_disagrees_with_torch_is_an_error_not_a_pdf(monkeypatch):
     pytest.importorskip("torch")
-    wrong = [Row("small", "matrix float64 loss", 0.5, 0.25, 1e-10)]
-    monkeypatch.setattr(MatrixTraining, "verify", lambda self, sheet, modes=(), iterations=None: wrong)
+    wrong = [Comparison("small", "matrix float64 loss", 0.5, 0.25, 1e-10)]
+    monkeypatch.setattr(section_module, "verify_training", lambda run, worksheet, modes=(), iterations=None: wrong)
     with pytest.raises(DerivationError, match=r"worksheet small: the training run disagrees with PyTorch's in its "
                                               r"matrix float64 loss, by 0.25"):
         section(SMALL, sheet())
@@ -66,6 +66,6 @@ def test_an_mnist_folder_is_printed_as_text(tmp_path, monkeypatch):
     run = dataclasses.replace(SMALL, data=str(folder))
     digits = SMALL.datasets()
     monkeypatch.setattr(MatrixTraining, "datasets", lambda self: digits)
-    monkeypatch.setattr(MatrixTraining, "verify", lambda self, sheet, modes=(), iterations=None: [])
+    monkeypatch.setattr(section_module, "verify_training", lambda run, worksheet, modes=(), iterations=None: [])
     setup = section(run, sheet(run)).tex(sheet(run), answers=False)
     assert "MNIST, read from \\texttt{" in setup and "\\input{x}" not in setup

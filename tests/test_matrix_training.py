@@ -1,5 +1,5 @@
-"""A worksheet's matrix-mode training run: S2's spec, refused settings, and the TrainingRun protocol
-(train, report, plot, save, derivation) that symgrad train and render use."""
+"""A worksheet's matrix-mode training run: S2's spec, refused settings, and what symgrad train and
+render do with it (train, report, plot, save: :mod:`symgrad.worksheets.runs`; its derivation)."""
 
 import math
 from pathlib import Path
@@ -10,6 +10,7 @@ import pytest
 from symgrad.core.errors import SymgradError, TrainingError
 from symgrad.matrix import Activation, Linear, MatrixDerivation, Network
 from symgrad.matrix.training import MatrixTraining
+from symgrad.worksheets import runs
 from symgrad.worksheets.worksheet import Derivative, TrainingRun, Worksheet, load_worksheet
 
 pytest.importorskip("sklearn")  # the digits demo data
@@ -33,23 +34,23 @@ def test_s2s_worksheet_trains_its_mnist_network_as_s2_does(s2):
         "nll", "SGD", {"lr": 0.003}, 64, 5, "digits")
 
 
-def test_s2s_run_through_the_protocol(s2, tmp_path):
+def test_s2s_run_as_symgrad_train_runs_it(s2, tmp_path):
     """5 epochs of SGD(lr=0.003) on the 1500 training digits: the mean loss goes down every epoch."""
     run = s2.training
-    result = run.train(s2, progress=False)
+    result = runs.train(run, s2, progress=False)
     losses = result.history.epoch_losses
     assert len(result.history.step_losses) == 5 * math.ceil(1500 / 64) and result.history.iterations_per_epoch == 24
     assert len(losses) == 5 and all(b < a for a, b in zip(losses, losses[1:])) and losses[0] < math.log(10)
     assert 0.2 < result.accuracy <= 1.0 and result.dtype == "float32"
-    lines = run.report(result).splitlines()
+    lines = runs.report(run, result).splitlines()
     assert lines[1:3] == ["epoch  mean training loss", f"    1  {losses[0]:.6f}"]
     assert lines[-1] == f"accuracy on the test split: {result.accuracy:.2%}"
-    run.save(result, tmp_path / "s2.npz")
+    runs.save(run, result, tmp_path / "s2.npz")
     saved = np.load(tmp_path / "s2.npz")
     assert sorted(saved.files) == ["W1", "W2", "W3", "b1", "b2", "b3"] and saved["W1"].shape == (128, 784)
     assert np.array_equal(saved["W3"], result.parameters["W3"])
     assert not np.array_equal(saved["W3"], run.model().parameters["W3"])  # trained, not initial
-    plot = run.plot(result, tmp_path / "s2.png", "S2")
+    plot = runs.plot(run, result, tmp_path / "s2.png", "S2")
     assert plot.read_bytes()[:4] == b"\x89PNG" and plot.stat().st_size > 10_000
 
 
@@ -69,7 +70,7 @@ def test_the_derivation_a_worksheet_prints_is_the_networks(s2):
 
 def test_exact_mode_is_for_scalar_runs(s2):
     with pytest.raises(TrainingError, match="matrix training computes in float32 or float64, not 'exact'"):
-        s2.training.train(s2, mode="exact")
+        runs.train(s2.training, s2, mode="exact")
 
 
 @pytest.mark.parametrize("kwargs, message", [

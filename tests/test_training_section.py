@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 
 from symgrad.worksheets import training_section as T
-from symgrad.numeric.loops import plan
+from symgrad.numeric.training import plan
 from symgrad.numeric.training_summary import summarise
 from symgrad.worksheets.worksheet import Training, load_worksheet
 

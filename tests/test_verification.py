@@ -1,38 +1,17 @@
-"""Verification rows: the relative difference measure, histories compared, worksheets verified."""
+"""Verification: histories compared, worksheets verified (the metric itself: test_comparison.py)."""
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from symgrad.numeric.loops import History, train_worksheet
-from symgrad.worksheets.verification import (Row, _differences, compare_histories, verify_questions,
-                                             verify_worksheet)
+from symgrad.twin.comparison import compare_histories
+from symgrad.worksheets.verification import verify_questions, verify_worksheet
 from symgrad.worksheets.worksheet import load_worksheet
 
 pytest.importorskip("torch")
 
 WORKSHEETS = Path(__file__).parent.parent / "worksheets"
-
-
-@pytest.mark.parametrize("ours, theirs, expected", [
-    ([1.0, 2.0], [1.0, 2.0], (0.0, 0.0)),
-    ([1.0, 2.5], [1.0, 2.0], (0.5, 0.25)),                       # relative to the largest |value|: 2
-    ([[1e-9, 1.0], [2e-9, 0.5]], [[0.0, 1.0], [0.0, 0.5]], (2e-9, 2e-9 / 1.0)),  # a column of zeros: absolute
-    ([[4.0, 1.0], [0.0, 0.5]], [[2.0, 1.0], [0.0, 0.5]], (2.0, 1.0)),  # per column: 2 over the column's 2
-    ([1e-20, 1.0], [2e-20, 1.0], (1e-20, 1e-20)),                # an entry near 0 is measured by the column's size
-    ([np.nan], [1.0], (np.inf, np.inf)),
-    ([1.0, 2.0], [1.0], (np.inf, np.inf)),                       # different lengths never pass
-])
-def test_differences_are_relative_to_the_size_of_the_quantity(ours, theirs, expected):
-    assert _differences(ours, theirs) == pytest.approx(expected)
-
-
-def test_a_row_passes_within_its_tolerance_and_reads_as_json():
-    row = Row("s0", "float64 loss", 1e-15, 5e-13, 1e-12)
-    assert row.passed and not Row("s0", "loss", 1.0, 2e-12, 1e-12).passed
-    assert row.as_dict() == {"worksheet": "s0", "quantity": "float64 loss", "max_abs": 1e-15, "max_rel": 5e-13,
-                             "tolerance": 1e-12, "pass": True}
 
 
 def test_a_different_history_fails():

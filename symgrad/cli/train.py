@@ -10,8 +10,9 @@ from pathlib import Path
 
 from ..core.errors import TrainingError
 from ..core.files import atomic_path, check_output
-from ..numeric.loops import MODES
 from ..numeric.optimizers import make_optimizer
+from ..numeric.training import MODES
+from ..worksheets import runs
 from ..worksheets.worksheet import load_worksheet
 
 
@@ -38,16 +39,16 @@ def run(args):
         check_output(args.save, [path])
     if plot is not None:
         check_output(plot, [path, *([args.save] if args.save else [])])
-    result = spec.train(sheet, mode=args.mode, stop_loss=args.stop_loss, stop_grad_norm=args.stop_grad_norm,
+    result = runs.train(spec, sheet, mode=args.mode, stop_loss=args.stop_loss, stop_grad_norm=args.stop_grad_norm,
                         progress=False if args.no_progress else None)
     print(f"== {sheet.name}: {sheet.title}")
-    print(spec.report(result, args.every))
+    print(runs.report(spec, result, args.every))
     if args.save:
         with atomic_path(args.save) as temporary:
-            spec.save(result, temporary)
+            runs.save(spec, result, temporary)
         print(f"parameters saved to {args.save}")
     if plot is not None:
         with atomic_path(plot) as temporary:
-            spec.plot(result, temporary, f"{sheet.name}: {make_optimizer(spec.optimizer, spec.options)!r}")
+            runs.plot(spec, result, temporary, f"{sheet.name}: {make_optimizer(spec.optimizer, spec.options)!r}")
         print(f"plot written to {plot}")
     return 0

@@ -151,7 +151,7 @@ class Graph:
     def nodes(self):
         """The nodes in topological order: each after every node its definition uses."""
         if "order" not in self._cache:
-            self._cache["order"] = _topological_order(self._definitions, self._parents)
+            self._cache["order"] = topological_order(self._definitions, self._parents)
         return self._cache["order"]
 
     def is_node(self, symbol):
@@ -215,8 +215,9 @@ def _node_symbol(name):
     return sympy.Symbol(name.strip())
 
 
-def _topological_order(definitions, parents):
-    """Depth-first post-order of the nodes: each after the nodes its definition uses."""
+def topological_order(definitions, parents):
+    """Depth-first post-order of the nodes of ``definitions`` (iterated in its order): each after the
+    nodes among its ``parents[node]`` that are themselves in ``definitions``."""
     order, done = [], set()
     for start in definitions:
         stack = [(start, iter(parents[start]))] if start not in done else []

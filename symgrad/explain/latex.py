@@ -13,7 +13,7 @@ import sympy
 from sympy.printing.precedence import PRECEDENCE, precedence
 
 from . import steps as S
-from .layout import ATOM, PRODUCT, SUM, Block, Piece, Row, display, document, product, total, width, WIDTH
+from .layout import ATOM, PRODUCT, SUM, Block, Piece, Row, caption, display, document, product, total, width, WIDTH
 from .notation import NOTATION, Notation, decimal, number, positive_first
 
 __all__ = ["LatexRenderer", "latex", "RULE_NOTES"]
@@ -236,24 +236,24 @@ class LatexRenderer:
         of, wrt = step.of, step.wrt
         lhs = self.partial(of, wrt)
         if not step.paths:
-            return [Block(_caption("The loss does not depend on ", self.symbol(wrt), ":"),
+            return [Block(caption("The loss does not depend on ", self.symbol(wrt), ":"),
                           (Row(lhs, Piece.of("0")),))]
         chain = total([product([Piece.of(self.partial(c, p)) for c, p in zip(path.path, path.path[1:])])
                        for path in step.paths])
         many = f", summed over the {len(step.paths)} paths" if len(step.paths) > 1 else ""
         blocks = [] if len(step.paths[0].path) == 2 and len(step.paths) == 1 else [
-            Block(_caption("By the chain rule, along each path from ", self.symbol(of), " down to ",
+            Block(caption("By the chain rule, along each path from ", self.symbol(of), " down to ",
                            self.symbol(wrt), f"{many}:"), (Row(lhs, chain),))]
         factors = list(dict.fromkeys(f for path in step.paths for f in path.factors))
         new = [f for f in factors if f not in self.shown]
         if new:
-            blocks.append(Block(_caption("The local partial derivatives, each by its rules:"), ()))
+            blocks.append(Block(caption("The local partial derivatives, each by its rules:"), ()))
             for f in new:
                 self.shown.add(f)
                 blocks.extend(self.render(f))
         if len(factors) > 1 or not new:
             together = total([product([self.piece(f.result) for f in path.factors]) for path in step.paths])
-            blocks.append(Block(_caption("Together:"), (Row(lhs, together),)))
+            blocks.append(Block(caption("Together:"), (Row(lhs, together),)))
         return blocks
 
     def _render_Partial(self, step):
@@ -267,7 +267,7 @@ class LatexRenderer:
         lhs = self.partial(chain.of, chain.wrt)
         if (chain.of, chain.wrt, step.point) in self.shown:  # asked before: recalled, not derived again
             piece, rounded = self.number(step.result)
-            return [Block(_caption("As derived above:"), (Row(lhs, piece, relation=r"\approx" if rounded else "="),))]
+            return [Block(caption("As derived above:"), (Row(lhs, piece, relation=r"\approx" if rounded else "="),))]
         self.shown.add((chain.of, chain.wrt, step.point))
         blocks = self.render(step.partial)
         values = dict(step.point + step.nodes)
@@ -284,7 +284,7 @@ class LatexRenderer:
         if len(factors) > 1:
             by_path = [[f.result.xreplace(values) for f in path.factors] for path in chain.paths]
             rows.extend(self.numbers(lhs, by_path, step.result))
-        blocks.append(Block(_caption("At the point:"), tuple(rows)))
+        blocks.append(Block(caption("At the point:"), tuple(rows)))
         return blocks
 
     def _render_Update(self, step):
@@ -300,10 +300,10 @@ class LatexRenderer:
             rows.extend(self._update_rows(_updates(step)))
         count = len(_updates(steps[0]))
         of = self.symbol(_path_sum(steps[0].gradient).of)
-        caption = _caption("The update ", r"\theta \leftarrow \theta - \eta\, \partial %s / \partial \theta" % of,
+        heading = caption("The update ", r"\theta \leftarrow \theta - \eta\, \partial %s / \partial \theta" % of,
                            " with ", rf"\eta = {number(steps[0].learning_rate)}",
                            f" ({count} steps):" if count > 1 else ":")
-        return blocks + [Block(caption, tuple(rows))]
+        return blocks + [Block(heading, tuple(rows))]
 
     def _update_rows(self, chain):
         """``theta <- theta - eta dL/dtheta = numbers = value`` for each step of one parameter."""
@@ -335,7 +335,7 @@ class LatexRenderer:
                 Row("", Piece.of(r"\frac{%s}{%s}" % (dot.text, self.piece(step.norm).text)),
                     relation=r"\approx" if rounded else "=")]
         direction = r"v = \left(%s\right)" % ", ".join(p.text for p in v)
-        return blocks + [Block(_caption("Along ", direction, ", normalised to a unit vector:"),
+        return blocks + [Block(caption("Along ", direction, ", normalised to a unit vector:"),
                                tuple(_distinct(rows + self.value_rows(step.result, rounded))))]
 
     # -- a whole derivation -----------------------------------------------------------------------
@@ -346,7 +346,7 @@ class LatexRenderer:
         rows = []
         for node, value in derivation.forward:
             rows.extend(self.evaluation(self.symbol(node), derivation.graph.definition(node), values))
-        return [Block(_caption("The forward pass at the point:"), tuple(rows))] if rows else []
+        return [Block(caption("The forward pass at the point:"), tuple(rows))] if rows else []
 
     def answer(self, derivation):
         """The block stating the answers: ``lhs = value`` for each, with decimals where inexact."""
@@ -365,7 +365,7 @@ class LatexRenderer:
                 rows.extend(shown[1:])
             else:
                 rows.append(Row(lhs, self.value_piece(value)))
-        return Block(_caption("Answer:"), tuple(rows))
+        return Block(caption("Answer:"), tuple(rows))
 
     def value_piece(self, value):
         """An answer's value: a number exactly (a decimal when short), an expression, or a tuple."""
@@ -390,11 +390,6 @@ def latex(obj, *, graph=None, jupyter=False, forward=True):
     renderer = LatexRenderer(getattr(obj, "graph", graph))
     blocks = renderer.derivation(obj, forward) if hasattr(obj, "answers") else renderer.render(obj)
     return display(blocks) if jupyter else document(blocks)
-
-
-def _caption(*parts):
-    """Caption segments: text and math alternate, starting with text."""
-    return tuple((i % 2 == 1, p) for i, p in enumerate(parts) if p)
 
 
 def _distinct(rows):

@@ -9,7 +9,7 @@ many characters wide a LaTeX formula prints. Blocks become ``align*`` environmen
 import re
 from dataclasses import dataclass
 
-__all__ = ["Piece", "Row", "Block", "SUM", "PRODUCT", "ATOM", "width", "document", "display", "WIDTH"]
+__all__ = ["Piece", "Row", "Block", "caption", "SUM", "PRODUCT", "ATOM", "width", "document", "display", "WIDTH"]
 
 WIDTH = 66  # characters of math that fit across a page (11pt, 15 cm), captions and notes included
 SUM, PRODUCT, ATOM = 1, 2, 3  # how tightly a piece binds
@@ -86,6 +86,12 @@ class Block:
 
     caption: tuple
     rows: tuple
+
+
+def caption(*parts):
+    """A :class:`Block`'s caption from its segments: text and math alternate, starting with text
+    (``caption("Along ", "v", ":")``); empty segments are left out."""
+    return tuple((i % 2 == 1, p) for i, p in enumerate(parts) if p)
 
 
 _CONTROL = re.compile(r"\\(operatorname|mathrm|text|mathbf)\{([^{}]*)\}|\\[a-zA-Z]+|\\.")

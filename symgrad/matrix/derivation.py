@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..core.errors import GraphError, NoDerivativeRuleError, UnknownVariableError
-from ..core.graph import _topological_order as topological_order
+from ..core.graph import topological_order
 from .graph import LOSSES, Node
 from .rules import FUSED, RULES
 
@@ -79,7 +79,7 @@ def derive(loss, wrt=None):
     names; default: every parameter, in the order the forward pass first uses them)."""
     if not isinstance(loss, Node) or loss.op not in LOSSES:
         raise GraphError(f"a matrix derivation starts from a loss node ({', '.join(LOSSES)}), got {loss!r}")
-    order = _topological_order(loss)
+    order = _operations(loss)
     leaves = [i for n in order for i in n.inputs if i.is_leaf]
     wrt = _variables(wrt, list(dict.fromkeys(leaves)), order, loss)
     consumers = {}
@@ -115,7 +115,7 @@ def _shares(c, consumers, wrt):
     return [(c.op, role, i, c.inputs, ()) for role, i in zip(rule.roles, c.inputs) if role in rule.backward]
 
 
-def _topological_order(loss):
+def _operations(loss):
     """The operation nodes ``loss`` depends on, each after its inputs (as the engine's graph orders)."""
     inputs, stack = {}, [loss]
     while stack:

@@ -19,8 +19,8 @@ from string import Template
 
 import sympy
 
-from ..explain.latex import LatexRenderer, _caption
-from ..explain.layout import Block, Piece, Row
+from ..explain.latex import LatexRenderer
+from ..explain.layout import Block, Piece, Row, caption
 from .graph import BATCH
 from .rules import RULES
 
@@ -43,15 +43,15 @@ class MatrixRenderer(LatexRenderer):
     def _render_MatrixDerivation(self, derivation):
         self.loss = self.name(derivation.loss)
         batch = self.shape((BATCH, derivation.leaves[0].shape[-1]))
-        intro = Block(_caption(
+        intro = Block(caption(
             "Each sample is a row, as in PyTorch: a batch ", self.name(derivation.leaves[0]), " is ", batch,
             ", a linear layer computes ", r"Z = A W^\top + \mathbf{1} b^\top", ", and ",
             r"\delta_V = \partial %s / \partial V" % self.loss, " has the shape of ", "V",
             ". The shape of each factor is written under it."), ())
         forward = [row for node in derivation.forward for row in self.render(node)[0].rows]
         backward = [row for step in _parameters_first(derivation.backward) for row in self.render(step)[0].rows]
-        return [intro, Block(_caption("The forward pass:"), tuple(forward)),
-                Block(_caption("The backward pass, layer by layer from the loss (the chain rule in matrix form):"),
+        return [intro, Block(caption("The forward pass:"), tuple(forward)),
+                Block(caption("The backward pass, layer by layer from the loss (the chain rule in matrix form):"),
                       tuple(backward))]
 
     def _render_Node(self, node):

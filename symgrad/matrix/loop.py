@@ -3,7 +3,7 @@
 The optimizer is any object with ``step(params, grads)`` that updates each array of ``params`` in
 place from the gradient at the same position (the contract of :mod:`symgrad.numeric.optimizers`, whose
 optimizers follow torch 2.13's formulas). The batch order is scalar mode's
-(:class:`symgrad.numeric.loops.DataOrder`): in each epoch a fresh ``rng.permutation(N)`` of
+(:class:`symgrad.numeric.training.DataOrder`): in each epoch a fresh ``rng.permutation(N)`` of
 ``rng = np.random.default_rng(seed)`` (or ``0, 1, ..., N-1`` without shuffling), cut into
 ``ceil(N / batch_size)`` batches, the last one possibly smaller (torch's ``DataLoader`` with
 ``drop_last=False``).
@@ -17,7 +17,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..core.errors import DivergenceError, TrainingError
-from ..numeric.loops import DataOrder
+from ..numeric.training import DataOrder
 
 __all__ = ["Epoch", "History", "fit", "accuracy", "CLASS_LOSSES"]
 

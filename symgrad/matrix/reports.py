@@ -1,10 +1,11 @@
-"""What ``symgrad train`` prints of a matrix-mode run: each epoch's mean training loss and the final
-accuracy, as S2 prints them."""
+"""What ``symgrad train`` shows of a matrix-mode run: each epoch's mean training loss and the final
+accuracy, as S2 prints them, and the loss curve."""
 
+from ..explain.plots import loss_curve
 from ..numeric.epochs import table_rows
 from ..numeric.optimizers import make_optimizer
 
-__all__ = ["report", "network_shape"]
+__all__ = ["report", "plot", "network_shape"]
 
 
 def report(spec, result, every=None):
@@ -20,6 +21,11 @@ def report(spec, result, every=None):
         lines.append(f"stopped early: {history.stopped}")
     lines.append(f"accuracy on the test split: {result.accuracy:.2%}")
     return "\n".join(lines)
+
+
+def plot(result, path, title=""):
+    """The loss of every step of ``result`` and each epoch's mean, as a figure at ``path``."""
+    return loss_curve(path, result.history.step_losses, result.history.iterations_per_epoch, title)
 
 
 def network_shape(network):

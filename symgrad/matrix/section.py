@@ -17,10 +17,11 @@ from ..explain.escaping import escape_text
 from ..explain.figures import Figure, figure_tex
 from ..explain.layout import document
 from ..numeric.optimizers import make_optimizer
-from ..testing.assertions import torch_available
+from ..twin.comparison import TOLERANCES
+from ..twin.oracles import torch_available
 from .latex import MatrixRenderer
-from .reports import network_shape
-from .torch_twin import TOLERANCES, TORCH_LOSSES
+from .reports import network_shape, plot
+from .torch_twin import TORCH_LOSSES, verify_training
 
 __all__ = ["MatrixSection", "section"]
 
@@ -40,7 +41,7 @@ class MatrixSection:
     def figures(self, sheet, folder):
         """The loss of each step and each epoch's mean, drawn into ``folder``."""
         name = f"{sheet.name}-loss.pdf"
-        self.run.plot(self.result, folder / name)
+        plot(self.result, folder / name)
         steps = len(self.result.history.step_losses)
         return (Figure(name, f"The loss of the batch at each of the {steps} iterations and its mean over each "
                              f"epoch."),)
@@ -91,11 +92,11 @@ def section(run, sheet):
     """Train ``run`` for ``sheet``'s PDF and repeat it in float64 against PyTorch's run (when torch
     is installed); a difference beyond the tolerance raises a :class:`~symgrad.core.errors.DerivationError`."""
     result = run.run(progress=False)
-    rows = run.verify(sheet, modes=("float64",)) if torch_available() else ()
+    rows = verify_training(run, sheet.name, modes=("float64",)) if torch_available() else ()
     compared = (f"Its training run, repeated in float64, was compared step by step with the same run by PyTorch "
                 f"(nn.Sequential, {TORCH_LOSSES[run.loss]}, torch.optim.{make_optimizer(run.optimizer).name}, the "
                 f"same batches) in float64: the losses, the last step's gradients and the parameters after each "
                 f"epoch")
     train, test = run.datasets()
     return MatrixSection(run, result, (len(train), len(test)), training_check(sheet.name, compared,
-                                                                             TOLERANCES["float64"], rows))
+                                                                             TOLERANCES["matrix run float64"].rtol, rows))

@@ -3,8 +3,9 @@ the same initial parameters and batches, ``torch.optim``'s optimizer; compared s
 
 Each run is kept as a :class:`Trace`: the loss of every step, the gradients of the last step, and
 the parameters after each epoch (not after each step: S2's network has 109,386 of them). A
-difference is measured per array, relative to the array's largest torch value (a weight matrix as
-a whole, since single weights cross zero), and the largest over the arrays is reported.
+difference is measured per array (:func:`symgrad.twin.comparison.difference`), relative to the
+array's largest torch value (a weight matrix as a whole, since single weights cross zero), and the
+largest over the arrays is reported.
 """
 
 import math
@@ -12,15 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..numeric.loops import DataOrder
+from ..numeric.training import DataOrder
 from ..numeric.optimizers import make_optimizer
-from ..worksheets.verification import Row
+from ..twin.comparison import TOLERANCES, Comparison, difference
 from .torch_import import to_torch
 from .loop import fit
 
-__all__ = ["Trace", "symgrad_trace", "torch_trace", "verify_training", "TOLERANCES", "TORCH_LOSSES"]
+__all__ = ["Trace", "symgrad_trace", "torch_trace", "verify_training", "TORCH_LOSSES"]
 
-TOLERANCES = {"float64": 1e-10, "float32": 1e-4}  # the issue's: 100 float64 steps to 1e-10, float32 epochs to 1e-4
 TORCH_LOSSES = {"nll": "NLLLoss", "cross_entropy": "CrossEntropyLoss"}  # torch.nn's class of each class loss
 
 
@@ -72,7 +72,7 @@ def torch_trace(spec, dtype, epochs):
 
 
 def verify_training(spec, worksheet, modes=("float64", "float32"), iterations=None):
-    """Rows comparing symgrad's run of ``spec`` with torch's in each mode, over whole epochs (at most
+    """:class:`~symgrad.twin.comparison.Comparison` s of symgrad's run of ``spec`` with torch's in each mode, over whole epochs (at most
     about ``iterations`` steps when given)."""
     epochs = spec.epochs
     if iterations is not None:
@@ -85,22 +85,7 @@ def verify_training(spec, worksheet, modes=("float64", "float32"), iterations=No
                                           ("gradients (last step)", ours.gradients, theirs.gradients),
                                           ("parameters (each epoch)", sum(ours.parameters, []),
                                            sum(theirs.parameters, []))):
-            rows.append(Row(worksheet, f"matrix {mode} {quantity}", *_difference(mine, reference), TOLERANCES[mode]))
+            rows.append(Comparison(worksheet, f"matrix {mode} {quantity}", *difference(mine, reference),
+                                   TOLERANCES[f"matrix run {mode}"].rtol))
     return rows
 
-
-def _difference(ours, theirs):
-    """``(max_abs, max_rel)`` over pairs of arrays, each relative to the largest torch value of its
-    array; arrays of another shape, or a NaN, never pass."""
-    if len(ours) != len(theirs) or any(a.shape != b.shape for a, b in zip(ours, theirs)):
-        return math.inf, math.inf
-    worst_abs = worst_rel = 0.0
-    for a, b in zip(ours, theirs):
-        if a.size == 0:
-            continue
-        diff = float(np.max(np.abs(a.astype(np.float64) - b)))
-        diff = math.inf if math.isnan(diff) else diff
-        scale = float(np.max(np.abs(b)))
-        worst_abs = max(worst_abs, diff)
-        worst_rel = max(worst_rel, diff / scale if scale else diff)
-    return worst_abs, worst_rel

@@ -1,11 +1,12 @@
 """A worksheet's matrix-mode training run (S2 training its MNIST network) and what a run gives.
 
-:class:`MatrixTraining` implements the :class:`~symgrad.worksheets.worksheet.TrainingRun` protocol, so ``symgrad train``, ``symgrad verify`` and
-``symgrad render`` take it as they take a scalar :class:`~symgrad.worksheets.worksheet.Training`.
+:class:`MatrixTraining` is a :class:`~symgrad.numeric.training.TrainingRun`, as a scalar
+:class:`~symgrad.numeric.training.Training` is: ``symgrad train``, ``symgrad verify`` and ``symgrad
+render`` dispatch on its type to this module's :meth:`MatrixTraining.run` and :func:`save`,
+:mod:`.reports`, :mod:`.torch_twin` and :mod:`.section`.
 """
 
 import functools
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -14,17 +15,14 @@ import numpy as np
 
 from ..core.errors import TrainingError
 from ..numeric.optimizers import make_optimizer
-from ..explain.plots import loss_curve
+from ..numeric.training import TrainingRun
 from .data import load_digits, load_mnist
 from .derivation import derive
 from .loop import CLASS_LOSSES, History, accuracy, fit
 from .network import DTYPES, Model, Network
 from .program import Program
-from .reports import report
-from .section import section
-from .torch_twin import verify_training
 
-__all__ = ["MatrixTraining", "TrainingResult"]
+__all__ = ["MatrixTraining", "TrainingResult", "save"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,7 @@ class TrainingResult:
 
 
 @dataclass(frozen=True)
-class MatrixTraining:
+class MatrixTraining(TrainingRun):
     """A worksheet's matrix-mode training run, as S2 trains its MNIST network.
 
     ``loss`` is ``nll`` or ``cross_entropy`` (the data are class labels); ``data`` is ``"digits"``
@@ -100,38 +98,15 @@ class MatrixTraining:
         """The NumPy program of the initial model's loss."""
         return Program(self.model(dtype), self.loss, self.reduction)
 
-    # -- the TrainingRun protocol (symgrad.worksheets.worksheet) -----------------------------------------------
-
-    def train(self, sheet, *, mode=None, progress=None, stop_loss=None, stop_grad_norm=None):
-        """Run it (``mode``: ``float32`` or ``float64`` instead of the run's dtype)."""
-        return self.run(dtype=mode, progress=sys.stderr.isatty() if progress is None else progress, stop_loss=stop_loss,
-                        stop_grad_norm=stop_grad_norm)
-
-    def report(self, result, every=None):
-        """What ``symgrad train`` prints, as S2 prints it: the mean training loss of each epoch, then
-        the final accuracy on the test split."""
-        return report(self, result, every)
-
-    def plot(self, result, path, title=""):
-        """The loss of every step and each epoch's mean, as a figure at ``path``."""
-        return loss_curve(path, result.history.step_losses, result.history.iterations_per_epoch, title)
-
-    def save(self, result, path):
-        """The trained parameters, by name, as a NumPy ``.npz`` file at ``path``."""
-        with open(path, "wb") as file:
-            np.savez(file, **result.parameters)
-
-    def verify(self, sheet, modes=("float64", "float32"), iterations=None):
-        """Rows comparing the run with torch's, in each mode (see :mod:`.torch_twin`)."""
-        return verify_training(self, sheet.name, modes, iterations)
-
-    def section(self, sheet):
-        """Run it for ``sheet``'s PDF and check it against PyTorch's (:mod:`.section`)."""
-        return section(self, sheet)
-
     def derivation(self):
         """The matrix derivation of the network's loss, which a worksheet prints as a page."""
         return derive(self.network.loss(self.loss, self.reduction))
+
+
+def save(result, path):
+    """A run's trained parameters (a :class:`TrainingResult`), by name, as a NumPy ``.npz`` file at ``path``."""
+    with open(path, "wb") as file:
+        np.savez(file, **result.parameters)
 
 
 @functools.lru_cache(maxsize=2)

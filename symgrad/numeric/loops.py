@@ -1,16 +1,11 @@
-r"""Numeric training loops: a per-sample loss, a data set, epochs of batches, an optimizer's steps.
+r"""Numeric training loops: a :class:`~.training.Plan`'s epochs of batches, an optimizer's steps.
 
-The data order: each epoch visits the N samples in order, or in a fresh permutation from
-``numpy.random.default_rng(seed)`` when shuffling, cut into batches of B samples (``batch_size``
-None is N: batch gradient descent; 1 is SGD): ``ceil(N/B)`` batches per epoch, ``floor(N/B)`` with
-``drop_last``. Each batch is one iteration: the batch's loss and gradient are the means of the
-per-sample ones, and the optimizer takes one step. A schedule changes the rate after each epoch.
-
-Three number modes: ``exact`` (SymPy rationals and exact expressions, for a few steps on
-worksheets), ``float64`` and ``float32`` (the compiled NumPy gradient, in that precision).
+Each batch (in the plan's data order, :class:`~.training.DataOrder`) is one iteration: the batch's
+loss and gradient are the means of the per-sample ones, and the optimizer takes one step. A schedule
+changes the rate after each epoch. The number modes are :data:`~.training.MODES`.
 
 The public contract (the worksheet renderer and the torch twin build on it): :func:`train` runs a
-:class:`~symgrad.worksheets.worksheet.Training` and returns a :class:`History`: per iteration the loss, the
+:class:`~.training.Training` and returns a :class:`History`: per iteration the loss, the
 parameters (from the initial ones) and the gradients, and per-epoch rows (epoch, parameters, loss)
 like the ones the seed tutorials print. A NaN or infinite loss, gradient or parameter stops the run
 with a :class:`~symgrad.core.errors.DivergenceError` that names the iteration and the parameter, and carries
@@ -21,7 +16,7 @@ import dataclasses
 import itertools
 import math
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -30,122 +25,15 @@ import sympy
 
 from ..core.backprop import Backprop, backward
 from ..core.errors import DivergenceError, TrainingError
-from ..core.graph import Graph
 from ..core.numbers import exact
 from .compilation import compile_gradient
 from .optimizers import make_optimizer
-from ..core.variables import resolve_all
+from .training import Plan, checked_mode, plan
 
-__all__ = ["MODES", "DataOrder", "Plan", "Objective", "History", "EpochRow", "plan", "compile_objective",
-           "train", "train_worksheet"]
+__all__ = ["Objective", "History", "EpochRow", "compile_objective", "train", "train_worksheet"]
 
-MODES = ("exact", "float64", "float32")
 FEW = 8  # float64 batches of at most this many samples are computed sample by sample, in Python floats
 PROGRESS_FROM = 10_000  # iterations from which a run shows a progress bar by default (on a terminal)
-
-
-@dataclass(frozen=True)
-class DataOrder:
-    """Which samples each iteration sees: ``n`` samples in batches of ``batch_size`` (None: all)."""
-
-    n: int
-    batch_size: int | None = None
-    shuffle: bool = False
-    seed: int = 0
-    drop_last: bool = False
-
-    def __post_init__(self):
-        if self.batches_per_epoch == 0:
-            raise TrainingError(f"batch_size {self.batch_size} with drop_last leaves no full batch of "
-                                f"the {self.n} samples")
-
-    @property
-    def size(self):
-        """The batch size B (N for full-batch descent)."""
-        return self.n if self.batch_size is None else self.batch_size
-
-    @property
-    def batches_per_epoch(self):
-        return self.n // self.size if self.drop_last else -(-self.n // self.size)
-
-    def epochs(self, count):
-        """For each of ``count`` epochs, the list of its batches (arrays of sample indices); without
-        shuffling, the same list every epoch."""
-        rng = np.random.default_rng(self.seed)
-        starts = range(0, self.batches_per_epoch * self.size, self.size)
-        fixed = None if self.shuffle else [np.arange(self.n)[s:s + self.size] for s in starts]
-        for _ in range(count):
-            if fixed is not None:
-                yield fixed
-            else:
-                order = rng.permutation(self.n)
-                yield [order[s:s + self.size] for s in starts]
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A :class:`~symgrad.worksheets.worksheet.Training` resolved against its model: everything a run needs,
-    shared by the loops and the torch twin. ``initial`` holds exact values, ``columns`` the data
-    as given (one sequence per data symbol)."""
-
-    loss: Graph
-    parameters: tuple
-    initial: tuple
-    data: tuple
-    columns: tuple
-    optimizer: str
-    options: Mapping
-    order: DataOrder
-    epochs: int
-    schedule: object = None
-    mode: str = "float64"
-
-    @property
-    def names(self):
-        return tuple(p.name for p in self.parameters)
-
-    @property
-    def iterations(self):
-        return self.epochs * self.order.batches_per_epoch
-
-    def data_arrays(self, mode):
-        """The data columns as arrays of ``mode``'s numbers (object arrays of exact values for exact)."""
-        if mode == "exact":
-            return [_object_array([exact(v) for v in column]) for column in self.columns]
-        try:
-            return [np.asarray(column, dtype=np.float64).astype(mode) for column in self.columns]
-        except (TypeError, ValueError) as error:
-            raise TrainingError(f"the data cannot be read as numbers: {error}") from None
-
-    def initial_array(self, mode):
-        if mode == "exact":
-            return _object_array(self.initial)
-        return np.array([float(v) for v in self.initial], dtype=np.float64).astype(mode)
-
-
-def plan(training, model=None, *, mode=None):
-    """Resolve ``training`` (its loss, or ``model`` when it has none) into a :class:`Plan`."""
-    mode = _checked_mode(training.mode if mode is None else mode)
-    loss = training.loss if training.loss is not None else model
-    if loss is None:
-        raise TrainingError("the training run has no loss: give Training(loss=...) or a model")
-    graph = loss if isinstance(loss, Graph) else Graph.from_expression(loss)
-    leaves = graph.leaves(graph.output)
-    parameters = resolve_all(list(training.parameters), leaves, "loss")
-    if not parameters:
-        raise TrainingError("the training run has no parameters to train")
-    data = resolve_all(list(training.data), leaves, "loss")
-    both = set(parameters) & set(data)
-    if both:
-        raise TrainingError(f"{', '.join(sorted(s.name for s in both))} is both a parameter and a data column")
-    missing = [s.name for s in leaves if s not in parameters and s not in data]
-    if missing:
-        raise TrainingError(f"the loss uses {', '.join(missing)}, which is neither a parameter nor a data column")
-    columns = tuple(tuple(c) for c in training.data.values())
-    order = DataOrder(len(columns[0]) if columns else 1, training.batch_size, training.shuffle, training.seed,
-                      training.drop_last)
-    return Plan(graph, parameters, tuple(exact(v) for v in training.parameters.values()), data, columns,
-                training.optimizer, dict(training.options), order, training.epochs, training.schedule, mode)
 
 
 @dataclass(frozen=True)
@@ -234,7 +122,7 @@ def train(training, model=None, *, mode=None, objective=None, stop_loss=None, st
           progress=None):
     """Run ``training`` and return its :class:`History`.
 
-    ``training`` is a :class:`~symgrad.worksheets.worksheet.Training` (``model`` is the loss when it names none)
+    ``training`` is a :class:`~.training.Training` (``model`` is the loss when it names none)
     or a :class:`Plan` already made from one (to repeat a run without resolving it again). ``mode``
     overrides the number mode; ``objective`` is a :func:`compile_objective` of the same plan, to
     compile once for many runs. The run stops before an iteration whose batch loss is at most
@@ -242,7 +130,7 @@ def train(training, model=None, *, mode=None, objective=None, stop_loss=None, st
     stderr (None: on a terminal, for runs of at least 10,000 iterations).
     """
     if isinstance(training, Plan):
-        run_plan = training if mode is None else dataclasses.replace(training, mode=_checked_mode(mode))
+        run_plan = training if mode is None else dataclasses.replace(training, mode=checked_mode(mode))
     else:
         run_plan = plan(training, model, mode=mode)
     if objective is None:
@@ -474,22 +362,10 @@ class _Loop:
         raise error
 
 
-def _checked_mode(mode):
-    if mode not in MODES:
-        raise TrainingError(f"unknown number mode {mode!r}: choose from {', '.join(MODES)}")
-    return mode
-
-
 def _finite(value):
     if isinstance(value, sympy.Basic):
         return value.is_finite is not False
     return math.isfinite(value)
-
-
-def _object_array(values):
-    out = np.empty(len(values), dtype=object)
-    out[:] = list(values)
-    return out
 
 
 def _progress_bar(total, progress):

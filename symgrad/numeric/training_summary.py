@@ -6,7 +6,8 @@ after training. Data only: :mod:`symgrad.worksheets.training_section` prints it.
 from dataclasses import dataclass
 
 from .codegen import compile_expressions
-from .loops import History, Plan, plan, train
+from .loops import History, train
+from .training import Plan, plan
 from ..core.numbers import exact
 from ..core.variables import as_point
 

@@ -19,12 +19,11 @@ import sympy
 from ..core.errors import SymgradError
 from ..worksheets.key import key_questions
 from ..core.numbers import exact
+from ..twin.comparison import TOLERANCES
 from .assertions import to_float, torch_available
 from ..worksheets.verification import numeric_answer
 from ..worksheets.worksheet import load_worksheet
 
-TOLERANCES = {"finite differences": (1e-8, 1e-10), "torch autograd": (1e-10, 1e-12),
-              "torch.optim.SGD": (1e-10, 1e-12), "finite-difference steps": (1e-8, 1e-10)}
 LABELS = {False: {"finite_difference": "finite differences", "torch": "torch autograd"},
           True: {"finite_difference": "finite-difference steps", "torch": "torch.optim.SGD"}}
 
@@ -107,9 +106,9 @@ def _check(question, point):
 
 
 def _compare(method, exact_values, numeric, names):
-    rtol, atol = TOLERANCES[method]
+    tolerance = TOLERANCES[method]
     rows = [(str(n), e, v) for n, e, v in zip(names, exact_values, numeric)]
-    if any(not abs(e - v) <= atol + rtol * abs(e) for _, e, v in rows):
+    if any(not tolerance.holds(v, e) for _, e, v in rows):
         lines = [f"  {n}: exact {e!r}, {method} {v!r}, difference {abs(e - v):.3g}" for n, e, v in rows]
         raise QuestionCheckFailed(f"the key's exact answer disagrees with {method} "
-                                  f"(tolerance {atol:g} + {rtol:g}|exact|):\n" + "\n".join(lines))
+                                  f"(tolerance {tolerance.atol:g} + {tolerance.rtol:g}|exact|):\n" + "\n".join(lines))

@@ -1,7 +1,7 @@
 """The cross-check of every number a worksheet prints against numeric computations: each value of the forward
 pass by float64 evaluation, each partial derivative at a point by central finite differences and,
-where torch is installed, by torch autograd in float64 (:mod:`symgrad.testing`); and its training run,
-iteration by iteration, against the torch twin's run in float64 (:mod:`symgrad.worksheets.verification`).
+where torch is installed, by torch autograd in float64 (:mod:`.oracles`); and its training run,
+iteration by iteration, against the torch twin's run in float64 (:mod:`.comparison`).
 
 A number that disagrees is a :class:`~symgrad.core.errors.DerivationError`: a worksheet whose numbers
 are not all verified is not printed.
@@ -16,19 +16,19 @@ from ..core.numbers import approximate
 from ..numeric.compilation import compile_function
 from ..numeric.optimizers import make_optimizer
 from ..explain.steps import PartialAt, walk_steps
-from ..testing.assertions import assert_gradient_matches
+from .comparison import TOLERANCES, Tolerance, compare_histories
+from .oracles import GradientMismatch, matching_gradients
 from .torch_twin import torch_train
-from ..worksheets.verification import TOLERANCES, compare_histories
 
-__all__ = ["CrossCheck", "TrainingCheck", "crosscheck", "crosscheck_training", "training_check", "RTOL", "ATOL"]
+__all__ = ["CrossCheck", "TrainingCheck", "crosscheck", "crosscheck_training", "training_check"]
 
-RTOL, ATOL = 1e-8, 1e-10
+_NUMBERS = TOLERANCES["gradient methods"]  # every number printed, against its numeric computations
 
 
 @dataclass(frozen=True)
 class TrainingCheck:
     """A training run against PyTorch's: ``compared`` says in words what was compared with what,
-    ``rows`` (:class:`symgrad.worksheets.verification.Row`) by how much; no rows when torch is not installed."""
+    ``rows`` (:class:`~.comparison.Comparison`) by how much; no rows when torch is not installed."""
 
     compared: str
     tolerance: float
@@ -71,7 +71,7 @@ class CrossCheck:
                 + (" " + self.training.sentence() if self.training else ""))
 
 
-def crosscheck(derivations, rtol=RTOL, atol=ATOL):
+def crosscheck(derivations, rtol=_NUMBERS.rtol, atol=_NUMBERS.atol):
     """Check the forward pass and every partial at a point of each derivation; raise on a mismatch."""
     torch = _torch_version()
     methods = ("exact", "finite_difference", "torch") if torch else ("exact", "finite_difference")
@@ -93,7 +93,7 @@ def crosscheck_training(name, summary):
     """The training run of :class:`~symgrad.numeric.training_summary.TrainingSummary` ``summary`` (of worksheet
     ``name``) against the torch twin's in float64; raise on a difference beyond the tolerance."""
     run, history = summary.plan, summary.history
-    tolerance = TOLERANCES["float64"]
+    tolerance = TOLERANCES["scalar run float64"].rtol
     rows = ()
     if _torch_version():
         theirs = torch_train(dataclasses.replace(run, mode="float64"), iterations=history.iterations)
@@ -132,8 +132,8 @@ def _partials(derivation, steps, point, nodes, methods, rtol, atol):
     values = {**point, **nodes}
     at = {s: values[s] for s in graph.leaves(graph.output)}
     try:
-        report = assert_gradient_matches(graph, wrt, at, methods=methods, rtol=rtol, atol=atol)
-    except AssertionError as error:
+        report = matching_gradients(graph, wrt, at, methods, Tolerance(rtol, atol))
+    except GradientMismatch as error:
         raise DerivationError(f"the partials of {derivation.output} at the point disagree: {error}") from None
     for i, (w, step) in enumerate(zip(wrt, steps)):
         for method, gradient in report.items():
@@ -150,7 +150,7 @@ def _wrt(step):
 
 def _compare(what, exact, numeric, rtol, atol):
     value = complex(approximate(exact, 30))
-    if value.imag or not math.isfinite(value.real) or not abs(value.real - numeric) <= atol + rtol * abs(numeric):
+    if value.imag or not math.isfinite(value.real) or not Tolerance(rtol, atol).holds(value.real, numeric):
         raise DerivationError(f"{what} is {exact} = {value.real!r} exactly, but {numeric!r} numerically")
 
 

@@ -47,7 +47,7 @@ def autograd_gradient(graph, wrt, at, dtype="float64"):
 
 
 def torch_train(run_plan, mode=None, iterations=None):
-    """Run a :class:`~symgrad.numeric.loops.Plan` with PyTorch and return the same kind of
+    """Run a :class:`~symgrad.numeric.training.Plan` with PyTorch and return the same kind of
     :class:`~symgrad.numeric.loops.History`.
 
     Each parameter is a 0-d tensor (float64, or float32 in float32 mode); the per-sample loss is the

@@ -25,6 +25,7 @@ from ..explain.latex import LatexRenderer
 from ..explain.notation import number
 from ..numeric.compilation import compile_function
 from .pdf import build_pdf
+from .training_section import section
 from ..explain.plots import directions_plot
 from ..explain.steps import Directional
 
@@ -49,7 +50,7 @@ def render_worksheet(sheet, folder, *, answers=False, pdf=True):
     derivations = derive_questions(sheet)
     _agree(sheet, derivations)
     check = crosscheck(derivations)
-    training = sheet.training.section(sheet) if sheet.training is not None else None
+    training = section(sheet.training, sheet) if sheet.training is not None else None
     if training is not None:
         check = replace(check, training=training.check)
     tex, key = folder / f"{sheet.name}.tex", folder / f"{sheet.name}.key.json"

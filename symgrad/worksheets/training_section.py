@@ -9,15 +9,21 @@ rounded to ``digits`` significant digits (8, or 6 when a table has more than fou
 values). Final values print in full: a float by its shortest repr, an exact value exactly when
 short, else to 15 digits with the size of the fraction said.
 
-:func:`section` runs a worksheet's scalar run for its PDF: a :class:`ScalarSection` holds the
-summary, the check against the torch twin, and draws the figures (the loss curve, and the loss
-surface a worksheet's ``surface`` asks for).
+:func:`section` runs a worksheet's training run for its PDF, dispatched on the run's type: for a
+scalar run a :class:`ScalarSection` holds the summary, the check against the torch twin, and draws
+the figures (the loss curve, and the loss surface a worksheet's ``surface`` asks for); a matrix-mode
+run gets its :class:`~symgrad.matrix.section.MatrixSection`.
 """
 
+import functools
 from dataclasses import dataclass
 
 import sympy
 
+from ..core.errors import TrainingError
+from ..matrix import section as matrix_section
+from ..matrix.training import MatrixTraining
+from ..numeric.training import Training
 from ..twin.crosscheck import TrainingCheck, crosscheck_training
 from ..explain.escaping import escape_text
 from ..explain.figures import Figure, figure_tex
@@ -72,10 +78,24 @@ class ScalarSection:
         return "\n\n".join(body)
 
 
-def section(sheet):
-    """Run ``sheet``'s scalar training and check it against the torch twin's run in float64."""
+@functools.singledispatch
+def section(run, sheet):
+    """Run ``sheet``'s training run ``run`` for its PDF and check it against PyTorch's run: a section
+    with ``check`` (its ``sentence()`` joins the closing line), ``figures(sheet, folder)`` (drawn for
+    the teacher's version) and ``tex(sheet, answers=..., figures=...)``."""
+    raise TrainingError(f"worksheet {sheet.name}: symgrad cannot print a {type(run).__name__} training run")
+
+
+@section.register
+def _scalar_section(run: Training, sheet):
+    """The scalar run, checked against the torch twin's run in float64."""
     summary = summarise(sheet)
     return ScalarSection(summary, crosscheck_training(sheet.name, summary))
+
+
+@section.register
+def _matrix_section(run: MatrixTraining, sheet):
+    return matrix_section.section(run, sheet)
 
 
 def setup_tex(sheet, summary):

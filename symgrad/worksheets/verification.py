@@ -1,83 +1,45 @@
 r"""Verification against the torch twin: symgrad's numbers next to PyTorch's, quantity by quantity.
 
-A worksheet's training run is run twice, by :func:`symgrad.numeric.loops.train` and by
+A worksheet's scalar training run is run twice, by :func:`symgrad.numeric.loops.train` and by
 :func:`symgrad.twin.torch_twin.torch_train`, and compared iteration by iteration (loss, gradients,
-parameters) in float64 and float32. Its questions with a numeric answer are checked against autograd
+parameters) in float64 and float32; a matrix-mode run by :mod:`symgrad.matrix.torch_twin`. Its questions with a numeric answer are checked against autograd
 (derivatives, gradients, directional derivatives) and ``torch.optim.SGD`` (gradient steps).
 
-A difference is measured relative to the size of the quantity: for the loss, and for each parameter's
-column of gradients or values, the largest ``|ours - torch's|`` over the run divided by the largest
-``|torch's|`` over the run. (An entry-by-entry ratio means nothing where a value crosses or converges
-to zero, as gradients do: there both programs round differently sums that nearly cancel.)
+A difference is measured relative to the size of the quantity (:mod:`symgrad.twin.comparison`): for
+the loss, and for each parameter's column of gradients or values, the largest ``|ours - torch's|``
+over the run divided by the largest ``|torch's|`` over the run.
 """
 
 import dataclasses
-import math
-from dataclasses import dataclass
+import functools
 
-import numpy as np
 import sympy
 
 from ..core.calculus import as_graph
+from ..core.errors import TrainingError
 from .key import read_question, worksheet_key
-from ..numeric.loops import compile_objective, plan, train
+from ..matrix import torch_twin as matrix_twin
+from ..matrix.training import MatrixTraining
+from ..numeric.loops import compile_objective, train
+from ..numeric.training import Training, plan
 from ..core.numbers import exact
-from ..testing.assertions import finite_difference_gradient, to_float, torch_gradient
+from ..twin.comparison import TOLERANCES, Comparison, columns, compare_histories, difference
+from ..twin.oracles import finite_difference_gradient, to_float, torch_gradient
 from ..twin.torch_twin import torch_sgd_steps, torch_train
 
-__all__ = ["TOLERANCES", "Row", "compare_histories", "verify_training", "verify_questions", "verify_worksheet",
-           "numeric_answer"]
-
-TOLERANCES = {"float64": 1e-12, "float32": 1e-5}
+__all__ = ["verify_training", "verify_questions", "verify_worksheet", "numeric_answer"]
 
 
-@dataclass(frozen=True)
-class Row:
-    """One compared quantity: the largest absolute and relative differences and whether the relative
-    one is within the tolerance."""
-
-    worksheet: str
-    quantity: str
-    max_abs: float
-    max_rel: float
-    tolerance: float
-
-    @property
-    def passed(self):
-        return bool(self.max_rel <= self.tolerance)
-
-    def as_dict(self):
-        return {"worksheet": self.worksheet, "quantity": self.quantity, "max_abs": self.max_abs,
-                "max_rel": self.max_rel, "tolerance": self.tolerance, "pass": self.passed}
+@functools.singledispatch
+def verify_training(run, sheet, modes=("float64", "float32"), iterations=None):
+    """:class:`~symgrad.twin.comparison.Comparison` s of ``sheet``'s training run ``run`` with the
+    torch twin's, in each mode; ``iterations`` caps the run (whole epochs, then torch stops at the
+    same iteration)."""
+    raise TrainingError(f"worksheet {sheet.name}: symgrad cannot verify a {type(run).__name__} training run")
 
 
-def _differences(ours, theirs):
-    """``(max_abs, max_rel)``: relative per column to the column's largest torch value (see above);
-    a column that is all zeros in torch's run is measured absolutely. NaN never passes."""
-    ours, theirs = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
-    if ours.shape != theirs.shape:
-        return math.inf, math.inf
-    if ours.size == 0:
-        return 0.0, 0.0
-    diff = np.abs(ours - theirs)
-    diff[np.isnan(diff)] = math.inf
-    columns = diff.reshape(len(diff), -1)
-    scale = np.abs(theirs).reshape(len(diff), -1).max(axis=0)
-    largest = columns.max(axis=0)
-    relative = np.where(largest == 0, 0.0, largest / np.where(scale == 0, 1.0, scale))
-    return float(diff.max()), float(relative.max())
-
-
-def compare_histories(worksheet, ours, theirs, tolerance, label=""):
-    """Rows for the loss, the gradients and the parameters of two histories of the same run."""
-    return [Row(worksheet, f"{label}{name}", *_differences(getattr(ours, field), getattr(theirs, field)), tolerance)
-            for name, field in (("loss", "losses"), ("gradients", "gradients"), ("parameters", "parameters"))]
-
-
-def verify_training(sheet, modes=("float64", "float32"), iterations=None):
-    """Rows comparing the worksheet's training run with the torch twin's, in each mode; ``iterations``
-    caps the run (whole epochs, then torch stops at the same iteration)."""
-    training = sheet.training
+@verify_training.register
+def _verify_scalar(training: Training, sheet, modes=("float64", "float32"), iterations=None):
     if iterations is not None:
         per_epoch = plan(training, sheet.model).order.batches_per_epoch
         training = dataclasses.replace(training, epochs=min(training.epochs, -(-iterations // per_epoch)))
@@ -86,14 +48,19 @@ def verify_training(sheet, modes=("float64", "float32"), iterations=None):
     for mode in modes:
         ours = train(training, sheet.model, mode=mode, objective=objective, progress=False)
         theirs = torch_train(plan(training, sheet.model, mode=mode), iterations=ours.iterations)
-        rows += compare_histories(sheet.name, ours, theirs, TOLERANCES[mode], f"{mode} ")
+        rows += compare_histories(sheet.name, ours, theirs, TOLERANCES[f"scalar run {mode}"].rtol, f"{mode} ")
     return rows
 
 
+@verify_training.register
+def _verify_matrix(run: MatrixTraining, sheet, modes=("float64", "float32"), iterations=None):
+    return matrix_twin.verify_training(run, sheet.name, modes, iterations)
+
+
 def verify_questions(sheet):
-    """Rows for the questions of the worksheet's key, against torch in float64, each at its point (a
-    symbolic answer at the worksheet's point, when that gives all its variables; the pytest plugin
-    checks the others at random points)."""
+    """:class:`~symgrad.twin.comparison.Comparison` s for the questions of the worksheet's key,
+    against torch in float64, each at its point (a symbolic answer at the worksheet's point, when
+    that gives all its variables; the pytest plugin checks the others at random points)."""
     rows = []
     for entry in worksheet_key(sheet)["questions"]:
         question = read_question(entry)
@@ -102,8 +69,9 @@ def verify_questions(sheet):
             continue
         ours = [to_float(sympy.sympify(a).xreplace(point)) for a in question.answer]
         theirs = numeric_answer(question, point, "torch")
-        rows.append(Row(sheet.name, f"question {question.id} ({question.kind})",
-                        *_differences([ours], [list(theirs)]), TOLERANCES["float64"]))
+        rows.append(Comparison(sheet.name, f"question {question.id} ({question.kind})",
+                               *difference(columns([ours]), columns([list(theirs)])),
+                               TOLERANCES["questions float64"].rtol))
     return rows
 
 
@@ -132,5 +100,5 @@ def verify_worksheet(sheet, modes=("float64", "float32"), iterations=None):
     """Every comparison a worksheet offers: its questions, and its training run when it has one."""
     rows = verify_questions(sheet)
     if sheet.training is not None:
-        rows += sheet.training.verify(sheet, modes, iterations)
+        rows += verify_training(sheet.training, sheet, modes, iterations)
     return rows

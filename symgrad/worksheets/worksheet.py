@@ -10,23 +10,16 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 import sympy
 
-from ..numeric import loops
 from ..core.backprop import backward
 from ..core.calculus import directional_derivative
-from ..numeric.checkpoints import save_parameters
 from ..explain.derivation import derive
-from ..numeric.epochs import report
-from ..core.errors import ShapeError, SymgradError, TrainingError
+from ..core.errors import SymgradError, TrainingError
 from ..core.graph import Graph
-from ..numeric.loops import MODES, plan
 from ..core.numbers import exact
-from ..numeric.optimizers import make_optimizer
-from ..explain.plots import plot_history
-from ..numeric.schedules import SCHEDULES
+from ..numeric.training import Training, TrainingRun, plan
 from ..core.variables import as_point, as_scalar, resolve, resolve_all
 
 __all__ = ["Worksheet", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative",
@@ -138,103 +131,6 @@ class GradientStep(Question):
 
     def derivation(self, sheet):
         return derive(sheet.graph_of(self.of), list(self.wrt), at=sheet.point).descend(self.learning_rate, self.steps)
-
-
-@runtime_checkable
-class TrainingRun(Protocol):
-    """What a worksheet's ``training=`` is: a run ``symgrad train``, ``verify`` and ``render`` know
-    only through these methods. :class:`Training` (scalar mode, :mod:`symgrad.numeric.loops`) and
-    :class:`symgrad.matrix.training.MatrixTraining` (matrix mode) implement it."""
-
-    optimizer: str  # the optimizer's name in symgrad.numeric.optimizers (torch's class name)
-    options: Mapping  # its torch-named arguments
-
-    def train(self, sheet, *, mode=None, progress=None, stop_loss=None, stop_grad_norm=None):
-        """Run it on ``sheet`` (``mode``: a number mode instead of the run's); returns its result."""
-
-    def report(self, result, every=None):
-        """The text ``symgrad train`` prints for ``result`` (``every``: show every N-th epoch)."""
-
-    def plot(self, result, path, title=""):
-        """Draw ``result`` into the image file ``path``."""
-
-    def save(self, result, path):
-        """Write ``result``'s final parameters to ``path``."""
-
-    def verify(self, sheet, modes=("float64", "float32"), iterations=None):
-        """:class:`symgrad.worksheets.verification.Row` s comparing the run with torch's, in each mode."""
-
-    def section(self, sheet):
-        """Run it for ``sheet``'s PDF and check it against torch's run: a section with ``check``
-        (its ``sentence()`` joins the closing line), ``figures(sheet, folder)`` (drawn for the
-        teacher's version) and ``tex(sheet, answers=..., figures=...)``."""
-
-
-@dataclass(frozen=True)
-class Training:
-    """A training run: a per-sample loss averaged over batches of ``data``, from ``parameters``.
-
-    ``loss`` is the per-sample loss (a Graph or expression of parameters and data symbols; default:
-    the worksheet's model). ``data`` maps each data symbol to its column of N values; ``batch_size``
-    None is full-batch gradient descent, 1 is per-sample SGD, anything else mini-batch
-    (``ceil(N/B)`` batches per epoch, ``floor(N/B)`` with ``drop_last``). ``optimizer`` names the
-    optimizer and ``options`` are its PyTorch-named arguments (``lr``, ``momentum``, ...);
-    ``schedule`` is a :mod:`symgrad.numeric.schedules` schedule stepped after each epoch; ``mode`` is the
-    number mode (``exact``, ``float64`` or ``float32``). :func:`symgrad.numeric.loops.train` runs it.
-    """
-
-    parameters: Mapping
-    data: Mapping
-    optimizer: str = "SGD"
-    options: Mapping = field(default_factory=lambda: {"lr": 0.01})
-    epochs: int = 1
-    batch_size: int | None = None
-    shuffle: bool = False
-    seed: int = 0
-    loss: object = None
-    drop_last: bool = False
-    schedule: object = None
-    mode: str = "float64"
-
-    def __post_init__(self):
-        lengths = {len(column) for column in self.data.values()}
-        if len(lengths) > 1:
-            raise ShapeError(f"the data columns have different lengths: {sorted(lengths)}")
-        if self.batch_size is not None and self.batch_size < 1:
-            raise SymgradError(f"batch_size must be at least 1, got {self.batch_size}")
-        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
-            raise TrainingError(f"epochs must be a positive integer, got {self.epochs!r}")
-        if self.mode not in MODES:
-            raise TrainingError(f"unknown number mode {self.mode!r}: choose from {', '.join(MODES)}")
-        if self.schedule is not None and not hasattr(self.schedule, "next_lr"):
-            raise TrainingError(f"schedule must be one of symgrad.numeric.schedules ({', '.join(SCHEDULES)}), "
-                                f"got {self.schedule!r}")
-        make_optimizer(self.optimizer, self.options)  # an unknown optimizer or option fails here
-
-    # -- the TrainingRun protocol -------------------------------------------------------------------
-
-    def train(self, sheet, **options):
-        """:func:`symgrad.numeric.loops.train` (the worksheet's model is the loss unless the run names one)."""
-        return loops.train(self, sheet.model, **options)
-
-    def report(self, result, every=None):
-        return report(self, result, every)
-
-    def plot(self, result, path, title=""):
-        return plot_history(result, path, title)
-
-    def save(self, result, path):
-        save_parameters(path, result)
-
-    def verify(self, sheet, modes=("float64", "float32"), iterations=None):
-        from .verification import verify_training  # verification imports this module: imported when used
-
-        return verify_training(sheet, modes, iterations)
-
-    def section(self, sheet):
-        from .training_section import section  # it checks runs with the torch twin: imported when used
-
-        return section(sheet)
 
 
 @dataclass(frozen=True)
