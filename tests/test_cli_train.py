@@ -7,7 +7,7 @@ import pytest
 
 from symgrad.numeric.checkpoints import load_parameters
 from symgrad.cli import main
-from symgrad.worksheets.worksheet import Training
+from symgrad.numeric import loops
 
 WORKSHEETS = Path(__file__).parent.parent / "worksheets"
 
@@ -88,7 +88,7 @@ def test_outputs_that_cannot_be_written_are_refused_before_the_run(tmp_path, cap
     sheet = tmp_path / "s0_sgd_by_hand.py"
     shutil.copy(WORKSHEETS / sheet.name, sheet)
     before = sheet.read_bytes()
-    monkeypatch.setattr(Training, "train", lambda *a, **k: pytest.fail("the run started"))
+    monkeypatch.setattr(loops, "train", lambda *a, **k: pytest.fail("the run started"))
     arguments = [a.format(tmp=tmp_path, sheet=sheet) for a in arguments]
     assert main(["train", str(sheet), *arguments, "--no-progress"]) == 2
     err = capsys.readouterr().err
