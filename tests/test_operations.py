@@ -15,12 +15,16 @@ import sympy as sp
 import symgrad as sg
 from symgrad import SymgradError
 from symgrad.answers.sandbox import Sandbox
-from symgrad.core.operations import (ElementWise, Operation, elementwise, from_torch_module, operation,
+from symgrad.core.operations import (ElementWise, Operation, from_torch_module, matrix_activations, operation,
                                      operation_of, operations, register, spelled, unregister)
 from symgrad.core.serialize import TreeError, from_tree, to_tree
 from symgrad.explain.latex import latex
 from symgrad.explain.rules import differentiate
 from symgrad.explain.steps import FunctionRule
+from symgrad import matrix
+from symgrad.matrix import RULES, Activation, Linear, Network, arrays, exact
+from symgrad.matrix import graph as mg
+from symgrad.matrix.latex import MatrixRenderer
 from symgrad.testing import assert_gradient_matches
 
 x, w, b, y = sp.symbols("x w b y")
@@ -75,7 +79,7 @@ def test_the_vocabulary_is_registered_once_with_its_facets():
     assert operation_of(sg.softmax([x, y])[0]).indexed and not operation("sigmoid").indexed
     assert ("sigma", True, operation("sigmoid")) in spelled() and ("relu", False, operation("relu")) in spelled()
     assert ("exp", True, operation("exp")) in spelled()
-    assert set(elementwise()) >= {"relu", "sigmoid", "tanh", "softplus"}
+    assert set(matrix_activations()) == {"relu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax"}
     assert from_torch_module("ReLU") is operation("relu") and from_torch_module("Dropout") is None
 
 
@@ -170,3 +174,43 @@ def test_students_may_type_it_in_answers(registered, sandbox):
         assert verdict.correct, (answer, verdict)
     wrong = question.check(r"\operatorname{swish}(wx)", sandbox=sandbox)
     assert not wrong.correct and wrong.mistake != "unparseable"
+
+
+def _matrix(name, rows, cols):
+    return sp.ImmutableMatrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{i + 1}{j + 1}"))
+
+
+def test_it_works_in_matrix_mode_against_scalar_mode(registered):
+    """A 2-2-1 network with a swish layer: its matrix derivation, run exactly, equals the scalar walk
+    of the same network entry by entry; run in NumPy, it gives the same numbers."""
+    network = Network([Linear(2, 2), Activation("swish"), Linear(2, 1)])
+    derivation = matrix.derive(network.loss("mse", "sum"))
+    assert "swish" in RULES and mg.swish(mg.data("X", 2), name="A").op == "swish"
+    X, W1, b1, W2, b2, Y = (_matrix("x", 2, 2), _matrix("w", 2, 2), _matrix("b", 1, 2), _matrix("v", 1, 2),
+                            _matrix("c", 1, 1), _matrix("y", 2, 1))
+    leaves = dict(zip([derivation.node(n) for n in ("X", "W1", "b1", "W2", "b2", "Y")], (X, W1, b1, W2, b2, Y)))
+    run = matrix.evaluate(derivation, exact, leaves)
+    scalar = sp.Add(*[(sum(W2[0, k] * swish(sum(W1[k, j] * X[n, j] for j in range(2)) + b1[0, k]) for k in range(2))
+                       + b2[0, 0] - Y[n, 0]) ** 2 for n in range(2)])
+    assert sp.expand(run.loss - scalar) == 0
+    walk = sg.backward(sg.Graph.from_expression(scalar), list(W1))
+    for entry, expected in zip(run.gradient(derivation.node("W1")), walk.gradient):
+        assert sp.expand(entry - expected) == 0
+    numbers = {s: sp.Rational(k - 4, 3) for k, s in enumerate(sorted(scalar.free_symbols, key=str))}
+    floats = {n: np.array(v.xreplace(numbers).tolist(), dtype=float) for n, v in leaves.items()}
+    floats = {n: a.ravel() if len(n.shape) == 1 else a for n, a in floats.items()}  # vectors: biases
+    fast = matrix.evaluate(derivation, arrays, floats)
+    np.testing.assert_allclose(fast.gradient(derivation.node("W1")),
+                               np.array(run.gradient(derivation.node("W1")).xreplace(numbers).evalf(30).tolist(),
+                                        dtype=float), rtol=1e-12)
+    notes = [row.note for block in MatrixRenderer().render(derivation) for row in block.rows]
+    assert r"\text{swish}" in notes
+
+
+def test_from_torch_reads_its_module_and_to_torch_writes_it(registered):
+    torch = pytest.importorskip("torch")
+    from symgrad.matrix.torch_import import to_torch
+
+    model = sg.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.SiLU(), torch.nn.Linear(2, 1)))
+    assert model.network.layers[1] == Activation("swish")
+    assert [type(m).__name__ for m in to_torch(model)] == ["Linear", "SiLU", "Linear"]

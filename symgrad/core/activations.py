@@ -7,6 +7,8 @@ its matrix-mode rule. Components of ``softmax`` are numbered from 0 in code (as 
 indices) and from 1 in print.
 """
 
+import functools
+
 import mpmath
 import numpy as np
 import sympy
@@ -14,7 +16,7 @@ from sympy import S
 from sympy.core.logic import fuzzy_and
 
 from .errors import ShapeError
-from .operations import ElementWise, Operation, register
+from .operations import ElementWise, Operation, RowWise, register
 
 __all__ = ["sigmoid", "relu", "softplus", "tanh", "softmax", "log_softmax", "Softmax", "LogSoftmax", "step"]
 
@@ -48,6 +50,22 @@ def _tensor(torch, z, like=None):
         return z
     dtype = like.dtype if isinstance(like, torch.Tensor) else torch.float64
     return torch.as_tensor(z, dtype=dtype)
+
+
+@functools.lru_cache(maxsize=64)
+def _zeros(shape, dtype):
+    """An array of zeros (read-only), made once per shape."""
+    zeros = np.zeros(shape, dtype)
+    zeros.flags.writeable = False
+    return zeros
+
+
+def _sigmoid_array(z, out=None):
+    """1/(1+e^{-z}) as e^{-logaddexp(0, -z)}, in ``out``."""
+    out = np.negative(z, out=out)
+    np.logaddexp(0.0, out, out=out)
+    np.negative(out, out=out)
+    return np.exp(out, out=out)
 
 
 class _Activation(sympy.Function):
@@ -101,12 +119,13 @@ class sigmoid(_Activation):
         return self.args[0].is_extended_real or None
 
 
-register(Operation(
+SIGMOID = register(Operation(
     sigmoid,
     derivative=lambda s, k: s * (1 - s),
     rule=r"\sigma' = \sigma\,(1 - \sigma)",
     numpy=lambda z: np.exp(-np.logaddexp(0.0, -z)),  # 1/(1+e^{-z}) as e^{-softplus(-z)}: no overflow
     torch=lambda torch, z: torch.sigmoid(_tensor(torch, z)),
+    array=_sigmoid_array,
     spellings=(r"\sigma", "sigmoid"),
     matrix=ElementWise(r"\sigma", r"$out \odot (1 - $out)", lambda xp, z, s: xp.mul(s, xp.one_minus(s))),
     torch_module="Sigmoid",
@@ -145,11 +164,12 @@ def _iverson(printer, application):
     return r"\left[%s > 0\right]" % printer._print(application.args[0])
 
 
-register(Operation(
+STEP = register(Operation(
     step,
     derivative=lambda a, k: S.Zero,
     numpy=lambda z: np.heaviside(z, 0.0),
     torch=lambda torch, z: torch.heaviside(_tensor(torch, z), torch.zeros_like(_tensor(torch, z))),
+    array=lambda z, out=None: z > 0,  # as booleans: a mask to multiply by
     notation=_iverson,  # in a derivation, the Iverson bracket relu's rule names
 ))
 
@@ -194,9 +214,11 @@ register(Operation(
     rule=r"\operatorname{relu}'(z) = [z > 0]",
     numpy=lambda z: np.maximum(z, 0.0),
     torch=lambda torch, z: torch.relu(_tensor(torch, z)),
+    # against an array of zeros: NumPy's loop for two arrays is faster than for an array and a number
+    array=lambda z, out=None: np.maximum(z, _zeros(z.shape, z.dtype), out=out),
     spellings=(r"\operatorname{relu}",),
     replaces=(sympy.Max, _max_with_zero),  # whose derivative at 0 is 0, as torch's
-    matrix=ElementWise(r"\operatorname{relu}", r"\left[$Z > 0\right]", lambda xp, z, s: xp.step(z)),
+    matrix=ElementWise(r"\operatorname{relu}", r"\left[$Z > 0\right]", lambda xp, z, s: xp.apply(STEP, z)),
     torch_module="ReLU",
 ))
 
@@ -231,8 +253,9 @@ register(Operation(
     numpy=lambda z: np.logaddexp(0.0, z),
     # log(1+e^z) without torch's linear cut-off at z > 20, so that it is the same function as SymPy's
     torch=lambda torch, z: torch.logaddexp(_tensor(torch, z), torch.zeros_like(_tensor(torch, z))),
+    array=lambda z, out=None: np.logaddexp(0.0, z, out=out),
     spellings=(r"\operatorname{softplus}",),
-    matrix=ElementWise(r"\operatorname{softplus}", r"\sigma($Z)", lambda xp, z, s: xp.sigmoid(z)),
+    matrix=ElementWise(r"\operatorname{softplus}", r"\sigma($Z)", lambda xp, z, s: xp.apply(SIGMOID, z)),
     torch_module="Softplus",
 ))
 
@@ -321,6 +344,13 @@ register(Operation(
     torch=lambda torch, i, *zs: torch.softmax(_stack(torch, zs), dim=-1)[..., i],
     spellings=(r"\operatorname{softmax}",),
     indexed=True,
+    matrix=RowWise(r"\operatorname{softmax}",
+                   r"$out \odot \left($delta - ($delta \odot $out) \mathbf{1} \mathbf{1}^\top\right)",
+                   forward=lambda xp, z, out: xp.softmax(z, out),
+                   # s * (delta - rowsum(delta * s))
+                   backward=lambda xp, delta, s, z, out: xp.mul(s, xp.sub(delta, xp.row_sum(xp.mul(delta, s))), out)),
+    matrix_name="softmax",
+    torch_module="Softmax",
 ))
 
 
@@ -355,6 +385,14 @@ register(Operation(
     numpy=lambda i, *zs: zs[i] - _logsumexp(zs),
     torch=lambda torch, i, *zs: torch.log_softmax(_stack(torch, zs), dim=-1)[..., i],
     indexed=True,  # typed as \log of softmax
+    matrix=RowWise(r"\log\operatorname{softmax}",
+                   r"$delta - \operatorname{softmax}($Z) \odot ($delta \mathbf{1} \mathbf{1}^\top)",
+                   forward=lambda xp, z, out: xp.log_softmax(z, out),
+                   # delta - softmax(Z) * rowsum(delta), softmax from the forward value
+                   backward=lambda xp, delta, value, z, out: xp.sub(
+                       delta, xp.mul(xp.softmax_of_log(z, value), xp.row_sum(delta)), out)),
+    matrix_name="log_softmax",
+    torch_module="LogSoftmax",
 ))
 
 

@@ -5,6 +5,7 @@ Their exact derivatives are SymPy's (``fdiff``), and their NumPy and torch code 
 SymPy's own printers (``NumPyPrinter``, the torch printer), so none has a kernel here.
 """
 
+import numpy as np
 import sympy
 
 from .operations import ElementWise, Operation, register
@@ -17,6 +18,7 @@ register(Operation(
     sympy.tanh,
     rule=r"\tanh' = 1 - \tanh^2",
     spellings=(r"\tanh",),
+    array=lambda z, out=None: np.tanh(z, out=out),
     matrix=ElementWise(r"\tanh", r"(1 - $out \odot $out)", lambda xp, z, t: xp.one_minus(xp.mul(t, t))),
     torch_module="Tanh",
 ))

@@ -17,22 +17,34 @@ import sympy
 
 from .errors import SymgradError
 
-__all__ = ["Operation", "ElementWise", "register", "unregister", "operation", "operation_of", "operations",
-           "spelled", "elementwise", "from_torch_module"]
+__all__ = ["Operation", "ElementWise", "RowWise", "register", "unregister", "operation", "operation_of", "operations",
+           "spelled", "matrix_activations", "from_torch_module"]
 
 
 @dataclass(frozen=True)
 class ElementWise:
-    r"""An element-wise activation's matrix-mode facet: ``out = f(Z)`` entry by entry and
-    ``dZ = delta * f'(Z)``. ``derivative(xp, z, out)`` is $f'$ over a matrix algebra ``xp``
-    (it may use the forward value ``out``); ``latex`` is the LaTeX of $f$ applied to ``$Z``
-    and ``latex_derivative`` that of $f'$, with ``$Z`` and ``$out`` (the templates of
-    :mod:`symgrad.matrix.rules`). Without ``derivative`` the rule is derived from the scalar facets:
-    the algebra evaluates the operation's derivative entry by entry."""
+    r"""An element-wise activation's matrix-mode rule: ``out = f(Z)`` entry by entry, and
+    ``dZ = delta * f'(Z)``. ``latex`` is the LaTeX of $f$'s name, ``latex_derivative`` that of
+    $f'$ at ``$Z`` (it may use ``$out``), templates of :mod:`symgrad.matrix.rules`.
+    ``derivative(xp, z, out)`` is $f'$ over a matrix algebra ``xp`` (it may use the forward value
+    ``out``); without it, the algebra takes the operation's exact derivative entry by entry."""
 
-    latex: str = None
-    latex_derivative: str = None
+    latex: str
+    latex_derivative: str
     derivative: Callable = None
+
+
+@dataclass(frozen=True)
+class RowWise:
+    r"""An activation of each row as a vector (the softmax family) in matrix mode:
+    ``forward(xp, z, out)`` and ``backward(xp, delta, value, z, out)``, the adjoint of ``z`` given
+    the consumer's ``delta``; ``latex`` is its name's LaTeX, ``latex_backward`` the backward map's
+    template."""
+
+    latex: str
+    latex_backward: str
+    forward: Callable
+    backward: Callable
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,7 +71,9 @@ class Operation:
       (``step`` is the Iverson bracket its rule names); ``replaces``: ``(SymPy type, rewrite)`` where
       ``rewrite(expr)`` gives the operation's application for another form of the same function, or
       None (``Max(0, z)`` is ``relu(z)``).
-    - ``matrix``: its matrix-mode rule (an :class:`ElementWise`) under ``matrix_name``, and
+    - ``array(z, out)``: its NumPy form for matrix mode, written into the buffer ``out`` (None:
+      ``numpy``'s result copied there). ``matrix``: its matrix-mode rule (:class:`ElementWise` or
+      :class:`RowWise`), under ``matrix_name`` (its name in lower case unless given), and
       ``torch_module``: the ``torch.nn`` module that :func:`symgrad.matrix.from_torch` reads as it.
     """
 
@@ -74,7 +88,8 @@ class Operation:
     indexed: bool = False
     notation: Callable = field(default=None, repr=False)
     replaces: tuple = field(default=None, repr=False)
-    matrix: ElementWise = None
+    array: Callable = None
+    matrix: object = None
     matrix_name: str = None
     torch_module: str = None
 
@@ -184,8 +199,8 @@ def spelled():
     return tuple(found)
 
 
-def elementwise():
-    """The operations with an element-wise matrix-mode rule, by ``matrix_name``."""
+def matrix_activations():
+    """The operations with a matrix-mode rule (the activations of matrix mode), by ``matrix_name``."""
     return {op.matrix_name: op for op in _BY_NAME.values() if op.matrix is not None}
 
 
