@@ -86,7 +86,7 @@ def test_the_vocabulary_is_registered_once_with_its_facets():
 def test_registering_twice_or_a_bad_spelling_is_a_clear_error(registered):
     with pytest.raises(SymgradError, match="an operation named 'swish' is already registered"):
         register(Operation(swish))
-    with pytest.raises(SymgradError, match=r"the spelling '\\\\swish\{' of a function is not"):
+    with pytest.raises(SymgradError, match=r"the spelling '\\\\swish\{' of other is not"):
         Operation(swish, name="other", spellings=("\\swish{",))
     with pytest.raises(SymgradError, match="no operation is named 'gelu'"):
         operation("gelu")

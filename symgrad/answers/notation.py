@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..core.activations import relu, step
+from ..core.activations import step
 from ..core.errors import SymgradError
 from ..core.numbers import exact
 from ..core.operations import operation_of, operations, spelled
@@ -85,7 +85,7 @@ class Notation:
         base = sympy.E if log_base in (None, "e", sympy.E) else exact(log_base)
         if base.is_number and (base <= 0 or base == 1):
             raise SymgradError(f"log_base must be positive and not 1, got {log_base}")
-        iverson = step in builder.functions.values() or function is not None and function.has(relu, step)
+        iverson = step in builder.functions.values() or function is not None and _has_step(function)
         return cls(builder.names, builder.expansions, builder.functions, frozenset(builder.words),
                    frozenset(k for k in builder.functions if k.isalpha() and k.islower()), builder.latex,
                    base, tuple(variables), iverson)
@@ -133,6 +133,17 @@ class Component:
         if int(k) > len(logits):
             raise Unreadable(f"{base}_{{{k}}} of {len(logits)} logits has no component {k}")
         return self.family(int(k) - 1, *logits)
+
+
+def _has_step(function):
+    """Whether ``function`` or the derivative of one of its operations has ``step`` (relu's has)."""
+    t = sympy.Dummy("t")
+    for application in function.atoms(sympy.Function):
+        op = operation_of(application)
+        if isinstance(application, step) or op is not None and not op.indexed and len(application.args) == 1 \
+                and op.partial(op.function(t), 0).has(step):
+            return True
+    return False
 
 
 def standard_functions():

@@ -2,7 +2,8 @@ r"""SymPy's elementary functions that symgrad gives facets to: rules of its own 
 JSON trees, spellings in answers, tanh's matrix-mode rule.
 
 Their exact derivatives are SymPy's (``fdiff``), and their NumPy and torch code is written by
-SymPy's own printers (``NumPyPrinter``, the torch printer), so none has a kernel here.
+SymPy's own printers (``NumPyPrinter``, the torch printer), so none has a kernel here (tanh has an
+in-place NumPy form for matrix mode).
 """
 
 import numpy as np

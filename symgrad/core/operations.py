@@ -2,7 +2,7 @@ r"""The registry of operations: each function symgrad knows is one :class:`Opera
 of its facets, registered where the function is defined.
 
 As JAX registers a primitive's JVP and lowerings beside the primitive (or HIPS autograd its
-``defvjp`` table), :mod:`.activations` and :mod:`.functions` each define a function and call
+``defvjp`` table), :mod:`.activations` and :mod:`.elementary` each define a function and call
 :func:`register` beside it; a test or a user may register one more the same way. Every consumer
 reads this registry and keeps no list of its own: the rules of differentiation and the notes printed
 beside them, JSON trees, NumPy and torch code, the notation of derivations, students' answers,
@@ -17,8 +17,8 @@ import sympy
 
 from .errors import SymgradError
 
-__all__ = ["Operation", "ElementWise", "RowWise", "register", "unregister", "operation", "operation_of", "operations",
-           "spelled", "matrix_activations", "from_torch_module"]
+__all__ = ["Operation", "ElementWise", "RowWise", "register", "unregister", "operation", "find", "operation_of",
+           "operations", "spelled", "matrix_activations", "from_torch_module"]
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,8 @@ class ElementWise:
     r"""An element-wise activation's matrix-mode rule: ``out = f(Z)`` entry by entry, and
     ``dZ = delta * f'(Z)``. ``latex`` is the LaTeX of $f$'s name, ``latex_derivative`` that of
     $f'$ at ``$Z`` (it may use ``$out``), templates of :mod:`symgrad.matrix.rules`.
-    ``derivative(xp, z, out)`` is $f'$ over a matrix algebra ``xp`` (it may use the forward value
-    ``out``); without it, the algebra takes the operation's exact derivative entry by entry."""
+    ``derivative(xp, z, value)`` is $f'$ over a matrix algebra ``xp`` (it may use the forward
+    value); without it, the algebra takes the operation's exact derivative entry by entry."""
 
     latex: str
     latex_derivative: str
@@ -63,8 +63,8 @@ class Operation:
       torch module (so torch stays optional). None: SymPy's own printers (``NumPyPrinter``, the
       torch printer) write it.
     - JSON trees (keys) hold it as ``{"op": name, ...}`` when ``function`` is a class.
-      ``spellings``: how students type it in answers: ``\exp`` is a LaTeX command, ``\sigma`` a Greek letter, ``relu`` or
-      ``\operatorname{relu}`` a word (also typed ``ReLU``, ``\mathrm{relu}``).
+    - ``spellings``: how students type it in answers: ``\exp`` is a LaTeX command, ``\sigma`` a
+      Greek letter, ``relu`` or ``\operatorname{relu}`` a word (also typed ``ReLU``, ``\mathrm{relu}``).
     - ``indexed``: its arguments are ``(i, z_0, ..., z_{n-1})``, component ``i`` of a function of the
       vector ``z`` (the softmax family): only the logits are inputs.
     - ``notation(printer, application)``: its LaTeX in a derivation when that differs from its own
@@ -94,12 +94,12 @@ class Operation:
     torch_module: str = None
 
     def __post_init__(self):
-        for spelling in self.spellings:
-            if not isinstance(spelling, str) or not _SPELLING.fullmatch(spelling):
-                raise SymgradError(f"the spelling {spelling!r} of a function is not \\name, \\operatorname{{name}} "
-                                   "or a word of letters")
         if self.name is None:
             object.__setattr__(self, "name", self.function.__name__)
+        for spelling in self.spellings:
+            if not isinstance(spelling, str) or not _SPELLING.fullmatch(spelling):
+                raise SymgradError(f"the spelling {spelling!r} of {self.name} is not \\name, \\operatorname{{name}} "
+                                   "or a word of letters")
         if self.rule_name is None:
             object.__setattr__(self, "rule_name", f"{self.name} rule")
         if self.matrix_name is None:
@@ -126,6 +126,7 @@ _SPELLING = re.compile(r"\\operatorname\{([A-Za-z]+)\}|\\([A-Za-z]+)|([A-Za-z]+)
 _BY_NAME = {}  # name -> Operation, in the order of registration
 _BY_TYPE = {}  # SymPy function class -> Operation
 _INSTALLED = {}  # name -> the class's own fdiff that registering replaced (or None)
+_SPELLED = []  # what spelled() returns, kept up to date by register and unregister
 
 
 def register(op):
@@ -142,6 +143,7 @@ def register(op):
             _INSTALLED[op.name] = op.function.__dict__.get("fdiff")
             op.function.fdiff = _fdiff(op)
     _BY_NAME[op.name] = op
+    _SPELLED[:] = _spellings()
     return op
 
 
@@ -149,6 +151,7 @@ def unregister(name):
     """Remove the operation ``name`` (and restore its class's own ``fdiff``)."""
     op = operation(name)
     del _BY_NAME[name]
+    _SPELLED[:] = _spellings()
     if isinstance(op.function, type):
         del _BY_TYPE[op.function]
         if name in _INSTALLED:
@@ -177,6 +180,11 @@ def operation(name):
         raise SymgradError(f"no operation is named {name!r}: choose from {', '.join(_BY_NAME)}") from None
 
 
+def find(name):
+    """The operation registered as ``name``, or None."""
+    return _BY_NAME.get(name)
+
+
 def operation_of(expr):
     """The operation ``expr`` applies (looked up by its type), or that a function class is; or None."""
     return _BY_TYPE.get(expr if isinstance(expr, type) else type(expr))
@@ -191,12 +199,16 @@ def spelled():
     r"""``(name, whether it is a LaTeX command, operation)`` for every way students may type a
     function, in order: ``\exp`` is the command ``exp`` (``\sigma`` the Greek letter ``sigma``),
     ``\operatorname{relu}`` and ``relu`` the word ``relu``."""
+    return tuple(_SPELLED)
+
+
+def _spellings():
     found = []
     for op in _BY_NAME.values():
         for spelling in op.spellings:
             word, command, plain = _SPELLING.fullmatch(spelling).groups()
             found.append((command or word or plain, command is not None, op))
-    return tuple(found)
+    return found
 
 
 def matrix_activations():

@@ -13,7 +13,7 @@ import sympy
 
 from .errors import SymgradError
 from .numbers import exact
-from .operations import operation_of, operations
+from .operations import find, operation_of, operations
 
 __all__ = ["to_tree", "from_tree", "TreeError", "MAX_NODES", "MAX_DEPTH", "MAX_DIGITS"]
 
@@ -78,7 +78,8 @@ def _read(tree, budget, depth):
     if "op" in keys and "args" in keys and isinstance(tree["args"], list):
         args = [_read(a, budget, depth + 1) for a in tree["args"]]
         op = tree["op"]
-        function = _functions().get(op) if isinstance(op, str) else None
+        function = find(op) if isinstance(op, str) else None
+        function = function if function is not None and isinstance(function.function, type) else None
         if function is not None and function.indexed and keys == {"op", "index", "args"}:
             index = tree["index"]
             if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(args):

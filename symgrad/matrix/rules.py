@@ -149,7 +149,8 @@ LOSS_RULES = MappingProxyType({
     "bce_with_logits": Rule(
         roles=("Z", "Y"),
         forward=_bce_with_logits,
-        backward={"Z": _scaled(lambda xp, ins, out: xp.sub(xp.apply(operation("sigmoid"), ins[0], out), ins[1], out))},
+        backward={"Z": _scaled(lambda xp, ins, out: xp.sub(xp.apply(operation("sigmoid"), ins[0], out), ins[1],
+                                                           out))},
         latex_forward=r"$out = $scale \sum_{n,j} \left(\operatorname{softplus}($Z) - $Y \odot $Z\right)_{nj}",
         latex_backward={"Z": r"$scale \left(\sigma($Z) - $Y\right)"},
         per="entries",
