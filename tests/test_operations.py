@@ -15,7 +15,7 @@ import sympy as sp
 import symgrad as sg
 from symgrad import SymgradError
 from symgrad.answers.sandbox import Sandbox
-from symgrad.core.operations import (ElementWise, Operation, from_torch_module, matrix_activations, operation,
+from symgrad.core.operations import (ElementWise, Operation, find, from_torch_module, matrix_activations, operation,
                                      operation_of, operations, register, spelled, unregister)
 from symgrad.core.serialize import TreeError, from_tree, to_tree
 from symgrad.explain.latex import latex
@@ -88,6 +88,9 @@ def test_registering_twice_or_a_bad_spelling_is_a_clear_error(registered):
         register(Operation(swish))
     with pytest.raises(SymgradError, match=r"the spelling '\\\\swish\{' of other is not"):
         Operation(swish, name="other", spellings=("\\swish{",))
+    with pytest.raises(SymgradError, match="an operation with a kernel must be a function class named by an"):
+        register(Operation(sp.Function("foo.bar"), name="foobar", numpy=np.abs))
+    assert find("foobar") is None
     with pytest.raises(SymgradError, match="no operation is named 'gelu'"):
         operation("gelu")
 

@@ -9,6 +9,7 @@ beside them, JSON trees, NumPy and torch code, the notation of derivations, stud
 graph splitting and matrix mode.
 """
 
+import keyword
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -135,6 +136,10 @@ def register(op):
         raise SymgradError(f"register takes an Operation, got {type(op).__name__}")
     if op.name in _BY_NAME:
         raise SymgradError(f"an operation named {op.name!r} is already registered")
+    if (op.numpy or op.torch) and not (isinstance(op.function, type) and op.function.__name__.isidentifier()
+                                       and not keyword.iskeyword(op.function.__name__)):
+        raise SymgradError(f"{op.name}: an operation with a kernel must be a function class named by an identifier "
+                           "(compiled code calls its kernel by that name)")
     if isinstance(op.function, type):
         if op.function in _BY_TYPE:
             raise SymgradError(f"{op.function.__name__} is already registered as {_BY_TYPE[op.function].name!r}")
