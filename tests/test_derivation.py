@@ -8,8 +8,9 @@ from symgrad import DerivationError, DirectionError, ShapeError, SymgradError, U
 from symgrad.explain import derivation as derivation_module
 from symgrad.explain import rules
 from symgrad.core.activations import Softmax
-from symgrad.explain.steps import (ChainProduct, ChainRule, LocalPartial, Partial, PartialAt, PathSum,
-                                   SigmoidRule, Simplification, recombine)
+from symgrad.core.operations import operation
+from symgrad.explain.steps import (ChainProduct, ChainRule, FunctionRule, LocalPartial, Partial, PartialAt,
+                                   PathSum, Simplification, recombine)
 from symgrad.testing.assertions import assert_gradient_matches
 
 from deep_models import deep_sigmoid_chain, evalf_calls
@@ -130,8 +131,9 @@ def test_a_mistake_in_one_local_partial_recombines_into_the_answer():
 
 
 def test_a_wrong_rule_is_caught_by_the_derivations_own_check(monkeypatch):
-    monkeypatch.setitem(rules.RULES, sg.sigmoid, lambda expr, var: SigmoidRule(expr, var))  # no chain rule
-    with pytest.raises(DerivationError, match="SigmoidRule failed its check"):
+    sigmoid_rule = lambda expr, var: FunctionRule(expr, var, operation("sigmoid"))  # noqa: E731  (no chain rule)
+    monkeypatch.setitem(rules.RULES, sg.sigmoid, sigmoid_rule)
+    with pytest.raises(DerivationError, match="the sigmoid rule failed its check"):
         g = sg.Graph()
         g.define("L", sg.sigmoid(w * x))  # one node: the sigmoid's argument is not a node of its own
         sg.derive(g, w)

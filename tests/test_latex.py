@@ -6,10 +6,11 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad.core.activations import LogSoftmax, Softmax
-from symgrad.explain.latex import RULE_NOTES, LatexRenderer, latex
+from symgrad.core.operations import operations
+from symgrad.explain.latex import RULE_NOTES, LatexRenderer, latex, rule_note
 from symgrad.explain.layout import WIDTH, document, width
 from symgrad.explain.rules import differentiate
-from symgrad.explain.steps import Rule
+from symgrad.explain.steps import FunctionRule, Rule
 
 from seed_models import s3
 
@@ -35,6 +36,7 @@ RULES = [
     ((y - z) ** 2, z, [D % "z" + r"\left(y - z\right)^{2} &= 2 \left(y - z\right) \cdot \left(-1\right)",
                        r"&\qquad \qquad " + CHAIN + r",\ " + POWER + r",\ " + LINEAR, " &= 2 z - 2 y"]),
     (sp.exp(x), x, [D % "x" + r"e^{x} &= e^{x} \qquad (a^x)' = a^x \log a"]),
+    (2 ** x, x, [D % "x" + r"2^{x} &= 2^{x} \log{\left(2 \right)} \qquad (a^x)' = a^x \log a"]),
     (sp.log(x), x, [D % "x" + r"\log{\left(x \right)} &= \frac{1}{x} \qquad (\log x)' = 1/x"]),
     (sg.sigmoid(x), x, [D % "x" + r"\sigma\left(x\right) &= \left(1 - \sigma\left(x\right)\right) "
                         r"\sigma\left(x\right) \qquad \sigma' = \sigma\,(1 - \sigma)"]),
@@ -64,18 +66,25 @@ RULES = [
 ]
 
 
-@pytest.mark.parametrize("expr, var, rows", RULES, ids=[f"{type(differentiate(e, v)).__name__}:{e}" for e, v, _ in RULES])
+@pytest.mark.parametrize("expr, var, rows", RULES, ids=[f"{differentiate(e, v).name}:{e}" for e, v, _ in RULES])
 def test_each_rule_prints_exactly(expr, var, rows):
     tex = latex(differentiate(expr, var))
     assert tex == "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
 
 
 def test_every_rule_has_a_note_and_a_row_in_the_table():
-    kinds = {type(differentiate(e, v)) for e, v, _ in RULES}
+    """Every structural rule has a note in RULE_NOTES, every registered operation with a rule prints
+    its formula, and each has a row in the table above."""
+    steps = [differentiate(e, v) for e, v, _ in RULES]
+    kinds = {type(s) for s in steps} | {s.operation for s in steps if isinstance(s, FunctionRule)}
     rule_classes = {c for c in vars(importlib.import_module("symgrad.explain.steps")).values()
                     if isinstance(c, type) and issubclass(c, Rule) and c is not Rule}
-    assert rule_classes - {type(differentiate(y, x)), type(differentiate(x, x))} <= set(RULE_NOTES)
+    assert rule_classes - {type(differentiate(y, x)), type(differentiate(x, x)), FunctionRule} <= set(RULE_NOTES)
     assert rule_classes <= kinds
+    with_rules = {op for op in operations() if op.rule is not None}
+    assert with_rules <= kinds
+    assert all(rule_note(s) == s.operation.rule and s.operation.rule.strip()
+               for s in steps if isinstance(s, FunctionRule))
 
 
 def test_s3_reads_like_the_tutorial():

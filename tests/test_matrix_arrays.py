@@ -1,9 +1,12 @@
 """The NumPy algebra: values as NumPy computes them naively, kept dtypes, and results written
 into the buffers given."""
 
+import functools
+
 import numpy as np
 import pytest
 
+from symgrad.core.operations import operation
 from symgrad.matrix import arrays
 
 Z = np.array([[1.0, -2.0, 0.5], [1000.0, -1000.0, 999.0]])
@@ -14,11 +17,19 @@ def _naive_log_softmax(z):
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
+def _applied(name):
+    """A registered operation applied entry by entry by the algebra."""
+    return functools.partial(arrays.apply, operation(name))
+
+
 @pytest.mark.parametrize("function, expected", [
-    (arrays.relu, np.maximum(Z, 0)),
-    (arrays.sigmoid, np.array([[1 / (1 + np.exp(-1)), 1 / (1 + np.exp(2)), 1 / (1 + np.exp(-0.5))], [1.0, 0.0, 1.0]])),
-    (arrays.tanh, np.tanh(Z)),
-    (arrays.softplus, np.array([[np.log1p(np.e), np.log1p(np.exp(-2)), np.log1p(np.exp(0.5))], [1000.0, 0.0, 999.0]])),
+    (_applied("relu"), np.maximum(Z, 0)),
+    (_applied("sigmoid"), np.array([[1 / (1 + np.exp(-1)), 1 / (1 + np.exp(2)), 1 / (1 + np.exp(-0.5))],
+                                    [1.0, 0.0, 1.0]])),
+    (_applied("tanh"), np.tanh(Z)),
+    (_applied("softplus"), np.array([[np.log1p(np.e), np.log1p(np.exp(-2)), np.log1p(np.exp(0.5))],
+                                     [1000.0, 0.0, 999.0]])),
+    (_applied("sin"), np.sin(Z)),  # no NumPy form of its own: SymPy's NumPy code, into the buffer
     (arrays.log_softmax, _naive_log_softmax(Z)),
     (arrays.softmax, np.exp(_naive_log_softmax(Z))),
 ])
@@ -57,7 +68,9 @@ def test_reductions():
     assert arrays.sum_rows(a).tolist() == [9.0, 12.0]
     assert arrays.row_sum(a).tolist() == [[3.0], [7.0], [11.0]]
     assert arrays.total(a) == 21.0 and (arrays.rows(a), arrays.size(a)) == (3, 6)
-    assert arrays.step(np.array([-1.0, 0.0, 2.0])).tolist() == [False, False, True]
+    assert arrays.apply(operation("step"), np.array([-1.0, 0.0, 2.0])).tolist() == [False, False, True]
+    np.testing.assert_allclose(arrays.derivative(operation("sigmoid"), np.array([0.0, 800.0, -800.0])),
+                               [0.25, 0.0, 0.0], atol=1e-300)  # from its exact derivative, without overflow
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -40,7 +40,7 @@ def _scalar_loss(derivation, leaves):
             value[node] = [list(sg.linear(row, weight, bias)) for row in ins[0]]
         elif node.op in ("softmax", "log_softmax"):
             value[node] = [list(getattr(sg, node.op)(row)) for row in ins[0]]
-        elif node.op in mg.ACTIVATIONS:
+        elif node.op in mg.activations():
             value[node] = [[getattr(sg, node.op)(z) for z in row] for row in ins[0]]
         else:
             value[node] = _scalar_reduction(node, *ins)

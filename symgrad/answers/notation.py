@@ -7,7 +7,9 @@ so ``w_5``, ``w_{5}`` and ``w5`` are the same variable and ``W`` and ``w`` are n
 for ``sigma(z)``), a graph's intermediate nodes and the function's own name (``L``) stand for
 expressions; ``e`` and ``\pi`` are the constants unless the question declares symbols of that name.
 
-A question whose function has a softmax (or that declares one with ``functions=``) reads
+The functions are those registered with spellings (:func:`~symgrad.core.operations.spelled`):
+``\sigma``, ``\exp``, ``\operatorname{relu}``. A question whose function has a softmax (or that
+declares one with ``functions=``) reads
 ``\operatorname{softmax}_k(z_1, ..., z_n)``, component $k$ numbered from 1 as symgrad prints it; one
 whose function has relu (whose derivative is :class:`~symgrad.core.activations.step`) reads the Iverson
 bracket ``[z > 0]``, also written ``\mathbb{1}[z > 0]``.
@@ -19,21 +21,16 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..core.activations import LogSoftmax, Softmax, relu, sigmoid, softplus, step
+from ..core.activations import step
 from ..core.errors import SymgradError
 from ..core.numbers import exact
+from ..core.operations import operation_of, operations, spelled
 from .problems import AnswerProblem, Unreadable
 from .tokens import GREEK, tokenize
 
-__all__ = ["Notation", "STANDARD_FUNCTIONS"]
+__all__ = ["Notation", "standard_functions"]
 
-STANDARD_FUNCTIONS = {
-    "exp": sympy.exp, "ln": sympy.log, "sqrt": sympy.sqrt, "sin": sympy.sin, "cos": sympy.cos,
-    "tan": sympy.tan, "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh,
-    "sigma": sigmoid, "sigmoid": sigmoid, "relu": relu, "softplus": softplus,
-}
 LOG = "log"  # \log: natural unless the question says otherwise; \log_{10}, \log_2 name their base
-SOFTMAX = "softmax"
 CONSTANTS = {"e": sympy.E, "pi": sympy.pi}
 
 
@@ -88,7 +85,7 @@ class Notation:
         base = sympy.E if log_base in (None, "e", sympy.E) else exact(log_base)
         if base.is_number and (base <= 0 or base == 1):
             raise SymgradError(f"log_base must be positive and not 1, got {log_base}")
-        iverson = step in builder.functions.values() or function is not None and function.has(relu, step)
+        iverson = step in builder.functions.values() or function is not None and _has_step(function)
         return cls(builder.names, builder.expansions, builder.functions, frozenset(builder.words),
                    frozenset(k for k in builder.functions if k.isalpha() and k.islower()), builder.latex,
                    base, tuple(variables), iverson)
@@ -99,7 +96,8 @@ class Notation:
         key = name.key if name.base in GREEK else name.key.lower()
         found = self.functions.get(key)
         family = found if found is not None or name.star else self.functions.get(name.base.lower())
-        if isinstance(family, type) and issubclass(family, (Softmax, LogSoftmax)):
+        op = operation_of(family) if isinstance(family, type) else None
+        if op is not None and op.indexed:
             return Component(family, name)
         return found
 
@@ -137,10 +135,30 @@ class Component:
         return self.family(int(k) - 1, *logits)
 
 
+def _has_step(function):
+    """Whether ``function`` or the derivative of one of its operations has ``step`` (relu's has)."""
+    t = sympy.Dummy("t")
+    for application in function.atoms(sympy.Function):
+        op = operation_of(application)
+        if isinstance(application, step) or op is not None and not op.indexed and len(application.args) == 1 \
+                and op.partial(op.function(t), 0).has(step):
+            return True
+    return False
+
+
+def standard_functions():
+    r"""``{name: function}`` of every function a student may type in any question: the registered
+    spellings, except those of functions of an index (the softmax family) and of ``\log`` (whose
+    base the question says)."""
+    return {name: op.function for name, _, op in spelled() if not op.indexed and name != LOG}
+
+
 def _used_by(function):
-    """The functions a student may write because the question's function uses them: softmax."""
-    if function is not None and function.has(Softmax, LogSoftmax):
-        return {SOFTMAX: Softmax}
+    """The functions a student may write because the question's function uses them: the softmax
+    family's (log-softmax is written as the log of softmax)."""
+    indexed = [op for op in operations() if op.indexed]
+    if function is not None and indexed and function.has(*[op.function for op in indexed]):
+        return {name: op.function for name, _, op in spelled() if op.indexed}
     return {}
 
 
@@ -148,7 +166,7 @@ class _Builder:
     def __init__(self, symbols, functions):
         self.names, self.expansions, self.latex = {}, {}, {}
         self.words = {s.name for s in symbols if s.name.isalpha() and len(s.name) > 1}
-        self.functions = dict(STANDARD_FUNCTIONS)
+        self.functions = standard_functions()
         self.words |= {k for k in self.functions if len(k) > 1}
         for name, f in (functions or {}).items():
             self.words |= {name} if name.isalpha() and len(name) > 1 else set()

@@ -17,10 +17,11 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..core.numbers import exact
+from ..core.operations import spelled
 from .limits import DEFAULT_LIMITS
 from .problems import TooComplex, Unreadable
 
-__all__ = ["Name", "Token", "tokenize", "FUNCTION_WORDS"]
+__all__ = ["Name", "Token", "tokenize", "function_words"]
 
 GREEK = frozenset(
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi "
@@ -32,7 +33,6 @@ ACCENTS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "til
            "mathcal": "cal"}
 # Commands whose argument is a word: \operatorname{relu}, \mathrm{lr}, \text{sigmoid}.
 WORD_COMMANDS = frozenset("mathrm text textrm textit operatorname mathit mathsf".split())
-FUNCTION_WORDS = frozenset("exp log ln sqrt sin cos tan sinh cosh tanh".split())
 OPERATORS = {"+": "+", "-": "-", "*": "*", "/": "/", "cdot": "*", "times": "*", "ast": "*", "div": "/"}
 FRACTIONS = frozenset("frac dfrac tfrac cfrac".split())
 SIZES = frozenset("big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr bigm Bigm".split())
@@ -91,6 +91,11 @@ class Token:
     value: object = None
 
 
+def function_words():
+    r"""The functions' names that are LaTeX commands (``\exp``, ``\sin``, ``\log``)."""
+    return frozenset(name for name, command, _ in spelled() if command and name not in GREEK)
+
+
 def tokenize(text, words=frozenset(), limits=DEFAULT_LIMITS, folded=frozenset()):
     """The tokens of ``text``; ``words`` are the multi-letter names the question declares, and
     ``folded`` the lower-case words (function names) matched whatever their case (``ReLU``)."""
@@ -142,8 +147,9 @@ def _strip_math_delimiters(text):
 class _Lexer:
     def __init__(self, text, words, folded, limits):
         self.text, self.limits = text, limits
-        self.words = sorted(words | FUNCTION_WORDS, key=len, reverse=True)
-        self.folded = sorted(folded | FUNCTION_WORDS, key=len, reverse=True)
+        self.commands = function_words()
+        self.words = sorted(words | self.commands, key=len, reverse=True)
+        self.folded = sorted(folded | self.commands, key=len, reverse=True)
         self.tokens = []
         self.i = 0
         self.groups = []  # open brackets: (closing text, is a superscript group)
@@ -332,7 +338,7 @@ class _Lexer:
             trailing = _DIGITS.match(self.text, end) if not self.single else None
             sub = trailing.group() if trailing else ""
             self._name(Name(name, sub), end - self.i + len(sub))
-        elif name in FUNCTION_WORDS:
+        elif name in self.commands:
             self._name(Name(name), end - self.i)
         elif name in ACCENTS:
             self._accent(name, end)

@@ -6,20 +6,25 @@ compose as ordinary SymPy. Symbols that are not nodes are the graph's leaves: we
 
 import sympy
 
-from .activations import relu
 from .errors import CycleError, GraphError
 from .numbers import exactify
+from .operations import operations
 from .variables import as_scalar, resolve, sorted_symbols
 
 __all__ = ["Graph", "normalise"]
 
 
 def normalise(expr):
-    """Decimals become rationals; ``Max(0, z)`` becomes ``relu(z)`` (whose derivative at 0 is 0, as torch's)."""
+    """Decimals become rationals; another SymPy form of a registered operation becomes the operation
+    (``Max(0, z)`` is ``relu(z)``, whose derivative at 0 is 0, as torch's)."""
     expr = exactify(expr)
-    maxima = [m for m in expr.atoms(sympy.Max) if len(m.args) == 2 and sympy.S.Zero in m.args]
-    if maxima:
-        expr = expr.xreplace({m: relu(next(a for a in m.args if a != 0)) for m in maxima})
+    for op in operations():
+        if op.replaces is not None:
+            kind, rewrite = op.replaces
+            found = {m: rewrite(m) for m in expr.atoms(kind)}
+            found = {m: r for m, r in found.items() if r is not None}
+            if found:
+                expr = expr.xreplace(found)
     return expr
 
 

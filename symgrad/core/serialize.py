@@ -1,26 +1,23 @@
 """Expressions as JSON trees, read back exactly and safely: no ``eval``, no ``sympify``.
 
 A tree is ``{"symbol": NAME}``, ``{"number": "479/500"}``, ``{"constant": "E"}`` or
-``{"op": NAME, "args": [tree, ...]}`` (a softmax component also has ``"index"``). Only the
-operations of :data:`OPERATIONS` are written or read, and a tree read back is limited in size,
-depth and digits, so a key file cannot make the reader build something huge.
+``{"op": NAME, "args": [tree, ...]}`` (a softmax component also has ``"index"``). Only sums,
+products, powers and the functions registered in :mod:`.operations` are written or read, and a tree
+read back is limited in size, depth and digits, so a key file cannot make the reader build
+something huge.
 """
 
 import re
 
 import sympy
 
-from .activations import LogSoftmax, Softmax, relu, sigmoid, softplus, step
 from .errors import SymgradError
 from .numbers import exact
+from .operations import find, operation_of, operations
 
-__all__ = ["to_tree", "from_tree", "TreeError", "OPERATIONS", "MAX_NODES", "MAX_DEPTH", "MAX_DIGITS"]
+__all__ = ["to_tree", "from_tree", "TreeError", "MAX_NODES", "MAX_DEPTH", "MAX_DIGITS"]
 
-OPERATIONS = {f.__name__: f for f in (
-    sympy.Add, sympy.Mul, sympy.Pow, sympy.exp, sympy.log, sympy.sin, sympy.cos, sympy.tanh, sympy.Abs,
-    sigmoid, relu, softplus, step)}
-SOFTMAX_FAMILY = {"Softmax": Softmax, "LogSoftmax": LogSoftmax}
-_STRUCTURAL = {"Add", "Mul", "Pow"}
+STRUCTURAL = {"Add": sympy.Add, "Mul": sympy.Mul, "Pow": sympy.Pow}  # read back as written, unevaluated
 CONSTANTS = {"E": sympy.E, "pi": sympy.pi}
 MAX_NODES, MAX_DEPTH, MAX_DIGITS, MAX_NAME, MAX_EXPONENT = 20_000, 200, 2_000, 100, 1_000
 _RATIONAL = re.compile(r"-?\d+(/[1-9]\d*)?")
@@ -40,12 +37,18 @@ def to_tree(expr):
     name = next((k for k, v in CONSTANTS.items() if expr == v), None)
     if name is not None:
         return {"constant": name}
-    if isinstance(expr, (Softmax, LogSoftmax)):
-        return {"op": type(expr).__name__, "index": expr.index, "args": [to_tree(a) for a in expr.logits]}
-    op = type(expr).__name__
-    if OPERATIONS.get(op) is not type(expr):
-        raise TreeError(f"cannot write {op} ({expr}) as a tree: not one of {', '.join(sorted(OPERATIONS))}")
-    return {"op": op, "args": [to_tree(a) for a in expr.args]}
+    op = operation_of(expr)
+    if op is not None and op.indexed:
+        return {"op": op.name, "index": int(expr.args[0]), "args": [to_tree(a) for a in op.inputs(expr)]}
+    if op is None and STRUCTURAL.get(type(expr).__name__) is not type(expr):
+        names = sorted([*STRUCTURAL, *_functions()])
+        raise TreeError(f"cannot write {type(expr).__name__} ({expr}) as a tree: not one of {', '.join(names)}")
+    return {"op": type(expr).__name__ if op is None else op.name, "args": [to_tree(a) for a in expr.args]}
+
+
+def _functions():
+    """The registered functions a tree may hold, by name."""
+    return {op.name: op for op in operations() if isinstance(op.function, type)}
 
 
 def from_tree(tree):
@@ -75,17 +78,19 @@ def _read(tree, budget, depth):
     if "op" in keys and "args" in keys and isinstance(tree["args"], list):
         args = [_read(a, budget, depth + 1) for a in tree["args"]]
         op = tree["op"]
-        if op in SOFTMAX_FAMILY and keys == {"op", "index", "args"}:
+        function = find(op) if isinstance(op, str) else None
+        function = function if function is not None and isinstance(function.function, type) else None
+        if function is not None and function.indexed and keys == {"op", "index", "args"}:
             index = tree["index"]
             if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(args):
                 raise TreeError(f"{op}: index {index!r} is not a component of {len(args)} logits")
-            return SOFTMAX_FAMILY[op](index, *args)
-        if op in OPERATIONS and keys == {"op", "args"} and args:
+            return function.function(index, *args)
+        if isinstance(op, str) and op in STRUCTURAL and keys == {"op", "args"} and args:
             if op == "Pow" and (len(args) != 2 or (args[1].is_Number and abs(args[1]) > MAX_EXPONENT)):
                 raise TreeError(f"a power needs a base and an exponent of at most {MAX_EXPONENT} in size")
-            if op in _STRUCTURAL:  # as written: 2*(x + 1) stays a product, not 2*x + 2
-                return OPERATIONS[op](*args, evaluate=False)
-            return OPERATIONS[op](*args)
+            return STRUCTURAL[op](*args, evaluate=False)  # as written: 2*(x + 1) stays a product, not 2*x + 2
+        if function is not None and not function.indexed and keys == {"op", "args"} and args:
+            return function.function(*args)
         raise TreeError(f"unknown operation {op!r}")
     raise TreeError(f"a tree node has the keys {sorted(keys)}, which is not a node this reader knows")
 

@@ -12,15 +12,17 @@ rules one level deeper, the last row is the result. Symbols print in the notatio
 import sympy
 from sympy.printing.precedence import PRECEDENCE, precedence
 
+from ..core.operations import operation
 from . import steps as S
 from .layout import ATOM, PRODUCT, SUM, Block, Piece, Row, caption, display, document, product, total, width, WIDTH
 from .notation import NOTATION, Notation, decimal, number, positive_first
 
-__all__ = ["LatexRenderer", "latex", "RULE_NOTES"]
+__all__ = ["LatexRenderer", "latex", "RULE_NOTES", "rule_note"]
 
 SHORT = 24  # an irrational value this wide or less is printed exactly, before its decimal
 
-# The note printed beside a row that applies a rule.
+# The note printed beside a row that applies a structural rule; a function's rule prints the formula
+# registered with its operation (rule_note).
 RULE_NOTES = {
     S.SumRule: r"\text{sum rule}",
     S.ConstantMultipleRule: r"\text{constant factor}",
@@ -28,14 +30,7 @@ RULE_NOTES = {
     S.QuotientRule: r"\text{quotient rule}",
     S.PowerRule: r"(x^n)' = n x^{n-1}",
     S.ChainRule: r"\text{chain rule}",
-    S.ExpRule: r"(a^x)' = a^x \log a",
-    S.LogRule: r"(\log x)' = 1/x",
-    S.SigmoidRule: r"\sigma' = \sigma\,(1 - \sigma)",
-    S.TanhRule: r"\tanh' = 1 - \tanh^2",
-    S.ReluRule: r"\operatorname{relu}'(z) = [z > 0]",
-    S.SoftplusRule: r"\operatorname{softplus}' = \sigma",
-    S.SoftmaxRule: r"\partial s_i / \partial z_j = s_i\,([i = j] - s_j)",
-    S.LogSoftmaxRule: r"\partial \log s_i / \partial z_j = [i = j] - s_j",
+    S.ExpRule: operation("exp").rule,  # a^x: the exponential's rule
     S.CrossEntropyRule: r"\partial(-\log s_k) / \partial z_j = s_j - [j = k]",
     S.FallbackRule: r"\text{by SymPy: no rule of symgrad's applies}",
 }
@@ -439,6 +434,13 @@ def _updates(step):
     return chain[::-1]
 
 
+def rule_note(step):
+    """The note printed beside a row that applies ``step``'s rule, or None."""
+    if isinstance(step, S.FunctionRule):
+        return step.operation.rule
+    return RULE_NOTES.get(type(step))
+
+
 def _immediate(rule):
     """A rule with no sub-steps, or of an expression linear in the variable, prints its result at
     once: $\\partial(w_1 x_1 + w_3 x_2)/\\partial w_1 = x_1$ needs no rows of its own."""
@@ -456,7 +458,7 @@ def _depth(rule):
 
 def _names(rule):
     """The notes of every rule in an immediately printed sub-tree (the trivial ones left out)."""
-    names = [RULE_NOTES.get(type(s)) for s in reversed(S.walk_steps(rule))]  # the outermost first
+    names = [rule_note(s) for s in reversed(S.walk_steps(rule))]  # the outermost first
     return r",\ ".join(dict.fromkeys(n for n in names if n))
 
 
@@ -466,5 +468,5 @@ def _applied(rule, k):
         return [_names(rule)] if k == 0 else []
     if k == 0:
         return []
-    own = [RULE_NOTES.get(type(rule))] if k == 1 else []
+    own = [rule_note(rule)] if k == 1 else []
     return own + [n for s in rule.substeps for n in _applied(s, k - 1)]

@@ -14,7 +14,7 @@ from types import MappingProxyType
 import sympy
 from sympy.printing.latex import LatexPrinter
 
-from ..core.activations import step
+from ..core.operations import operation_of
 
 __all__ = ["Notation", "NOTATION", "NAMES", "SUFFIXES", "number", "decimal", "positive_first"]
 
@@ -140,8 +140,9 @@ class _Printer(LatexPrinter):
         self.decimals = decimals
 
     def _print(self, expr, **kwargs):
-        if isinstance(expr, step):  # relu's derivative, as the Iverson bracket its rule names
-            return r"\left[%s > 0\right]" % self._print(expr.args[0])
+        op = operation_of(expr)
+        if op is not None and op.notation is not None:  # step as the Iverson bracket relu's rule names
+            return op.notation(self, expr)
         return super()._print(expr, **kwargs)
 
     def _print_Rational(self, expr):

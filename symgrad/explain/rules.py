@@ -1,17 +1,19 @@
-"""The rules of differentiation, as one table: the step that differentiates each operation.
+"""The rules of differentiation: the step that differentiates each operation.
 
 :func:`differentiate` reads an expression's operation and builds its step (a tree of
-:mod:`symgrad.explain.steps`), recursing into the operands. A function of a compound argument goes
-through the chain rule; an operation with no rule of its own is differentiated by SymPy, in a
+:mod:`symgrad.explain.steps`), recursing into the operands: sums, products and powers by the table
+:data:`RULES`, a registered function with a rule (:mod:`symgrad.core.operations`) by its
+:class:`~symgrad.explain.steps.FunctionRule`. A function of a compound argument goes through the
+chain rule; an operation with no rule of its own is differentiated by SymPy, in a
 :class:`~symgrad.explain.steps.FallbackRule` that says so.
 """
 
 import sympy
 
-from ..core.activations import LogSoftmax, Softmax, relu, sigmoid, softplus
+from ..core.activations import LogSoftmax
+from ..core.operations import operation_of
 from .steps import (ChainRule, ConstantMultipleRule, ConstantRule, CrossEntropyRule, ExpRule, FallbackRule,
-                    LogRule, LogSoftmaxRule, PowerRule, ProductRule, QuotientRule, ReluRule, SigmoidRule,
-                    SoftmaxRule, SoftplusRule, SumRule, TanhRule, VariableRule)
+                    FunctionRule, PowerRule, ProductRule, QuotientRule, SumRule, VariableRule)
 
 __all__ = ["differentiate", "RULES"]
 
@@ -26,6 +28,9 @@ def differentiate(expr, var):
     build = RULES.get(type(expr))
     if build is not None:
         return build(expr, var)
+    op = operation_of(expr)
+    if op is not None and op.rule is not None:
+        return _function(op)(expr, var)
     if isinstance(expr, sympy.Function) and len(expr.args) == 1 and not isinstance(expr, sympy.Piecewise):
         return _applied(FallbackRule)(expr, var)  # an unknown f(g(x)) still goes through the chain rule
     return FallbackRule(expr, var)
@@ -85,9 +90,15 @@ def _applied(step_class):
     return build
 
 
-def _softmax_family(step_class):
+def _function(op):
+    """The rule of the operation ``op``: its own when ``var`` appears only as whole inputs, else the
+    chain rule around it."""
+    def step_class(expr, var):
+        return FunctionRule(expr, var, op)
+
     def build(expr, var):
-        return step_class(expr, var) if _logits_only(expr, var) else _chain(expr, var, step_class)
+        whole = all(z == var or var not in z.free_symbols for z in op.inputs(expr))
+        return step_class(expr, var) if whole else _chain(expr, var, step_class)
     return build
 
 
@@ -115,17 +126,9 @@ def _placeholders(expr, n):
     return tuple(sympy.Symbol(name) for name in names)
 
 
-# The one table: an operation's type -> the function that builds the step differentiating it.
+# The structural rules: an expression's type -> the function that builds the step differentiating it.
 RULES = {
     sympy.Add: _sum,
     sympy.Mul: _product,
     sympy.Pow: _power,
-    sympy.exp: _applied(ExpRule),
-    sympy.log: _applied(LogRule),
-    sigmoid: _applied(SigmoidRule),
-    sympy.tanh: _applied(TanhRule),
-    relu: _applied(ReluRule),
-    softplus: _applied(SoftplusRule),
-    Softmax: _softmax_family(SoftmaxRule),
-    LogSoftmax: _softmax_family(LogSoftmaxRule),
 }

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..core.activations import Softmax, sigmoid, step
+from ..core.activations import Softmax
 from ..core.differentiation import derivative
 from ..core.equality import equal
 from ..core.errors import DerivationError
+from ..core.operations import Operation
 from ..core.simplification import simplest
 
 __all__ = [
     "Step", "Rule", "ConstantRule", "VariableRule", "SumRule", "ConstantMultipleRule", "ProductRule",
-    "QuotientRule", "PowerRule", "ChainRule", "ExpRule", "LogRule", "SigmoidRule", "TanhRule",
-    "ReluRule", "SoftplusRule", "SoftmaxRule", "LogSoftmaxRule", "CrossEntropyRule", "FallbackRule",
+    "QuotientRule", "PowerRule", "ChainRule", "ExpRule", "FunctionRule", "CrossEntropyRule", "FallbackRule",
     "LocalPartial", "ChainProduct", "PathSum", "Simplification", "Partial", "PartialAt", "Given", "Update",
     "Directional", "recombine", "walk_steps",
 ]
@@ -52,11 +52,16 @@ class Step:
         """What ``result`` must equal, computed another way; None when the step above checks it."""
         return None
 
+    @property
+    def name(self):
+        """What the step is called in messages: its class's name."""
+        return type(self).__name__
+
     def check(self):
         """Raise :class:`DerivationError` unless ``result`` equals the oracle."""
         expected = self.oracle()
         if expected is not None and not equal(self.result, expected):
-            raise DerivationError(f"{type(self).__name__} failed its check: it gives {self.result}, "
+            raise DerivationError(f"{self.name} failed its check: it gives {self.result}, "
                                   f"but the result must be {expected}")
 
 
@@ -221,52 +226,26 @@ class ChainRule(Rule):
 
 @dataclass(frozen=True)
 class ExpRule(Rule):
-    r"""$\frac{d}{dx} e^x = e^x$; for another base, $\frac{d}{dx} a^x = a^x \ln a$."""
+    r"""$\frac{d}{dx} a^x = a^x \ln a$, for a base $a$ free of $x$."""
 
     def rebuild(self, results):
-        if isinstance(self.expr, sympy.exp):
-            return self.expr
         return self.expr * sympy.log(self.expr.base)
 
 
 @dataclass(frozen=True)
-class LogRule(Rule):
-    r"""$\frac{d}{dx} \ln x = 1/x$."""
+class FunctionRule(Rule):
+    r"""$\frac{d}{dx} f(x) = f'(x)$ by the rule of the registered operation $f$ (its exact
+    derivative; for the softmax family, summed over the logits that are $x$:
+    $\partial s_i / \partial z_j = s_i\,([i = j] - s_j)$)."""
+
+    operation: Operation
+
+    @property
+    def name(self):
+        return f"the {self.operation.rule_name}"
 
     def rebuild(self, results):
-        return 1 / self.expr.args[0]
-
-
-@dataclass(frozen=True)
-class SigmoidRule(Rule):
-    r"""$\frac{d}{dx} \sigma(x) = \sigma(x)\,(1 - \sigma(x))$."""
-
-    def rebuild(self, results):
-        return self.expr * (1 - self.expr)
-
-
-@dataclass(frozen=True)
-class TanhRule(Rule):
-    r"""$\frac{d}{dx} \tanh x = 1 - \tanh^2 x$."""
-
-    def rebuild(self, results):
-        return 1 - self.expr ** 2
-
-
-@dataclass(frozen=True)
-class ReluRule(Rule):
-    r"""$\frac{d}{dx} \operatorname{relu}(x) = [x > 0]$ (0 at $x = 0$, as PyTorch)."""
-
-    def rebuild(self, results):
-        return step(self.expr.args[0])
-
-
-@dataclass(frozen=True)
-class SoftplusRule(Rule):
-    r"""$\frac{d}{dx} \operatorname{softplus}(x) = \sigma(x)$."""
-
-    def rebuild(self, results):
-        return sigmoid(self.expr.args[0])
+        return self.operation.differentiate(self.expr, self.var)
 
 
 def _positions(logits, var):
@@ -275,25 +254,6 @@ def _positions(logits, var):
 
 def _delta(i, j):
     return sympy.S.One if i == j else sympy.S.Zero
-
-
-@dataclass(frozen=True)
-class SoftmaxRule(Rule):
-    r"""$\partial s_i / \partial z_j = s_i\,([i = j] - s_j)$ for $s = \operatorname{softmax}(z)$."""
-
-    def rebuild(self, results):
-        s = self.expr
-        return sympy.Add(*[s * (_delta(s.index, j) - Softmax(j, *s.logits))
-                           for j in _positions(s.logits, self.var)])
-
-
-@dataclass(frozen=True)
-class LogSoftmaxRule(Rule):
-    r"""$\partial \log s_i / \partial z_j = [i = j] - s_j$ for $s = \operatorname{softmax}(z)$."""
-
-    def rebuild(self, results):
-        s = self.expr
-        return sympy.Add(*[_delta(s.index, j) - Softmax(j, *s.logits) for j in _positions(s.logits, self.var)])
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,18 @@ against scalar mode.
 
 from .derivation import BackwardStep, MatrixDerivation, derive
 from .evaluation import Evaluation, evaluate
-from .graph import (bce_with_logits, classes, cross_entropy, data, linear, log_softmax, mse, nll, parameter,
-                    relu, sigmoid, softmax, softplus, tanh, targets)
+from . import graph
+from .graph import activation, bce_with_logits, classes, cross_entropy, data, linear, mse, nll, parameter, targets
 from .network import Activation, Linear, Model, Network
 from .program import Program
 from .rules import RULES
 
 __all__ = ["derive", "MatrixDerivation", "BackwardStep", "evaluate", "Evaluation", "RULES",
-           "data", "classes", "targets", "parameter", "linear", "relu", "sigmoid", "tanh", "softplus",
-           "softmax", "log_softmax", "mse", "nll", "cross_entropy", "bce_with_logits",
+           "data", "classes", "targets", "parameter", "linear", "activation", "mse", "nll", "cross_entropy",
+           "bce_with_logits",
            "Linear", "Activation", "Network", "Model", "Program"]
+
+
+def __getattr__(kind):
+    """The builder of a registered activation by its name (``symgrad.matrix.relu``), from :mod:`.graph`."""
+    return getattr(graph, kind)

@@ -1,18 +1,17 @@
 """The exact algebra the matrix rules run on: SymPy matrices whose entries are expressions.
 
-Entry by entry it writes what scalar mode writes (symgrad's ``relu``, ``step``, ``sigmoid``,
-``Softmax(j, *row)``, ``LogSoftmax(j, *row)``), so a matrix derivation evaluated here can be
-compared exactly with the scalar graph walk. Vectors (biases, the sums of rows) are ``1 x k``
+Entry by entry it writes what scalar mode writes (a registered operation's function and its exact
+derivative, ``Softmax(j, *row)``, ``LogSoftmax(j, *row)``), so a matrix derivation evaluated here can
+be compared exactly with the scalar graph walk. Vectors (biases, the sums of rows) are ``1 x k``
 matrices; class indices are a sequence of ints. ``out`` buffers are ignored.
 """
 
 import sympy
 
-from ..core.activations import (LogSoftmax, Softmax, relu as _relu, sigmoid as _sigmoid,
-                                softplus as _softplus, step as _step)
+from ..core.activations import LogSoftmax, Softmax
 
-__all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_tn", "sum_rows", "relu",
-           "step", "sigmoid", "tanh", "softplus", "softmax", "softmax_of_log", "log_softmax", "mul", "add", "sub", "scale",
+__all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_tn", "sum_rows", "apply",
+           "derivative", "softmax", "softmax_of_log", "log_softmax", "mul", "add", "sub", "scale",
            "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total"]
 
 
@@ -53,12 +52,16 @@ def sum_rows(a, out=None):
     return _ones(1, a.rows) * a
 
 
-def _each(function):
-    return lambda z, out=None: z.applyfunc(function)
+def apply(op, z, out=None):
+    """The registered operation ``op`` of each entry."""
+    return z.applyfunc(op.function)
 
 
-relu, sigmoid, tanh, softplus = (_each(f) for f in (_relu, _sigmoid, sympy.tanh, _softplus))
-step = _each(_step)
+def derivative(op, z, out=None):
+    """The exact derivative of ``op`` at each entry."""
+    t = sympy.Dummy("t")
+    derived = op.partial(op.function(t), 0)
+    return z.applyfunc(lambda e: derived.xreplace({t: e}))
 
 
 def _per_row(family):

@@ -4,19 +4,22 @@ A node is an immutable value holding its operation, its inputs and its shape, so
 graph of nodes reachable from its loss (as in micrograd). Rows are samples: a batch of inputs is
 ``N x in`` and ``linear`` computes ``A W^T + b`` as ``torch.nn.Linear`` does, with ``W`` of shape
 ``out x in``. ``N``, the batch size, stays a name until numbers are given.
+
+The activations are the registered operations with a matrix-mode rule
+(:func:`~symgrad.core.operations.matrix_activations`); each has a builder of its name here
+(``relu(z, name="A")``), as :func:`activation` of that kind.
 """
 
 from dataclasses import dataclass, field
 
 from ..core.errors import GraphError, ShapeError
+from ..core.operations import matrix_activations
 
-__all__ = ["BATCH", "Node", "data", "classes", "targets", "parameter", "linear", "relu", "sigmoid",
-           "tanh", "softplus", "softmax", "log_softmax", "mse", "nll", "cross_entropy",
-           "bce_with_logits", "ACTIVATIONS", "LOSSES", "REDUCTIONS"]
+__all__ = ["BATCH", "Node", "data", "classes", "targets", "parameter", "linear", "activation", "activations",
+           "mse", "nll", "cross_entropy", "bce_with_logits", "LOSSES", "REDUCTIONS"]
 
 BATCH = "N"  # the name of the batch dimension in shapes
 
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax")
 LOSSES = ("mse", "nll", "cross_entropy", "bce_with_logits")
 REDUCTIONS = ("mean", "sum")
 
@@ -124,17 +127,30 @@ def linear(inputs, weight, bias=None, *, name):
     return Node("linear", _name(name, "linear layer"), operands, (BATCH, weight.shape[0]))
 
 
-def _activation(op):
-    def apply(z, *, name):
-        z = _batch(z, f"{op}'s input")
-        return Node(op, _name(name, op), (z,), z.shape)
-
-    apply.__name__ = op
-    apply.__doc__ = f"``{op}`` of each row of an ``N x k`` node (element-wise or per row, as torch's ``dim=1``)."
-    return apply
+def activations():
+    """The kinds of activation matrix mode has a rule for, in the order they were registered."""
+    return tuple(matrix_activations())
 
 
-relu, sigmoid, tanh, softplus, softmax, log_softmax = (_activation(op) for op in ACTIVATIONS)
+def activation(kind, z, *, name):
+    """The activation ``kind`` of each row of an ``N x k`` node (element-wise or per row, as torch's
+    ``dim=1``)."""
+    if kind not in matrix_activations():
+        raise GraphError(f"unknown activation {kind!r}: choose from {', '.join(activations())}")
+    z = _batch(z, f"{kind}'s input")
+    return Node(kind, _name(name, kind), (z,), z.shape)
+
+
+def __getattr__(kind):
+    """The builder of a registered activation by its name: ``relu(z, name="A")``."""
+    if kind in matrix_activations():
+        def build(z, *, name):
+            return activation(kind, z, name=name)
+
+        build.__name__ = kind
+        build.__doc__ = activation.__doc__.replace("``kind``", f"``{kind}``")
+        return build
+    raise AttributeError(f"module {__name__!r} has no attribute {kind!r}")
 
 
 # -- losses -----------------------------------------------------------------------------------

@@ -28,11 +28,15 @@ __all__ = ["MatrixRenderer"]
 
 OPERATORS = {"=", "+", "-", r"\odot", r"\cdot", r"\sum_n", r"\sum_{n,j}"}
 ONES = r"\mathbf{1}"
-RULE_NAMES = {"linear": "linear layer", "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh",
-              "softplus": "softplus", "softmax": "softmax", "log_softmax": "log-softmax",
-              "mse": "mean squared error", "nll": "NLL", "cross_entropy": "cross-entropy",
+# The names of the rules written here; an activation's rule is named as it is (log_softmax: log-softmax).
+RULE_NAMES = {"linear": "linear layer", "mse": "mean squared error", "nll": "NLL", "cross_entropy": "cross-entropy",
               "bce_with_logits": "binary cross-entropy of logits"}
 ROLE_NAMES = {"A": "input", "W": "weight", "b": "bias"}
+
+
+def rule_name(op):
+    """The name printed beside a row of the rule of ``op``."""
+    return RULE_NAMES.get(op, op.replace("_", "-"))
 
 
 class MatrixRenderer(LatexRenderer):
@@ -67,10 +71,10 @@ class MatrixRenderer(LatexRenderer):
         rule = RULES[step.rule]
         lhs = self.under(self.adjoint(step.target), step.target.shape)
         rhs = Piece.of(self.factors(rule.latex_backward[step.role], step.bindings, step.target, step.consumer))
-        note = RULE_NAMES[step.rule] + (f", {ROLE_NAMES[step.role]}" if step.role in ROLE_NAMES else "")
+        note = rule_name(step.rule) + (f", {ROLE_NAMES[step.role]}" if step.role in ROLE_NAMES else "")
         if step.through:
-            fused = ", ".join(RULE_NAMES[n.op] for n in step.through)
-            note = f"{note} ({RULE_NAMES[step.consumer.op]} of {fused})"
+            fused = ", ".join(rule_name(n.op) for n in step.through)
+            note = f"{note} ({rule_name(step.consumer.op)} of {fused})"
         return [Block((), (Row(lhs, rhs, r"\text{%s}" % note, "=" if step.first else r"\mathrel{+}="),))]
 
     # -- names, shapes, factors --------------------------------------------------------------------

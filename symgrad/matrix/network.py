@@ -30,13 +30,13 @@ class Linear:
 
 @dataclass(frozen=True)
 class Activation:
-    """An activation applied to each row: one of :data:`~.graph.ACTIVATIONS`."""
+    """An activation applied to each row: one of :func:`~.graph.activations`."""
 
     kind: str
 
     def __post_init__(self):
-        if self.kind not in graph.ACTIVATIONS:
-            raise GraphError(f"unknown activation {self.kind!r}: choose from {', '.join(graph.ACTIVATIONS)}")
+        if self.kind not in graph.activations():
+            raise GraphError(f"unknown activation {self.kind!r}: choose from {', '.join(graph.activations())}")
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class Network:
                 node = graph.linear(node, weight, bias, name=f"Z{depth}")
             else:
                 after += 1
-                node = getattr(graph, layer.kind)(node, name=f"A{depth}" + (f"_{after}" if after > 1 else ""))
+                node = graph.activation(layer.kind, node, name=f"A{depth}" + (f"_{after}" if after > 1 else ""))
         return _input(node), node, tuple(parameters)
 
     def loss(self, kind="nll", reduction="mean"):

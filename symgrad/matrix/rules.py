@@ -1,6 +1,9 @@
 r"""The one table of matrix-form rules: for each operation, its forward map and, per input, the
 backward map that turns the consumer's adjoint $\delta = \partial\mathcal L/\partial(\text{output})$
-into that input's share of $\partial\mathcal L/\partial(\text{input})$.
+into that input's share of $\partial\mathcal L/\partial(\text{input})$. The linear layer and the
+losses are written here; each activation's rule is read from its registered operation
+(:func:`~symgrad.core.operations.matrix_activations`): an element-wise one is
+$\delta \odot f'(Z)$, a row-wise one (softmax) brings its own backward map.
 
 Each map is written once, over an *algebra* ``xp`` (:mod:`.arrays` computes it in NumPy, in place;
 :mod:`.exact` computes it with SymPy matrices, entry by entry). The math is also kept as LaTeX
@@ -12,9 +15,12 @@ take one. ``mean`` divides by the number of rows (``nll``, ``cross_entropy``) or
 (``mse``, ``bce_with_logits``), as torch's losses do.
 """
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+
+from ..core.operations import RowWise, matrix_activations, operation
 
 __all__ = ["Rule", "RULES", "FUSED", "loss_scale"]
 
@@ -48,25 +54,27 @@ def loss_scale(xp, node, value):
     return xp.reciprocal(count)
 
 
-def _elementwise(function, derivative, latex_function, latex_derivative):
-    """An element-wise activation: ``out = f(Z)``, ``dZ = delta * f'(Z)`` (f' may use ``out``)."""
+@functools.lru_cache(maxsize=64)
+def _activation(op):
+    """The rule of a registered activation: row-wise by its own maps, or element-wise ``out = f(Z)``,
+    ``dZ = delta * f'(Z)`` (f' given over the algebra, where it may use ``out``, else the exact one)."""
+    facet = op.matrix
+    if isinstance(facet, RowWise):
+        return Rule(
+            roles=("Z",),
+            forward=lambda xp, node, ins, out: facet.forward(xp, ins[0], out),
+            backward={"Z": lambda xp, node, delta, value, ins, out: facet.backward(xp, delta, value, ins[0], out)},
+            latex_forward=r"$out = %s($Z)" % facet.latex,
+            latex_backward={"Z": facet.latex_backward},
+        )
+    derivative = facet.derivative or (lambda xp, z, value: xp.derivative(op, z))
     return Rule(
         roles=("Z",),
-        forward=lambda xp, node, ins, out: getattr(xp, function)(ins[0], out),
+        forward=lambda xp, node, ins, out: xp.apply(op, ins[0], out),
         backward={"Z": lambda xp, node, delta, value, ins, out: xp.mul(delta, derivative(xp, ins[0], value), out)},
-        latex_forward=r"$out = %s($Z)" % latex_function,
-        latex_backward={"Z": r"$delta \odot %s" % latex_derivative},
+        latex_forward=r"$out = %s($Z)" % facet.latex,
+        latex_backward={"Z": r"$delta \odot %s" % facet.latex_derivative},
     )
-
-
-def _softmax_backward(xp, node, delta, value, ins, out):
-    # s * (delta - rowsum(delta * s))
-    return xp.mul(value, xp.sub(delta, xp.row_sum(xp.mul(delta, value))), out)
-
-
-def _log_softmax_backward(xp, node, delta, value, ins, out):
-    # delta - softmax(Z) * rowsum(delta)
-    return xp.sub(delta, xp.mul(xp.softmax_of_log(ins[0], value), xp.row_sum(delta)), out)
 
 
 def _scaled(unscaled, factor=1):
@@ -96,10 +104,10 @@ def _cross_entropy(xp, node, ins, out):
 
 def _bce_with_logits(xp, node, ins, out):
     z, y = ins
-    return xp.scale(xp.total(xp.sub(xp.softplus(z), xp.mul(y, z))), loss_scale(xp, node, z))
+    return xp.scale(xp.total(xp.sub(xp.apply(operation("softplus"), z), xp.mul(y, z))), loss_scale(xp, node, z))
 
 
-RULES = MappingProxyType({
+LINEAR = MappingProxyType({
     "linear": Rule(
         roles=("A", "W", "b"),
         forward=lambda xp, node, ins, out: xp.affine(ins[0], ins[1], ins[2] if len(ins) > 2 else None, out),
@@ -111,28 +119,9 @@ RULES = MappingProxyType({
         latex_forward=r"$out = $A $W^\top + \mathbf{1} $b^\top",
         latex_backward={"A": r"$delta $W", "W": r"$delta^\top $A", "b": r"$delta^\top \mathbf{1}"},
     ),
-    "relu": _elementwise("relu", lambda xp, z, s: xp.step(z), r"\operatorname{relu}",
-                          r"\left[$Z > 0\right]"),
-    "sigmoid": _elementwise("sigmoid", lambda xp, z, s: xp.mul(s, xp.one_minus(s)), r"\sigma",
-                            r"$out \odot (1 - $out)"),
-    "tanh": _elementwise("tanh", lambda xp, z, t: xp.one_minus(xp.mul(t, t)), r"\tanh",
-                         r"(1 - $out \odot $out)"),
-    "softplus": _elementwise("softplus", lambda xp, z, s: xp.sigmoid(z), r"\operatorname{softplus}",
-                             r"\sigma($Z)"),
-    "softmax": Rule(
-        roles=("Z",),
-        forward=lambda xp, node, ins, out: xp.softmax(ins[0], out),
-        backward={"Z": _softmax_backward},
-        latex_forward=r"$out = \operatorname{softmax}($Z)",
-        latex_backward={"Z": r"$out \odot \left($delta - ($delta \odot $out) \mathbf{1} \mathbf{1}^\top\right)"},
-    ),
-    "log_softmax": Rule(
-        roles=("Z",),
-        forward=lambda xp, node, ins, out: xp.log_softmax(ins[0], out),
-        backward={"Z": _log_softmax_backward},
-        latex_forward=r"$out = \log\operatorname{softmax}($Z)",
-        latex_backward={"Z": r"$delta - \operatorname{softmax}($Z) \odot ($delta \mathbf{1} \mathbf{1}^\top)"},
-    ),
+})
+
+LOSS_RULES = MappingProxyType({
     "mse": Rule(
         roles=("P", "Y"),
         forward=_mse,
@@ -160,12 +149,37 @@ RULES = MappingProxyType({
     "bce_with_logits": Rule(
         roles=("Z", "Y"),
         forward=_bce_with_logits,
-        backward={"Z": _scaled(lambda xp, ins, out: xp.sub(xp.sigmoid(ins[0], out), ins[1], out))},
+        backward={"Z": _scaled(lambda xp, ins, out: xp.sub(xp.apply(operation("sigmoid"), ins[0], out), ins[1],
+                                                           out))},
         latex_forward=r"$out = $scale \sum_{n,j} \left(\operatorname{softplus}($Z) - $Y \odot $Z\right)_{nj}",
         latex_backward={"Z": r"$scale \left(\sigma($Z) - $Y\right)"},
         per="entries",
     ),
 })
+
+class _Rules(Mapping):
+    """The linear layer's rule, each registered activation's (read from the registry at each lookup,
+    so an operation registered later has its rule too) and the losses', in that order."""
+
+    def __getitem__(self, op):
+        for fixed in (LINEAR, LOSS_RULES):
+            if op in fixed:
+                return fixed[op]
+        activation = matrix_activations().get(op)
+        if activation is None:
+            raise KeyError(op)
+        return _activation(activation)
+
+    def __iter__(self):
+        yield from LINEAR
+        yield from matrix_activations()
+        yield from LOSS_RULES
+
+    def __len__(self):
+        return len(LINEAR) + len(matrix_activations()) + len(LOSS_RULES)
+
+
+RULES = _Rules()
 
 # Pairs whose backward maps compose into one rule: (inner op, loss op) -> the rule of the pair.
 # nll(log_softmax(Z)) is cross_entropy(Z): its adjoint of Z is scale * (softmax(Z) - onehot(y)).

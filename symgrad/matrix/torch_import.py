@@ -3,18 +3,21 @@ torch user can ask for the derivation of their own network; and ``to_torch``, th
 torch twin of a model). Torch is imported only when they are called."""
 
 from ..core.errors import NoDerivativeRuleError, SymgradError
+from ..core.operations import RowWise, from_torch_module, matrix_activations
 from .network import Activation, Linear, Model, Network
 
 __all__ = ["from_torch", "to_torch"]
 
-ACTIVATIONS = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softplus": "softplus",
-               "LogSoftmax": "log_softmax", "Softmax": "softmax"}  # torch's module -> symgrad's activation
-SUPPORTED = ("Linear", *ACTIVATIONS)
+
+def supported():
+    """The ``torch.nn`` modules matrix mode reads: Linear and each registered activation's module."""
+    return ("Linear", *[op.torch_module for op in matrix_activations().values() if op.torch_module])
 
 
 def from_torch(module, dtype=None):
-    """The :class:`~.network.Model` of an ``nn.Sequential`` of ``Linear``, ``ReLU``, ``Sigmoid``,
-    ``Tanh``, ``Softplus`` (``beta=1``), ``LogSoftmax`` and ``Softmax`` (over ``dim=1``).
+    """The :class:`~.network.Model` of an ``nn.Sequential`` of ``Linear`` and the modules of the
+    registered activations (:func:`supported`: ``ReLU``, ``Sigmoid``, ``Tanh``, ``Softplus``
+    (``beta=1``), and ``LogSoftmax`` and ``Softmax`` over ``dim=1``).
 
     Parameters are copied (``dtype`` None keeps torch's, else ``"float32"`` or ``"float64"``); the
     torch module is not changed. symgrad's softplus is ``log(1 + e^z)`` everywhere, where torch's
@@ -34,21 +37,22 @@ def from_torch(module, dtype=None):
             values[f"W{depth}"] = _array(child.weight, dtype)
             if child.bias is not None:
                 values[f"b{depth}"] = _array(child.bias, dtype)
-        elif kind in SUPPORTED and type(child) is getattr(torch.nn, kind):
+        elif kind in supported() and type(child) is getattr(torch.nn, kind):
             layers.append(Activation(_activation(child, kind, where)))
         else:
             raise NoDerivativeRuleError(f"matrix mode has no rule for {where}: an nn.Sequential may hold "
-                                        f"{', '.join(SUPPORTED)}")
+                                        f"{', '.join(supported())}")
     return Model(Network(layers), values)
 
 
 def _activation(child, kind, where):
-    if kind in ("LogSoftmax", "Softmax") and child.dim not in (1, -1):
+    op = from_torch_module(kind)
+    if isinstance(op.matrix, RowWise) and child.dim not in (1, -1):
         raise NoDerivativeRuleError(f"{where}: matrix mode takes {kind} over the classes (dim=1), "
                                     f"got dim={child.dim}")
-    if kind == "Softplus" and child.beta != 1:
-        raise NoDerivativeRuleError(f"{where}: matrix mode's softplus has beta=1, got beta={child.beta}")
-    return ACTIVATIONS[kind]
+    if getattr(child, "beta", 1) != 1:  # torch's Softplus(beta)
+        raise NoDerivativeRuleError(f"{where}: matrix mode's {op.matrix_name} has beta=1, got beta={child.beta}")
+    return op.matrix_name
 
 
 def _array(parameter, dtype):
@@ -62,7 +66,6 @@ def to_torch(model):
     import torch
 
     modules, parameters = [], iter(model.parameters.values())  # W1, b1, W2, ...: the layers' order
-    kinds = {kind: name for name, kind in ACTIVATIONS.items()}
     for layer in model.network.layers:
         if isinstance(layer, Linear):
             module = torch.nn.Linear(layer.in_features, layer.out_features, layer.bias,
@@ -72,6 +75,7 @@ def to_torch(model):
                     tensor.copy_(torch.from_numpy(next(parameters)))
             modules.append(module)
         else:
-            module = getattr(torch.nn, kinds[layer.kind])
-            modules.append(module(dim=1) if layer.kind in ("softmax", "log_softmax") else module())
+            op = matrix_activations()[layer.kind]
+            module = getattr(torch.nn, op.torch_module)
+            modules.append(module(dim=1) if isinstance(op.matrix, RowWise) else module())
     return torch.nn.Sequential(*modules)

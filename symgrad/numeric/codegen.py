@@ -1,18 +1,21 @@
 """Compiling expressions into NumPy or PyTorch functions with ``lambdify``, safely.
 
 Every symbol is renamed to a generated identifier before printing, so a user's symbol name
-(``foo.bar``, ``__import__``) never becomes Python source.
+(``foo.bar``, ``__import__``) never becomes Python source. Registered operations run their stable
+kernels (:mod:`.kernels`), also those registered from outside the package.
 """
 
 import sympy
 
 from ..core.errors import UnknownVariableError
+from .kernels import namespace
 
 __all__ = ["compile_expressions"]
 
 
 def compile_expressions(args, exprs, modules, program=None):
-    """A function of ``args`` (positional, in order) returning the list of ``exprs``' values.
+    """A function of ``args`` (positional, in order) returning the list of ``exprs``' values, in
+    ``modules`` ``"numpy"`` or ``"torch"``.
 
     Without ``program``, common subexpressions are found by SymPy's ``cse``. With it, ``program``
     is straight-line code (``(symbol, expression)`` assignments in order, such as a graph walk's)
@@ -34,7 +37,24 @@ def compile_expressions(args, exprs, modules, program=None):
         cse = lambda outputs: (lines, [o.xreplace(known) for o in outputs])  # noqa: E731  (lambdify's cse hook)
     else:
         cse = True
-    return sympy.lambdify([safe[a] for a in args], exprs, modules=modules, cse=cse, docstring_limit=0)
+    kernels = namespace(modules)
+    printer = _torch_printer(kernels) if modules == "torch" else None  # NumPy's prints them by itself
+    return sympy.lambdify([safe[a] for a in args], exprs, modules=[kernels, modules], printer=printer, cse=cse,
+                          docstring_limit=0)
+
+
+def _torch_printer(kernels):
+    """SymPy's torch printer, writing an application of a function with a kernel as a call of it."""
+    from sympy.printing.pytorch import TorchPrinter
+
+    class Printer(TorchPrinter):
+        def _print_Function(self, expr):
+            name = type(expr).__name__
+            if name in kernels:
+                return "%s(%s)" % (name, ", ".join(self._print(a) for a in expr.args))
+            return super()._print_Function(expr)
+
+    return Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True})
 
 
 def _straight_line(assignments):
