@@ -16,7 +16,7 @@ from .document import worksheet_tex
 from ..core.equality import equal
 from ..core.errors import DerivationError
 from ..explain.figures import Figure
-from .key import answer_key, derive_questions
+from .answer_key import answer_key, derive_questions
 from ..explain.latex import LatexRenderer
 from ..explain.notation import number
 from ..numeric.compilation import compile_function
