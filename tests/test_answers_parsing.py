@@ -6,7 +6,7 @@ from latex2sympy2_extended.latex2sympy2 import ConversionConfig, latex2sympy
 
 from symgrad import cross_entropy, relu, sigmoid, softplus
 from symgrad.core.activations import LogSoftmax, Softmax, step
-from symgrad.answers.notation import Notation
+from symgrad.answers.spellings import Notation
 from symgrad.answers.parsing import read_answer
 from symgrad.answers.problems import TooComplex, UnknownSymbols, Unreadable
 

@@ -2,7 +2,7 @@
 answer shows and feedback a student can act on, safe against anything a student types.
 
 Modules: ``question`` (the API; the tasks it sets are :mod:`symgrad.explain.tasks`),
-``tokens``/``notation``/``parsing`` (reading LaTeX through latex2sympy2_extended; ``problems`` and
+``tokens``/``spellings``/``parsing`` (reading LaTeX through latex2sympy2_extended; ``problems`` and
 ``limits``: what cannot be read),
 ``equivalence``, ``mistakes``/``missteps`` (typical wrong answers), ``marking`` (one ``verdict``, with the
 sentences of ``feedback``), ``sandbox`` (the worker process and its limits), ``keys``, ``grading`` and

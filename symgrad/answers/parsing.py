@@ -28,7 +28,7 @@ from ..core.differentiation import derivative
 from ..core.errors import SymgradError
 from ..core.numbers import exact
 from .limits import DEFAULT_LIMITS
-from .notation import LOG, Notation
+from .spellings import LOG, Notation
 from .problems import TooComplex, UnknownSymbols, Unreadable
 from .tokens import tokenize
 

@@ -34,7 +34,7 @@ from ..explain.tasks import Derivative, DerivativeAt, DirectionalDerivative, Gra
 from .equivalence import Probes, Tolerance, equivalent, number_value
 from .limits import DEFAULT_LIMITS, Limits
 from .mistakes import Slipping
-from .notation import Notation
+from .spellings import Notation
 
 __all__ = ["Question"]
 

@@ -2,7 +2,7 @@ import pytest
 import sympy as sp
 
 from symgrad import SymgradError, relu, sigmoid
-from symgrad.answers.notation import Notation
+from symgrad.answers.spellings import Notation
 from symgrad.answers.tokens import Name
 
 w5, yhat, theta0, lr, W, w, eta, x = sp.symbols("w5 yhat theta0 lr W w eta x")
