@@ -34,7 +34,7 @@ from ..explain.tasks import Derivative, DerivativeAt, DirectionalDerivative, Gra
 from .equivalence import Probes, Tolerance, equivalent, number_value
 from .limits import DEFAULT_LIMITS, Limits
 from .mistakes import Slipping
-from .spellings import Notation
+from .spellings import Spellings
 
 __all__ = ["Question"]
 
@@ -54,7 +54,7 @@ class Question:
     point: dict | None
     partials: tuple
     answer: tuple
-    notation: Notation
+    notation: Spellings
     slippings: tuple = field(repr=False)
     tolerance: Tolerance = Tolerance()
     limits: Limits = DEFAULT_LIMITS
@@ -145,7 +145,7 @@ class Question:
                 raise SymgradError(f"the point gives no value for {', '.join(s.name for s in missing)}")
         variables = tuple(sorted_symbols(set(model.leaves) | {w for w in wrt if not model.is_node(w)}
                                          | {e for e in extra if isinstance(e, sympy.Symbol)}))
-        notation = Notation.declare(
+        notation = Spellings.declare(
             variables, symbols=options.get("symbols"), functions=options.get("functions"),
             aliases=options.get("aliases"), nodes=model.node_spellings(), function=model.function,
             function_names=options.get("names", FUNCTION_NAMES), log_base=options.get("log_base"))

@@ -25,7 +25,7 @@ from ..core.numbers import exact
 from .problems import AnswerProblem, Unreadable
 from .tokens import GREEK, tokenize
 
-__all__ = ["Notation", "STANDARD_FUNCTIONS"]
+__all__ = ["Spellings", "STANDARD_FUNCTIONS"]
 
 STANDARD_FUNCTIONS = {
     "exp": sympy.exp, "ln": sympy.log, "sqrt": sympy.sqrt, "sin": sympy.sin, "cos": sympy.cos,
@@ -38,7 +38,7 @@ CONSTANTS = {"e": sympy.E, "pi": sympy.pi}
 
 
 @dataclass(frozen=True)
-class Notation:
+class Spellings:
     r"""What each typed name means in one question.
 
     ``names`` maps a name's key to a variable (a Symbol) or to a Dummy that stands for an expression
