@@ -117,7 +117,7 @@ class Question:
         """The :class:`~symgrad.answers.verdict.Verdict` on ``answer``: LaTeX text, a number, a SymPy
         expression or matrix, or a list of them. Checked in a worker process, under time and memory
         limits, so no answer can hang or crash the caller."""
-        from .sandbox import default_sandbox
+        from .sandbox import default_sandbox  # not a cycle: the parser (65 ms to import) loads when first used
 
         return (sandbox or default_sandbox()).check(self, answer)
 
