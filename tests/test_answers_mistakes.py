@@ -41,12 +41,14 @@ def wrong_answers(function, wrt, task, point=None):
     ((w * x - y) ** 2, [w], (GradientStep([w], sp.Rational(1, 100)), AT), "gd_used_loss_not_gradient", 0,
      sp.Rational(24, 25)),
     ((w * x - y) ** 2, [w], (GradientStep([w], sp.Rational(1, 100)), AT), "gd_missing_learning_rate", 0, 9),
-    ((w * x - y) ** 2, [w], (GradientStep([w], eta, at_point=False), None), "gd_wrong_sign", 0, w + 2 * eta * x * (w * x - y)),
+    ((w * x - y) ** 2, [w], (GradientStep([w], eta, at_point=False), None), "gd_wrong_sign", 0,
+     w + 2 * eta * x * (w * x - y)),
     ((w * x - y) ** 2, [w], (GradientStep([w], sp.Rational(1, 100)), AT), "missing_chain_factor", 0,
      sp.Rational(26, 25)),
     (w ** 2 * b, [w, b], (Gradient([w, b], at_point=False), None), "sign_error", 1, -w ** 2),
     (x ** 2 + y ** 2, [x, y], (DirectionalDerivative([x, y], (3, 4)), {x: 1, y: 2}), "missing_constant_factor", 0, 22),
-    (x ** 2 + y ** 2, [x, y], (DirectionalDerivative([x, y], (3, 4)), {x: 1, y: 2}), "sign_error", 0, sp.Rational(-22, 5)),
+    (x ** 2 + y ** 2, [x, y], (DirectionalDerivative([x, y], (3, 4)), {x: 1, y: 2}), "sign_error", 0,
+     sp.Rational(-22, 5)),
 ])
 def test_candidates(function, wrt, task, kind, component, value):
     found = wrong_answers(function, wrt, *task)
@@ -63,7 +65,8 @@ def test_integrated_instead_compares_the_derivative_of_the_answer_with_the_funct
 def test_transposed_is_a_candidate_for_a_square_matrix_of_parameters():
     a, c, d, e = sp.symbols("a c d e")
     wrt = [a, c, d, e]
-    found = wrong_answers(a * x + c * x ** 2 + d * x ** 3 + e * x ** 4, wrt, Gradient(wrt, at_point=False, shape=(2, 2)))
+    found = wrong_answers(a * x + c * x ** 2 + d * x ** 3 + e * x ** 4, wrt,
+                          Gradient(wrt, at_point=False, shape=(2, 2)))
     transposed = [(i, v) for k, i, v, _ in found if k == "transposed"]
     assert transposed == [(1, x ** 3), (2, x ** 2)]
 

@@ -27,7 +27,6 @@ from ..core.differentiation import derivative
 from ..core.equality import equal
 from ..core.errors import SymgradError
 from ..core.graph import Graph
-from ..core.numbers import exact
 from ..core.serialize import from_tree
 from ..core.variables import as_point, resolve_all, sorted_symbols
 from ..explain.tasks import Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Task, read_question
@@ -65,26 +64,25 @@ class Question:
     @classmethod
     def derivative(cls, function, wrt, **options):
         """d(function)/d(wrt) as an expression."""
-        return cls._make(function, [wrt], lambda wrt: Derivative(wrt[0]), None, options)
+        return cls._make(Derivative(wrt), function, None, options)
 
     @classmethod
     def derivative_at(cls, function, wrt, point, **options):
         """d(function)/d(wrt) at ``point``: a number."""
-        return cls._make(function, [wrt], lambda wrt: DerivativeAt(wrt[0]), point, options)
+        return cls._make(DerivativeAt(wrt), function, point, options)
 
     @classmethod
     def gradient(cls, function, wrt, point=None, **options):
         """Every partial, at ``point`` or symbolic. ``wrt`` is a list, or a SymPy Matrix of parameters
         (the answer is then a matrix of its shape)."""
         shape = wrt.shape if isinstance(wrt, sympy.MatrixBase) else None
-        return cls._make(function, list(wrt), lambda wrt: Gradient(wrt, at_point=point is not None, shape=shape),
-                         point, options)
+        return cls._make(Gradient(list(wrt), at_point=point is not None, shape=shape), function, point, options)
 
     @classmethod
     def directional_derivative(cls, function, wrt, direction, point=None, **options):
         r"""$\nabla f \cdot v / \lVert v \rVert$ along ``direction``, at ``point`` or symbolic."""
-        task = DirectionalDerivative(list(wrt), direction, at_point=point is not None)  # checks the direction
-        return cls._make(function, list(wrt), lambda wrt: replace(task, wrt=wrt), point, options)
+        task = DirectionalDerivative(list(wrt), direction, at_point=point is not None)
+        return cls._make(task, function, point, options)
 
     @classmethod
     def gradient_step(cls, function, wrt, learning_rate, point=None, steps=1, **options):
@@ -93,9 +91,7 @@ class Question:
         wrt = [wrt] if isinstance(wrt, (str, sympy.Symbol)) else list(wrt)
         if point is None and steps != 1:
             raise SymgradError("several gradient steps need a point to start from")
-        eta = learning_rate if isinstance(learning_rate, sympy.Symbol) else exact(learning_rate)
-        return cls._make(function, wrt, lambda wrt: GradientStep(wrt, eta, int(steps), at_point=point is not None),
-                         point, options, extra=[eta])
+        return cls._make(GradientStep(wrt, learning_rate, steps, at_point=point is not None), function, point, options)
 
     @classmethod
     def from_key(cls, entry, nodes=None, **options):
@@ -107,7 +103,10 @@ class Question:
                 options[name] = entry[name]
         options.setdefault("id", read.id)
         function = _key_graph(nodes, entry, read.function, read.id, options) if nodes else read.function
-        question = _from_key_question(cls, read, function, options)
+        point = None
+        if read.point:  # keep the values this question uses
+            point = {s: v for s, v in read.point.items() if s in read.function.free_symbols or s in read.wrt}
+        question = cls._make(read.task, function, point, options, f"key question {read.id}: ")
         _agrees_with_key(question, read)
         return question
 
@@ -128,15 +127,18 @@ class Question:
     # -- building ----------------------------------------------------------------------------------
 
     @classmethod
-    def _make(cls, function, wrt, make_task, point, options, extra=()):
-        """The question of ``make_task(wrt)`` (``wrt`` resolved against the function), at ``point``."""
+    def _make(cls, task, function, point, options, where=""):
+        """The question setting ``task`` about ``function`` (which ends at the node asked about, so the
+        task's ``of`` is not used), at ``point`` when the task asks for numbers; ``where`` begins errors."""
         unknown = set(options) - OPTIONS
         if unknown:
             raise SymgradError(f"unknown option {sorted(unknown)[0]!r}: choose from {', '.join(sorted(OPTIONS))}")
+        if task.numeric and not point:
+            raise SymgradError(f"{where}a {task.kind} question needs a point")
         model = _Model(function)
-        wrt = tuple(resolve_all(wrt, model.leaves + model.nodes, "function", strict=False))
-        task = make_task(wrt)
-        point = model.point(point) if point is not None else None
+        wrt = tuple(resolve_all(task.variables, model.leaves + model.nodes, "function", strict=False))
+        task = replace(task, wrt=wrt[0] if task.single_variable else wrt)
+        point = model.point(point) if task.numeric else None
         partials = tuple(backward(model.graph, wrt).gradient)
         answer = task.answer_from(model.function, wrt, partials, point)
         if task.numeric:
@@ -144,7 +146,7 @@ class Question:
             if missing:
                 raise SymgradError(f"the point gives no value for {', '.join(s.name for s in missing)}")
         variables = tuple(sorted_symbols(set(model.leaves) | {w for w in wrt if not model.is_node(w)}
-                                         | {e for e in extra if isinstance(e, sympy.Symbol)}))
+                                         | task.symbols))
         notation = Spellings.declare(
             variables, symbols=options.get("symbols"), functions=options.get("functions"),
             aliases=options.get("aliases"), nodes=model.node_spellings(), function=model.function,
@@ -221,29 +223,6 @@ def _key_graph(nodes, entry, function, ident, options):
     spellings = {n.name: full.latex_name(n) for n in about if full.latex_name(n)}
     options["symbols"] = {**spellings, **(options.get("symbols") or {})}
     return graph
-
-
-def _from_key_question(question_type, read, function, options):
-    """The question a key's entry asks, by its kind's constructor."""
-    ident, kind, wrt = read.id, read.kind, list(read.wrt)
-    point = None
-    if read.point:  # keep the values this question uses
-        point = {s: v for s, v in read.point.items() if s in read.function.free_symbols or s in read.wrt}
-    if kind in ("derivative", "derivative_at"):
-        if len(wrt) != 1:
-            raise SymgradError(f"key question {ident}: a {kind} question has one variable")
-        if kind == "derivative":
-            return question_type.derivative(function, wrt[0], **options)
-        if not point:
-            raise SymgradError(f"key question {ident}: a derivative_at question needs a point")
-        return question_type.derivative_at(function, wrt[0], point, **options)
-    if kind == "gradient":
-        return question_type.gradient(function, wrt, point, **options)
-    if kind == "directional_derivative":
-        return question_type.directional_derivative(function, wrt, list(read.direction or ()), point, **options)
-    if read.learning_rate is None:
-        raise SymgradError(f"key question {ident}: a gradient_step question needs a learning_rate")
-    return question_type.gradient_step(function, wrt, read.learning_rate, point, read.steps, **options)
 
 
 def _agrees_with_key(question, read):

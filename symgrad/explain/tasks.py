@@ -19,7 +19,7 @@ are asked at the point, a direction, a learning rate and a number of steps). Eac
 :func:`read_question` reads one from a key's JSON without evaluating any text.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import sympy
 
@@ -55,6 +55,11 @@ class Task:
     def variables(self):
         """``wrt`` as a list."""
         return [self.wrt] if self.single_variable else list(self.wrt)
+
+    @property
+    def symbols(self):
+        """The symbols the task itself brings into its answer (a learning rate left symbolic)."""
+        return set()
 
     def answer_from(self, function, wrt, partials, point=None):  # pragma: no cover - each kind defines it
         """The components of the answer, from the exact ``partials`` of ``function`` by ``wrt``; ``point``
@@ -148,12 +153,11 @@ class DirectionalDerivative(Task):
     def __post_init__(self):
         if isinstance(self.direction, (str, sympy.Basic)) or not hasattr(self.direction, "__iter__"):
             raise ShapeError(f"the direction must be a sequence of numbers, got {self.direction!r}")
-        v = tuple(exact(c) for c in self.direction)
-        if len(v) != len(self.variables):
-            raise ShapeError(f"the direction has {len(v)} components but there are {len(self.variables)} variables")
+        v, n = self.vector, len(self.variables)
+        if len(v) != n:
+            raise ShapeError(f"the direction has {len(v)} components but there are {n} variables")
         if all(c == 0 for c in v):
             raise DirectionError("the direction is the zero vector, which has no unit vector")
-        object.__setattr__(self, "direction", v)
 
     def answer_from(self, function, wrt, partials, point=None):
         return (_at(self._along(partials) / self.norm, self._point(point)),)
@@ -164,11 +168,16 @@ class DirectionalDerivative(Task):
                 ("missing_constant_factor", (_at(self._along(partials), self._point(point)),), 1 / self.norm))
 
     @property
+    def vector(self):
+        """The direction, exactly."""
+        return tuple(exact(c) for c in self.direction)
+
+    @property
     def norm(self):
-        return sympy.sqrt(sympy.Add(*[c ** 2 for c in self.direction]))
+        return sympy.sqrt(sympy.Add(*[c ** 2 for c in self.vector]))
 
     def _along(self, partials):
-        return sympy.Add(*[g * c for g, c in zip(partials, self.direction)])
+        return sympy.Add(*[g * c for g, c in zip(partials, self.vector)])
 
     def _finish(self, derivation):
         return derivation.along(self.direction)
@@ -186,6 +195,22 @@ class GradientStep(Task):
     at_point: bool = True
     kind = "gradient_step"
 
+    def __post_init__(self):
+        if self.learning_rate is None:
+            raise SymgradError("a gradient_step question needs a learning_rate")
+        exact(self.learning_rate)  # a learning rate that is no number fails here, not when it is answered
+        if not isinstance(self.steps, int) or isinstance(self.steps, bool) or self.steps < 1:
+            raise SymgradError(f"steps must be a whole number of at least 1, got {self.steps!r}")
+
+    @property
+    def rate(self):
+        """The learning rate, exactly (a symbol when left symbolic)."""
+        return exact(self.learning_rate)
+
+    @property
+    def symbols(self):
+        return {self.learning_rate} if isinstance(self.learning_rate, sympy.Symbol) else set()
+
     def answer_from(self, function, wrt, partials, point=None):
         return self._descend(function, wrt, partials, self._point(point), _downhill)
 
@@ -194,10 +219,10 @@ class GradientStep(Task):
         return (("gd_wrong_sign", self._descend(function, wrt, partials, point, _uphill), None),
                 ("gd_used_loss_not_gradient", self._descend(function, wrt, partials, point, _by_loss), None),
                 ("gd_missing_learning_rate", self._descend(function, wrt, partials, point, _without_rate),
-                 self.learning_rate))
+                 self.rate))
 
     def _descend(self, function, wrt, partials, point, rule):
-        eta = self.learning_rate if isinstance(self.learning_rate, sympy.Symbol) else exact(self.learning_rate)
+        eta = self.rate
         if point is None:
             return tuple(rule(w, g, function, eta) for w, g in zip(wrt, partials))
         point = dict(point)
@@ -246,6 +271,21 @@ class KeyQuestion:
     steps: int = 1
     direction: tuple | None = None
     of: str | None = None
+
+    @property
+    def task(self):
+        """The task this question sets, its fields as the key gives them (its function already ends at
+        ``of``)."""
+        kind = TASKS[self.kind]
+        if kind.single_variable and len(self.wrt) != 1:
+            raise SymgradError(f"key question {self.id}: a {self.kind} question has one variable")
+        given = {"wrt": self.wrt[0] if kind.single_variable else self.wrt, "learning_rate": self.learning_rate,
+                 "steps": self.steps, "direction": self.direction, "at_point": bool(self.point)}
+        names = {f.name for f in fields(kind)}
+        try:
+            return kind(**{name: value for name, value in given.items() if name in names})
+        except SymgradError as error:
+            raise SymgradError(f"key question {self.id}: {error}") from None
 
 
 def read_question(entry):

@@ -11,10 +11,9 @@ kept in an answer (``dL/dz = sigma(z) - y``) is defined in ``nodes`` (in the gra
 LaTeX it was given (``y^*``; null when none), so an answer may name it as the worksheet does.
 """
 
-from ..core.numbers import exact
 from ..core.serialize import to_tree
 from ..explain.latex import LatexRenderer
-from ..explain.tasks import GradientStep, KeyQuestion
+from ..explain.tasks import KeyQuestion
 from .prompts import prompt
 from .worksheet import answer_values
 
@@ -70,17 +69,16 @@ def _key_question(number, question, derivation, renderer):
     if derivation.point:
         values = {**dict(derivation.point), **{n: v for n, v in derivation.forward if n in nodes}}
         point = {s: v for s, v in values.items() if s in function.free_symbols or s in derivation.wrt}
-    step = isinstance(question, GradientStep)
     return KeyQuestion(
         f"q{number}", question.kind, prompt(question, derivation, renderer), function, derivation.wrt, point,
         tuple(written.expand(r) for r in (result if isinstance(result, tuple) else (result,))),
-        exact(question.learning_rate) if step else None, question.steps if step else 1,
-        tuple(exact(c) for c in question.direction) if hasattr(question, "direction") else None,
+        getattr(question, "rate", None), getattr(question, "steps", 1), getattr(question, "vector", None),
         derivation.output.name)
 
 
 def _entry(q, derivation, renderer):
-    """A key question as JSON-ready data (what :func:`symgrad.explain.tasks.read_question` reads back): numbers as exact strings, expressions as trees."""
+    """A key question as JSON-ready data, numbers as exact strings and expressions as trees (what
+    :func:`symgrad.explain.tasks.read_question` reads back)."""
     result = derivation.result
     return {
         "id": q.id,
