@@ -1,7 +1,15 @@
+from pathlib import Path
+
 import pytest
 import sympy as sp
 
-from symgrad.explain.tasks import Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep
+from answer_keys import key_of_file
+from symgrad import DirectionError, Question, ShapeError, SymgradError
+from symgrad.explain.tasks import TASKS, Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep
+from symgrad.worksheets import worksheet
+from symgrad.worksheets.worksheet import load_worksheet
+
+WORKSHEETS = sorted((Path(__file__).parent.parent / "worksheets").glob("*.py"))
 
 w, b, x, eta = sp.symbols("w b x eta")
 F = (w * x + b) ** 2
@@ -47,3 +55,42 @@ def test_the_slips_of_a_step():
     assert slips["gd_wrong_sign"] == (1 + sp.Rational(18, 10), sp.Rational(6, 10))
     assert slips["gd_used_loss_not_gradient"] == (1 - sp.Rational(9, 10), -sp.Rational(9, 10))
     assert slips["gd_missing_learning_rate"] == (-17, -6)
+
+
+@pytest.mark.parametrize("build, error, message", [
+    (lambda: DirectionalDerivative([w, b], (0, 0)), DirectionError, "zero vector"),
+    (lambda: DirectionalDerivative([w, b], (1, 2, 3)), ShapeError, "3 components but there are 2 variables"),
+    (lambda: DirectionalDerivative([w, b], "up"), ShapeError, "a sequence of numbers, got 'up'"),
+    (lambda: GradientStep([w], None), SymgradError, "needs a learning_rate"),
+    (lambda: GradientStep([w], 0.1, steps=0), SymgradError, "at least 1, got 0"),
+])
+def test_a_task_checks_its_own_fields(build, error, message):
+    with pytest.raises(error, match=message):
+        build()
+
+
+def test_a_task_keeps_its_fields_as_written_and_gives_them_exactly():
+    step, along = GradientStep([w], 0.1), DirectionalDerivative([w, b], (0.5, 1))
+    assert step.learning_rate == 0.1 and step.rate == sp.Rational(1, 10)
+    assert along.direction == (0.5, 1) and along.vector == (sp.Rational(1, 2), 1)
+
+
+def test_each_kind_is_named_once():
+    assert TASKS == {"derivative": Derivative, "derivative_at": DerivativeAt, "gradient": Gradient,
+                     "directional_derivative": DirectionalDerivative, "gradient_step": GradientStep}
+
+
+@pytest.mark.parametrize("path", WORKSHEETS, ids=lambda p: p.stem)
+def test_worksheets_keys_and_the_checker_share_the_kinds(path):
+    """A worksheet's questions, written to its key and read back by the checker, are the same tasks."""
+    sheet = load_worksheet(path)
+    key = key_of_file(path)
+    read = [Question.from_key(entry, nodes=key["nodes"]).task for entry in key["questions"]]
+    assert [type(t) for t in read] == [type(q) for q in sheet.questions]
+    assert [t.numeric for t in read] == [q.numeric for q in sheet.questions]
+    assert [getattr(t, "rate", None) for t in read] == [getattr(q, "rate", None) for q in sheet.questions]
+
+
+def test_the_worksheet_classes_are_the_tasks():
+    assert (worksheet.Derivative, worksheet.DerivativeAt, worksheet.Gradient, worksheet.DirectionalDerivative,
+            worksheet.GradientStep) == (Derivative, DerivativeAt, Gradient, DirectionalDerivative, GradientStep)
