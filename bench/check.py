@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
 from symgrad.answers.keys import load_key  # noqa: E402
-from symgrad.worksheets.key import worksheet_key  # noqa: E402
+from symgrad.worksheets.answer_key import worksheet_key  # noqa: E402
 from symgrad.worksheets.worksheet import load_worksheet  # noqa: E402
 from symgrad.answers.mistakes import candidates  # noqa: E402
 from symgrad.answers.sandbox import Sandbox  # noqa: E402
@@ -47,7 +47,8 @@ def class_answers(questions, rng):
     pool = []
     for q in questions:
         pool += [(q, answer_text(q, q.answer))] * 3
-        wrong = [c for c in candidates(q.function, q.wrt, q.partials, q.task, q.slippings) if c.derivative_of is None]
+        wrong = [c for c in candidates(q.function, q.wrt, q.partials, q.task, q.slippings, q.point)
+                 if c.derivative_of is None]
         for c in wrong[:8]:
             components = list(q.answer)
             components[c.component] = c.value

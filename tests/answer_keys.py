@@ -1,7 +1,7 @@
 """Answer keys for the answer-checking tests: the keys ``symgrad render`` writes (NAME.key.json),
 made in memory from the worksheets, with an optional student for a per-student variant."""
 
-from symgrad.worksheets.key import worksheet_key
+from symgrad.worksheets.answer_key import worksheet_key
 from symgrad.worksheets.worksheet import load_worksheet
 
 __all__ = ["key_of", "key_of_file"]

@@ -6,13 +6,13 @@ from latex2sympy2_extended.latex2sympy2 import ConversionConfig, latex2sympy
 
 from symgrad import cross_entropy, relu, sigmoid, softplus
 from symgrad.core.activations import LogSoftmax, Softmax, step
-from symgrad.answers.notation import Notation
+from symgrad.answers.spellings import Spellings
 from symgrad.answers.parsing import read_answer
 from symgrad.answers.problems import TooComplex, UnknownSymbols, Unreadable
 
 w, x, y, b, z, W, w5, x1, yhat, eta, t0, lr = sp.symbols("w x y b z W w5 x1 yhat eta theta0 lr")
 VARIABLES = [w, x, y, b, z, W, w5, x1, yhat, eta, t0, lr]
-NOTATION = Notation.declare(VARIABLES, aliases={r"\hat{p}": sigmoid(w * x + b)},
+NOTATION = Spellings.declare(VARIABLES, aliases={r"\hat{p}": sigmoid(w * x + b)},
                             function=(w * x - y) ** 2, function_names=["L"],
                             functions={"f": sp.Lambda(sp.Symbol("t"), sp.Symbol("t") ** 3)})
 
@@ -165,7 +165,7 @@ def test_too_complex(text, message):
 
 z1, z2, z3 = sp.symbols("z1:4")
 # a question about a softmax and a relu: its answers may write softmax components and relu's derivative
-ML = Notation.declare([z1, z2, z3, w, x, b], function=cross_entropy([z1, z2, z3], 1) + relu(w * x + b))
+ML = Spellings.declare([z1, z2, z3, w, x, b], function=cross_entropy([z1, z2, z3], 1) + relu(w * x + b))
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -209,23 +209,23 @@ def test_softmax_and_iverson_misread(text, notation, message):
 def test_a_function_applied_to_a_call_takes_the_whole_call():
     sigma = sp.Symbol("sigma")
     assert read(r"\ln \sigma(x) + \exp \tanh(2x)") == (sp.log(sigmoid(x)) + sp.exp(sp.tanh(2 * x)),)
-    assert read(r"\ln \sigma(x)", Notation.declare([sigma, x])) == (sp.log(sigma) * x,)  # a declared symbol
+    assert read(r"\ln \sigma(x)", Spellings.declare([sigma, x])) == (sp.log(sigma) * x,)  # a declared symbol
 
 
 def test_the_iverson_bracket_is_known_to_questions_that_declare_step():
-    assert read("[x > 0]", Notation.declare([x], functions={"H": step})) == (step(x),)
-    assert read(r"\operatorname{H}(x)", Notation.declare([x], functions={"H": step})) == (step(x),)
+    assert read("[x > 0]", Spellings.declare([x], functions={"H": step})) == (step(x),)
+    assert read(r"\operatorname{H}(x)", Spellings.declare([x], functions={"H": step})) == (step(x),)
 
 
 def test_softmax_is_known_only_to_questions_that_have_it_or_declare_it():
     with pytest.raises(UnknownSymbols, match="softmax"):
         read_answer(r"\operatorname{softmax}_2(x, y)", NOTATION)
-    declared = Notation.declare([x, y], functions={"softmax": Softmax})
+    declared = Spellings.declare([x, y], functions={"softmax": Softmax})
     assert read(r"\operatorname{softmax}_2(x, y)", declared) == (Softmax(1, x, y),)
 
 
 def test_log_base_is_the_questions():
-    base10 = Notation.declare([x], log_base=10)
+    base10 = Spellings.declare([x], log_base=10)
     assert read(r"\log x", base10) == (sp.log(x) / sp.log(10),)
     assert read(r"\ln x", base10) == (sp.log(x),)
     assert read(r"\log_e x", base10) == (sp.log(x),)
@@ -233,15 +233,15 @@ def test_log_base_is_the_questions():
 
 def test_a_declared_symbol_wins_over_a_function_of_the_same_name():
     sigma = sp.Symbol("sigma")
-    notation = Notation.declare([sigma, x])
+    notation = Spellings.declare([sigma, x])
     assert read(r"\sigma(x)", notation) == (sigma * x,)
     assert read(r"\sigma'(x)", notation) == (sigmoid(x) * (1 - sigmoid(x)),)
 
 
 def test_e_is_a_symbol_when_the_question_declares_one():
     e = sp.Symbol("e")
-    assert read("e^{x}", Notation.declare([e, x])) == (e ** x,)
-    assert read("e^{x}", Notation.declare([x])) == (sp.exp(x),)
+    assert read("e^{x}", Spellings.declare([e, x])) == (e ** x,)
+    assert read("e^{x}", Spellings.declare([x])) == (sp.exp(x),)
 
 
 def test_derivatives_are_recorded_with_what_they_differentiate():

@@ -1,8 +1,9 @@
 """Checking students' answers: ``Question(...).check(answer) -> Verdict``, with the mistake a wrong
 answer shows and feedback a student can act on, safe against anything a student types.
 
-Modules: ``question`` (the API), ``tasks`` (the five task kinds), ``tokens``/``notation``/``parsing``
-(reading LaTeX through latex2sympy2_extended; ``problems`` and ``limits``: what cannot be read),
+Modules: ``question`` (the API; the tasks it sets are :mod:`symgrad.explain.tasks`),
+``tokens``/``spellings``/``parsing`` (reading LaTeX through latex2sympy2_extended; ``problems`` and
+``limits``: what cannot be read),
 ``equivalence``, ``mistakes``/``missteps`` (typical wrong answers), ``marking`` (one ``verdict``, with the
 sentences of ``feedback``), ``sandbox`` (the worker process and its limits), ``keys``, ``grading`` and
 ``report`` (a class at once).

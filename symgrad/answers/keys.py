@@ -17,16 +17,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import sympy
-
-from ..core.equality import equal
 from ..core.errors import SymgradError
-from ..core.graph import Graph
-from ..worksheets.key import read_question
-from ..core.serialize import from_tree
-from .equivalence import Probes, equivalent, number_value
+from .question import Question
 
-__all__ = ["Key", "load_key", "question_from_key"]
+__all__ = ["Key", "load_key"]
 
 
 @dataclass(frozen=True)
@@ -39,10 +33,9 @@ class Key:
     student: str | None = None
 
 
-def load_key(source, question_type=None):
-    """The :class:`Key` in a JSON file (or an already-loaded dict)."""
-    if question_type is None:
-        from .question import Question as question_type
+def load_key(source, question_type=Question):
+    """The :class:`Key` in a JSON file (or an already-loaded dict), its questions built by
+    ``question_type.from_key``."""
     if isinstance(source, (str, Path)):
         try:
             data = json.loads(Path(source).read_text(encoding="utf-8"))
@@ -55,95 +48,9 @@ def load_key(source, question_type=None):
     worksheet = str(data.get("worksheet", "worksheet"))
     questions = {}
     for entry in data["questions"]:
-        question = question_from_key(question_type, entry, nodes=data.get("nodes"))
+        question = question_type.from_key(entry, nodes=data.get("nodes"))
         if question.id in questions:
             raise SymgradError(f"the key {worksheet} has two questions with id {question.id!r}")
         questions[question.id] = question
     student = data.get("student")
     return Key(worksheet, questions, str(student) if student is not None else None)
-
-
-def question_from_key(question_type, entry, nodes=None, **options):
-    """One entry of a key's ``questions`` as a Question (``question_type`` is its class); ``nodes`` are
-    the key's (None: the function is a plain expression)."""
-    read = read_question(entry)
-    for field in ("tolerance", "log_base", "symbols"):
-        if field in entry and field not in options:
-            options[field] = entry[field]
-    options.setdefault("id", read.id)
-    function = _graph(nodes, entry, read.function, read.id, options) if nodes else read.function
-    question = _build(question_type, read, function, options)
-    _agrees_with_key(question, read)
-    return question
-
-
-def _graph(nodes, entry, function, ident, options):
-    """The worksheet's graph as the question sees it: the nodes its output (``of``) needs, the nodes it
-    is about cut loose as leaves (spelled as the worksheet spells them)."""
-    if not isinstance(nodes, dict):
-        raise SymgradError("a key's nodes are a JSON object")
-    full = Graph()
-    for name, node in nodes.items():
-        if not isinstance(node, dict) or not isinstance(name, str):
-            raise SymgradError(f"the key's node {name!r} is not an object with a tree")
-        latex = node.get("latex")
-        full.define(name, from_tree(node.get("tree")), latex=latex if isinstance(latex, str) else None)
-    wrt = entry.get("wrt")
-    about = [sympy.Symbol(n) for n in (wrt if isinstance(wrt, list) else [wrt]) if isinstance(n, str)]
-    about = [n for n in about if full.is_node(n)]
-    of = entry.get("of") or full.output.name
-    if not isinstance(of, str) or not full.is_node(sympy.Symbol(of)):
-        raise SymgradError(f"key question {ident}: {of!r} is not a node of the key")
-    cut = full.with_output(sympy.Symbol(of)).cut(about)
-    graph = Graph()
-    for node, definition in cut.assignments():
-        graph.define(node, definition, latex=cut.latex_name(node))
-    expanded = graph.expand()
-    if expanded != function and not equal(expanded, function):
-        raise SymgradError(f"key question {ident}: the key's nodes give the function {expanded}, "
-                           f"not {function}")
-    spellings = {n.name: full.latex_name(n) for n in about if full.latex_name(n)}
-    options["symbols"] = {**spellings, **(options.get("symbols") or {})}
-    return graph
-
-
-def _build(question_type, read, function, options):
-    ident, kind, wrt = read.id, read.kind, list(read.wrt)
-    point = None
-    if read.point:  # keep the values this question uses
-        point = {s: v for s, v in read.point.items() if s in read.function.free_symbols or s in read.wrt}
-    if kind in ("derivative", "derivative_at"):
-        if len(wrt) != 1:
-            raise SymgradError(f"key question {ident}: a {kind} question has one variable")
-        if kind == "derivative":
-            return question_type.derivative(function, wrt[0], **options)
-        if not point:
-            raise SymgradError(f"key question {ident}: a derivative_at question needs a point")
-        return question_type.derivative_at(function, wrt[0], point, **options)
-    if kind == "gradient":
-        return question_type.gradient(function, wrt, point, **options)
-    if kind == "directional_derivative":
-        return question_type.directional_derivative(function, wrt, list(read.direction or ()), point, **options)
-    if read.learning_rate is None:
-        raise SymgradError(f"key question {ident}: a gradient_step question needs a learning_rate")
-    return question_type.gradient_step(function, wrt, read.learning_rate, point, read.steps, **options)
-
-
-def _agrees_with_key(question, read):
-    """The key's own answer (its ``tree``), when present, must be symgrad's."""
-    if not read.answer:
-        return
-    ident, theirs = read.id, read.answer
-    if len(theirs) != len(question.answer):
-        raise SymgradError(f"key question {ident}: the key's answer has {len(theirs)} entries, symgrad's "
-                           f"{len(question.answer)}")
-    for mine, other in zip(question.answer, theirs):
-        if mine == other:
-            continue
-        if question.task.numeric:
-            a, b = number_value(mine), number_value(other)
-            same = a is not None and b is not None and abs(a - b) <= 1e-12 * max(abs(a), abs(b), 1)
-        else:
-            same = equivalent(other, mine, Probes.choose(question.notation.variables, [mine]))
-        if not same:
-            raise SymgradError(f"key question {ident}: the key's answer {other} is not symgrad's {mine}")

@@ -49,7 +49,7 @@ class MarkingScheme:
         right = tuple(value(a) for a in answer)
         wrong = [[] for _ in answer]
         for c in candidates(question.function, question.wrt, question.partials, question.task,
-                            question.slippings):
+                            question.slippings, question.point):
             values = value(c.value)
             if c.derivative_of is None and _same(values, right[c.component], question, probes):
                 continue  # this "mistake" gives the right answer here: it cannot be told apart
@@ -173,7 +173,7 @@ def _values_of_derivative(cell, var, probes):
 
 def _judge_number(question, scheme, i, cell, messy):
     if cell.free_symbols:
-        at_point = cell.xreplace(question.task.point)
+        at_point = cell.xreplace(question.point)
         value = number_value(at_point) if not at_point.free_symbols else None
         if value is not None and question.tolerance.accepts(value, scheme.right[i]):
             return _Judgement("other", "unevaluated")

@@ -5,7 +5,7 @@ same equivalence test as the right answer (:mod:`~symgrad.answers.marking`).
 Two layers. *Derivative slips* turn one exact partial $\partial f/\partial w$ into wrong ones (flip
 its sign, differentiate by another variable, read ``\log`` in the other base, forget the $1/N$ of a
 mean, return $f$ itself, break a differentiation rule); the task lifts each into a wrong answer
-(:mod:`~symgrad.answers.tasks`), so a slip in a derivative is recognised inside a gradient step or a
+(:mod:`~symgrad.explain.tasks`), so a slip in a derivative is recognised inside a gradient step or a
 directional derivative too. *Task slips* come from the task itself (stepping uphill, ...).
 
 A derivative slip is a generator registered with :func:`derivative_slip`: it takes a
@@ -133,23 +133,23 @@ def mean_size(function):
     return None
 
 
-def candidates(function, wrt, partials, task, slippings):
-    """Every typical wrong answer of the task, as :class:`Candidate` s in order of priority;
-    ``slippings[j]`` is where the slips of the partial by ``wrt[j]`` start from."""
-    answer = task.answer(function, wrt, partials)
+def candidates(function, wrt, partials, task, slippings, point=None):
+    """Every typical wrong answer of the task (at ``point`` when it is asked there), as :class:`Candidate` s
+    in order of priority; ``slippings[j]`` is where the slips of the partial by ``wrt[j]`` start from."""
+    answer = task.answer_from(function, wrt, partials, point)
     out = []
 
     def lift(kind, wrong_answer, detail):
         out.extend(Candidate(kind, i, bad, detail)
                    for i, (good, bad) in enumerate(zip(answer, wrong_answer)) if bad != good)
 
-    for kind, wrong_answer, detail in task.slips(function, wrt, partials):
+    for kind, wrong_answer, detail in task.slips(function, wrt, partials, point):
         lift(kind, wrong_answer, detail)
     for j, slipping in enumerate(slippings):
         for generator in _DERIVATIVE_SLIPS:
             for kind, wrong, detail in generator(slipping):
                 wrong = wrong.xreplace(slipping.back)
-                lift(kind, task.answer(function, wrt, partials[:j] + (wrong,) + partials[j + 1:]), detail)
+                lift(kind, task.answer_from(function, wrt, partials[:j] + (wrong,) + partials[j + 1:], point), detail)
     if not task.numeric and task.kind in ("derivative", "gradient"):
         out.extend(Candidate("integrated_instead", j, function, None, var) for j, var in enumerate(wrt))
     return sorted(out, key=lambda c: PRIORITY[c.kind])

@@ -28,7 +28,7 @@ from ..core.differentiation import derivative
 from ..core.errors import SymgradError
 from ..core.numbers import exact
 from .limits import DEFAULT_LIMITS
-from .notation import LOG, Notation
+from .spellings import LOG, Spellings
 from .problems import TooComplex, UnknownSymbols, Unreadable
 from .tokens import tokenize
 
@@ -73,7 +73,7 @@ def warm_up():
     if _warm:
         return
     x, y, w = sympy.symbols("x y w")
-    notation = Notation.declare([x, y, w])
+    notation = Spellings.declare([x, y, w])
     for text in _WARM_UP:
         read_answer(text, notation)
     _warm = True

@@ -1,8 +1,9 @@
 r"""A question a teacher sets, and ``question.check(answer) -> Verdict``.
 
-One constructor per task: :meth:`Question.derivative`, :meth:`Question.derivative_at`,
-:meth:`Question.gradient`, :meth:`Question.directional_derivative`, :meth:`Question.gradient_step`,
-and :meth:`Question.from_key` for an entry of a worksheet's answer key. The function is a SymPy
+One constructor per task (:mod:`symgrad.explain.tasks`): :meth:`Question.derivative`,
+:meth:`Question.derivative_at`, :meth:`Question.gradient`, :meth:`Question.directional_derivative`,
+:meth:`Question.gradient_step`, and :meth:`Question.from_key` for an entry of a worksheet's answer key
+(:mod:`symgrad.answers.keys` loads a whole key). The function is a SymPy
 expression or a :class:`~symgrad.core.graph.Graph` (its nodes may then be written by name in answers, and
 asked about). Options, for every constructor:
 
@@ -17,21 +18,22 @@ asked about). Options, for every constructor:
 - ``limits``: :class:`~symgrad.answers.limits.Limits`; ``id``: a name for the question.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy
 
 from ..core.backprop import backward
 from ..core.differentiation import derivative
-from ..core.errors import ShapeError, SymgradError
+from ..core.equality import equal
+from ..core.errors import SymgradError
 from ..core.graph import Graph
-from ..core.numbers import exact
+from ..core.serialize import from_tree
 from ..core.variables import as_point, resolve_all, sorted_symbols
-from .equivalence import Tolerance
+from ..explain.tasks import Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Task, read_question
+from .equivalence import Probes, Tolerance, equivalent, number_value
 from .limits import DEFAULT_LIMITS, Limits
 from .mistakes import Slipping
-from .notation import Notation
-from .tasks import Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep
+from .spellings import Spellings
 
 __all__ = ["Question"]
 
@@ -41,15 +43,17 @@ OPTIONS = frozenset("symbols functions aliases names tolerance log_base limits i
 
 @dataclass(frozen=True, eq=False)
 class Question:
-    """A task about ``function`` (in its leaves) with respect to ``wrt``; ``partials`` are its exact
-    partials and ``answer`` the components of the right answer. Build one with a constructor."""
+    """A task about ``function`` (in its leaves) with respect to ``wrt``, at ``point`` (None: symbolic);
+    ``partials`` are its exact partials and ``answer`` the components of the right answer. Build one
+    with a constructor."""
 
-    task: object
+    task: Task
     function: object
     wrt: tuple
+    point: dict | None
     partials: tuple
     answer: tuple
-    notation: Notation
+    notation: Spellings
     slippings: tuple = field(repr=False)
     tolerance: Tolerance = Tolerance()
     limits: Limits = DEFAULT_LIMITS
@@ -60,32 +64,25 @@ class Question:
     @classmethod
     def derivative(cls, function, wrt, **options):
         """d(function)/d(wrt) as an expression."""
-        return cls._make(function, [wrt], lambda model: Derivative(), options)
+        return cls._make(Derivative(wrt), function, None, options)
 
     @classmethod
     def derivative_at(cls, function, wrt, point, **options):
         """d(function)/d(wrt) at ``point``: a number."""
-        return cls._make(function, [wrt], lambda model: DerivativeAt(model.point(point)), options)
+        return cls._make(DerivativeAt(wrt), function, point, options)
 
     @classmethod
     def gradient(cls, function, wrt, point=None, **options):
         """Every partial, at ``point`` or symbolic. ``wrt`` is a list, or a SymPy Matrix of parameters
         (the answer is then a matrix of its shape)."""
         shape = wrt.shape if isinstance(wrt, sympy.MatrixBase) else None
-        return cls._make(function, list(wrt),
-                         lambda model: Gradient(model.point(point) if point is not None else None, shape), options)
+        return cls._make(Gradient(list(wrt), at_point=point is not None, shape=shape), function, point, options)
 
     @classmethod
     def directional_derivative(cls, function, wrt, direction, point=None, **options):
         r"""$\nabla f \cdot v / \lVert v \rVert$ along ``direction``, at ``point`` or symbolic."""
-        wrt = list(wrt)
-        v = tuple(exact(c) for c in direction)
-        if len(v) != len(wrt):
-            raise ShapeError(f"the direction has {len(v)} components but there are {len(wrt)} variables")
-        if all(c == 0 for c in v):
-            raise SymgradError("the direction is the zero vector, which has no unit vector")
-        return cls._make(function, wrt, lambda model: DirectionalDerivative(
-            v, model.point(point) if point is not None else None), options)
+        task = DirectionalDerivative(list(wrt), direction, at_point=point is not None)
+        return cls._make(task, function, point, options)
 
     @classmethod
     def gradient_step(cls, function, wrt, learning_rate, point=None, steps=1, **options):
@@ -94,16 +91,24 @@ class Question:
         wrt = [wrt] if isinstance(wrt, (str, sympy.Symbol)) else list(wrt)
         if point is None and steps != 1:
             raise SymgradError("several gradient steps need a point to start from")
-        eta = learning_rate if isinstance(learning_rate, sympy.Symbol) else exact(learning_rate)
-        return cls._make(function, wrt, lambda model: GradientStep(
-            eta, model.point(point) if point is not None else None, int(steps)), options, extra=[eta])
+        return cls._make(GradientStep(wrt, learning_rate, steps, at_point=point is not None), function, point, options)
 
     @classmethod
-    def from_key(cls, entry, **options):
-        """A question of a worksheet's answer key (``NAME.key.json``, one entry of ``questions``)."""
-        from .keys import question_from_key
-
-        return question_from_key(cls, entry, **options)
+    def from_key(cls, entry, nodes=None, **options):
+        """A question of a worksheet's answer key (``NAME.key.json``, one entry of ``questions``); ``nodes``
+        are the key's (None: the function is a plain expression)."""
+        read = read_question(entry)
+        for name in ("tolerance", "log_base", "symbols"):
+            if name in entry and name not in options:
+                options[name] = entry[name]
+        options.setdefault("id", read.id)
+        function = _key_graph(nodes, entry, read.function, read.id, options) if nodes else read.function
+        point = None
+        if read.point:  # keep the values this question uses
+            point = {s: v for s, v in read.point.items() if s in read.function.free_symbols or s in read.wrt}
+        question = cls._make(read.task, function, point, options, f"key question {read.id}: ")
+        _agrees_with_key(question, read)
+        return question
 
     # -- checking ----------------------------------------------------------------------------------
 
@@ -111,7 +116,7 @@ class Question:
         """The :class:`~symgrad.answers.verdict.Verdict` on ``answer``: LaTeX text, a number, a SymPy
         expression or matrix, or a list of them. Checked in a worker process, under time and memory
         limits, so no answer can hang or crash the caller."""
-        from .sandbox import default_sandbox
+        from .sandbox import default_sandbox  # not a cycle: the parser (65 ms to import) loads when first used
 
         return (sandbox or default_sandbox()).check(self, answer)
 
@@ -122,26 +127,31 @@ class Question:
     # -- building ----------------------------------------------------------------------------------
 
     @classmethod
-    def _make(cls, function, wrt, make_task, options, extra=()):
+    def _make(cls, task, function, point, options, where=""):
+        """The question setting ``task`` about ``function`` (which ends at the node asked about, so the
+        task's ``of`` is not used), at ``point`` when the task asks for numbers; ``where`` begins errors."""
         unknown = set(options) - OPTIONS
         if unknown:
             raise SymgradError(f"unknown option {sorted(unknown)[0]!r}: choose from {', '.join(sorted(OPTIONS))}")
+        if task.numeric and not point:
+            raise SymgradError(f"{where}a {task.kind} question needs a point")
         model = _Model(function)
-        wrt = resolve_all(wrt, model.leaves + model.nodes, "function", strict=False)
-        task = make_task(model)
+        wrt = tuple(resolve_all(task.variables, model.leaves + model.nodes, "function", strict=False))
+        task = replace(task, wrt=wrt[0] if task.single_variable else wrt)
+        point = model.point(point) if task.numeric else None
         partials = tuple(backward(model.graph, wrt).gradient)
-        answer = task.answer(model.function, wrt, partials)
+        answer = task.answer_from(model.function, wrt, partials, point)
         if task.numeric:
             missing = sorted_symbols(set().union(*(a.free_symbols for a in answer)))
             if missing:
                 raise SymgradError(f"the point gives no value for {', '.join(s.name for s in missing)}")
         variables = tuple(sorted_symbols(set(model.leaves) | {w for w in wrt if not model.is_node(w)}
-                                         | {e for e in extra if isinstance(e, sympy.Symbol)}))
-        notation = Notation.declare(
+                                         | task.symbols))
+        notation = Spellings.declare(
             variables, symbols=options.get("symbols"), functions=options.get("functions"),
             aliases=options.get("aliases"), nodes=model.node_spellings(), function=model.function,
             function_names=options.get("names", FUNCTION_NAMES), log_base=options.get("log_base"))
-        return cls(task, model.function, wrt, partials, tuple(answer), notation,
+        return cls(task, model.function, wrt, point, partials, tuple(answer), notation,
                    tuple(model.slipping(w) for w in wrt), Tolerance.of(options.get("tolerance")),
                    options.get("limits", DEFAULT_LIMITS), options.get("id"))
 
@@ -183,3 +193,53 @@ class _Model:
         of_var = expanded[self.graph.output]
         back = {n: self.graph.expand(n) for n in self.graph.nodes}
         return Slipping(of_var, var, derivative(of_var, var), back, graph)
+
+
+def _key_graph(nodes, entry, function, ident, options):
+    """The worksheet's graph as the question sees it: the nodes its output (``of``) needs, the nodes it
+    is about cut loose as leaves (spelled as the worksheet spells them)."""
+    if not isinstance(nodes, dict):
+        raise SymgradError("a key's nodes are a JSON object")
+    full = Graph()
+    for name, node in nodes.items():
+        if not isinstance(node, dict) or not isinstance(name, str):
+            raise SymgradError(f"the key's node {name!r} is not an object with a tree")
+        latex = node.get("latex")
+        full.define(name, from_tree(node.get("tree")), latex=latex if isinstance(latex, str) else None)
+    wrt = entry.get("wrt")
+    about = [sympy.Symbol(n) for n in (wrt if isinstance(wrt, list) else [wrt]) if isinstance(n, str)]
+    about = [n for n in about if full.is_node(n)]
+    of = entry.get("of") or full.output.name
+    if not isinstance(of, str) or not full.is_node(sympy.Symbol(of)):
+        raise SymgradError(f"key question {ident}: {of!r} is not a node of the key")
+    cut = full.with_output(sympy.Symbol(of)).cut(about)
+    graph = Graph()
+    for node, definition in cut.assignments():
+        graph.define(node, definition, latex=cut.latex_name(node))
+    expanded = graph.expand()
+    if expanded != function and not equal(expanded, function):
+        raise SymgradError(f"key question {ident}: the key's nodes give the function {expanded}, "
+                           f"not {function}")
+    spellings = {n.name: full.latex_name(n) for n in about if full.latex_name(n)}
+    options["symbols"] = {**spellings, **(options.get("symbols") or {})}
+    return graph
+
+
+def _agrees_with_key(question, read):
+    """The key's own answer (its ``tree``), when present, must be symgrad's."""
+    if not read.answer:
+        return
+    ident, theirs = read.id, read.answer
+    if len(theirs) != len(question.answer):
+        raise SymgradError(f"key question {ident}: the key's answer has {len(theirs)} entries, symgrad's "
+                           f"{len(question.answer)}")
+    for mine, other in zip(question.answer, theirs):
+        if mine == other:
+            continue
+        if question.task.numeric:
+            a, b = number_value(mine), number_value(other)
+            same = a is not None and b is not None and abs(a - b) <= 1e-12 * max(abs(a), abs(b), 1)
+        else:
+            same = equivalent(other, mine, Probes.choose(question.notation.variables, [mine]))
+        if not same:
+            raise SymgradError(f"key question {ident}: the key's answer {other} is not symgrad's {mine}")

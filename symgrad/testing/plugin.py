@@ -17,7 +17,7 @@ import pytest
 import sympy
 
 from ..core.errors import SymgradError
-from ..worksheets.key import key_questions
+from ..worksheets.answer_key import key_questions
 from ..core.numbers import exact
 from ..twin.comparison import TOLERANCES
 from .assertions import to_float, torch_available
@@ -66,7 +66,7 @@ class QuestionCheckFailed(Exception):
 
 
 class QuestionItem(pytest.Item):
-    """One question of a worksheet's key (a :class:`~symgrad.worksheets.key.KeyQuestion`)."""
+    """One question of a worksheet's key (a :class:`~symgrad.explain.tasks.KeyQuestion`)."""
 
     def __init__(self, *, worksheet, question, **kwargs):
         super().__init__(**kwargs)

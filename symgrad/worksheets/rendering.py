@@ -20,7 +20,7 @@ from ..core.equality import equal
 from ..core.errors import DerivationError
 from ..core.files import staging_folder, write_atomically
 from ..explain.figures import Figure
-from .key import answer_key, derive_questions
+from .answer_key import answer_key, derive_questions
 from ..explain.latex import LatexRenderer
 from ..explain.notation import number
 from ..numeric.compilation import compile_function

@@ -17,7 +17,8 @@ import sympy
 
 from ..core.calculus import as_graph
 from ..core.errors import TrainingError
-from .key import read_question, worksheet_key
+from ..explain.tasks import read_question
+from .answer_key import worksheet_key
 from ..matrix import torch_twin as matrix_twin
 from ..matrix.training import MatrixTraining
 from ..numeric.loops import compile_objective, train
@@ -76,7 +77,7 @@ def verify_questions(sheet):
 
 
 def numeric_answer(question, point, method):
-    """What a key question's answer (:class:`~symgrad.worksheets.key.KeyQuestion`) is numerically at ``point``:
+    """What a key question's answer (:class:`~symgrad.explain.tasks.KeyQuestion`) is numerically at ``point``:
     by ``"finite_difference"`` (central differences; an update steps along that gradient) or by
     ``"torch"`` (autograd in float64; an update by ``torch.optim.SGD``). A list of floats."""
     if question.kind == "gradient_step":

@@ -1,8 +1,9 @@
 """Worksheets: a model, the numbers it is evaluated at, and the questions asked about it.
 
 A worksheet file in ``worksheets/`` is a small Python module that builds a model with the symgrad
-API and sets ``WORKSHEET = Worksheet(...)``. Each question is immutable data naming its task; its
-exact answer is computed by the engine (:meth:`Question.answer`).
+API and sets ``WORKSHEET = Worksheet(...)``. Each question is one of the tasks of
+:mod:`symgrad.explain.tasks` (re-exported here): immutable data whose exact answer is computed by the
+engine (``question.answer(sheet)``).
 """
 
 import importlib.util
@@ -14,123 +15,15 @@ from pathlib import Path
 import sympy
 
 from ..core.backprop import backward
-from ..core.calculus import directional_derivative
-from ..explain.derivation import derive
 from ..core.errors import SymgradError, TrainingError
 from ..core.graph import Graph
 from ..core.numbers import exact
+from ..explain.tasks import Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Task
 from ..numeric.training import Training, TrainingRun, plan
 from ..core.variables import as_point, as_scalar, resolve, resolve_all
 
 __all__ = ["Worksheet", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative",
            "GradientStep", "TrainingRun", "Training", "Prediction", "Range", "load_worksheet"]
-
-
-@dataclass(frozen=True)
-class Question:
-    """One task about a worksheet's model. ``of`` is the node differentiated (default: the
-    model's output, the loss); ``kind`` names the task as answer keys and the checker do."""
-
-    kind = None
-
-    def answer(self, sheet):  # pragma: no cover - each kind defines it
-        """The exact answer: a SymPy expression, number, or tuple of them."""
-        raise NotImplementedError(type(self).__name__)
-
-    def derivation(self, sheet):  # pragma: no cover - each kind defines it
-        """The answer derived step by step (:func:`symgrad.derive`); its ``result`` is the answer."""
-        raise NotImplementedError(type(self).__name__)
-
-
-@dataclass(frozen=True)
-class Derivative(Question):
-    """Find d(of)/d(wrt) as an expression."""
-
-    wrt: object
-    of: object = None
-    kind = "derivative"
-
-    def answer(self, sheet):
-        return sheet.walk([self.wrt], self.of).gradient[0]
-
-    def derivation(self, sheet):
-        return derive(sheet.graph_of(self.of), self.wrt)
-
-
-@dataclass(frozen=True)
-class DerivativeAt(Question):
-    """Find d(of)/d(wrt) at the worksheet's point: a number."""
-
-    wrt: object
-    of: object = None
-    kind = "derivative_at"
-
-    def answer(self, sheet):
-        return sheet.walk([self.wrt], self.of).at(sheet.point).gradient[0]
-
-    def derivation(self, sheet):
-        return derive(sheet.graph_of(self.of), self.wrt, at=sheet.point)
-
-
-@dataclass(frozen=True)
-class Gradient(Question):
-    """Find every partial of ``of`` with respect to ``wrt``, at the point (or symbolically)."""
-
-    wrt: tuple
-    of: object = None
-    at_point: bool = True
-    kind = "gradient"
-
-    def answer(self, sheet):
-        walk = sheet.walk(self.wrt, self.of)
-        return walk.at(sheet.point).gradient if self.at_point else walk.gradient
-
-    def derivation(self, sheet):
-        return derive(sheet.graph_of(self.of), list(self.wrt), at=sheet.point if self.at_point else None)
-
-
-@dataclass(frozen=True)
-class DirectionalDerivative(Question):
-    r"""Find $D_v f = \nabla f \cdot v/\lVert v\rVert$ along ``direction``, at the point (or symbolically)."""
-
-    wrt: tuple
-    direction: tuple
-    of: object = None
-    at_point: bool = True
-    kind = "directional_derivative"
-
-    def answer(self, sheet):
-        graph = sheet.graph_of(self.of)
-        return directional_derivative(graph, self.wrt, self.direction,
-                                      at=sheet.point if self.at_point else None)
-
-    def derivation(self, sheet):
-        at = sheet.point if self.at_point else None
-        return derive(sheet.graph_of(self.of), list(self.wrt), at=at).along(self.direction)
-
-
-@dataclass(frozen=True)
-class GradientStep(Question):
-    r"""Take ``steps`` steps of $\theta \leftarrow \theta - \eta\, \partial L/\partial\theta$ from the point:
-    the new values of ``wrt``, in order."""
-
-    wrt: tuple
-    learning_rate: object
-    steps: int = 1
-    of: object = None
-    kind = "gradient_step"
-
-    def answer(self, sheet):
-        eta = exact(self.learning_rate)
-        walk = sheet.walk(self.wrt, self.of)
-        point = dict(sheet.point)
-        for _ in range(self.steps):
-            grads = walk.at(point).gradient
-            point.update({w: point[w] - eta * g for w, g in zip(walk.wrt, grads)})
-        return tuple(point[w] for w in walk.wrt)
-
-    def derivation(self, sheet):
-        return derive(sheet.graph_of(self.of), list(self.wrt), at=sheet.point).descend(self.learning_rate, self.steps)
 
 
 @dataclass(frozen=True)
@@ -208,7 +101,7 @@ class Worksheet:
         object.__setattr__(self, "questions", tuple(self.questions))
         object.__setattr__(self, "point", as_point(self.point, self.model.leaves(), f"worksheet {self.name}"))
         for q in self.questions:
-            if not isinstance(q, Question):
+            if not isinstance(q, Task):
                 raise SymgradError(f"worksheet {self.name}: {q!r} is not a question")
         object.__setattr__(self, "variants", self._ranges(self.variants))
         object.__setattr__(self, "predictions", tuple(self.predictions))

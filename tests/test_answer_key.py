@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symgrad.worksheets.key import answer_key
+from symgrad.worksheets.answer_key import answer_key
 from symgrad.core.numbers import exact
 from symgrad.core.serialize import from_tree
 from symgrad.worksheets.worksheet import load_worksheet

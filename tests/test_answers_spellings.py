@@ -2,7 +2,7 @@ import pytest
 import sympy as sp
 
 from symgrad import SymgradError, relu, sigmoid
-from symgrad.answers.notation import Notation
+from symgrad.answers.spellings import Spellings
 from symgrad.answers.tokens import Name
 
 w5, yhat, theta0, lr, W, w, eta, x = sp.symbols("w5 yhat theta0 lr W w eta x")
@@ -17,18 +17,18 @@ w5, yhat, theta0, lr, W, w, eta, x = sp.symbols("w5 yhat theta0 lr W w eta x")
     (eta, {"eta"}),
 ])
 def test_each_variable_is_typed_as_sympy_writes_it_and_by_its_word(symbol, keys):
-    notation = Notation.declare([symbol])
+    notation = Spellings.declare([symbol])
     assert {k for k, v in notation.names.items() if v == symbol} == keys
 
 
 def test_spellings_given_by_the_teacher_come_first_in_print():
-    notation = Notation.declare([lr, x], symbols={"lr": [r"\alpha", "lr"], x: r"\xi"})
+    notation = Spellings.declare([lr, x], symbols={"lr": [r"\alpha", "lr"], x: r"\xi"})
     assert notation.names["alpha"] == lr and notation.names["xi"] == x
     assert notation.show(lr * x) == r"\alpha \xi"
 
 
 def test_aliases_and_nodes_stand_for_expressions():
-    notation = Notation.declare([w, x], aliases={r"\hat{p}": sigmoid(w * x)},
+    notation = Spellings.declare([w, x], aliases={r"\hat{p}": sigmoid(w * x)},
                                 nodes={sp.Symbol("h1"): (w * x, None)})
     p, h1 = notation.names["hat(p)"], notation.names["h_1"]
     assert notation.expand(p + h1) == sigmoid(w * x) + w * x
@@ -36,7 +36,7 @@ def test_aliases_and_nodes_stand_for_expressions():
 
 
 def test_functions_and_constants():
-    notation = Notation.declare([x], functions={"swish": lambda t: t * sigmoid(t)})
+    notation = Spellings.declare([x], functions={"swish": lambda t: t * sigmoid(t)})
     assert notation.function(Name("ReLU")) == relu and notation.function(Name("sigma")) == sigmoid
     assert notation.function(Name("swish"))(x) == x * sigmoid(x)
     assert "swish" in notation.function_words
@@ -45,17 +45,17 @@ def test_functions_and_constants():
 
 
 def test_a_node_named_like_a_variable_is_skipped_quietly():
-    notation = Notation.declare([x], nodes={sp.Symbol("x"): (2 * w, None)})
+    notation = Spellings.declare([x], nodes={sp.Symbol("x"): (2 * w, None)})
     assert notation.names["x"] == x
 
 
 @pytest.mark.parametrize("build, message", [
-    (lambda: Notation.declare([sp.Symbol("w5"), sp.Symbol("w_5")]), "are both typed 'w_5'"),
-    (lambda: Notation.declare([x], symbols={"x": "x^2"}), "is not one name"),
-    (lambda: Notation.declare([x], symbols={"x": r"\input{x}"}), "is not valid: the command \\\\input"),
-    (lambda: Notation.declare([x], aliases={"x": w}), "already the name of x"),
-    (lambda: Notation.declare([x], log_base=-2), "positive and not 1"),
-    (lambda: Notation.declare([sp.Symbol("a.b")]), "cannot be typed in LaTeX"),
+    (lambda: Spellings.declare([sp.Symbol("w5"), sp.Symbol("w_5")]), "are both typed 'w_5'"),
+    (lambda: Spellings.declare([x], symbols={"x": "x^2"}), "is not one name"),
+    (lambda: Spellings.declare([x], symbols={"x": r"\input{x}"}), "is not valid: the command \\\\input"),
+    (lambda: Spellings.declare([x], aliases={"x": w}), "already the name of x"),
+    (lambda: Spellings.declare([x], log_base=-2), "positive and not 1"),
+    (lambda: Spellings.declare([sp.Symbol("a.b")]), "cannot be typed in LaTeX"),
 ])
 def test_bad_notations(build, message):
     with pytest.raises(SymgradError, match=message):

@@ -28,14 +28,14 @@ from ..core.operations import operation_of, operations, spelled
 from .problems import AnswerProblem, Unreadable
 from .tokens import GREEK, tokenize
 
-__all__ = ["Notation", "standard_functions"]
+__all__ = ["Spellings", "standard_functions"]
 
 LOG = "log"  # \log: natural unless the question says otherwise; \log_{10}, \log_2 name their base
 CONSTANTS = {"e": sympy.E, "pi": sympy.pi}
 
 
 @dataclass(frozen=True)
-class Notation:
+class Spellings:
     r"""What each typed name means in one question.
 
     ``names`` maps a name's key to a variable (a Symbol) or to a Dummy that stands for an expression

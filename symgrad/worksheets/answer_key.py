@@ -1,4 +1,4 @@
-"""A worksheet's answer key, as the JSON the answer checker reads.
+"""A worksheet's answer key, written as the JSON the answer checker reads (:mod:`symgrad.answers.keys`).
 
 ``{"worksheet": NAME, "title", "nodes": {node: {"sympy", "tree", "latex"}}, "forward": {node: {"sympy",
 "tree", "value"}} (the forward pass at the point), "questions": [{"id", "kind",
@@ -11,21 +11,13 @@ kept in an answer (``dL/dz = sigma(z) - y``) is defined in ``nodes`` (in the gra
 LaTeX it was given (``y^*``; null when none), so an answer may name it as the worksheet does.
 """
 
-from dataclasses import dataclass
-
-import sympy
-
-from ..core.errors import SymgradError
+from ..core.serialize import to_tree
 from ..explain.latex import LatexRenderer
-from ..core.numbers import exact
+from ..explain.tasks import KeyQuestion
 from .prompts import prompt
-from ..core.serialize import from_tree, to_tree
-from .worksheet import GradientStep, answer_values
+from .worksheet import answer_values
 
-__all__ = ["answer_key", "worksheet_key", "key_questions", "derive_questions", "KeyQuestion", "read_question",
-           "KINDS"]
-
-KINDS = ("derivative", "derivative_at", "gradient", "directional_derivative", "gradient_step")
+__all__ = ["answer_key", "worksheet_key", "key_questions", "derive_questions"]
 
 
 def worksheet_key(sheet):
@@ -39,9 +31,9 @@ def derive_questions(sheet):
 
 
 def key_questions(sheet, derivations=None):
-    """The questions of ``sheet`` as :class:`KeyQuestion` objects, exact, in memory: what its key
-    holds, for any functions (the JSON key can only write the operations :mod:`symgrad.core.serialize`
-    knows)."""
+    """The questions of ``sheet`` as :class:`~symgrad.explain.tasks.KeyQuestion` objects, exact, in
+    memory: what its key holds, for any functions (the JSON key can only write the operations
+    :mod:`symgrad.core.serialize` knows)."""
     derivations = derive_questions(sheet) if derivations is None else derivations
     renderer = LatexRenderer(sheet.model)
     return tuple(_key_question(i, q, d, renderer)
@@ -77,17 +69,16 @@ def _key_question(number, question, derivation, renderer):
     if derivation.point:
         values = {**dict(derivation.point), **{n: v for n, v in derivation.forward if n in nodes}}
         point = {s: v for s, v in values.items() if s in function.free_symbols or s in derivation.wrt}
-    step = isinstance(question, GradientStep)
     return KeyQuestion(
         f"q{number}", question.kind, prompt(question, derivation, renderer), function, derivation.wrt, point,
         tuple(written.expand(r) for r in (result if isinstance(result, tuple) else (result,))),
-        exact(question.learning_rate) if step else None, question.steps if step else 1,
-        tuple(exact(c) for c in question.direction) if hasattr(question, "direction") else None,
+        getattr(question, "rate", None), getattr(question, "steps", 1), getattr(question, "vector", None),
         derivation.output.name)
 
 
 def _entry(q, derivation, renderer):
-    """A :class:`KeyQuestion` as JSON-ready data: numbers as exact strings, expressions as trees."""
+    """A key question as JSON-ready data, numbers as exact strings and expressions as trees (what
+    :func:`symgrad.explain.tasks.read_question` reads back)."""
     result = derivation.result
     return {
         "id": q.id,
@@ -109,63 +100,3 @@ def _entry(q, derivation, renderer):
             "tree": [to_tree(r) for r in q.answer] if isinstance(result, tuple) else to_tree(q.answer[0]),
         },
     }
-
-
-@dataclass(frozen=True)
-class KeyQuestion:
-    """One question of a key, read back exactly: the function, the variables asked about (symbols
-    of the function, or new ones, whose partial is 0), the point (None for a symbolic question),
-    and the exact answer as a tuple (one entry per variable, or per updated weight)."""
-
-    id: str
-    kind: str
-    prompt: str
-    function: sympy.Expr
-    wrt: tuple
-    point: dict | None
-    answer: tuple
-    learning_rate: sympy.Expr | None = None
-    steps: int = 1
-    direction: tuple | None = None
-    of: str | None = None
-
-
-def read_question(entry):
-    """A key's question (a dict from ``NAME.key.json``) as a :class:`KeyQuestion`, without evaluating
-    any text: expressions come from their trees, numbers from their exact strings."""
-    if not isinstance(entry, dict):
-        raise SymgradError("a key's question is a JSON object")
-    ident = str(entry.get("id", "?"))
-    kind = entry.get("kind")
-    if kind not in KINDS:
-        raise SymgradError(f"key question {ident}: unknown kind {kind!r}; choose from {', '.join(KINDS)}")
-    if "function_tree" not in entry:
-        raise SymgradError(f"key question {ident} has no function_tree (symgrad never evaluates the text "
-                           "of a function)")
-    function = from_tree(entry["function_tree"])
-    symbols = {s.name: s for s in function.free_symbols}
-
-    def symbol(name):
-        if not isinstance(name, str):
-            raise SymgradError(f"key question {ident}: a variable is named by a string, got {name!r}")
-        return symbols.get(name) or sympy.Symbol(name)
-
-    names = entry.get("wrt")
-    wrt = tuple(symbol(n) for n in (names if isinstance(names, list) else [names]))
-    point = entry.get("point")
-    if point is not None:
-        point = {symbol(k): exact(v) if isinstance(v, str) else from_tree(v) for k, v in point.items()}
-    answer = entry.get("answer") or {}
-    tree = answer.get("tree")
-    trees = [] if tree is None else tree if isinstance(tree, list) else [tree]
-    rate = entry.get("learning_rate")
-    if rate is not None:
-        try:
-            rate = exact(rate)
-        except SymgradError:  # a learning rate left symbolic: eta
-            rate = symbol(rate)
-    direction = entry.get("direction")
-    return KeyQuestion(ident, kind, str(entry.get("prompt", "")), function, wrt, point,
-                       tuple(from_tree(t) for t in trees), rate,
-                       int(entry.get("steps") or 1), None if direction is None else tuple(exact(c) for c in direction),
-                       entry.get("of"))
