@@ -52,3 +52,13 @@ def test_without_tex_the_error_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setattr(pdf, "tex_available", lambda: False)
     with pytest.raises(TexMissingError, match="apt-get install latexmk texlive-latex-base"):
         build_pdf(write(tmp_path, "Hello."))
+
+
+@needs_tex
+@pytest.mark.parametrize("name", ["-pdflatex=cd ..;touch pwned7;true", "-o"])
+def test_a_file_name_is_never_taken_for_an_option(tmp_path, name):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    built = build_pdf(write(folder, "Hello.", name=name))
+    assert built == folder / f"{name}.pdf" and built.read_bytes().startswith(b"%PDF")
+    assert not list(tmp_path.parent.glob("**/pwned7"))

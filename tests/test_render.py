@@ -160,3 +160,19 @@ def test_bad_requests(tmp_path, capsys, arguments, message):
 def test_a_missing_worksheet_is_a_one_line_error(tmp_path, capsys):
     assert main(["render", str(tmp_path / "nope.py"), "-o", str(tmp_path)]) == 2
     assert "symgrad render: error: no worksheet file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["-pdflatex=cd ..;touch pwned7;true", "-o", "/tmp/x", "../../x"])
+def test_a_worksheet_name_cannot_reach_latexmk_or_leave_the_output_folder(tmp_path, capsys, name):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    sheet = tmp_path / "a" / "b" / "hostile.py"
+    sheet.write_text("import sympy as sp\nfrom symgrad.worksheets.worksheet import Derivative, Worksheet\n"
+                     f"x = sp.Symbol('x')\nWORKSHEET = Worksheet(name={name!r}, title='t', model=x ** 2, "
+                     "questions=[Derivative(x)])\n")
+    files = lambda: sorted(p for p in tmp_path.rglob("*") if "__pycache__" not in p.parts)  # noqa: E731
+    before = files()
+    assert main(["render", str(sheet), "-o", str(tmp_path / "a" / "b" / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"{sheet}: worksheet name {name!r} is not allowed" in err and len(err.strip().splitlines()) == 1
+    assert files() == before and not Path("/tmp/x.tex").exists()
+    assert not list(tmp_path.glob("**/pwned7"))

@@ -1,6 +1,7 @@
 """Building a PDF from a LaTeX file with latexmk on a real TeX installation, safely and reproducibly.
 
-TeX runs without shell escape, with its file access restricted to the build folder
+TeX runs without shell escape, on ``./NAME.tex`` (so no name is taken for an option: latexmk 4.79
+has no ``--``), with its file access restricted to the build folder
 (``openin_any=p``, ``openout_any=p``), ignoring any latexmkrc, with a fixed ``SOURCE_DATE_EPOCH``.
 It runs in a temporary folder next to the target: the PDF appears in the output folder, by an
 atomic rename, only when the build succeeded. A failed build raises :class:`TexError` with the
@@ -50,7 +51,7 @@ def build_pdf(tex_file, extra_files=(), timeout=TIMEOUT):
         for f in (tex_file, *map(Path, extra_files)):
             shutil.copy2(f, build / f.name)
         command = ["latexmk", "-norc", "-pdf", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
-                   "-file-line-error", "-silent", tex_file.name]
+                   "-file-line-error", "-silent", f"./{tex_file.name}"]  # ./: never taken for an option
         try:
             done = subprocess.run(command, cwd=build, env=_environment(build), capture_output=True, text=True,
                                   timeout=timeout, stdin=subprocess.DEVNULL)
