@@ -2,30 +2,19 @@ r"""Text that a worksheet or a student supplies, made safe to put in a TeX file.
 
 The text may hold inline math between ``$`` signs. Outside math every character TeX treats
 specially is escaped, so the text prints as written. Inside math only the commands of
-:data:`MATH_COMMANDS` (``\frac``, ``\sigma``, ``\hat``, ...) and harmless control symbols (``\,``)
-are kept; any other control sequence (``\input``, ``\write18``, ``\def``, ``\catcode``,
+:data:`~symgrad.core.math_commands.MATH_COMMANDS` (``\frac``, ``\sigma``, ``\hat``, ...) and harmless
+control symbols (``\,``) are kept; any other control sequence (``\input``, ``\write18``, ``\def``, ``\catcode``,
 ``\csname``) prints literally, as do TeX's ``^^`` character codes; unbalanced braces print as
 braces.
 """
 
-import re
+from ..core.math_commands import is_allowed_command, tokens
 
-__all__ = ["escape", "escape_text", "MATH_COMMANDS"]
-
-MATH_COMMANDS = frozenset("""
-    alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi
-    rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega
-    hat bar tilde vec dot ddot frac dfrac tfrac sqrt sum prod log ln exp sin cos tan tanh max min
-    operatorname mathcal mathbf mathrm mathbb mathit text nabla partial cdot cdots ldots dots times
-    lVert rVert lvert rvert left right big Big bigl bigr Bigl Bigr leq geq le ge neq approx sim to
-    rightarrow leftarrow mapsto infty in notin mid top intercal quad qquad prime ell forall exists
-""".split())
+__all__ = ["escape", "escape_text"]
 
 _TEXT = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
          "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}"}
-_MATH = {"#": r"\#", "%": r"\%", "&": r"\&", "~": r"\sim "}
-_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\^\^|.", re.DOTALL)
-_SAFE_SYMBOLS = set(r",;:! {}|%#&$_")  # spacing, and the escaped forms of special characters
+_MATH = {"#": r"\#", "%": r"\%", "&": r"\&", "~": r"\sim ", "\\": r"\backslash "}
 
 
 def escape_text(text):
@@ -42,7 +31,7 @@ def escape(text):
 
 
 def _math(source):
-    out = [_math_token(t) for t in _TOKEN.findall(source)]
+    out = [_math_token(t) for t in tokens(source)]
     if not _balanced(source):
         out = [r"\{" if t == "{" else r"\}" if t == "}" else t for t in out]
     return "".join(out)
@@ -50,10 +39,7 @@ def _math(source):
 
 def _math_token(token):
     if token.startswith("\\") and len(token) > 1:
-        name = token[1:]
-        if name in MATH_COMMANDS or (len(name) == 1 and name in _SAFE_SYMBOLS):
-            return token
-        return r"\text{\textbackslash{}%s}" % escape_text(name)
+        return token if is_allowed_command(token) else r"\text{\textbackslash{}%s}" % escape_text(token[1:])
     if token == "^^":
         return "^{}^"
     if not token.isascii():
@@ -63,7 +49,7 @@ def _math_token(token):
 
 def _balanced(source):
     depth = 0
-    for token in _TOKEN.findall(source):
+    for token in tokens(source):
         depth += {"{": 1, "}": -1}.get(token, 0)
         if depth < 0:
             return False

@@ -3,7 +3,9 @@ r"""Machine-learning notation, in one table, and the printing of symbols, expres
 A symbol prints as, in order: the LaTeX its graph node was given (``define(..., latex="y^*")``);
 its name in :data:`NAMES` (``L`` is $\mathcal L$, ``lr`` is $\eta$); its name with a suffix of
 :data:`SUFFIXES` (``ystar`` is $y^*$, ``y_hat`` is $\hat y$); else as SymPy prints it (``w1`` is
-$w_1$, ``theta0`` is $\theta_0$, ``yhat`` is $\hat y$, ``eta`` is $\eta$). Exact numbers print as
+$w_1$, ``theta0`` is $\theta_0$, ``yhat`` is $\hat y$, ``eta`` is $\eta$) when that is a notation
+(:func:`~symgrad.core.math_commands.forbidden`), else literally as text: a symbol named
+``\input{/etc/passwd}`` prints as its name and reads nothing. Exact numbers print as
 decimals when they have a short one (``479/500`` is 0.958), else as fractions.
 """
 
@@ -15,6 +17,8 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 
 from ..core.activations import step
+from ..core.math_commands import forbidden
+from .escaping import escape_text
 
 __all__ = ["Notation", "NOTATION", "NAMES", "SUFFIXES", "number", "decimal", "positive_first"]
 
@@ -50,7 +54,8 @@ class Notation:
         for suffix, template in self.suffixes.items():
             if name.endswith(suffix) and len(name) > len(suffix):
                 return template % self.symbol(sympy.Symbol(name[:-len(suffix)]))
-        return sympy.latex(s)
+        printed = sympy.latex(s)
+        return printed if forbidden(printed) is None else r"\text{%s}" % escape_text(name)
 
     def expression(self, expr, values=None, names=None):
         r"""The LaTeX of ``expr``; ``names`` (symbol -> LaTeX) overrides how symbols print. With
