@@ -105,16 +105,22 @@ def test_a_symbol_name_that_sympy_would_print_as_tex_prints_literally(name, prin
 
 
 @needs_tools
-def test_no_file_outside_the_build_folder_reaches_a_worksheets_pdf(tmp_path, secret):
+@pytest.mark.parametrize("script", ["", " \u039a\u03bb\u03af\u03c3\u03b7"], ids=["pdflatex", "lualatex"])
+def test_no_file_outside_the_build_folder_reaches_a_worksheets_pdf(tmp_path, secret, script):
+    if script and not pdf.unicode_available():
+        pytest.skip("LuaLaTeX or its fonts are not installed")
     embed, read = EMBED % secret, r"\input{%s}" % secret
+    lua = r"\directlua{tex.print(io.open('%s'):read('*a'))} \pdfextension obj file {%s}" % (secret, secret)
     sheet = tmp_path / "hostile.py"
     sheet.write_text(
         "import sympy as sp\nfrom symgrad.worksheets.worksheet import Derivative, DerivativeAt, Worksheet\n"
         f"a, b = sp.Symbol({embed!r}), sp.Symbol({read!r})\nx = sp.Symbol('x')\n"
-        f"WORKSHEET = Worksheet(name='hostile', title={embed!r}, notes={('Math: $%s$ and ' % embed + embed)!r},\n"
+        f"WORKSHEET = Worksheet(name='hostile', title={(embed + script)!r},\n"
+        f"    notes={('Math: $%s$ and %s, $%s$ and %s' % (embed, embed, lua, lua))!r},\n"
         "    model=(a * x - b) ** 2, questions=[Derivative(x), DerivativeAt(a)], point={a: 2, b: 1, x: 3})\n")
     assert main(["render", str(sheet), "-o", str(tmp_path / "out"), "--answers", "--quiet"]) == 0
     built = tmp_path / "out" / "hostile.pdf"
+    assert pdf.engine((tmp_path / "out" / "hostile.tex").read_text()) == ("lualatex" if script else "pdflatex")
     assert MARK.encode() not in decompressed(built) and b"root:x:0:0" not in decompressed(built)
     text = subprocess.run(["pdftotext", str(built), "-"], capture_output=True, text=True, check=True).stdout
-    assert "\\immediate\\pdfobj file" in text  # printed, not run
+    assert "\\immediate\\pdfobj file" in text and "\\directlua" in text  # printed, not run
