@@ -5,8 +5,11 @@ specially is escaped, so the text prints as written. Inside math only the comman
 :data:`~symgrad.core.math_commands.MATH_COMMANDS` (``\frac``, ``\sigma``, ``\hat``, ...) and harmless
 control symbols (``\,``) are kept; any other control sequence (``\input``, ``\write18``, ``\def``, ``\catcode``,
 ``\csname``) prints literally, as do TeX's ``^^`` character codes; unbalanced braces print as
-braces.
+braces. Control characters and Unicode line and paragraph separators (``\x00``, ``\x0c``,
+U+2028), which TeX refuses or no font has, print as spaces; a newline or tab stays.
 """
+
+import re
 
 from ..core.math_commands import is_allowed_command, tokens
 
@@ -14,17 +17,18 @@ __all__ = ["escape", "escape_text"]
 
 _TEXT = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
          "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}"}
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _MATH = {"#": r"\#", "%": r"\%", "&": r"\&", "~": r"\sim ", "\\": r"\backslash "}
 
 
 def escape_text(text):
     """Plain text (no math) that prints literally."""
-    return "".join(_TEXT.get(c, c) for c in str(text))
+    return "".join(_TEXT.get(c, c) for c in _CONTROL.sub(" ", str(text)))
 
 
 def escape(text):
     """Text with inline ``$...$`` math: text escaped, math filtered. An unmatched ``$`` is text."""
-    parts = str(text).split("$")
+    parts = _CONTROL.sub(" ", str(text)).split("$")
     if len(parts) % 2 == 0:  # an odd number of dollars: the last one is a dollar sign
         parts[-2:] = [parts[-2] + "$" + parts[-1]]
     return "".join(escape_text(p) if i % 2 == 0 else "$%s$" % _math(p) for i, p in enumerate(parts))
