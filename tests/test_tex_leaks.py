@@ -124,3 +124,9 @@ def test_no_file_outside_the_build_folder_reaches_a_worksheets_pdf(tmp_path, sec
     assert MARK.encode() not in decompressed(built) and b"root:x:0:0" not in decompressed(built)
     text = subprocess.run(["pdftotext", str(built), "-"], capture_output=True, text=True, check=True).stdout
     assert "\\immediate\\pdfobj file" in text and "\\directlua" in text  # printed, not run
+
+
+def test_a_bound_symbol_that_is_not_a_notation_prints_as_its_name():
+    index, n = sp.Symbol(r"\input{/etc/passwd}", integer=True), sp.Symbol("n")
+    assert NOTATION.expression(sp.Sum(sp.Symbol("x") ** index, (index, 1, n))) == (
+        r"\sum_{\text{\textbackslash{}input\{/etc/passwd\}}=1}^{n} x^{\text{\textbackslash{}input\{/etc/passwd\}}}")

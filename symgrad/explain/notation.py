@@ -54,8 +54,7 @@ class Notation:
         for suffix, template in self.suffixes.items():
             if name.endswith(suffix) and len(name) > len(suffix):
                 return template % self.symbol(sympy.Symbol(name[:-len(suffix)]))
-        printed = sympy.latex(s)
-        return printed if forbidden(printed) is None else r"\text{%s}" % escape_text(name)
+        return _notation_or_name(sympy.latex(s), name)
 
     def expression(self, expr, values=None, names=None):
         r"""The LaTeX of ``expr``; ``names`` (symbol -> LaTeX) overrides how symbols print. With
@@ -127,6 +126,11 @@ def _trim(text):
     return re.sub(r"(\.\d*?)0+$", r"\1", text).rstrip(".")
 
 
+def _notation_or_name(printed, name):
+    """SymPy's LaTeX of a symbol if it is a notation, else the symbol's name as text."""
+    return printed if forbidden(printed) is None else r"\text{%s}" % escape_text(name)
+
+
 class _Substituted(sympy.UnevaluatedExpr):
     """A number put in place of a symbol, unevaluated and kept apart from equal numbers put in
     place of other symbols (``0.5 \\cdot 0.5`` stays a product). It prints as the number, in
@@ -137,8 +141,9 @@ class _Substituted(sympy.UnevaluatedExpr):
 
 
 class _Printer(LatexPrinter):
-    """SymPy's LaTeX printer, with ``e`` for Euler's number, subtracted terms last in a sum, and
-    (with ``decimals``, for numbers substituted) short decimals for rationals: ``0.958``."""
+    """SymPy's LaTeX printer, with ``e`` for Euler's number, subtracted terms last in a sum, symbols
+    that are not notations as their names, and (with ``decimals``, for numbers substituted) short
+    decimals for rationals: ``0.958``."""
 
     def __init__(self, settings, decimals=False):
         super().__init__(settings)
@@ -148,6 +153,9 @@ class _Printer(LatexPrinter):
         if isinstance(expr, step):  # relu's derivative, as the Iverson bracket its rule names
             return r"\left[%s > 0\right]" % self._print(expr.args[0])
         return super()._print(expr, **kwargs)
+
+    def _print_Symbol(self, expr, style="plain"):  # a bound symbol (a sum's index) is not in symbol_names
+        return _notation_or_name(super()._print_Symbol(expr, style), expr.name)
 
     def _print_Rational(self, expr):
         return _rational(expr) if self.decimals else super()._print_Rational(expr)

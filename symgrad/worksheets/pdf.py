@@ -72,7 +72,7 @@ def build_pdf(tex_file, extra_files=(), timeout=TIMEOUT):
     if not tex_available():
         raise TexMissingError(f"cannot build {target.name}: TeX (latexmk, pdflatex) is not installed; "
                               f"{INSTALL_HINT}")
-    source = tex_file.read_text()
+    source = tex_file.read_text(encoding="utf-8")
     program = engine(source)
     if program == "lualatex" and not unicode_available():
         raise TexMissingError(f"cannot build {target.name}: {_first_beyond_latin(source)} needs LuaLaTeX and its fonts, "
