@@ -93,9 +93,11 @@ def test_without_lualatex_a_document_in_another_script_names_its_first_such_char
     monkeypatch.setattr(pdf, "tex_available", lambda: True)
     monkeypatch.setattr(pdf, "unicode_available", lambda: False)
     tex = tmp_path / "doc.tex"
-    tex.write_text("\\documentclass{article}\n\\begin{document}\nCafé: Κλίση\n\\end{document}\n")
-    with pytest.raises(TexMissingError, match=r"^cannot build doc.pdf: the character 'Κ' \(U\+039A, line 3, column 7\) "
-                                              r"needs LuaLaTeX and its fonts, .* apt-get install .*texlive-luatex"):
+    tex.write_text("\\documentclass{article}\n\\begin{document}\nCafé: Κλίση\n\\end{document}\n",
+                   encoding="utf-8")
+    with pytest.raises(TexMissingError, match=r"^cannot build doc.pdf: the character 'Κ' \(U\+039A, line 3, "
+                                              r"column 7\) needs LuaLaTeX and its fonts, .* apt-get install "
+                                              r".*texlive-luatex"):
         build_pdf(tex)
 
 
@@ -106,7 +108,8 @@ needs_unicode = pytest.mark.skipif(not pdf.tex_available() or not pdf.unicode_av
 @needs_unicode
 def test_a_document_in_another_script_builds_into_the_same_bytes_every_time(tmp_path):
     tex = tmp_path / "doc.tex"
-    tex.write_text(PREAMBLE + "\\begin{document}\nΚλίση 梯度 😀 שיפוע $\\hat y$\n\\end{document}\n")
+    tex.write_text(PREAMBLE + "\\begin{document}\nΚλίση 梯度 😀 שיפוע $\\hat y$\n\\end{document}\n",
+                   encoding="utf-8")
     first = build_pdf(tex).read_bytes()
     assert build_pdf(tex).read_bytes() == first and b"/ID" not in first
 
@@ -114,7 +117,7 @@ def test_a_document_in_another_script_builds_into_the_same_bytes_every_time(tmp_
 @needs_unicode
 def test_a_character_no_font_has_is_a_tex_error_naming_it(tmp_path):
     tex = tmp_path / "doc.tex"
-    tex.write_text(PREAMBLE + "\\begin{document}\nढलान\n\\end{document}\n")
+    tex.write_text(PREAMBLE + "\\begin{document}\nढलान\n\\end{document}\n", encoding="utf-8")
     with pytest.raises(TexError, match=r"(?s)no PDF was written.*Missing character: There is no ढ \(U\+0922\)"):
         build_pdf(tex)
     assert not (tmp_path / "doc.pdf").exists()

@@ -178,17 +178,20 @@ def test_a_worksheet_name_cannot_reach_latexmk_or_leave_the_output_folder(tmp_pa
     assert not list(tmp_path.glob("**/pwned7"))
 
 
-@pytest.mark.skipif(not pdf.tex_available() or not pdf.unicode_available(), reason="LuaLaTeX or its fonts are not installed")
+@pytest.mark.skipif(not pdf.tex_available() or not pdf.unicode_available(),
+                    reason="LuaLaTeX or its fonts are not installed")
 def test_a_title_in_any_script_prints(tmp_path):
     title = "Κλίση — 梯度下降 — 勾配 — 경사 😀 — الانحدار — שיפוע"
     sheet = tmp_path / "unicode.py"
     sheet.write_text("import sympy as sp\nfrom symgrad.worksheets.worksheet import Derivative, Worksheet\n"
                      f"x = sp.Symbol('x')\nWORKSHEET = Worksheet(name='unicode', title={title!r},\n"
-                     "    notes='Σημειώσεις: $\\\\hat y = x^2$, 注意.', model=x ** 2, questions=[Derivative(x)])\n")
+                     "    notes='Σημειώσεις: $\\\\hat y = x^2$, 注意.', model=x ** 2,\n"
+                     "    questions=[Derivative(x)])\n", encoding="utf-8")
     assert main(["render", str(sheet), "-o", str(tmp_path / "out"), "--quiet"]) == 0
     built = tmp_path / "out" / "unicode.pdf"
     text = text_of(built)
-    assert all(word in text for word in ["Κλίση", "梯度下降", "勾配", "경사", "😀", "שיפוע", "Σημειώσεις", "注意"])
+    words = ["Κλίση", "梯度下降", "勾配", "경사", "😀", "שיפוע", "Σημειώσεις", "注意"]
+    assert all(word in text for word in words)
     fonts = subprocess.run(["pdffonts", str(built)], capture_output=True, text=True, check=True).stdout
     assert all(f in fonts for f in ["LMRoman", "NotoSerif-", "NotoSerifCJK", "Symbola", "NotoNaskhArabic",
                                     "NotoSerifHebrew"])  # the Arabic is shaped by its own font, right to left

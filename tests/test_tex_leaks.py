@@ -117,10 +117,12 @@ def test_no_file_outside_the_build_folder_reaches_a_worksheets_pdf(tmp_path, sec
         f"a, b = sp.Symbol({embed!r}), sp.Symbol({read!r})\nx = sp.Symbol('x')\n"
         f"WORKSHEET = Worksheet(name='hostile', title={(embed + script)!r},\n"
         f"    notes={('Math: $%s$ and %s, $%s$ and %s' % (embed, embed, lua, lua))!r},\n"
-        "    model=(a * x - b) ** 2, questions=[Derivative(x), DerivativeAt(a)], point={a: 2, b: 1, x: 3})\n")
+        "    model=(a * x - b) ** 2, questions=[Derivative(x), DerivativeAt(a)], point={a: 2, b: 1, x: 3})\n",
+        encoding="utf-8")
     assert main(["render", str(sheet), "-o", str(tmp_path / "out"), "--answers", "--quiet"]) == 0
     built = tmp_path / "out" / "hostile.pdf"
-    assert pdf.engine((tmp_path / "out" / "hostile.tex").read_text()) == ("lualatex" if script else "pdflatex")
+    tex = (tmp_path / "out" / "hostile.tex").read_text(encoding="utf-8")
+    assert pdf.engine(tex) == ("lualatex" if script else "pdflatex")
     assert MARK.encode() not in decompressed(built) and b"root:x:0:0" not in decompressed(built)
     text = subprocess.run(["pdftotext", str(built), "-"], capture_output=True, text=True, check=True).stdout
     assert "\\immediate\\pdfobj file" in text and "\\directlua" in text  # printed, not run

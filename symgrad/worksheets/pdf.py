@@ -25,8 +25,8 @@ __all__ = ["build_pdf", "engine", "TexError", "TexMissingError", "tex_available"
 
 SOURCE_DATE_EPOCH = "1704067200"  # 2024-01-01: PDF dates fixed, so the same input gives the same bytes
 INSTALL_HINT = ("install TeX with: sudo apt-get install latexmk texlive-latex-base texlive-latex-recommended "
-                "texlive-fonts-recommended lmodern texlive-luatex fontconfig fonts-noto-core fonts-noto-cjk fonts-symbola "
-                "(or run `make setup`)")
+                "texlive-fonts-recommended lmodern texlive-luatex fontconfig fonts-noto-core fonts-noto-cjk "
+                "fonts-symbola (or run `make setup`)")
 TIMEOUT = 300
 PDFLATEX_TEXT = frozenset(chr(c) for c in [9, 10, *range(32, 127), *range(0xA0, 0x180), 0x2013, 0x2014, 0x2018,
                                           0x2019, 0x201C, 0x201D, 0x2020, 0x2021, 0x2022, 0x2026, 0x20AC]
@@ -75,8 +75,8 @@ def build_pdf(tex_file, extra_files=(), timeout=TIMEOUT):
     source = tex_file.read_text(encoding="utf-8")
     program = engine(source)
     if program == "lualatex" and not unicode_available():
-        raise TexMissingError(f"cannot build {target.name}: {_first_beyond_latin(source)} needs LuaLaTeX and its fonts, "
-                              f"which are not installed; {INSTALL_HINT}")
+        raise TexMissingError(f"cannot build {target.name}: {_first_beyond_latin(source)} needs LuaLaTeX and its "
+                              f"fonts, which are not installed; {INSTALL_HINT}")
     with tempfile.TemporaryDirectory(prefix=".build-", dir=tex_file.parent) as build:
         build = Path(build)
         for f in (tex_file, *map(Path, extra_files)):
