@@ -25,6 +25,8 @@ from symgrad.explain.escaping import escape, escape_text
     (r"$100\%$ & $x$", r"$100\%$ \& $x$"),
     (r"$a \\ b$", r"$a \text{\textbackslash{}\textbackslash{}} b$"),
     ("é and $é$", r"é and $\text{é}$"),
+    ("a\x00b\x0cc\x7fd\u2028e\u2029f\r\n\tg", "a b c d e f \n\tg"),
+    ("$x\x00\x1b$", "$x  $"),
 ])
 def test_escape(text, tex):
     assert escape(text) == tex

@@ -190,3 +190,38 @@ def test_the_pdf_replaces_a_symlink_and_leaves_its_target_unchanged(tmp_path):
     assert main(["render", str(S3), "-o", str(out), "--quiet"]) == 0
     assert (tmp_path / "elsewhere.pdf").read_text() == "not symgrad's"
     assert (out / "s3_backprop_by_hand.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("name", ["-pdflatex=cd ..;touch pwned7;true", "-o", "/tmp/x", "../../x"])
+def test_a_worksheet_name_cannot_reach_latexmk_or_leave_the_output_folder(tmp_path, capsys, name):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    sheet = tmp_path / "a" / "b" / "hostile.py"
+    sheet.write_text("import sympy as sp\nfrom symgrad.worksheets.worksheet import Derivative, Worksheet\n"
+                     f"x = sp.Symbol('x')\nWORKSHEET = Worksheet(name={name!r}, title='t', model=x ** 2, "
+                     "questions=[Derivative(x)])\n")
+    files = lambda: sorted(p for p in tmp_path.rglob("*") if "__pycache__" not in p.parts)  # noqa: E731
+    before = files()
+    assert main(["render", str(sheet), "-o", str(tmp_path / "a" / "b" / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"{sheet}: worksheet name {name!r} is not allowed" in err and len(err.strip().splitlines()) == 1
+    assert files() == before and not Path("/tmp/x.tex").exists()
+    assert not list(tmp_path.glob("**/pwned7"))
+
+
+@pytest.mark.skipif(not pdf.tex_available() or not pdf.unicode_available(),
+                    reason="LuaLaTeX or its fonts are not installed")
+def test_a_title_in_any_script_prints(tmp_path):
+    title = "Κλίση — 梯度下降 — 勾配 — 경사 😀 — الانحدار — שיפוע"
+    sheet = tmp_path / "unicode.py"
+    sheet.write_text("import sympy as sp\nfrom symgrad.worksheets.worksheet import Derivative, Worksheet\n"
+                     f"x = sp.Symbol('x')\nWORKSHEET = Worksheet(name='unicode', title={title!r},\n"
+                     "    notes='Σημειώσεις: $\\\\hat y = x^2$, 注意.', model=x ** 2,\n"
+                     "    questions=[Derivative(x)])\n", encoding="utf-8")
+    assert main(["render", str(sheet), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    built = tmp_path / "out" / "unicode.pdf"
+    text = text_of(built)
+    words = ["Κλίση", "梯度下降", "勾配", "경사", "😀", "שיפוע", "Σημειώσεις", "注意"]
+    assert all(word in text for word in words)
+    fonts = subprocess.run(["pdffonts", str(built)], capture_output=True, text=True, check=True).stdout
+    assert all(f in fonts for f in ["LMRoman", "NotoSerif-", "NotoSerifCJK", "Symbola", "NotoNaskhArabic",
+                                    "NotoSerifHebrew"])  # the Arabic is shaped by its own font, right to left

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,27 @@ def test_question_kinds():
                                                  "directional_derivative", "gradient_step"]
     assert [q.answer(sheet) for q in sheet.questions] == [
         2 * w * x, 3, (3, 9), (2 * w * x,), 9, (sp.Rational(1, 2) - sp.Rational(18, 10),)]
+
+
+@pytest.mark.parametrize("name", ["-pdflatex=cd ..;touch pwned7;true", "-o", "/tmp/x", "../../x", ".hidden",
+                                  "a b", "x$(touch pwned)", "\\input{x}", "caf\u00e9", "", "x" * 101, 7])
+def test_a_worksheet_name_that_is_not_a_plain_file_name_is_refused(name):
+    with pytest.raises(SymgradError, match=r"worksheet name .* is not allowed: a name is at most 100 ASCII letters"):
+        Worksheet(name, "t", x ** 2, [Derivative(x)])
+
+
+@pytest.mark.parametrize("name", ["s3_backprop_by_hand", "S3-v2.1", "_draft", "9", "x" * 100])
+def test_a_plain_worksheet_name_is_kept(name):
+    assert Worksheet(name, "t", x ** 2, [Derivative(x)]).name == name
+
+
+def test_an_error_in_a_worksheet_file_names_the_file(tmp_path):
+    path = tmp_path / "evil.py"
+    path.write_text("import sympy as sp\nfrom symgrad.worksheets.worksheet import Derivative, Worksheet\n"
+                    "x = sp.Symbol('x')\nWORKSHEET = Worksheet(name='../../x', title='t', model=x ** 2, "
+                    "questions=[Derivative(x)])\n")
+    with pytest.raises(SymgradError, match=rf"^{re.escape(str(path))}: worksheet name '\.\./\.\./x' is not allowed"):
+        load_worksheet(path)
 
 
 @pytest.mark.parametrize("build, error, message", [

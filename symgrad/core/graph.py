@@ -7,6 +7,7 @@ compose as ordinary SymPy. Symbols that are not nodes are the graph's leaves: we
 import sympy
 
 from .errors import CycleError, GraphError
+from .math_commands import forbidden
 from .numbers import exactify
 from .operations import operations
 from .variables import as_scalar, resolve, sorted_symbols
@@ -42,8 +43,10 @@ class Graph:
     # -- building ---------------------------------------------------------------------------
 
     def define(self, name, expr, *, latex=None):
-        """Add the node ``name = expr`` and return its symbol (usable in later definitions)."""
+        """Add the node ``name = expr`` and return its symbol (usable in later definitions). ``latex``
+        is how the node prints: math-mode LaTeX of :mod:`~symgrad.core.math_commands` only."""
         symbol = _node_symbol(name)
+        latex = None if latex is None else _notation(symbol, latex)
         if symbol in self._definitions:
             raise GraphError(f"the node {symbol.name!r} is defined twice")
         definition = normalise(as_scalar(expr, f"definition of {symbol.name}"))
@@ -52,7 +55,7 @@ class Graph:
         self._parents[symbol] = tuple(sorted_symbols(definition.free_symbols))
         self._used |= definition.free_symbols
         if latex is not None:
-            self._latex[symbol] = str(latex)
+            self._latex[symbol] = latex
         self._output = symbol
         self._cache.clear()
         return symbol
@@ -218,6 +221,15 @@ def _node_symbol(name):
     if not isinstance(name, str) or not name.strip():
         raise GraphError(f"a node's name must be a non-empty string or a Symbol, got {name!r}")
     return sympy.Symbol(name.strip())
+
+
+def _notation(symbol, latex):
+    latex = str(latex)
+    problem = forbidden(latex)
+    if problem is not None:
+        raise GraphError(f"node {symbol.name}: latex= {problem} is not allowed in a notation (math commands "
+                         f"such as \\hat, \\mathcal, \\alpha, sub- and superscripts only), in {latex!r}")
+    return latex
 
 
 def topological_order(definitions, parents):

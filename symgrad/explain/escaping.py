@@ -2,47 +2,40 @@ r"""Text that a worksheet or a student supplies, made safe to put in a TeX file.
 
 The text may hold inline math between ``$`` signs. Outside math every character TeX treats
 specially is escaped, so the text prints as written. Inside math only the commands of
-:data:`MATH_COMMANDS` (``\frac``, ``\sigma``, ``\hat``, ...) and harmless control symbols (``\,``)
-are kept; any other control sequence (``\input``, ``\write18``, ``\def``, ``\catcode``,
+:data:`~symgrad.core.math_commands.MATH_COMMANDS` (``\frac``, ``\sigma``, ``\hat``, ...) and harmless
+control symbols (``\,``) are kept; any other control sequence (``\input``, ``\write18``, ``\def``, ``\catcode``,
 ``\csname``) prints literally, as do TeX's ``^^`` character codes; unbalanced braces print as
-braces.
+braces. Control characters and Unicode line and paragraph separators (``\x00``, ``\x0c``,
+U+2028), which TeX refuses or no font has, print as spaces; a newline or tab stays.
 """
 
 import re
 
-__all__ = ["escape", "escape_text", "MATH_COMMANDS"]
+from ..core.math_commands import is_allowed_command, tokens
 
-MATH_COMMANDS = frozenset("""
-    alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi
-    rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega
-    hat bar tilde vec dot ddot frac dfrac tfrac sqrt sum prod log ln exp sin cos tan tanh max min
-    operatorname mathcal mathbf mathrm mathbb mathit text nabla partial cdot cdots ldots dots times
-    lVert rVert lvert rvert left right big Big bigl bigr Bigl Bigr leq geq le ge neq approx sim to
-    rightarrow leftarrow mapsto infty in notin mid top intercal quad qquad prime ell forall exists
-""".split())
+__all__ = ["escape", "escape_text"]
 
 _TEXT = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
          "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}"}
-_MATH = {"#": r"\#", "%": r"\%", "&": r"\&", "~": r"\sim "}
-_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\^\^|.", re.DOTALL)
-_SAFE_SYMBOLS = set(r",;:! {}|%#&$_")  # spacing, and the escaped forms of special characters
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_MATH = {"#": r"\#", "%": r"\%", "&": r"\&", "~": r"\sim ", "\\": r"\backslash "}
 
 
 def escape_text(text):
     """Plain text (no math) that prints literally."""
-    return "".join(_TEXT.get(c, c) for c in str(text))
+    return "".join(_TEXT.get(c, c) for c in _CONTROL.sub(" ", str(text)))
 
 
 def escape(text):
     """Text with inline ``$...$`` math: text escaped, math filtered. An unmatched ``$`` is text."""
-    parts = str(text).split("$")
+    parts = _CONTROL.sub(" ", str(text)).split("$")
     if len(parts) % 2 == 0:  # an odd number of dollars: the last one is a dollar sign
         parts[-2:] = [parts[-2] + "$" + parts[-1]]
     return "".join(escape_text(p) if i % 2 == 0 else "$%s$" % _math(p) for i, p in enumerate(parts))
 
 
 def _math(source):
-    out = [_math_token(t) for t in _TOKEN.findall(source)]
+    out = [_math_token(t) for t in tokens(source)]
     if not _balanced(source):
         out = [r"\{" if t == "{" else r"\}" if t == "}" else t for t in out]
     return "".join(out)
@@ -50,10 +43,7 @@ def _math(source):
 
 def _math_token(token):
     if token.startswith("\\") and len(token) > 1:
-        name = token[1:]
-        if name in MATH_COMMANDS or (len(name) == 1 and name in _SAFE_SYMBOLS):
-            return token
-        return r"\text{\textbackslash{}%s}" % escape_text(name)
+        return token if is_allowed_command(token) else r"\text{\textbackslash{}%s}" % escape_text(token[1:])
     if token == "^^":
         return "^{}^"
     if not token.isascii():
@@ -63,7 +53,7 @@ def _math_token(token):
 
 def _balanced(source):
     depth = 0
-    for token in _TOKEN.findall(source):
+    for token in tokens(source):
         depth += {"{": 1, "}": -1}.get(token, 0)
         if depth < 0:
             return False

@@ -3,7 +3,9 @@ r"""Machine-learning notation, in one table, and the printing of symbols, expres
 A symbol prints as, in order: the LaTeX its graph node was given (``define(..., latex="y^*")``);
 its name in :data:`NAMES` (``L`` is $\mathcal L$, ``lr`` is $\eta$); its name with a suffix of
 :data:`SUFFIXES` (``ystar`` is $y^*$, ``y_hat`` is $\hat y$); else as SymPy prints it (``w1`` is
-$w_1$, ``theta0`` is $\theta_0$, ``yhat`` is $\hat y$, ``eta`` is $\eta$). Exact numbers print as
+$w_1$, ``theta0`` is $\theta_0$, ``yhat`` is $\hat y$, ``eta`` is $\eta$) when that is a notation
+(:func:`~symgrad.core.math_commands.forbidden`), else literally as text: a symbol named
+``\input{/etc/passwd}`` prints as its name and reads nothing. Exact numbers print as
 decimals when they have a short one (``479/500`` is 0.958), else as fractions.
 """
 
@@ -15,6 +17,8 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 
 from ..core.operations import operation_of
+from ..core.math_commands import forbidden
+from .escaping import escape_text
 
 __all__ = ["Notation", "NOTATION", "NAMES", "SUFFIXES", "number", "decimal", "positive_first"]
 
@@ -50,7 +54,7 @@ class Notation:
         for suffix, template in self.suffixes.items():
             if name.endswith(suffix) and len(name) > len(suffix):
                 return template % self.symbol(sympy.Symbol(name[:-len(suffix)]))
-        return sympy.latex(s)
+        return _notation_or_name(sympy.latex(s), name)
 
     def expression(self, expr, values=None, names=None):
         r"""The LaTeX of ``expr``; ``names`` (symbol -> LaTeX) overrides how symbols print. With
@@ -122,6 +126,11 @@ def _trim(text):
     return re.sub(r"(\.\d*?)0+$", r"\1", text).rstrip(".")
 
 
+def _notation_or_name(printed, name):
+    """SymPy's LaTeX of a symbol if it is a notation, else the symbol's name as text."""
+    return printed if forbidden(printed) is None else r"\text{%s}" % escape_text(name)
+
+
 class _Substituted(sympy.UnevaluatedExpr):
     """A number put in place of a symbol, unevaluated and kept apart from equal numbers put in
     place of other symbols (``0.5 \\cdot 0.5`` stays a product). It prints as the number, in
@@ -132,8 +141,9 @@ class _Substituted(sympy.UnevaluatedExpr):
 
 
 class _Printer(LatexPrinter):
-    """SymPy's LaTeX printer, with ``e`` for Euler's number, subtracted terms last in a sum, and
-    (with ``decimals``, for numbers substituted) short decimals for rationals: ``0.958``."""
+    """SymPy's LaTeX printer, with ``e`` for Euler's number, subtracted terms last in a sum, symbols
+    that are not notations as their names, and (with ``decimals``, for numbers substituted) short
+    decimals for rationals: ``0.958``."""
 
     def __init__(self, settings, decimals=False):
         super().__init__(settings)
@@ -144,6 +154,9 @@ class _Printer(LatexPrinter):
         if op is not None and op.notation is not None:  # step as the Iverson bracket relu's rule names
             return op.notation(self, expr)
         return super()._print(expr, **kwargs)
+
+    def _print_Symbol(self, expr, style="plain"):  # a bound symbol (a sum's index) is not in symbol_names
+        return _notation_or_name(super()._print_Symbol(expr, style), expr.name)
 
     def _print_Rational(self, expr):
         return _rational(expr) if self.decimals else super()._print_Rational(expr)

@@ -3,8 +3,11 @@ question's prompt and, in the teacher's version, its derivation and answer; figu
 run (its section, as the run prints itself: :mod:`symgrad.worksheets.training_section`,
 :mod:`symgrad.matrix.section`); and a closing line saying how every number was verified.
 
-The preamble asks pdfTeX for a reproducible file (no trailer ID, fixed dates come from
-``SOURCE_DATE_EPOCH``), and uses only the packages of Debian's texlive-latex-base and -recommended.
+The preamble asks TeX for a reproducible file (no trailer ID, fixed dates come from
+``SOURCE_DATE_EPOCH``) and serves both engines :func:`~symgrad.worksheets.pdf.build_pdf` picks: with
+pdfLaTeX (ASCII and Latin text), Latin Modern in T1 from Debian's texlive-latex-base and
+-recommended; with LuaLaTeX (any other script), Latin Modern with Debian's Noto fonts (Greek,
+Cyrillic, CJK, Arabic and Hebrew, right to left through babel) and Symbola (emoji) as fallbacks.
 """
 
 from ..explain.escaping import escape, escape_text
@@ -19,8 +22,24 @@ __all__ = ["worksheet_tex", "PREAMBLE"]
 PREAMBLE = r"""\documentclass[11pt]{article}
 \ifdefined\pdftrailerid \pdftrailerid{}\fi
 \ifdefined\pdfsuppressptexinfo \pdfsuppressptexinfo=-1\fi
+\ifdefined\directlua
+\pdfvariable suppressoptionalinfo \numexpr 512 + 15\relax
+\tracinglostchars=3
+\usepackage{lmodern}
+\usepackage{fontspec}
+\directlua{luaotfload.add_fallback("symgrad", {"NotoSerif:mode=harf;", "NotoSerifCJKsc:mode=harf;",
+  "Symbola:mode=harf;"})}
+\setmainfont{Latin Modern Roman}[RawFeature={fallback=symgrad}]
+\usepackage[bidi=basic]{babel}
+\babelprovide[import, main]{english}
+\babelprovide[import, onchar=ids fonts]{arabic}
+\babelprovide[import, onchar=ids fonts]{hebrew}
+\babelfont[arabic]{rm}[Renderer=HarfBuzz]{Noto Naskh Arabic}
+\babelfont[hebrew]{rm}[Renderer=HarfBuzz]{Noto Serif Hebrew}
+\else
 \usepackage[T1]{fontenc}
 \usepackage{lmodern}
+\fi
 \usepackage{amsmath,amssymb}
 \usepackage[a4paper,margin=2.5cm]{geometry}
 \usepackage{graphicx}

@@ -8,6 +8,7 @@ engine (``question.answer(sheet)``).
 
 import importlib.util
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -69,6 +70,10 @@ class Range:
 LEARNING_RATE = "learning_rate"  # the key of ``variants`` that varies every GradientStep's rate
 
 
+SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+"""A worksheet's name: it names its files and reaches latexmk and TeX, so no path, option or TeX."""
+
+
 @dataclass(frozen=True)
 class Worksheet:
     """A model (a Graph whose output is the loss), the point it is evaluated at, and questions.
@@ -93,6 +98,10 @@ class Worksheet:
     surface: tuple = ()
 
     def __post_init__(self):
+        if not isinstance(self.name, str) or not SAFE_NAME.fullmatch(self.name):
+            raise SymgradError(f"worksheet name {self.name!r} is not allowed: a name is at most 100 ASCII letters, "
+                               "digits, '_', '-' and '.', not beginning with '-' or '.' (it names files and "
+                               "reaches latexmk)")
         if self.training is not None and not isinstance(self.training, TrainingRun):
             raise TrainingError(f"worksheet {self.name}: training must be a Training or a MatrixTraining, "
                                 f"got {type(self.training).__name__}")
@@ -163,7 +172,11 @@ def load_worksheet(path):
         raise SymgradError(f"no worksheet file at {path}")
     spec = importlib.util.spec_from_file_location(f"symgrad_worksheet_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except SymgradError as error:  # the file's own mistake: name the file
+        error.args = (f"{path}: {error}", *error.args[1:])
+        raise
     sheet = getattr(module, "WORKSHEET", None)
     if not isinstance(sheet, Worksheet):
         raise SymgradError(f"{path} does not define WORKSHEET = Worksheet(...)")
