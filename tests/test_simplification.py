@@ -4,7 +4,7 @@ import pytest
 import sympy as sp
 
 import symgrad as sg
-from symgrad.core.simplification import LIMIT, simplest
+from symgrad.explain.simplification import LIMIT, simplest
 
 x, y, p, w, b = sp.symbols("x y p w b")
 s = sg.sigmoid(w * x + b)

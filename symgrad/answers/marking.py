@@ -15,7 +15,7 @@ import sympy
 
 from ..core.differentiation import derivative
 from ..core.errors import SymgradError
-from ..core.simplification import simplest as simplest_form
+from ..explain.simplification import simplest as simplest_form
 from .equivalence import Probes, agree, equivalent, number_value
 from .feedback import REASONS, sentence, why_wrong
 from .mistakes import PRIORITY, candidates

@@ -20,7 +20,7 @@ from ..core.differentiation import derivative
 from ..core.equality import equal
 from ..core.errors import DerivationError
 from ..core.operations import Operation
-from ..core.simplification import simplest
+from .simplification import simplest
 
 __all__ = [
     "Step", "Rule", "ConstantRule", "VariableRule", "SumRule", "ConstantMultipleRule", "ProductRule",
@@ -336,7 +336,7 @@ class PathSum(Step):
 
 @dataclass(frozen=True)
 class Simplification(Step):
-    """$e = e'$: the same expression in a shorter, exactly equal form (:func:`~symgrad.core.simplification.simplest`)."""
+    """$e = e'$: the same expression in a shorter, exactly equal form (:func:`~symgrad.explain.simplification.simplest`)."""
 
     body: Step
 
