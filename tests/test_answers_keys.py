@@ -62,7 +62,7 @@ def test_a_key_whose_nodes_do_not_give_its_function_is_refused():
     with pytest.raises(SymgradError, match="key question q4: the key's nodes give the function"):
         load_key(key)
     key["nodes"]["p"]["tree"] = None
-    with pytest.raises(SymgradError, match="a tree node must be an object"):
+    with pytest.raises(SymgradError, match="the key: nodes.p must be an object with a tree"):
         load_key(key)
 
 

@@ -9,13 +9,13 @@ one for the class, per-student variants (a key naming its ``student``), or the n
 """
 
 import csv
-import json
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import SymgradError
+from .limits import read_json
 from .verdict import Verdict
 
 __all__ = ["Submission", "Grade", "Total", "read_answers", "grade", "totals", "write_grades", "mistake_counts"]
@@ -89,10 +89,7 @@ def _csv_rows(text, path):
 
 
 def _json_rows(text, path):
-    try:
-        data = json.loads(text)
-    except ValueError as error:
-        raise SymgradError(f"{path}: not valid JSON: {error}") from None
+    data = read_json(text, str(path))
     rows = data.get("answers") if isinstance(data, dict) else data
     if not isinstance(rows, list):
         raise SymgradError(f"{path}: expected a list of answers or {{\"answers\": [...]}}")

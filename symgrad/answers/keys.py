@@ -13,7 +13,6 @@ the question's function. A key may name the ``student`` it was made for (a per-s
 the key holds the answer's tree, symgrad's own answer must agree with it.
 """
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,8 @@ from ..core.graph import Graph
 from ..worksheets.key import read_question
 from ..core.serialize import from_tree
 from .equivalence import Probes, equivalent, number_value
+from .limits import DEFAULT_LIMITS, check_key, key_question_name, read_json
+from .sandbox import default_sandbox
 
 __all__ = ["Key", "load_key", "question_from_key"]
 
@@ -39,23 +40,25 @@ class Key:
     student: str | None = None
 
 
-def load_key(source, question_type=None):
-    """The :class:`Key` in a JSON file (or an already-loaded dict)."""
+def load_key(source, question_type=None, sandbox=None, limits=DEFAULT_LIMITS):
+    """The :class:`Key` in a JSON file (or an already-loaded dict). Its fields are checked here, and its
+    questions built in ``sandbox``'s worker (the default one), each within ``limits.prepare_seconds``
+    and the worker's memory: a key is data from outside, as an answer is."""
     if question_type is None:
         from .question import Question as question_type
     if isinstance(source, (str, Path)):
         try:
-            data = json.loads(Path(source).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
+            data = read_json(Path(source).read_text(encoding="utf-8"), f"cannot read the key {source}")
+        except (OSError, UnicodeDecodeError) as error:
             raise SymgradError(f"cannot read the key {source}: {error}") from None
     else:
         data = source
-    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
-        raise SymgradError("a key is a JSON object with a list of questions")
+    check_key(data)
     worksheet = str(data.get("worksheet", "worksheet"))
     questions = {}
     for entry in data["questions"]:
-        question = question_from_key(question_type, entry, nodes=data.get("nodes"))
+        question = (sandbox or default_sandbox()).run(key_question_name(entry), limits.prepare_seconds,
+                                                      question_from_key, question_type, entry, data.get("nodes"))
         if question.id in questions:
             raise SymgradError(f"the key {worksheet} has two questions with id {question.id!r}")
         questions[question.id] = question

@@ -102,7 +102,8 @@ class Sandbox:
         if status == "done":
             return payload
         if status in _LIMITS:
-            raise SymgradError(f"{subject}: preparing it {self._overrun(status, seconds)}")
+            raise SymgradError(f"{subject}: {'it' if status == 'deep' else 'preparing it'} "
+                               f"{self._overrun(status, seconds)}")
         raise SymgradError(payload if payload.startswith(subject) else f"{subject}: {payload}")
 
     def close(self):
@@ -229,14 +230,21 @@ def _reply(message, questions, seed):
     if message[0] == "question":
         _, token, question, scheme = message
         fresh = scheme is None
-        scheme = MarkingScheme.prepare(question, seed) if fresh else scheme
+        scheme = _rebuilt(MarkingScheme.prepare(question, seed)) if fresh else scheme
         questions[token] = (question, scheme)
         return "prepared", scheme if fresh else None
     if message[0] == "check":
         _, token, answer = message
         return "verdict", mark(*questions[token], answer)
     _, function, args = message
-    return "done", function(*args)
+    return "done", _rebuilt(function(*args))
+
+
+def _rebuilt(value):
+    """``value`` as the caller will unpickle it. SymPy objects are rebuilt by their constructors, which
+    evaluate: ``2**(2**(2**10))`` kept unevaluated here would be computed in the caller, with no
+    limit. Rebuilt here first, under the worker's limits, it reaches the caller already evaluated."""
+    return pickle.loads(pickle.dumps(value))
 
 
 @dataclass(frozen=True)
