@@ -12,6 +12,7 @@ import sys
 
 from ..answers.grading import grade, read_answers, totals, write_grades
 from ..answers.keys import load_key
+from ..answers.sandbox import Sandbox
 
 
 def add_arguments(parser):
@@ -22,12 +23,16 @@ def add_arguments(parser):
     parser.add_argument("-o", "--output", required=True, metavar="GRADES.csv", help="where to write the grades")
     parser.add_argument("--report", metavar="REPORT.pdf", help="also write a one-page summary per class")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--seed", type=int, help="draw the points symbolic answers are compared at from this seed, "
+                        "to grade reproducibly (by default they are secret, drawn afresh each run)")
 
 
 def run(args):
-    keys = [load_key(path) for path in args.key]
+    sandbox = Sandbox(seed=args.seed)
+    keys = [load_key(path, sandbox=sandbox) for path in args.key]
     submissions = read_answers(args.answers)
-    grades = grade(submissions, keys, progress=not args.quiet)
+    grades = grade(submissions, keys, sandbox=sandbox, progress=not args.quiet)
+    sandbox.close()
     student_totals = totals(grades, keys)
     write_grades(args.output, grades, student_totals)
     if args.report:
