@@ -160,26 +160,28 @@ def test_armed_tripwires_catch_any_evaluation_of_text(tripwires):
         compile("1 + 1", "<test>", "eval")
 
 
-@pytest.mark.parametrize("answer, mistake, interpreted", [
-    (r"1e999^{6}", "other", r"1.0 \cdot 10^{5994}"),                  # compared in high precision
-    (" ".join([r"2^{999}"] * 90), "other", r"4.04492197402072 \cdot 10^{27065}"),
-    (r"\exp(" * 19 + "x" + ")" * 19, "too_complex", None),            # no computer holds its value: it
-    # overflows mpmath at once, or (at points where it grows slowly) outlasts the time limit
-    (r"\sinh(" * 4 + "xw" + ")" * 4, "other", None),
-    (r"\sinh(" * 4 + "10" + ")" * 4, "too_complex", None),
+TOO_LARGE = ("This answer is too complex to check: its value is too large to compute.",
+             "This answer is too complex to check: checking it took longer than 1.5 s.")
+
+
+@pytest.mark.parametrize("answer, mistakes, interpreted", [
+    (r"1e999^{6}", {"other"}, r"1.0 \cdot 10^{5994}"),                  # compared in high precision
+    (" ".join([r"2^{999}"] * 90), {"other"}, r"4.04492197402072 \cdot 10^{27065}"),
+    # no computer holds its value: it overflows mpmath at once, or (where it grows slowly) outlasts the limit
+    (r"\exp(" * 19 + "x" + ")" * 19, {"too_complex"}, None),
+    # at the random points where |xw| is large, too large to compute; elsewhere a wrong value
+    (r"\sinh(" * 4 + "xw" + ")" * 4, {"other", "too_complex"}, None),
+    (r"\sinh(" * 4 + "10" + ")" * 4, {"too_complex"}, None),
 ])
-def test_large_values_get_a_verdict_not_an_internal_error(answer, mistake, interpreted):
+def test_large_values_get_a_verdict_not_an_internal_error(answer, mistakes, interpreted):
     box = Sandbox()
     try:
         for question in (Question.derivative((w * x - y) ** 2, w),
                          Question.derivative_at((w * x - y) ** 2, w, {w: 1, x: 2, y: 3})):
             verdict = question.check(answer, box)
-            expected = "other" if question.task.numeric and mistake == "other" else mistake
-            assert (verdict.mistake, verdict.correct) == (expected, False), (question.kind, verdict)
+            assert verdict.mistake in mistakes and not verdict.correct, (question.kind, verdict)
             assert "could not check" not in verdict.feedback
-            if mistake == "too_complex":
-                assert verdict.feedback in ("This answer is too complex to check: its value is too large to compute.",
-                                            "This answer is too complex to check: checking it took longer than 1.5 s.")
+            assert verdict.mistake != "too_complex" or verdict.feedback in TOO_LARGE
             if interpreted:
                 assert verdict.interpreted == interpreted
     finally:
