@@ -9,7 +9,7 @@ import time
 import pytest
 import sympy as sp
 
-from symgrad import SymgradError
+from symgrad import Question, SymgradError
 from symgrad.answers.grading import read_answers
 from symgrad.answers.keys import load_key
 from symgrad.answers.limits import Limits
@@ -148,3 +148,8 @@ def test_a_key_within_the_limits_loads_as_before(tmp_path, box):
     questions = load_key(path, sandbox=box).questions
     assert questions["3"].answer == (sp.Rational(16, 25),)
     assert questions["3"].check("0.64", box).correct and questions["q1"].check(r"2w", box).correct
+
+
+def test_question_from_key_checks_the_fields_too():
+    with pytest.raises(SymgradError, match=r"^key question q1: symbols must be an object of LaTeX spellings"):
+        Question.from_key(entry(symbols=[]))

@@ -24,7 +24,7 @@ from ..core.graph import Graph
 from ..worksheets.key import read_question
 from ..core.serialize import from_tree
 from .equivalence import Probes, equivalent, number_value
-from .limits import DEFAULT_LIMITS, check_key, key_question_name, read_json
+from .limits import DEFAULT_LIMITS, check_key, check_key_entry, key_question_name, read_json
 from .sandbox import default_sandbox
 
 __all__ = ["Key", "load_key", "question_from_key"]
@@ -69,6 +69,7 @@ def load_key(source, question_type=None, sandbox=None, limits=DEFAULT_LIMITS):
 def question_from_key(question_type, entry, nodes=None, **options):
     """One entry of a key's ``questions`` as a Question (``question_type`` is its class); ``nodes`` are
     the key's (None: the function is a plain expression)."""
+    check_key_entry(entry)
     read = read_question(entry)
     for field in ("tolerance", "log_base", "symbols"):
         if field in entry and field not in options:
