@@ -334,7 +334,8 @@ def test_an_overflow_in_a_small_batch_is_a_divergence():
 # -- exact mode's time budget ----------------------------------------------------------------------
 
 GROWING = {  # exact values that nest at every step: each iteration several times slower than the last
-    "sigmoid at ±1000": (lambda: sg.bce(sg.sigmoid(w * x), y), dict(parameters={w: 1}, data={x: [1000, -1000], y: [0, 1]})),
+    "sigmoid at ±1000": (lambda: sg.bce(sg.sigmoid(w * x), y),
+                         dict(parameters={w: 1}, data={x: [1000, -1000], y: [0, 1]})),
     "softmax of 1e4": (lambda: sg.cross_entropy([w * x, b * x], 0), dict(parameters={w: 1, b: 0}, data={x: [10_000]})),
     "exp(800)": (lambda: sp.exp(w * x), dict(parameters={w: 1}, data={x: [800]})),
     "the log of a negative": (lambda: sp.log(w * x), dict(parameters={w: 1}, data={x: [-1]})),
@@ -347,8 +348,9 @@ GROWING = {  # exact values that nest at every step: each iteration several time
 def test_an_exact_run_stops_within_its_budget_naming_the_iteration(case):
     loss, spec = GROWING[case]
     start = time.perf_counter()
-    with pytest.raises(TrainingError, match=r"^exact-mode training stopped before iteration (\d+) \(epoch \1, batch 1\) "
-                                            r"of 40: the next iteration would take the run past its budget of 2 s") as caught:
+    stopped = (r"^exact-mode training stopped before iteration (\d+) \(epoch \1, batch 1\) of 40: the next "
+               r"iteration would take the run past its budget of 2 s")
+    with pytest.raises(TrainingError, match=stopped) as caught:
         train(Training(mode="exact", epochs=40, **spec), loss(), exact_seconds=2)
     assert time.perf_counter() - start < 10  # the budget, an iteration that grew more than foreseen, compiling
     history = caught.value.history
