@@ -1,7 +1,9 @@
+import mpmath
 import pytest
 import sympy as sp
 
 from symgrad import SymgradError, sigmoid
+from symgrad.answers.problems import TooComplex
 from symgrad.answers.equivalence import Probes, Tolerance, agree, equivalent, number_value
 
 x, y, z, p = sp.symbols("x y z p")
@@ -39,11 +41,25 @@ def test_bad_tolerance(tolerance, message):
     (sp.nan, None),
     (sp.oo, None),
     (x, None),
-    (sp.exp(sp.exp(sp.exp(sp.exp(10)))), None),
 ])
 def test_number_value(expr, value):
     got = number_value(expr)
     assert got == value if value is None else abs(got - value) < 1e-15
+
+
+def test_a_value_beyond_floats_is_kept_in_high_precision():
+    """10^5994 and e^1000 are finite numbers, not undefined: they compare as numbers do."""
+    huge = number_value(sp.Integer(10) ** 5994)
+    assert huge == mpmath.mpf(10) ** 5994 and mpmath.isfinite(huge)
+    assert number_value(3 * sp.exp(1000)) != number_value(sp.exp(1000))
+    assert abs(number_value(sp.exp(1000)) - mpmath.exp(1000)) < 1e-15 * mpmath.exp(1000)
+    assert agree((number_value(sp.exp(1000)),), (number_value(sp.exp(sp.Integer(1000))),)) is True
+    assert agree((huge,), (4.2,)) is False
+
+
+def test_a_value_too_large_to_compute_is_too_complex():
+    with pytest.raises(TooComplex, match="too large to compute"):
+        number_value(sp.exp(sp.exp(sp.exp(sp.exp(10)))))
 
 
 def test_probes_avoid_where_the_reference_is_undefined():
@@ -85,7 +101,9 @@ def test_agree(values, reference, expected):
     ((x + 1) ** 2, x ** 2 + 1, False),
     (sigmoid(z) * (1 - sigmoid(z)), sigmoid(z), False),
     (x + sp.Rational(1, 10 ** 6), x, False),
-    (x + sp.Rational(1, 10 ** 12), x, True),               # within the relative 1e-9: the points cannot tell
+    (x + sp.Rational(1, 10 ** 12), x, False),              # within the relative 1e-9, but a polynomial: expanded
+    (sp.exp(x + sp.Rational(1, 10 ** 12)), sp.exp(x), True),  # within the relative 1e-9: the points cannot tell
+    ((x + y) ** 9 - (x + y) ** 9 + 1 - 1, 0 * x, True),
     (sp.sqrt(x ** 2), x, True),                             # points chosen where the reference is defined: |x| = x?
 ])
 def test_equivalent(expr, reference, same):

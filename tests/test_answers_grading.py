@@ -204,3 +204,23 @@ def test_keys_of_numbered_variants_written_by_render(tmp_path):
     assert rows[6][:3] == ("dee", "", "no") and "say which in a worksheet column" in rows[6][3]
     assert rows[8] == ("eve", "s3_backprop_by_hand-09", "no",
                        "There is no key for the worksheet 's3_backprop_by_hand-09'.")
+
+
+GAMED = r"2x(xw-y) + 7(w+1.876)(w+1.664)(w+1.242)(w+0.305)(w-0.593)(w-0.671)"
+
+
+def test_check_with_a_seed_grades_reproducibly_and_rejects_a_gamed_answer(tmp_path, capsys):
+    w, x, y = sp.symbols("w x y")
+    key = tmp_path / "k.key.json"
+    key.write_text(json.dumps({"worksheet": "k", "questions": [
+        {"id": "q1", "kind": "derivative", "wrt": "w", "function_tree": to_tree((w * x - y) ** 2)}]}))
+    answers = tmp_path / "answers.csv"
+    answers.write_text(f"student,question,answer\nada,q1,2x(xw-y)\neve,q1,\"{GAMED}\"\n")
+    grades = []
+    for seed in ("3", "3", "0"):
+        out = tmp_path / f"grades-{len(grades)}.csv"
+        assert main(["check", "--key", str(key), "--answers", str(answers), "-o", str(out), "--quiet",
+                     "--seed", seed]) == 0
+        grades.append(out.read_text())
+        assert [r["correct"] for r in read_grades(out) if r["question"] != "TOTAL"] == ["yes", "no"]
+    assert grades[0] == grades[1]

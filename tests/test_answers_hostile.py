@@ -17,11 +17,20 @@ import pytest
 import sympy as sp
 
 from symgrad import Question
+from symgrad.answers.equivalence import Probes, agree
+from symgrad.answers.marking import MarkingScheme
+from symgrad.answers.parsing import read_answer
 from symgrad.answers.sandbox import Sandbox
 
 w, x, y = sp.symbols("w x y")
 TOKEN = "pwned_by_student"
 CLEAN = {"unparseable", "too_complex", "unknown_symbol", "other"}
+
+
+LARGE = [r"1e999^{6}", " ".join([r"2^{999}"] * 90), r"\exp(" * 19 + "x" + ")" * 19,
+         r"\sinh(" * 4 + "xw" + ")" * 4, r"\sinh(" * 4 + "10" + ")" * 4]
+# the derivative of (wx - y)^2 plus a polynomial that vanishes at the points a seed of 0 used to give
+GAMED = r"2x(xw-y) + 7(w+1.876)(w+1.664)(w+1.242)(w+0.305)(w-0.593)(w-0.671)"
 
 
 def corpus(marker):
@@ -51,6 +60,8 @@ def corpus(marker):
         r"\exp(\exp(\exp(\exp(\exp(10)))))", r"\sqrt[10^{10}]{2}", r"(10^{100})^{1000}",
         r"x^{999} (x+1)^{999} (x+2)^{999} (x+3)^{999}", "1/0", "0^0", "0^{-1}", r"\log 0", r"\ln(-1)",
         r"\sigma(" * 19 + "x" + ")" * 19, r"\tanh^{1000}(x)", "9" * 30 + "^{999}",
+        # legitimate-looking, but beyond floats, Python's 4,300 digits or mpmath's exponents
+        *LARGE,
         # not text
         None, b"x", {"x": 1}, [1] * 10_000, [[1, 2], [3]], float("nan"), float("inf"), 10 ** 400,
     ]
@@ -147,3 +158,74 @@ def test_armed_tripwires_catch_any_evaluation_of_text(tripwires):
     armed.touch()
     with pytest.raises(RuntimeError, match="tripwire"):
         compile("1 + 1", "<test>", "eval")
+
+
+TOO_LARGE = ("This answer is too complex to check: its value is too large to compute.",
+             "This answer is too complex to check: checking it took longer than 1.5 s.")
+
+
+@pytest.mark.parametrize("answer, mistakes, interpreted", [
+    (r"1e999^{6}", {"other"}, r"1.0 \cdot 10^{5994}"),                  # compared in high precision
+    (" ".join([r"2^{999}"] * 90), {"other"}, r"4.04492197402072 \cdot 10^{27065}"),
+    # no computer holds its value: it overflows mpmath at once, or (where it grows slowly) outlasts the limit
+    (r"\exp(" * 19 + "x" + ")" * 19, {"too_complex"}, None),
+    # at the random points where |xw| is large, too large to compute; elsewhere a wrong value
+    (r"\sinh(" * 4 + "xw" + ")" * 4, {"other", "too_complex"}, None),
+    (r"\sinh(" * 4 + "10" + ")" * 4, {"too_complex"}, None),
+])
+def test_large_values_get_a_verdict_not_an_internal_error(answer, mistakes, interpreted):
+    box = Sandbox()
+    try:
+        for question in (Question.derivative((w * x - y) ** 2, w),
+                         Question.derivative_at((w * x - y) ** 2, w, {w: 1, x: 2, y: 3})):
+            verdict = question.check(answer, box)
+            assert verdict.mistake in mistakes and not verdict.correct, (question.kind, verdict)
+            assert "could not check" not in verdict.feedback
+            assert verdict.mistake != "too_complex" or verdict.feedback in TOO_LARGE
+            if interpreted:
+                assert verdict.interpreted == interpreted
+    finally:
+        box.close()
+
+
+def test_a_right_answer_beyond_floats_is_right():
+    q = Question.derivative_at(sp.exp(1000 * w) / 1000, w, {w: 1})
+    box = Sandbox()
+    try:
+        assert [q.check(a, box).correct for a in (r"e^{1000}", r"1.97007e434", r"2e^{1000}")] == [True, True, False]
+    finally:
+        box.close()
+
+
+def test_probes_seeded_with_0_would_take_the_gamed_answer():
+    """The attack: a polynomial vanishing at the points is invisible to them."""
+    q = Question.derivative((w * x - y) ** 2, w)
+    probes = Probes.choose(q.notation.variables, q.answer, seed=0)
+    gamed = read_answer(GAMED, q.notation, q.limits).cells[0]
+    assert agree(probes.values(gamed), probes.values(q.answer[0])) is True
+
+
+@pytest.mark.parametrize("seed", [None, 0])
+def test_the_gamed_answer_is_rejected(seed):
+    """Points drawn afresh each run, and a polynomial difference expanded exactly: even a checker
+    seeded with the points the answer was made for rejects it."""
+    box = Sandbox(seed=seed)
+    try:
+        q = Question.derivative((w * x - y) ** 2, w)
+        verdict = q.check(GAMED, box)
+        assert (verdict.correct, verdict.mistake) == (False, "other")
+        assert q.check("2x(xw-y)", box).correct
+    finally:
+        box.close()
+
+
+def test_the_points_are_secret_unless_a_seed_is_given():
+    q = Question.derivative((w * x - y) ** 2, w)
+    points = [MarkingScheme.prepare(q, seed).probes.points for seed in (None, None, 7, 7)]
+    assert points[0] != points[1] and points[2] == points[3]
+    box = Sandbox(seed=7)
+    try:
+        box.prepare(q)
+        assert box._questions[q][1].probes.points == points[2]
+    finally:
+        box.close()

@@ -1,7 +1,11 @@
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import sympy as sp
@@ -12,7 +16,7 @@ from symgrad.answers.limits import Limits
 from symgrad.answers.sandbox import Sandbox, _cap_memory
 
 w, x, y = sp.symbols("w x y")
-SLOW = r"\exp(\exp(\exp(\exp(10))))"  # evaluating it overflows slowly: a few tenths of a second
+SLOW = r"\exp(\exp(\exp(\exp(\exp(1)))))"  # its value has millions of digits: far slower than 0.05 s
 
 
 @pytest.fixture
@@ -147,3 +151,62 @@ def test_a_worker_holding_many_questions_is_renewed(box, monkeypatch):
     assert [q.check(f"{k} w^{k - 1}", box).correct for q, k in zip(questions, (2, 3, 4))] == [True] * 3
     assert len(box._known) == 1 and box.restarts == 0
     assert questions[0].check("2w", box).correct
+
+
+GRADER = """
+import sys, threading, time
+import sympy as sp
+from symgrad import Question
+from symgrad.answers.limits import Limits
+from symgrad.answers.sandbox import Sandbox
+w, x, y = sp.symbols("w x y")
+box = Sandbox()
+how, slow = sys.argv[1:]
+starter = threading.Thread(target=box.start)  # a worker forked by a thread that has ended
+starter.start() if how == "thread" else box.start()
+starter.join() if how == "thread" else None
+print(box.pid, flush=True)
+if how == "busy":
+    Question.derivative((w * x - y) ** 2, w, limits=Limits(seconds=600)).check(slow, box)
+time.sleep(600)
+"""
+
+
+def _gone(pid):
+    """Whether process ``pid`` has ended (a zombie nobody reaps has)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("how, sent", [("idle", signal.SIGKILL), ("busy", signal.SIGKILL), ("busy", signal.SIGTERM),
+                                       ("thread", signal.SIGKILL)])
+def test_the_worker_ends_within_a_second_of_its_grader(how, sent):
+    root = Path(__file__).resolve().parent.parent
+    grader = subprocess.Popen([sys.executable, "-c", GRADER, how, SLOW], cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(grader.stdout.readline())
+        time.sleep(1.0 if how == "busy" else 0.2)  # busy: computing SLOW, which takes minutes
+        assert not _gone(worker)
+        grader.send_signal(sent)
+        grader.wait(5)
+        deadline = time.monotonic() + 1.0
+        while not _gone(worker) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _gone(worker)
+    finally:
+        grader.kill()
+        grader.wait()
+
+
+def test_a_worker_forked_by_a_thread_outlives_the_thread(box):
+    """The parent-death signal comes when the forking thread ends: a worker forked by another thread
+    relies on watching its parent instead, and goes on serving."""
+    starter = threading.Thread(target=box.start)
+    starter.start()
+    starter.join()
+    time.sleep(0.3)
+    assert Question.derivative(w ** 2, w).check("2w", box).correct and box.restarts == 0

@@ -1,6 +1,7 @@
 """The training loops: data order, the seeds' runs (S0, S1, S3, S4), number modes, history,
 early stopping, divergence, schedules and progress."""
 
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -329,3 +330,34 @@ def test_small_batches_by_sample_and_large_ones_by_array_agree_with_exact(batch_
 def test_an_overflow_in_a_small_batch_is_a_divergence():
     with pytest.raises(DivergenceError, match=r"the loss is inf at w = "):
         train(_s0(batch_size=2, epochs=300, options={"lr": 1.0}))
+
+
+# -- exact mode's time budget ----------------------------------------------------------------------
+
+GROWING = {  # exact values that nest at every step: each iteration several times slower than the last
+    "sigmoid at ±1000": (lambda: sg.bce(sg.sigmoid(w * x), y),
+                         dict(parameters={w: 1}, data={x: [1000, -1000], y: [0, 1]})),
+    "softmax of 1e4": (lambda: sg.cross_entropy([w * x, b * x], 0), dict(parameters={w: 1, b: 0}, data={x: [10_000]})),
+    "exp(800)": (lambda: sp.exp(w * x), dict(parameters={w: 1}, data={x: [800]})),
+    "the log of a negative": (lambda: sp.log(w * x), dict(parameters={w: 1}, data={x: [-1]})),
+    "Adam with lr=100": (lambda: (w * x - y) ** 2, dict(parameters={w: 1}, data={x: [1, 2], y: [2, 4]},
+                                                         optimizer="Adam", options={"lr": 100})),
+}
+
+
+@pytest.mark.parametrize("case", GROWING)
+def test_an_exact_run_stops_within_its_budget_naming_the_iteration(case):
+    loss, spec = GROWING[case]
+    start = time.perf_counter()
+    stopped = (r"^exact-mode training stopped before iteration (\d+) \(epoch \1, batch 1\) of 40: the next "
+               r"iteration would take the run past its budget of 2 s")
+    with pytest.raises(TrainingError, match=stopped) as caught:
+        train(Training(mode="exact", epochs=40, **spec), loss(), exact_seconds=2)
+    assert time.perf_counter() - start < 10  # the budget, an iteration that grew more than foreseen, compiling
+    history = caught.value.history
+    assert 1 <= history.iterations < 40 and history.stopped.endswith("over the exact-mode budget")
+
+
+def test_an_exact_run_within_its_budget_is_not_stopped():
+    history = train(_s0(epochs=30, mode="exact"), exact_seconds=30)
+    assert history.iterations == 90 and history.stopped is None

@@ -2,20 +2,26 @@ r"""When two answers are the same.
 
 Symbolic answers, in order: structural equality; then values at random points (several, chosen
 where every reference answer is defined and real, so a domain's singularities are avoided),
-equal to a relative tolerance of 1e-9 with 30 significant digits computed; then, only when the
+equal to a relative tolerance of 1e-9 with 30 significant digits computed; where the difference
+is a polynomial small enough to expand, the expansion decides exactly; then, only when the
 points cannot decide (the answer is undefined at some of them), a bounded ``simplify`` of the
-difference. Numeric answers are compared with the question's :class:`Tolerance` (0.1% relative by
-default). ``\frac{e^{-z}}{(1+e^{-z})^2}`` is therefore the same as ``\sigma(z)(1 - \sigma(z))``.
+difference. The points are drawn afresh from the system's randomness unless a seed is given, so
+an answer cannot be tailored to them. Numeric answers are compared with the question's
+:class:`Tolerance` (0.1% relative by default). ``\frac{e^{-z}}{(1+e^{-z})^2}`` is therefore the
+same as ``\sigma(z)(1 - \sigma(z))``. A value beyond the range of floats is compared in high
+precision; one too large to compute at all (``\exp`` nested 19 deep) is :class:`TooComplex`.
 """
 
 import math
 import random
 from dataclasses import dataclass
 
+import mpmath
 import sympy
 
 from ..core.errors import SymgradError
 from ..core.numbers import exact
+from .problems import TooComplex
 
 __all__ = ["Tolerance", "Probes", "number_value", "equivalent", "agree", "RTOL"]
 
@@ -23,6 +29,8 @@ RTOL = 1e-9
 PRECISION = 30
 FLOOR = 1e-20  # |a - b| below this is rounding in 30-digit arithmetic, whatever the scale
 SIMPLIFY_LIMIT = 200  # operations in a difference that simplify may still be given
+EXPAND_LIMIT = 400  # terms a polynomial difference may have once expanded, to be expanded
+TOO_LARGE = "its value is too large to compute"
 
 
 @dataclass(frozen=True)
@@ -56,14 +64,23 @@ class Tolerance:
 
 
 def number_value(expr):
-    """The value of a numeric expression as a complex number, or None if it is undefined or infinite."""
+    """The value of a numeric expression as a complex number (an ``mpmath.mpc`` beyond the range of
+    floats), or None if it is undefined or infinite; :class:`TooComplex` if it is too large to compute."""
     if not isinstance(expr, sympy.Basic):
         expr = exact(expr)
     try:
-        value = complex(expr.evalf(PRECISION))
-    except (ArithmeticError, TypeError, ValueError, AttributeError):  # undefined, or beyond any float
+        value = expr.evalf(PRECISION)
+        number = complex(value)
+    except OverflowError:  # mpmath's exponent outgrew what it can hold
+        raise TooComplex(TOO_LARGE) from None
+    except (ArithmeticError, TypeError, ValueError, AttributeError):  # undefined
         return None
-    return value if math.isfinite(value.real) and math.isfinite(value.imag) else None
+    if math.isfinite(number.real) and math.isfinite(number.imag):
+        return number
+    parts = [sympy.Float(part, PRECISION) for part in value.as_real_imag()]
+    if not all(part.is_finite for part in parts):
+        return None
+    return mpmath.mpc(*(mpmath.mpf(part._mpf_) for part in parts))
 
 
 @dataclass(frozen=True)
@@ -74,11 +91,13 @@ class Probes:
     points: tuple
 
     @classmethod
-    def choose(cls, variables, references, count=6, seed=0, attempts=60):
+    def choose(cls, variables, references, count=6, seed=None, attempts=60):
         """``count`` points where every one of ``references`` is defined, finite and real.
 
         Values are drawn from [-2, 2] (never 0 or ±1, where different answers often agree); where the
-        references are undefined (a logarithm of a negative number), from (0, 1)."""
+        references are undefined (a logarithm of a negative number), from (0, 1). ``seed`` (any
+        value :class:`random.Random` takes) makes them reproducible; None draws them from the
+        system's randomness."""
         rng = random.Random(seed)
         variables = tuple(variables)
         points = []
@@ -100,7 +119,11 @@ class Probes:
         out = []
         for point in self.points:
             substitution = {v: sympy.Float(x, PRECISION) for v, x in zip(self.variables, point)}
-            out.append(number_value(expr.xreplace(substitution)))
+            try:
+                at_point = expr.xreplace(substitution)  # functions of numbers are evaluated as it goes
+            except OverflowError:
+                raise TooComplex(TOO_LARGE) from None
+            out.append(number_value(at_point))
         return tuple(out)
 
 
@@ -130,16 +153,50 @@ def agree(values, reference_values, rtol=RTOL):
 
 
 def equivalent(expr, reference, probes, reference_values=None, values=None):
-    """Whether ``expr`` equals ``reference`` (both symbolic): structure, then probes, then a bounded
-    simplify. ``reference_values`` and ``values``, their values at the probes, are computed if not given."""
+    """Whether ``expr`` equals ``reference`` (both symbolic): structure, then probes (confirmed by
+    expanding a small polynomial difference), then a bounded simplify. ``reference_values`` and
+    ``values``, their values at the probes, are computed if not given."""
     if expr == reference:
         return True
     if reference_values is None:
         reference_values = probes.values(reference)
     verdict = agree(probes.values(expr) if values is None else values, reference_values)
-    if verdict is not None:
-        return verdict
-    return _bounded_simplify_is_zero(expr - reference)
+    if verdict is False:
+        return False
+    exactly = _expanded_is_zero(expr - reference)
+    if exactly is not None:
+        return exactly
+    return verdict if verdict is not None else _bounded_simplify_is_zero(expr - reference)
+
+
+def _expanded_is_zero(difference):
+    """Whether ``difference`` expands to 0, when it is a polynomial with rational coefficients whose
+    expansion has at most ``EXPAND_LIMIT`` terms; None when it is not (or might be larger)."""
+    if _expanded_terms(difference, {}) > EXPAND_LIMIT:
+        return None
+    return sympy.expand(difference) == 0
+
+
+def _expanded_terms(expr, seen):
+    """An upper bound of the terms of ``expr`` expanded, or ``EXPAND_LIMIT + 1`` when that may be more
+    or ``expr`` is not a polynomial with rational coefficients."""
+    over = EXPAND_LIMIT + 1
+    if expr not in seen:
+        if expr.is_Symbol or expr.is_Rational:
+            terms = 1
+        elif expr.is_Add:
+            terms = sum(_expanded_terms(a, seen) for a in expr.args)
+        elif expr.is_Mul:
+            terms = 1
+            for a in expr.args:
+                terms = min(terms * _expanded_terms(a, seen), over)
+        elif expr.is_Pow and expr.exp.is_Integer and expr.exp >= 0:
+            base = _expanded_terms(expr.base, seen)
+            terms = 1 if base == 1 else base ** min(int(expr.exp), 9)  # 2 ** 9 > EXPAND_LIMIT
+        else:
+            terms = over
+        seen[expr] = min(terms, over)
+    return seen[expr]
 
 
 def _bounded_simplify_is_zero(difference):

@@ -15,7 +15,6 @@ twice refuses the file). The grades are written whole (:func:`~symgrad.core.file
 
 import csv
 import io
-import json
 import re
 import sys
 from collections import Counter
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from ..core.errors import SymgradError
 from ..core.files import write_atomically
+from .limits import read_json
 from .verdict import Verdict
 
 __all__ = ["Submission", "Grade", "Total", "read_answers", "grade", "grading", "totals", "write_grades",
@@ -221,12 +221,7 @@ class _Lines:
 
 
 def _json_rows(text, path):
-    try:
-        data = json.loads(text, parse_int=_json_int)
-    except RecursionError:
-        raise SymgradError(f"{path}: not valid JSON: nested too deeply") from None
-    except ValueError as error:
-        raise SymgradError(f"{path}: not valid JSON: {error}") from None
+    data = read_json(text, str(path), parse_int=_json_int)
     rows = data.get("answers") if isinstance(data, dict) else data
     if not isinstance(rows, list):
         raise SymgradError(f"{path}: expected a list of answers or {{\"answers\": [...]}}")

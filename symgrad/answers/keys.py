@@ -13,12 +13,13 @@ the question's function. A key may name the ``student`` it was made for (a per-s
 the key holds the answer's tree, symgrad's own answer must agree with it.
 """
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import SymgradError
+from .limits import DEFAULT_LIMITS, check_key, key_question_name, read_json
 from .question import Question
+from .sandbox import default_sandbox
 
 __all__ = ["Key", "load_key"]
 
@@ -33,22 +34,23 @@ class Key:
     student: str | None = None
 
 
-def load_key(source, question_type=Question):
-    """The :class:`Key` in a JSON file (or an already-loaded dict), its questions built by
-    ``question_type.from_key``."""
+def load_key(source, question_type=Question, sandbox=None, limits=DEFAULT_LIMITS):
+    """The :class:`Key` in a JSON file (or an already-loaded dict). Its fields are checked here, and its
+    questions built by ``question_type.from_key`` in ``sandbox``'s worker (the default one), each within
+    ``limits.prepare_seconds`` and the worker's memory: a key is data from outside, as an answer is."""
     if isinstance(source, (str, Path)):
         try:
-            data = json.loads(Path(source).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
+            data = read_json(Path(source).read_text(encoding="utf-8"), f"cannot read the key {source}")
+        except (OSError, UnicodeDecodeError) as error:
             raise SymgradError(f"cannot read the key {source}: {error}") from None
     else:
         data = source
-    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
-        raise SymgradError("a key is a JSON object with a list of questions")
+    check_key(data)
     worksheet = str(data.get("worksheet", "worksheet"))
     questions = {}
     for entry in data["questions"]:
-        question = question_type.from_key(entry, nodes=data.get("nodes"))
+        question = (sandbox or default_sandbox()).run(key_question_name(entry), limits.prepare_seconds,
+                                                      question_type.from_key, entry, data.get("nodes"))
         if question.id in questions:
             raise SymgradError(f"the key {worksheet} has two questions with id {question.id!r}")
         questions[question.id] = question

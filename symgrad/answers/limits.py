@@ -1,9 +1,15 @@
-"""The limits an answer must stay within. Sizes are checked before and while parsing; time and
-memory are enforced by the worker process that checks answers (:mod:`symgrad.answers.sandbox`)."""
+"""The limits an answer and a key file must stay within. An answer's sizes are checked before and
+while parsing, a key's fields when it is loaded; time and memory are enforced by the worker process
+that checks answers and reads keys (:mod:`symgrad.answers.sandbox`)."""
 
+import json
+import math
+import re
 from dataclasses import dataclass
 
-__all__ = ["Limits", "DEFAULT_LIMITS"]
+from ..core.errors import SymgradError
+
+__all__ = ["Limits", "DEFAULT_LIMITS", "read_json", "check_key", "check_key_entry", "key_question_name"]
 
 
 @dataclass(frozen=True)
@@ -29,3 +35,163 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+# -- what a key file must stay within ------------------------------------------------------------
+# A key travels between teachers: it is data from outside, read under limits as an answer is. Its
+# JSON is checked here, in the grader (types, sizes, number bounds: cheap, and a one-line error naming
+# the question and the field); everything that builds expressions from it runs in the checking
+# worker, under its time and memory limits (:func:`symgrad.answers.keys.load_key`).
+
+MAX_JSON_DEPTH = 250  # a key's trees are at most 200 deep (symgrad.core.serialize), within a few levels
+MAX_JSON_CHARS = 64 * 2 ** 20
+MAX_KEY_QUESTIONS = 1000
+MAX_KEY_NODES = 1000
+MAX_KEY_STEPS = 1000  # gradient steps a gradient_step question may ask for
+MAX_KEY_TEXT = 20_000  # characters of a prompt
+MAX_KEY_NAME = 100  # characters of an id, a variable's name, a spelling
+MAX_KEY_ENTRIES = 1000  # variables, direction components, spellings
+MAX_NUMBER_CHARS = 2000  # of an exact number written as text ("479/500", "2.5e-3")
+MAX_NUMBER_EXPONENT = 1000  # of a decimal written with an exponent: 1e999999999 would take hours to read
+_DECIMAL = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)(?:[eE]([-+]?\d{1,9}))?\s*")
+_NUMBER_START = re.compile(r"\s*[-+.\d]")
+_FRACTION = re.compile(r"\s*[-+]?\d+\s*/\s*[-+]?\d+\s*")
+
+
+def read_json(text, what, parse_int=None):
+    """The JSON value in ``text``, refused with a one-line SymgradError starting with ``what`` when it is
+    not JSON, longer than ``MAX_JSON_CHARS`` or nested deeper than ``MAX_JSON_DEPTH`` (for key and
+    answer files: JSON nested 100,000 deep would exhaust Python's recursion). ``parse_int`` is
+    ``json.loads``'s: how an integer's digits are read."""
+    if len(text) > MAX_JSON_CHARS:
+        raise SymgradError(f"{what}: longer than {MAX_JSON_CHARS:,} characters")
+    try:
+        data = json.loads(text, parse_int=parse_int)
+    except RecursionError:
+        raise SymgradError(f"{what}: nested more than {MAX_JSON_DEPTH} deep") from None
+    except ValueError as error:  # JSONDecodeError, and integers of more than 4,300 digits
+        raise SymgradError(f"{what}: not valid JSON: {error}") from None
+    level, depth = [data], 0
+    while level:
+        depth += 1
+        if depth > MAX_JSON_DEPTH:
+            raise SymgradError(f"{what}: nested more than {MAX_JSON_DEPTH} deep")
+        level = [v for c in level if isinstance(c, (dict, list)) for v in (c.values() if isinstance(c, dict) else c)
+                 if isinstance(v, (dict, list))]
+    return data
+
+
+def check_key(data):
+    """Refuse a key (loaded JSON) whose shape, types or sizes are not a key's, naming the question
+    and the field; trees are checked where they are read (:func:`symgrad.core.serialize.from_tree`)."""
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        raise SymgradError("a key is a JSON object with a list of questions")
+    _expect(len(data["questions"]) <= MAX_KEY_QUESTIONS, "the key", "questions",
+            f"at most {MAX_KEY_QUESTIONS} questions", f"{len(data['questions'])}")
+    for field in ("worksheet", "student", "title"):
+        _text(data.get(field), "the key", field, MAX_KEY_TEXT)
+    nodes = data.get("nodes")
+    if nodes is not None:
+        _expect(isinstance(nodes, dict) and len(nodes) <= MAX_KEY_NODES, "the key", "nodes",
+                f"an object of at most {MAX_KEY_NODES} nodes", nodes)
+        for name, node in nodes.items():
+            _expect(len(name) <= MAX_KEY_NAME and isinstance(node, dict) and isinstance(node.get("tree"), dict),
+                    "the key", f"nodes.{name[:MAX_KEY_NAME]}", "an object with a tree", node)
+            _text(node.get("latex"), "the key", f"nodes.{name}.latex", MAX_KEY_NAME)
+    for entry in data["questions"]:
+        check_key_entry(entry)
+
+
+def key_question_name(entry):
+    """How errors name a key's question: ``key question q3``."""
+    ident = entry.get("id", "?") if isinstance(entry, dict) else "?"
+    return f"key question {str(ident)[:MAX_KEY_NAME] if isinstance(ident, (str, int)) else '?'}"
+
+
+def check_key_entry(entry):
+    """Refuse one question of a key whose fields have the wrong types or sizes, or numbers too long or
+    too large to read (``"steps": 10**9``, ``"point": {"w": "1e999999999"}``)."""
+    if not isinstance(entry, dict):
+        raise SymgradError("a key's question is a JSON object")
+    name = key_question_name(entry)
+    ident = entry.get("id")
+    _expect(ident is None or isinstance(ident, (str, int)) and not isinstance(ident, bool)
+            and len(str(ident)) <= MAX_KEY_NAME, name, "id", f"a name of at most {MAX_KEY_NAME} characters", ident)
+    for field in ("kind", "of", "function"):
+        _text(entry.get(field), name, field, MAX_KEY_NAME if field != "function" else MAX_KEY_TEXT)
+    _text(entry.get("prompt"), name, "prompt", MAX_KEY_TEXT)
+    _expect(isinstance(entry.get("function_tree", {}), dict), name, "function_tree", "a tree (an object)",
+            entry.get("function_tree"))
+    wrt = entry.get("wrt")
+    names = wrt if isinstance(wrt, list) else [wrt]
+    _expect(0 < len(names) <= MAX_KEY_ENTRIES and all(_is_name(n) for n in names), name, "wrt",
+            "a variable's name or a list of them", wrt)
+    point = entry.get("point")
+    if point is not None:
+        _expect(isinstance(point, dict) and len(point) <= MAX_KEY_ENTRIES, name, "point",
+                "an object of values by variable", point)
+        for variable, value in point.items():
+            _expect(_is_name(variable), name, "point", "an object of values by variable", variable)
+            if not isinstance(value, dict):  # a tree is read where trees are
+                _number(value, name, f"point.{variable}")
+    rate = entry.get("learning_rate")
+    if rate is not None and not (_is_name(rate) and not _NUMBER_START.match(rate)):  # a name: left symbolic (eta)
+        _number(rate, name, "learning_rate")
+    steps = entry.get("steps")
+    _expect(steps is None or isinstance(steps, int) and not isinstance(steps, bool) and 1 <= steps <= MAX_KEY_STEPS,
+            name, "steps", f"a whole number from 1 to {MAX_KEY_STEPS}", steps)
+    direction = entry.get("direction")
+    if direction is not None:
+        _expect(isinstance(direction, list) and 0 < len(direction) <= MAX_KEY_ENTRIES, name, "direction",
+                "a list of numbers", direction)
+        for i, component in enumerate(direction):
+            _number(component, name, f"direction[{i}]")
+    answer = entry.get("answer")
+    if answer is not None:
+        _expect(isinstance(answer, dict), name, "answer", "an object with a tree", answer)
+        tree = answer.get("tree")
+        _expect(tree is None or isinstance(tree, dict) or isinstance(tree, list)
+                and len(tree) <= MAX_KEY_ENTRIES and all(isinstance(t, dict) for t in tree),
+                name, "answer.tree", "a tree or a list of trees", tree)
+    symbols = entry.get("symbols")
+    _expect(symbols is None or isinstance(symbols, dict) and len(symbols) <= MAX_KEY_ENTRIES
+            and all(_is_name(k) and isinstance(v, str) and len(v) <= MAX_KEY_NAME for k, v in symbols.items()),
+            name, "symbols", "an object of LaTeX spellings by variable", symbols)
+    tolerance = entry.get("tolerance")
+    if isinstance(tolerance, dict):
+        for part, value in tolerance.items():
+            _number(value, name, f"tolerance.{str(part)[:MAX_KEY_NAME]}")
+    elif tolerance is not None:
+        _number(tolerance, name, "tolerance")
+    if entry.get("log_base") not in (None, "e"):
+        _number(entry["log_base"], name, "log_base")
+
+
+def _number(value, name, field):
+    """A number as a key writes one: a JSON number, or text such as ``479/500`` or ``2.5e-3``, short
+    enough and with a small enough exponent to be read exactly at once."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        _expect(math.isfinite(value) and abs(value) < 10 ** MAX_NUMBER_EXPONENT, name, field,
+                "a finite number", value)
+        return
+    _expect(isinstance(value, str) and len(value) <= MAX_NUMBER_CHARS, name, field,
+            f"a number (at most {MAX_NUMBER_CHARS} characters)", value)
+    decimal = _DECIMAL.fullmatch(value)
+    _expect(decimal or _FRACTION.fullmatch(value), name, field, "a number such as 479/500 or 2.5e-3", value)
+    _expect(not decimal or abs(int(decimal.group(2) or 0)) <= MAX_NUMBER_EXPONENT, name, field,
+            f"a number with an exponent of at most {MAX_NUMBER_EXPONENT}", value)
+
+
+def _text(value, name, field, longest):
+    _expect(value is None or isinstance(value, str) and len(value) <= longest, name, field,
+            f"text of at most {longest:,} characters", value)
+
+
+def _is_name(value):
+    return isinstance(value, str) and 0 < len(value) <= MAX_KEY_NAME
+
+
+def _expect(condition, name, field, what, value):
+    if not condition:
+        shown = repr(value)
+        raise SymgradError(f"{name}: {field} must be {what}, not {shown[:60]}{'...' if len(shown) > 60 else ''}")

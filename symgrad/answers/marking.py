@@ -27,6 +27,7 @@ from .verdict import Verdict
 __all__ = ["MarkingScheme", "mark"]
 
 MESSY = 4  # symbols typed beyond the simplest right form that make a right answer "not simplified"
+LONG = 10 ** 300  # numbers from this size on are shown rounded
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,10 @@ class MarkingScheme:
     wrong: tuple  # per component: ((Candidate, values), ...)
 
     @classmethod
-    def prepare(cls, question):
+    def prepare(cls, question, seed=None):
+        """The scheme of ``question``; ``seed`` chooses the points (None: at random, in secret)."""
         answer = question.answer
-        probes = None if question.task.numeric else Probes.choose(question.notation.variables, answer)
+        probes = None if question.task.numeric else Probes.choose(question.notation.variables, answer, seed=seed)
         value = (lambda e: probes.values(e)) if probes else number_value
         right = tuple(value(a) for a in answer)
         wrong = [[] for _ in answer]
@@ -88,6 +90,14 @@ def mark(question, scheme, answer):
     except AnswerProblem as problem:
         return Verdict(False, 0.0, problem.kind, sentence(problem.kind, _plain(problem)))
     interpreted = _interpreted(reading, notation)
+    try:
+        return _mark_reading(question, scheme, reading, interpreted)
+    except AnswerProblem as problem:  # its value is too large to compute
+        return Verdict(False, 0.0, problem.kind, sentence(problem.kind, _plain(problem)), interpreted)
+
+
+def _mark_reading(question, scheme, reading, interpreted):
+    notation = question.notation
     restated = [wrt for of, wrt in reading.derivatives.values()
                 if wrt in question.wrt and notation.expand(of) == question.function]
     if restated:
@@ -224,7 +234,11 @@ def _wrt(question, component):
 
 
 def _interpreted(reading, notation):
-    show = lambda e: notation.show(e, reading.latex)  # noqa: E731
+    """The answer as symgrad read it, in LaTeX; numbers too long to print whole shown to 15 digits."""
+    def show(e):
+        long = {n: n.evalf(15) for n in e.atoms(sympy.Rational) if max(abs(n.p), n.q) > LONG}
+        return notation.show(e.xreplace(long) if long else e, reading.latex)
+
     if len(reading.cells) == 1 and reading.shape is None:
         return show(reading.cells[0])
     if reading.shape is not None:

@@ -31,7 +31,7 @@ from ..core.serialize import from_tree
 from ..core.variables import as_point, resolve_all, sorted_symbols
 from ..explain.tasks import Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Task, read_question
 from .equivalence import Probes, Tolerance, equivalent, number_value
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, Limits, check_key_entry
 from .mistakes import Slipping
 from .spellings import Spellings
 
@@ -96,7 +96,8 @@ class Question:
     @classmethod
     def from_key(cls, entry, nodes=None, **options):
         """A question of a worksheet's answer key (``NAME.key.json``, one entry of ``questions``); ``nodes``
-        are the key's (None: the function is a plain expression)."""
+        are the key's (None: the function is a plain expression). Each field is checked before it is read."""
+        check_key_entry(entry)
         read = read_question(entry)
         for name in ("tolerance", "log_base", "symbols"):
             if name in entry and name not in options:

@@ -7,7 +7,9 @@ question's marking scheme once and sends it back, so a replacement worker need n
 The caller waits for each verdict at most ``limits.seconds``; a worker that overruns is killed and
 replaced, and the answer gets ``too_complex``. The worker's address space is capped at what it
 started with plus ``memory_mb`` (``RLIMIT_AS``, on Linux), so an answer that needs more memory gets
-``too_complex`` too. Either way the next answer is checked normally.
+``too_complex`` too. Either way the next answer is checked normally. The worker also computes
+what a key file asks for (:meth:`Sandbox.run`), under the same limits. It never outlives the
+process that started it: it holds no end of its pipe but its own, and ends with its parent.
 """
 
 import atexit
@@ -15,8 +17,11 @@ import itertools
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
+import time
 import weakref
+from dataclasses import dataclass
 
 from ..core.errors import SymgradError
 from .feedback import sentence
@@ -27,7 +32,10 @@ from .verdict import Verdict
 __all__ = ["Sandbox", "default_sandbox"]
 
 MAX_QUESTIONS = 1000  # questions a worker holds before it is replaced by a fresh one
-_FAILURES = ("timeout", "memory", "died")
+_FAILURES = ("timeout", "memory", "died")  # the worker is replaced after these
+_LIMITS = ("timeout", "memory", "deep")  # a limit was hit
+PARENT_POLL = 0.2  # seconds between a worker's checks that the process it serves is still there
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 class _Unpicklable(Exception):
@@ -35,10 +43,13 @@ class _Unpicklable(Exception):
 
 
 class Sandbox:
-    """A warm worker process that checks answers. Thread-safe: concurrent checks take turns."""
+    """A warm worker process that checks answers. Thread-safe: concurrent checks take turns. ``seed``
+    makes the points symbolic answers are compared at reproducible (by default they are drawn from
+    the system's randomness, so that no answer can be tailored to them)."""
 
-    def __init__(self, memory_mb=DEFAULT_LIMITS.memory_mb):
+    def __init__(self, memory_mb=DEFAULT_LIMITS.memory_mb, seed=None):
         self.memory_mb = memory_mb
+        self.seed = seed  # of the points symbolic answers are compared at; None: a fresh secret one per question
         self.restarts = 0  # workers replaced after a limit was hit or a crash
         self._lock = threading.Lock()
         self._process = self._connection = None
@@ -74,12 +85,26 @@ class Sandbox:
                     "unparseable", f"cannot read an answer of type {type(answer).__name__}"))
         if status == "verdict":
             return payload
-        if status == "timeout":
-            return _too_complex(f"checking it took longer than {question.limits.seconds:g} s")
-        if status == "memory":
-            return _too_complex(f"checking it needed more than {self.memory_mb} MB")
+        if status in _LIMITS:
+            return _too_complex(f"checking it {self._overrun(status, question.limits.seconds)}")
         return Verdict(False, 0.0, "other", f"symgrad could not check this answer ({payload}); please tell "
                        "your teacher.")
+
+    def run(self, subject, seconds, function, *args):
+        """``function(*args)``, computed in the worker within ``seconds`` and its memory limit: work on
+        data from outside (a key's question) that might never end or exhaust memory. Raises a
+        SymgradError naming ``subject`` when it fails."""
+        with self._lock:
+            try:
+                status, payload = self._call(("run", function, args), seconds)
+            except _Unpicklable as error:
+                raise SymgradError(f"{subject} cannot be sent to the checking process: {error}") from None
+        if status == "done":
+            return payload
+        if status in _LIMITS:
+            raise SymgradError(f"{subject}: {'it' if status == 'deep' else 'preparing it'} "
+                               f"{self._overrun(status, seconds)}")
+        raise SymgradError(payload if payload.startswith(subject) else f"{subject}: {payload}")
 
     def close(self):
         """Stop the worker (a new one starts at the next check)."""
@@ -104,14 +129,19 @@ class Sandbox:
             status, payload = self._call(("question", token, question, scheme), limit)
         except _Unpicklable as error:
             raise SymgradError(f"{name} cannot be sent to the checking process: {error}") from None
-        if status == "timeout":
-            raise SymgradError(f"preparing {name} took longer than {limit:g} s")
+        if status in _LIMITS:
+            raise SymgradError(f"preparing {name} {self._overrun(status, limit)}")
         if status != "prepared":
             raise SymgradError(f"{name} cannot be checked: {payload}")
         if payload is not None:
             entry[1] = payload
         self._known.add(token)
         return token
+
+    def _overrun(self, status, seconds):
+        """What a limit that was hit says: ``took longer than 1.5 s``."""
+        return {"timeout": f"took longer than {seconds:g} s", "memory": f"needed more than {self.memory_mb} MB",
+                "deep": "is nested too deeply"}[status]
 
     def _call(self, message, seconds):
         """Send ``message`` and wait at most ``seconds`` for ``(status, payload)``; a worker that overran,
@@ -148,8 +178,8 @@ class Sandbox:
 
             warm_up()  # the worker inherits the parser's warmed-up tables
         parent, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, self.memory_mb), daemon=True,
-                                        name="symgrad-answers")
+        self._process = context.Process(target=_serve, args=(child, parent, _Parent.here(), self.memory_mb, self.seed),
+                                        daemon=True, name="symgrad-answers")
         self._process.start()
         child.close()
         self._connection = parent
@@ -168,8 +198,11 @@ def _too_complex(reason):
     return Verdict(False, 0.0, "too_complex", sentence("too_complex", reason))
 
 
-def _serve(connection, memory_mb):
-    """The worker's loop: prepare questions and mark answers until the connection closes."""
+def _serve(connection, parents_end, parent, memory_mb, seed):
+    """The worker's loop: prepare questions and mark answers until the connection closes or the
+    process that started it (``parent``) is gone."""
+    parents_end.close()  # inherited by the fork: held open here, it would hide the parent's death
+    parent.follow()
     _cap_memory(memory_mb)
     questions = {}
     while True:
@@ -178,25 +211,72 @@ def _serve(connection, memory_mb):
         except (EOFError, OSError):
             return
         try:
-            if message[0] == "question":
-                _, token, question, scheme = message
-                fresh = scheme is None
-                scheme = MarkingScheme.prepare(question) if fresh else scheme
-                questions[token] = (question, scheme)
-                reply = ("prepared", scheme if fresh else None)
-            else:
-                _, token, answer = message
-                reply = ("verdict", mark(*questions[token], answer))
+            reply = _reply(message, questions, seed)
         except MemoryError:
             connection.send(("memory", None))
             os._exit(1)  # the heap may be in any state: let a fresh worker take over
         except RecursionError:
-            reply = ("verdict", _too_complex("it is nested too deeply"))
+            reply = ("deep", None)
         except SymgradError as error:
             reply = ("error", str(error))
         except Exception as error:  # a bug must not stop a class's grading: report it, keep serving
             reply = ("error", f"{type(error).__name__}: {error}")
         connection.send(reply)
+
+
+def _reply(message, questions, seed):
+    """The worker's reply to one message: ``question`` (hold a question, preparing its scheme unless
+    it comes with one), ``check`` (mark an answer to a held question) or ``run`` (compute a function)."""
+    if message[0] == "question":
+        _, token, question, scheme = message
+        fresh = scheme is None
+        scheme = _rebuilt(MarkingScheme.prepare(question, seed)) if fresh else scheme
+        questions[token] = (question, scheme)
+        return "prepared", scheme if fresh else None
+    if message[0] == "check":
+        _, token, answer = message
+        return "verdict", mark(*questions[token], answer)
+    _, function, args = message
+    return "done", _rebuilt(function(*args))
+
+
+def _rebuilt(value):
+    """``value`` as the caller will unpickle it. SymPy objects are rebuilt by their constructors, which
+    evaluate: ``2**(2**(2**10))`` kept unevaluated here would be computed in the caller, with no
+    limit. Rebuilt here first, under the worker's limits, it reaches the caller already evaluated."""
+    return pickle.loads(pickle.dumps(value))
+
+
+@dataclass(frozen=True)
+class _Parent:
+    """The process that starts a worker: its id, and whether its main thread forks the worker."""
+
+    pid: int
+    main_thread: bool
+
+    @classmethod
+    def here(cls):
+        return cls(os.getpid(), threading.current_thread() is threading.main_thread())
+
+    def follow(self):
+        """End this worker when the parent ends: at once by a parent-death signal (Linux; only when the
+        parent's main thread forked it, since the signal comes when the forking thread ends), and in
+        any case within ``PARENT_POLL`` seconds, even in the middle of a computation."""
+        if self.main_thread:
+            try:
+                import ctypes
+
+                ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            except (OSError, AttributeError):  # not Linux
+                pass
+        if os.getppid() != self.pid:  # the parent ended before the signal was set up
+            os._exit(0)
+        threading.Thread(target=self._watch, daemon=True, name="symgrad-parent-watch").start()
+
+    def _watch(self):
+        while os.getppid() == self.pid:
+            time.sleep(PARENT_POLL)
+        os._exit(0)
 
 
 def _cap_memory(memory_mb):

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 from ..answers.grading import grading, read_answers, totals, write_grades
 from ..answers.keys import load_key
+from ..answers.sandbox import Sandbox
 from ..core.files import check_output
 
 SHOWN_PROBLEMS = 10  # rows that could not be read, listed on stderr (all are in the grades)
@@ -31,6 +32,8 @@ def add_arguments(parser):
     parser.add_argument("-o", "--output", required=True, metavar="GRADES.csv", help="where to write the grades")
     parser.add_argument("--report", metavar="REPORT.pdf", help="also write a one-page summary per class")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--seed", type=int, help="draw the points symbolic answers are compared at from this seed, "
+                        "to grade reproducibly (by default they are secret, drawn afresh each run)")
 
 
 def run(args):
@@ -39,12 +42,13 @@ def run(args):
     if args.report:
         check_output(args.report, [*inputs, args.output])
     submissions, grades, written = [], [], []
+    sandbox = Sandbox(seed=args.seed)  # one worker prepares the keys and checks the answers
     try:
         with _terminate_as_interrupt():
-            keys = [load_key(path) for path in args.key]
+            keys = [load_key(path, sandbox=sandbox) for path in args.key]
             submissions = read_answers(args.answers)
             _show_problems(args.answers, [s.problem for s in submissions if s.problem is not None])
-            for g in grading(submissions, keys, progress=not args.quiet):
+            for g in grading(submissions, keys, sandbox=sandbox, progress=not args.quiet):
                 grades.append(g)
             student_totals = totals(grades, keys)
             write_grades(args.output, grades, student_totals)

@@ -16,7 +16,8 @@ import dataclasses
 import itertools
 import math
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -34,6 +35,7 @@ __all__ = ["Objective", "History", "EpochRow", "compile_objective", "train", "tr
 
 FEW = 8  # float64 batches of at most this many samples are computed sample by sample, in Python floats
 PROGRESS_FROM = 10_000  # iterations from which a run shows a progress bar by default (on a terminal)
+EXACT_SECONDS = 60.0  # what an exact-mode run may take by default
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ class History:
 
 
 def train(training, model=None, *, mode=None, objective=None, stop_loss=None, stop_grad_norm=None,
-          progress=None):
+          progress=None, exact_seconds=EXACT_SECONDS):
     """Run ``training`` and return its :class:`History`.
 
     ``training`` is a :class:`~.training.Training` (``model`` is the loss when it names none)
@@ -127,7 +129,9 @@ def train(training, model=None, *, mode=None, objective=None, stop_loss=None, st
     overrides the number mode; ``objective`` is a :func:`compile_objective` of the same plan, to
     compile once for many runs. The run stops before an iteration whose batch loss is at most
     ``stop_loss`` or whose gradient norm is at most ``stop_grad_norm``. ``progress`` shows a bar on
-    stderr (None: on a terminal, for runs of at least 10,000 iterations).
+    stderr (None: on a terminal, for runs of at least 10,000 iterations). An exact run whose next
+    iteration would take it past ``exact_seconds`` stops with a TrainingError naming the iteration
+    (exact values may grow at every step: a sigmoid of a sigmoid of ...).
     """
     if isinstance(training, Plan):
         run_plan = training if mode is None else dataclasses.replace(training, mode=checked_mode(mode))
@@ -137,7 +141,7 @@ def train(training, model=None, *, mode=None, objective=None, stop_loss=None, st
         objective = compile_objective(run_plan)
     elif (objective.parameters, objective.data) != (run_plan.parameters, run_plan.data):
         raise TrainingError("the compiled objective is for other parameters or data than this training run")
-    return _Loop(run_plan, objective, stop_loss, stop_grad_norm).run(progress)
+    return _Loop(run_plan, objective, stop_loss, stop_grad_norm, exact_seconds).run(progress)
 
 
 def train_worksheet(sheet, **options):
@@ -150,9 +154,10 @@ def train_worksheet(sheet, **options):
 class _Loop:
     """One run: the parameters and gradient buffers, the prepared batches, the optimizer, the history."""
 
-    def __init__(self, run_plan, objective, stop_loss, stop_grad_norm):
+    def __init__(self, run_plan, objective, stop_loss, stop_grad_norm, exact_seconds=EXACT_SECONDS):
         self.plan, self.objective, self.mode = run_plan, objective, run_plan.mode
         self.stop_loss, self.stop_grad_norm = stop_loss, stop_grad_norm
+        self.exact_seconds, self.exact_starts = exact_seconds, []
         self.theta = run_plan.initial_array(self.mode)
         self.grad = np.zeros_like(self.theta)
         self.optimizer = make_optimizer(run_plan.optimizer, run_plan.options)
@@ -303,6 +308,7 @@ class _Loop:
         return mixed_mean
 
     def _evaluate_exact(self, samples):
+        self._within_budget()
         point = dict(zip(self.plan.parameters, self.theta.tolist()))
         total_loss, total_grad = sympy.S.Zero, [sympy.S.Zero] * len(self.theta)
         for sample in samples:
@@ -313,6 +319,24 @@ class _Loop:
         self.grad[:] = [g * share for g in total_grad]
         finite = all(v.is_finite is not False for v in [total_loss, *total_grad])
         return total_loss * share, 0.0 if finite else math.nan
+
+    def _within_budget(self):
+        """Stop an exact run before an iteration that would take it past ``exact_seconds``, judging by the
+        last iteration's time and how much longer it took than the one before (exact values that nest
+        at every step make each iteration several times slower than the last)."""
+        starts = self.exact_starts
+        starts.append(time.perf_counter())
+        if len(starts) < 2:
+            return
+        t, last = len(starts) - 1, starts[-1] - starts[-2]
+        growth = last / (starts[-2] - starts[-3]) if len(starts) > 2 and starts[-2] > starts[-3] else 1.0
+        if starts[-1] - starts[0] + last * max(growth, 1.0) > self.exact_seconds:
+            error = TrainingError(
+                f"exact-mode training stopped before {self._where(t)} of {self.plan.iterations}: the next iteration "
+                f"would take the run past its budget of {self.exact_seconds:g} s (the last took {last:.2g} s; exact "
+                "values can grow at every step); train in float64, or give train() a larger exact_seconds")
+            error.history = self._history(t, f"stopped before {self._where(t)}: over the exact-mode budget")
+            raise error
 
     # -- stopping ---------------------------------------------------------------------------------
 
