@@ -58,11 +58,12 @@ _NUMBER_START = re.compile(r"\s*[-+.\d]")
 _FRACTION = re.compile(r"\s*[-+]?\d+\s*/\s*[-+]?\d+\s*")
 
 
-def read_json(text, what, parse_int=None):
+def read_json(text, what, parse_int=None, max_depth=MAX_JSON_DEPTH):
     """The JSON value in ``text``, refused with a one-line SymgradError starting with ``what`` when it is
     not JSON, longer than ``MAX_JSON_CHARS`` or nested deeper than ``MAX_JSON_DEPTH`` (for key and
     answer files: JSON nested 100,000 deep would exhaust Python's recursion). ``parse_int`` is
-    ``json.loads``'s: how an integer's digits are read."""
+    ``json.loads``'s: how an integer's digits are read. With ``max_depth`` None only what Python's
+    recursion cannot parse is refused (an answers file: a deep answer is that row's verdict)."""
     if len(text) > MAX_JSON_CHARS:
         raise SymgradError(f"{what}: longer than {MAX_JSON_CHARS:,} characters")
     try:
@@ -71,11 +72,11 @@ def read_json(text, what, parse_int=None):
         raise SymgradError(f"{what}: nested more than {MAX_JSON_DEPTH} deep") from None
     except ValueError as error:  # JSONDecodeError, and integers of more than 4,300 digits
         raise SymgradError(f"{what}: not valid JSON: {error}") from None
-    level, depth = [data], 0
+    level, depth = [data] if max_depth is not None else [], 0
     while level:
         depth += 1
-        if depth > MAX_JSON_DEPTH:
-            raise SymgradError(f"{what}: nested more than {MAX_JSON_DEPTH} deep")
+        if depth > max_depth:
+            raise SymgradError(f"{what}: nested more than {max_depth} deep")
         level = [v for c in level if isinstance(c, (dict, list)) for v in (c.values() if isinstance(c, dict) else c)
                  if isinstance(v, (dict, list))]
     return data
