@@ -5,6 +5,7 @@ import symgrad as sg
 from symgrad import bce, mse, sigmoid
 from symgrad.answers import mistakes
 from symgrad.answers.mistakes import MISTAKES, Slipping, candidates, derivative_slip, mean_size
+from symgrad.core.operations import written_as
 from symgrad.explain.tasks import Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep
 
 w, x, y, b, eta = sp.symbols("w x y b eta")
@@ -120,7 +121,9 @@ def test_the_rule_mistakes_of_a_graph_come_from_its_derivation():
     partial = sp.diff(function, w)
     slipping = Slipping(function, w, partial, {}, g)
     found = candidates(function, (w,), (partial,), Derivative(w), (slipping,))
-    wrong = x * (-y / s + (1 - y) / (1 - s))
-    assert any(c.kind == "missing_chain_factor" and sp.simplify(c.value - wrong) == 0 for c in found)
+    wrong = x * (-y / s + (1 - y) / (1 - s))  # bce's clamped logs read as logs, as the checker reads them
+    assert any(c.kind == "missing_chain_factor" and sp.simplify(written_as(c.value, "ordinary") - wrong) == 0
+               for c in found)
     without_graph = candidates(function, (w,), (partial,), Derivative(w), (Slipping(function, w, partial, {}),))
-    assert not any(sp.simplify(c.value - wrong) == 0 for c in without_graph if c.derivative_of is None)
+    assert not any(sp.simplify(written_as(c.value, "ordinary") - wrong) == 0
+                   for c in without_graph if c.derivative_of is None)

@@ -8,7 +8,8 @@ from symgrad import DerivationError, DirectionError, ShapeError, SymgradError, U
 from symgrad.explain import derivation as derivation_module
 from symgrad.explain import rules
 from symgrad.core.activations import Softmax
-from symgrad.core.operations import operation
+from symgrad.core.losses import log_unclamped
+from symgrad.core.operations import operation, written_as
 from symgrad.explain.steps import (ChainProduct, ChainRule, FunctionRule, LocalPartial, Partial, PartialAt,
                                    PathSum, Simplification, recombine)
 from symgrad.testing.assertions import assert_gradient_matches
@@ -66,14 +67,20 @@ def test_a_weight_that_reaches_the_loss_by_two_paths_sums_them():
 
 
 def test_the_sigmoid_neurons_bce_gradient_is_presented_simplified():
+    """Each log of bce is torch's, clamped at -100: its slope [log p >= -100]/p cancels against
+    p (1 - p), its bracket stays; where neither log is clamped, the result is sigma(z) - y."""
     g, z = sigmoid_neuron()
-    assert sg.derive(g, z).result == sg.sigmoid(z) - y  # not the raw chain product
+    s = sg.sigmoid(z)
+    result = sg.derive(g, z).result
+    assert result == y * (s - 1) * log_unclamped(s) - (y - 1) * log_unclamped(1 - s) * s  # not the raw product
+    assert sp.expand(written_as(result, "ordinary")) == s - y
     p = g.parents(g.output)[0]
     chain = sg.derive(g, w).partials[0].body.chain
     raw = chain.body.result  # the chain product as the rules give it
-    assert raw != x * (p - y) and sp.cancel(raw - x * (p - y)) == 0
-    assert chain.result == x * (p - y)
-    assert sg.derive(g, w).result == x * (sg.sigmoid(w * x + b) - y)
+    simplified = x * y * (p - 1) * log_unclamped(p) - x * p * (y - 1) * log_unclamped(1 - p)
+    assert raw != simplified and sp.cancel(written_as(raw, "algebraic") - simplified) == 0
+    assert chain.result == simplified
+    assert sp.expand(written_as(sg.derive(g, w).result, "ordinary")) == sp.expand(x * (sg.sigmoid(w * x + b) - y))
 
 
 def test_a_partial_with_respect_to_a_node_holds_the_other_nodes_fixed():

@@ -19,7 +19,7 @@ import sympy
 from .errors import SymgradError
 
 __all__ = ["Operation", "ElementWise", "RowWise", "register", "unregister", "operation", "find", "operation_of",
-           "operations", "spelled", "matrix_activations", "from_torch_module"]
+           "operations", "spelled", "written_as", "matrix_activations", "from_torch_module"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,11 @@ class Operation:
       (``step`` is the Iverson bracket its rule names); ``replaces``: ``(SymPy type, rewrite)`` where
       ``rewrite(expr)`` gives the operation's application for another form of the same function, or
       None (``Max(0, z)`` is ``relu(z)``).
+    - ``algebraic(application)``: the application as arithmetic of other functions, which
+      simplification cancels through (the clamped log's slope is ``log_unclamped(x) / x``); None:
+      simplification takes it as an opaque whole. ``ordinary(application)``: the function it is
+      wherever a guard of torch's in it is inactive (the clamped log is ``log``), which the checker
+      of symbolic answers reads it as, as students write it; None: itself.
     - ``array(z, out)``: its NumPy form for matrix mode, written into the buffer ``out`` (None:
       ``numpy``'s result copied there). ``matrix``: its matrix-mode rule (:class:`ElementWise` or
       :class:`RowWise`), under ``matrix_name`` (its name in lower case unless given), and
@@ -89,6 +94,8 @@ class Operation:
     indexed: bool = False
     notation: Callable = field(default=None, repr=False)
     replaces: tuple = field(default=None, repr=False)
+    algebraic: Callable = field(default=None, repr=False)
+    ordinary: Callable = field(default=None, repr=False)
     array: Callable = None
     matrix: object = None
     matrix_name: str = None
@@ -214,6 +221,18 @@ def _spellings():
             word, command, plain = _SPELLING.fullmatch(spelling).groups()
             found.append((command or word or plain, command is not None, op))
     return found
+
+
+def written_as(expr, facet):
+    """``expr`` with each application of an operation that has the facet ``facet`` (``"algebraic"``
+    or ``"ordinary"``) written in that form (``expr`` itself when there is none)."""
+    forms = {}
+    for f in expr.atoms(sympy.Function):
+        op = operation_of(f)
+        form = None if op is None else getattr(op, facet)
+        if form is not None:
+            forms[f] = form(f)
+    return expr.xreplace(forms) if forms else expr
 
 
 def matrix_activations():
