@@ -6,6 +6,7 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad.core.activations import LogSoftmax, Softmax
+from symgrad.core.losses import clamped_log
 from symgrad.core.operations import operations
 from symgrad.explain.latex import RULE_NOTES, LatexRenderer, latex, rule_note
 from symgrad.explain.layout import WIDTH, document, width
@@ -38,6 +39,9 @@ RULES = [
     (sp.exp(x), x, [D % "x" + r"e^{x} &= e^{x} \qquad (a^x)' = a^x \log a"]),
     (2 ** x, x, [D % "x" + r"2^{x} &= 2^{x} \log{\left(2 \right)} \qquad (a^x)' = a^x \log a"]),
     (sp.log(x), x, [D % "x" + r"\log{\left(x \right)} &= \frac{1}{x} \qquad (\log x)' = 1/x"]),
+    (clamped_log(x), x, [D % "x" + r"\max\left(\log{\left(x \right)}, -100\right) &= \frac{\left[\log{\left(x "
+                         r"\right)} \geq -100\right]}{x} \qquad \max(\log x, -100)' = [\log x \geq -100] / x \quad "
+                         r"\text{(torch's clamp)}"]),
     (sg.sigmoid(x), x, [D % "x" + r"\sigma\left(x\right) &= \left(1 - \sigma\left(x\right)\right) "
                         r"\sigma\left(x\right) \qquad \sigma' = \sigma\,(1 - \sigma)"]),
     (sp.log(1 - x), x, [D % "x" + r"\log{\left(1 - x \right)} &= \frac{1}{1 - x} \cdot \left(-1\right) \qquad "

@@ -216,3 +216,14 @@ def test_a_bce_question_accepts_logs_and_its_key_reads_back():
     assert '{"op": "clamped_log", "args": [{"op": "sigmoid"' in text and from_tree(json.loads(text)) == loss
     gradient = sg.backward(sg.Graph.from_expression(loss), [w]).gradient[0]
     assert from_tree(json.loads(json.dumps(to_tree(gradient)))) == gradient
+
+
+def test_the_printed_bce_derivative_reads_back_through_the_answer_checker():
+    """What symgrad prints, brackets [\\log p \\geq -100] and all, a student may type."""
+    loss = sg.bce(sg.sigmoid(w * x + z), y)
+    printed = sg.explain.latex.LatexRenderer(sg.Graph.from_expression(loss)).value_piece(sg.partial(loss, w)).text
+    assert r"\geq -100\right]" in printed
+    question = sg.Question.derivative(loss, w)
+    assert question.check(printed).correct
+    assert question.check(r"x \left(\sigma(wx + z) \left[\log(1 - \sigma(wx + z)) \geq -100\right] - y\right)").correct
+    assert question.check(r"\log \sigma(wx + z) \geq -100").mistake == "unparseable"

@@ -388,17 +388,20 @@ class _Emitter:
         return j
 
     def _iverson(self, i):
-        """``[a > b]``: 1 where a > b, else 0. It is relu's derivative, ``step(a - b)``."""
+        """``[a > b]``: 1 where a > b, else 0, relu's derivative ``step(a - b)``; ``[a \\geq b]``: 1
+        where a >= b, ``1 - step(b - a)`` (the bracket of bce's clamped log, ``[\\log p \\geq -100]``)."""
         if i == len(self.tokens) or self.tokens[i].kind != "open" or self.tokens[i].value != "[":
             raise Unreadable("\\mathbb{1} must be followed by [z > 0]")
         if not self.notation.iverson:
             raise Unreadable("an answer is not an inequality ([z > 0] is for questions about relu)")
         j = _matching(self.tokens, i)
-        sides = _split(self.tokens[i + 1:j], "greater")
+        inside = self.tokens[i + 1:j]
+        sides = _split(inside, "greater")
         if len(sides) != 2:
             raise Unreadable("a bracket [a > b] compares two sides, once")
         left, right = (self.sub(side) for side in sides)
-        self._operand(step(left - right))
+        at_least = inside[len(sides[0])].value in ("\\geq", "\\ge")
+        self._operand(1 - step(right - left) if at_least else step(left - right))
         return j + 1
 
     def _fraction(self, i):

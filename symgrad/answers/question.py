@@ -137,7 +137,7 @@ class Question:
             raise SymgradError(f"unknown option {sorted(unknown)[0]!r}: choose from {', '.join(sorted(OPTIONS))}")
         if task.numeric and not point:
             raise SymgradError(f"{where}a {task.kind} question needs a point")
-        model = _Model(function, ordinary=not task.numeric)
+        model = _Model(function)
         wrt = tuple(resolve_all(task.variables, model.leaves + model.nodes, "function", strict=False))
         task = replace(task, wrt=wrt[0] if task.single_variable else wrt)
         point = model.point(point) if task.numeric else None
@@ -147,6 +147,8 @@ class Question:
             missing = sorted_symbols(set().union(*(a.free_symbols for a in answer)))
             if missing:
                 raise SymgradError(f"the point gives no value for {', '.join(s.name for s in missing)}")
+        else:  # compared where torch's guards (bce's clamp) are inactive: as students write it
+            answer = [written_as(a, "ordinary") for a in answer]
         variables = tuple(sorted_symbols(set(model.leaves) | {w for w in wrt if not model.is_node(w)}
                                          | task.symbols))
         notation = Spellings.declare(
@@ -159,18 +161,16 @@ class Question:
 
 
 class _Model:
-    """The function as a graph: its expansion in the leaves, its nodes, and the function of one node.
-    With ``ordinary``, each operation with an ordinary form is read as it (torch's clamped log as
-    ``log``: a symbolic answer is compared at points where the clamp is inactive, as students write it)."""
+    """The function as a graph: its expansion in the leaves, its nodes, and the function of one node."""
 
-    def __init__(self, function, ordinary=False):
+    def __init__(self, function):
         if isinstance(function, Graph):
-            self.graph = _ordinary_graph(function) if ordinary else function
+            self.graph = function
         else:
             if isinstance(function, str):
                 raise SymgradError("the function must be a SymPy expression or a Graph, not a string "
                                    "(symgrad never evaluates strings as code)")
-            self.graph = Graph.from_expression(written_as(function, "ordinary") if ordinary else function)
+            self.graph = Graph.from_expression(function)
         self.own_nodes = isinstance(function, Graph)
         self.function = self.graph.expand()
         self.leaves = self.graph.leaves(self.graph.output)
@@ -197,17 +197,6 @@ class _Model:
         of_var = expanded[self.graph.output]
         back = {n: self.graph.expand(n) for n in self.graph.nodes}
         return Slipping(of_var, var, derivative(of_var, var), back, graph)
-
-
-def _ordinary_graph(graph):
-    """``graph`` with each definition in its ordinary form (``graph`` itself when that changes none)."""
-    definitions = {n: written_as(graph.definition(n), "ordinary") for n in graph.nodes}
-    if all(definitions[n] is graph.definition(n) for n in graph.nodes):
-        return graph
-    ordinary = Graph()
-    for n in graph.nodes:
-        ordinary.define(n, definitions[n], latex=graph.latex_name(n))
-    return ordinary.with_output(graph.output)
 
 
 def _key_graph(nodes, entry, function, ident, options):

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..core.activations import step
+from ..core.losses import log_unclamped
 from ..core.errors import SymgradError
 from ..core.numbers import exact
-from ..core.operations import operation_of, operations, spelled
+from ..core.operations import operation_of, operations, spelled, written_as
 from .problems import AnswerProblem, Unreadable
 from .tokens import GREEK, tokenize
 
@@ -32,6 +33,7 @@ __all__ = ["Spellings", "standard_functions"]
 
 LOG = "log"  # \log: natural unless the question says otherwise; \log_{10}, \log_2 name their base
 CONSTANTS = {"e": sympy.E, "pi": sympy.pi}
+BRACKETS = (step, log_unclamped)  # the operations that are Iverson brackets, typed [z > 0], [\log p \geq -100]
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ class Spellings:
         base = sympy.E if log_base in (None, "e", sympy.E) else exact(log_base)
         if base.is_number and (base <= 0 or base == 1):
             raise SymgradError(f"log_base must be positive and not 1, got {log_base}")
-        iverson = step in builder.functions.values() or function is not None and _has_step(function)
+        iverson = step in builder.functions.values() or function is not None and _has_bracket(function)
         return cls(builder.names, builder.expansions, builder.functions, frozenset(builder.words),
                    frozenset(k for k in builder.functions if k.isalpha() and k.islower()), builder.latex,
                    base, tuple(variables), iverson)
@@ -135,13 +137,14 @@ class Component:
         return self.family(int(k) - 1, *logits)
 
 
-def _has_step(function):
-    """Whether ``function`` or the derivative of one of its operations has ``step`` (relu's has)."""
+def _has_bracket(function):
+    """Whether ``function`` or the derivative of one of its operations has an Iverson bracket:
+    ``step`` (relu's has) or ``log_unclamped`` (bce's clamped log has, in its slope's algebraic form)."""
     t = sympy.Dummy("t")
     for application in function.atoms(sympy.Function):
         op = operation_of(application)
-        if isinstance(application, step) or op is not None and not op.indexed and len(application.args) == 1 \
-                and op.partial(op.function(t), 0).has(step):
+        if isinstance(application, BRACKETS) or op is not None and not op.indexed and len(application.args) == 1 \
+                and written_as(op.partial(op.function(t), 0), "algebraic").has(*BRACKETS):
             return True
     return False
 

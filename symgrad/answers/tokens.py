@@ -319,7 +319,7 @@ class _Lexer:
             self._emit("partial", match.group())
         elif name == "prime":
             self._emit("prime", match.group())
-        elif name == "gt":
+        elif name in ("gt", "geq", "ge"):  # > and >=, only inside an Iverson bracket
             self._emit("greater", match.group())
         elif name == "mathbb":
             one = _ONE.match(self.text, end)
