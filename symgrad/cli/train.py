@@ -9,7 +9,7 @@ the plot and --save go is checked before the run; each file is written whole.
 from pathlib import Path
 
 from ..core.errors import TrainingError
-from ..core.files import atomic_path, check_output
+from ..core.files import check_output
 from ..numeric.optimizers import make_optimizer
 from ..numeric.training import MODES
 from ..worksheets import runs
@@ -44,11 +44,9 @@ def run(args):
     print(f"== {sheet.name}: {sheet.title}")
     print(runs.report(spec, result, args.every))
     if args.save:
-        with atomic_path(args.save) as temporary:
-            runs.save(spec, result, temporary)
+        runs.save(spec, result, args.save)  # every saver writes whole (core.files)
         print(f"parameters saved to {args.save}")
     if plot is not None:
-        with atomic_path(plot) as temporary:
-            runs.plot(spec, result, temporary, f"{sheet.name}: {make_optimizer(spec.optimizer, spec.options)!r}")
+        runs.plot(spec, result, plot, f"{sheet.name}: {make_optimizer(spec.optimizer, spec.options)!r}")
         print(f"plot written to {plot}")
     return 0
