@@ -16,7 +16,7 @@ from ..answers.grading import grading, read_answers, totals, write_grades
 from ..answers.keys import load_key
 from ..answers.sandbox import Sandbox
 from ..core.files import check_output
-from .signals import exit_status, signal_name, terminate_as_interrupt
+from .signals import exit_status, signal_name
 
 SHOWN_PROBLEMS = 10  # rows that could not be read, listed on stderr (all are in the grades)
 
@@ -41,20 +41,19 @@ def run(args):
     submissions, grades, written = [], [], []
     sandbox = Sandbox(seed=args.seed)  # one worker prepares the keys and checks the answers
     try:
-        with terminate_as_interrupt():
-            keys = [load_key(path, sandbox=sandbox) for path in args.key]
-            submissions = read_answers(args.answers)
-            _show_problems(args.answers, [s.problem for s in submissions if s.problem is not None])
-            for g in grading(submissions, keys, sandbox=sandbox, progress=not args.quiet):
-                grades.append(g)
-            student_totals = totals(grades, keys)
-            write_grades(args.output, grades, student_totals)
-            written.append(args.output)
-            if args.report:
-                from ..answers.report import write_report
+        keys = [load_key(path, sandbox=sandbox) for path in args.key]
+        submissions = read_answers(args.answers)
+        _show_problems(args.answers, [s.problem for s in submissions if s.problem is not None])
+        for g in grading(submissions, keys, sandbox=sandbox, progress=not args.quiet):
+            grades.append(g)
+        student_totals = totals(grades, keys)
+        write_grades(args.output, grades, student_totals)
+        written.append(args.output)
+        if args.report:
+            from ..answers.report import write_report
 
-                write_report(args.report, grades)
-    except KeyboardInterrupt as stop:
+            write_report(args.report, grades)
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM as main() raises it: say how far it got
         print(f"\nsymgrad check: stopped by {signal_name(stop)} after checking {len(grades)} of {len(submissions)} "
               "answers; " + (f"only {written[0]} was written" if written else "nothing was written"), file=sys.stderr)
         return exit_status(stop)
