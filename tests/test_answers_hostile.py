@@ -161,7 +161,8 @@ def test_armed_tripwires_catch_any_evaluation_of_text(tripwires):
 
 
 TOO_LARGE = ("This answer is too complex to check: its value is too large to compute.",
-             "This answer is too complex to check: checking it took longer than 1.5 s.")
+             "This answer is too complex to check: checking it took longer than 1.5 s.",
+             "This answer is too complex to check: checking it needed more than 512 MB.")  # each a limit's verdict
 
 
 @pytest.mark.parametrize("answer, mistakes, interpreted", [

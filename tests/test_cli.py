@@ -33,3 +33,26 @@ def test_a_closed_pipe_ends_the_output_quietly():
                             capture_output=True, text=True, cwd=WORKSHEETS.parent)
     assert len(reader.stdout.splitlines()) == 2
     assert "Traceback" not in reader.stderr and "BrokenPipe" not in reader.stderr
+
+
+def test_a_stopped_render_writes_nothing_half_done_and_says_so(tmp_path):
+    """SIGTERM (as Ctrl-C) stops any command with one line and 128 + the signal: the worksheets rendered
+    before it are complete, the one being rendered leaves nothing behind (no staging folder, no .tex)."""
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    render = subprocess.Popen([sys.executable, "-m", "symgrad", "render", str(WORKSHEETS), "-o", str(out),
+                               "--tex-only", "--quiet"], cwd=WORKSHEETS.parent, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(out.glob("*.key.json")) and time.monotonic() < deadline:  # the first worksheet is written
+        time.sleep(0.05)
+    render.send_signal(signal.SIGTERM)
+    _, err = render.communicate(timeout=60)
+    assert render.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("symgrad render: stopped by SIGTERM")
+    names = sorted(p.name for p in out.iterdir())
+    assert not [n for n in names if n.startswith(".stage")]
+    stems = {n.split(".")[0] for n in names}
+    assert all({f"{s}.tex", f"{s}.key.json"} <= set(names) for s in stems)  # each worksheet written whole
+    assert len(stems) < len(list(WORKSHEETS.glob("*.py")))

@@ -106,3 +106,14 @@ def test_the_plot_and_parameters_replace_symlinks_and_leave_their_targets_unchan
     assert (tmp_path / "s0.png").read_bytes().startswith(b"\x89PNG") and load_parameters(tmp_path / "theta.json")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s0.png", "target-s0.png", "target-theta.json",
                                                           "theta.json"]
+
+
+def test_exact_seconds_from_the_command_line_bounds_an_exact_run(tmp_path, capsys):
+    sheet = tmp_path / "growing.py"
+    sheet.write_text("import sympy as sp\nfrom symgrad.worksheets.worksheet import Derivative, Training, Worksheet\n"
+                     "w, x = sp.symbols('w x')\nWORKSHEET = Worksheet(name='growing', title='t', model=sp.exp(w * x),\n"
+                     "    questions=[Derivative(w)], point={w: 1, x: 800},\n"
+                     "    training=Training(parameters={w: 1}, data={x: [800]}, epochs=40, mode='exact'))\n")
+    assert main(["train", str(sheet), "--exact-seconds", "1", "--no-plot", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "past its budget of 1 s" in err and "--exact-seconds" in err

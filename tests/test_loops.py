@@ -361,3 +361,11 @@ def test_an_exact_run_stops_within_its_budget_naming_the_iteration(case):
 def test_an_exact_run_within_its_budget_is_not_stopped():
     history = train(_s0(epochs=30, mode="exact"), exact_seconds=30)
     assert history.iterations == 90 and history.stopped is None
+
+
+def test_the_budget_is_the_runs_own_and_a_bad_one_is_refused():
+    loss, spec = GROWING["exp(800)"]
+    with pytest.raises(TrainingError, match=r"past its budget of 1 s"):
+        train(Training(mode="exact", epochs=40, exact_seconds=1, **spec), loss())
+    with pytest.raises(TrainingError, match=r"exact_seconds must be a positive number of seconds, got 0"):
+        Training(mode="exact", exact_seconds=0, **spec)

@@ -45,7 +45,10 @@ def test_s2s_run_as_symgrad_train_runs_it(s2, tmp_path):
     lines = runs.report(run, result).splitlines()
     assert lines[1:3] == ["epoch  mean training loss", f"    1  {losses[0]:.6f}"]
     assert lines[-1] == f"accuracy on the test split: {result.accuracy:.2%}"
+    (tmp_path / "elsewhere").write_text("not symgrad's")
+    (tmp_path / "s2.npz").symlink_to(tmp_path / "elsewhere")  # replaced, never written through
     runs.save(run, result, tmp_path / "s2.npz")
+    assert (tmp_path / "elsewhere").read_text() == "not symgrad's" and not (tmp_path / "s2.npz").is_symlink()
     saved = np.load(tmp_path / "s2.npz")
     assert sorted(saved.files) == ["W1", "W2", "W3", "b1", "b2", "b3"] and saved["W1"].shape == (128, 784)
     assert np.array_equal(saved["W3"], result.parameters["W3"])

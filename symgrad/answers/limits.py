@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from ..core.errors import SymgradError
+from ..core.serialize import MAX_DIGITS, MAX_NAME
 
 __all__ = ["Limits", "DEFAULT_LIMITS", "read_json", "check_key", "check_key_entry", "key_question_name"]
 
@@ -49,9 +50,9 @@ MAX_KEY_QUESTIONS = 1000
 MAX_KEY_NODES = 1000
 MAX_KEY_STEPS = 1000  # gradient steps a gradient_step question may ask for
 MAX_KEY_TEXT = 20_000  # characters of a prompt
-MAX_KEY_NAME = 100  # characters of an id, a variable's name, a spelling
+MAX_KEY_NAME = MAX_NAME  # characters of an id, a variable's name, a spelling (as of a tree's symbol)
 MAX_KEY_ENTRIES = 1000  # variables, direction components, spellings
-MAX_NUMBER_CHARS = 2000  # of an exact number written as text ("479/500", "2.5e-3")
+MAX_NUMBER_CHARS = MAX_DIGITS  # of an exact number written as text ("479/500", "2.5e-3"), as in a tree
 MAX_NUMBER_EXPONENT = 1000  # of a decimal written with an exponent: 1e999999999 would take hours to read
 _DECIMAL = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)(?:[eE]([-+]?\d{1,9}))?\s*")
 _NUMBER_START = re.compile(r"\s*[-+.\d]")

@@ -9,6 +9,7 @@ import importlib
 import sys
 
 from ..core.errors import SymgradError
+from .signals import exit_status, signal_name, terminate_as_interrupt
 
 COMMANDS = ("demo", "render", "train", "verify", "check")
 
@@ -24,7 +25,12 @@ def main(argv=None):
         sub.set_defaults(run=module.run)
     args = parser.parse_args(argv)
     try:
-        return args.run(args) or 0
+        with terminate_as_interrupt():
+            return args.run(args) or 0
+    except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM: outputs are written whole, so none is half-done
+        print(f"\nsymgrad {args.command}: stopped by {signal_name(stop)}; every file written before it is "
+              "complete, and nothing half-done was written", file=sys.stderr)
+        return exit_status(stop)
     except SymgradError as error:
         print(f"symgrad {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -10,16 +10,13 @@ The output files are checked before any answer is, and written whole at the end;
 stops the batch, leaving no half-written file, and says how far it got.
 """
 
-import os
-import signal
 import sys
-import threading
-from contextlib import contextmanager
 
 from ..answers.grading import grading, read_answers, totals, write_grades
 from ..answers.keys import load_key
 from ..answers.sandbox import Sandbox
 from ..core.files import check_output
+from .signals import exit_status, signal_name
 
 SHOWN_PROBLEMS = 10  # rows that could not be read, listed on stderr (all are in the grades)
 
@@ -44,56 +41,26 @@ def run(args):
     submissions, grades, written = [], [], []
     sandbox = Sandbox(seed=args.seed)  # one worker prepares the keys and checks the answers
     try:
-        with _terminate_as_interrupt():
-            keys = [load_key(path, sandbox=sandbox) for path in args.key]
-            submissions = read_answers(args.answers)
-            _show_problems(args.answers, [s.problem for s in submissions if s.problem is not None])
-            for g in grading(submissions, keys, sandbox=sandbox, progress=not args.quiet):
-                grades.append(g)
-            student_totals = totals(grades, keys)
-            write_grades(args.output, grades, student_totals)
-            written.append(args.output)
-            if args.report:
-                from ..answers.report import write_report
+        keys = [load_key(path, sandbox=sandbox) for path in args.key]
+        submissions = read_answers(args.answers)
+        _show_problems(args.answers, [s.problem for s in submissions if s.problem is not None])
+        for g in grading(submissions, keys, sandbox=sandbox, progress=not args.quiet):
+            grades.append(g)
+        student_totals = totals(grades, keys)
+        write_grades(args.output, grades, student_totals)
+        written.append(args.output)
+        if args.report:
+            from ..answers.report import write_report
 
-                write_report(args.report, grades)
-    except KeyboardInterrupt as stop:
-        terminated = isinstance(stop, _Terminated)
-        print(f"\nsymgrad check: stopped by {'SIGTERM' if terminated else 'an interrupt (SIGINT)'} after checking "
-              f"{len(grades)} of {len(submissions)} answers; "
-              + (f"only {written[0]} was written" if written else "nothing was written"), file=sys.stderr)
-        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+            write_report(args.report, grades)
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM as main() raises it: say how far it got
+        print(f"\nsymgrad check: stopped by {signal_name(stop)} after checking {len(grades)} of {len(submissions)} "
+              "answers; " + (f"only {written[0]} was written" if written else "nothing was written"), file=sys.stderr)
+        return exit_status(stop)
     right = sum(1 for g in grades if g.verdict.correct)
     print(f"checked {len(grades)} answers from {len(student_totals)} students: {right} right; "
           f"grades in {args.output}" + (f", summary in {args.report}" if args.report else ""), file=sys.stdout)
     return 0
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is, as Ctrl-C raises KeyboardInterrupt."""
-
-
-@contextmanager
-def _terminate_as_interrupt():
-    """SIGTERM raises :class:`_Terminated` in the block (where signals can be handled: the main thread);
-    a process forked meanwhile (the checking worker) is terminated by it as usual."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pid = os.getpid()
-
-    def terminated(signum, frame):
-        if os.getpid() != pid:
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
-            return
-        raise _Terminated
-
-    previous = signal.signal(signal.SIGTERM, terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _show_problems(path, problems):

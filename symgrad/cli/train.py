@@ -6,12 +6,13 @@ the test split. The plot is written next to the worksheet unless --plot names an
 the plot and --save go is checked before the run; each file is written whole.
 """
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..core.errors import TrainingError
-from ..core.files import atomic_path, check_output
+from ..core.files import check_output
 from ..numeric.optimizers import make_optimizer
-from ..numeric.training import MODES
+from ..numeric.training import MODES, Training
 from ..worksheets import runs
 from ..worksheets.worksheet import load_worksheet
 
@@ -26,6 +27,8 @@ def add_arguments(parser):
     parser.add_argument("--stop-loss", type=float, help="stop once the batch loss is at most this")
     parser.add_argument("--stop-grad-norm", type=float, help="stop once the gradient norm is at most this")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--exact-seconds", type=float, metavar="S",
+                        help="how long an exact-mode run may take before it stops (default: the run's, 60)")
 
 
 def run(args):
@@ -34,6 +37,10 @@ def run(args):
     spec = sheet.training
     if spec is None:
         raise TrainingError(f"worksheet {sheet.name} has no training run")
+    if args.exact_seconds is not None:
+        if not isinstance(spec, Training):
+            raise TrainingError(f"--exact-seconds is for a scalar run; worksheet {sheet.name}'s is a matrix run")
+        spec = replace(spec, exact_seconds=args.exact_seconds)
     plot = None if args.no_plot else Path(args.plot) if args.plot else path.with_name(f"{sheet.name}.training.png")
     if args.save:
         check_output(args.save, [path])
@@ -44,11 +51,9 @@ def run(args):
     print(f"== {sheet.name}: {sheet.title}")
     print(runs.report(spec, result, args.every))
     if args.save:
-        with atomic_path(args.save) as temporary:
-            runs.save(spec, result, temporary)
+        runs.save(spec, result, args.save)  # every saver writes whole (core.files)
         print(f"parameters saved to {args.save}")
     if plot is not None:
-        with atomic_path(plot) as temporary:
-            runs.plot(spec, result, temporary, f"{sheet.name}: {make_optimizer(spec.optimizer, spec.options)!r}")
+        runs.plot(spec, result, plot, f"{sheet.name}: {make_optimizer(spec.optimizer, spec.options)!r}")
         print(f"plot written to {plot}")
     return 0

@@ -15,6 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from ..core.files import atomic_path
+
 __all__ = ["plot_history", "loss_curve", "directions_plot", "loss_surface"]
 
 _METADATA = {".pdf": {"Creator": None, "Producer": None, "CreationDate": None}, ".png": {"Software": None}}
@@ -176,6 +178,7 @@ def _stacked_labels(ax, xs, ys, zs, labels, fontsize=7.5):
 def _save(fig, path):
     path = Path(path)
     png = path.suffix.lower() == ".png"
-    fig.savefig(path, format="png" if png else "pdf", dpi=120 if png else None,
-                metadata=_METADATA[".png" if png else ".pdf"], bbox_inches="tight")
+    with atomic_path(path) as temporary:  # written whole or not at all
+        fig.savefig(temporary, format="png" if png else "pdf", dpi=120 if png else None,
+                    metadata=_METADATA[".png" if png else ".pdf"], bbox_inches="tight")
     return path

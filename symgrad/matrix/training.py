@@ -14,6 +14,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ..core.errors import TrainingError
+from ..core.files import atomic_path
 from ..numeric.optimizers import make_optimizer
 from ..numeric.training import TrainingRun
 from .data import load_digits, load_mnist
@@ -105,7 +106,7 @@ class MatrixTraining(TrainingRun):
 
 def save(result, path):
     """A run's trained parameters (a :class:`TrainingResult`), by name, as a NumPy ``.npz`` file at ``path``."""
-    with open(path, "wb") as file:
+    with atomic_path(path) as temporary, open(temporary, "wb") as file:  # written whole or not at all
         np.savez(file, **result.parameters)
 
 

@@ -35,7 +35,6 @@ __all__ = ["Objective", "History", "EpochRow", "compile_objective", "train", "tr
 
 FEW = 8  # float64 batches of at most this many samples are computed sample by sample, in Python floats
 PROGRESS_FROM = 10_000  # iterations from which a run shows a progress bar by default (on a terminal)
-EXACT_SECONDS = 60.0  # what an exact-mode run may take by default
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,7 @@ class History:
 
 
 def train(training, model=None, *, mode=None, objective=None, stop_loss=None, stop_grad_norm=None,
-          progress=None, exact_seconds=EXACT_SECONDS):
+          progress=None, exact_seconds=None):
     """Run ``training`` and return its :class:`History`.
 
     ``training`` is a :class:`~.training.Training` (``model`` is the loss when it names none)
@@ -130,8 +129,8 @@ def train(training, model=None, *, mode=None, objective=None, stop_loss=None, st
     compile once for many runs. The run stops before an iteration whose batch loss is at most
     ``stop_loss`` or whose gradient norm is at most ``stop_grad_norm``. ``progress`` shows a bar on
     stderr (None: on a terminal, for runs of at least 10,000 iterations). An exact run whose next
-    iteration would take it past ``exact_seconds`` stops with a TrainingError naming the iteration
-    (exact values may grow at every step: a sigmoid of a sigmoid of ...).
+    iteration would take it past ``exact_seconds`` (None: the Training's) stops with a TrainingError naming
+    the iteration (exact values may grow at every step: a sigmoid of a sigmoid of ...).
     """
     if isinstance(training, Plan):
         run_plan = training if mode is None else dataclasses.replace(training, mode=checked_mode(mode))
@@ -141,7 +140,8 @@ def train(training, model=None, *, mode=None, objective=None, stop_loss=None, st
         objective = compile_objective(run_plan)
     elif (objective.parameters, objective.data) != (run_plan.parameters, run_plan.data):
         raise TrainingError("the compiled objective is for other parameters or data than this training run")
-    return _Loop(run_plan, objective, stop_loss, stop_grad_norm, exact_seconds).run(progress)
+    budget = exact_seconds if exact_seconds is not None else run_plan.exact_seconds
+    return _Loop(run_plan, objective, stop_loss, stop_grad_norm, budget).run(progress)
 
 
 def train_worksheet(sheet, **options):
@@ -154,7 +154,7 @@ def train_worksheet(sheet, **options):
 class _Loop:
     """One run: the parameters and gradient buffers, the prepared batches, the optimizer, the history."""
 
-    def __init__(self, run_plan, objective, stop_loss, stop_grad_norm, exact_seconds=EXACT_SECONDS):
+    def __init__(self, run_plan, objective, stop_loss, stop_grad_norm, exact_seconds):
         self.plan, self.objective, self.mode = run_plan, objective, run_plan.mode
         self.stop_loss, self.stop_grad_norm = stop_loss, stop_grad_norm
         self.exact_seconds, self.exact_starts = exact_seconds, []
@@ -334,7 +334,7 @@ class _Loop:
             error = TrainingError(
                 f"exact-mode training stopped before {self._where(t)} of {self.plan.iterations}: the next iteration "
                 f"would take the run past its budget of {self.exact_seconds:g} s (the last took {last:.2g} s; exact "
-                "values can grow at every step); train in float64, or give train() a larger exact_seconds")
+                "values can grow at every step); train in float64, or allow more with exact_seconds= (symgrad train --exact-seconds)")
             error.history = self._history(t, f"stopped before {self._where(t)}: over the exact-mode budget")
             raise error
 

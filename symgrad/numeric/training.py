@@ -24,6 +24,8 @@ from .schedules import SCHEDULES
 
 __all__ = ["MODES", "TrainingRun", "Training", "DataOrder", "Plan", "plan", "checked_mode"]
 
+EXACT_SECONDS = 60.0  # what an exact-mode run may take by default
+
 MODES = ("exact", "float64", "float32")
 
 
@@ -46,7 +48,9 @@ class Training(TrainingRun):
     (``ceil(N/B)`` batches per epoch, ``floor(N/B)`` with ``drop_last``). ``optimizer`` names the
     optimizer and ``options`` are its PyTorch-named arguments (``lr``, ``momentum``, ...);
     ``schedule`` is a :mod:`symgrad.numeric.schedules` schedule stepped after each epoch; ``mode`` is the
-    number mode (``exact``, ``float64`` or ``float32``). :func:`symgrad.numeric.loops.train` runs it.
+    number mode (``exact``, ``float64`` or ``float32``); an exact run stops with a TrainingError before an
+    iteration that would take it past ``exact_seconds`` (exact values may grow at every step).
+    :func:`symgrad.numeric.loops.train` runs it.
     """
 
     parameters: Mapping
@@ -61,6 +65,7 @@ class Training(TrainingRun):
     drop_last: bool = False
     schedule: object = None
     mode: str = "float64"
+    exact_seconds: float = EXACT_SECONDS
 
     def __post_init__(self):
         lengths = {len(column) for column in self.data.values()}
@@ -74,6 +79,9 @@ class Training(TrainingRun):
         if self.schedule is not None and not hasattr(self.schedule, "next_lr"):
             raise TrainingError(f"schedule must be one of symgrad.numeric.schedules ({', '.join(SCHEDULES)}), "
                                 f"got {self.schedule!r}")
+        if isinstance(self.exact_seconds, bool) or not isinstance(self.exact_seconds, (int, float)) \
+                or not self.exact_seconds > 0:
+            raise TrainingError(f"exact_seconds must be a positive number of seconds, got {self.exact_seconds!r}")
         make_optimizer(self.optimizer, self.options)  # an unknown optimizer or option fails here
 
 
@@ -132,6 +140,7 @@ class Plan:
     epochs: int
     schedule: object = None
     mode: str = "float64"
+    exact_seconds: float = EXACT_SECONDS
 
     @property
     def names(self):
@@ -178,7 +187,8 @@ def plan(training, model=None, *, mode=None):
     order = DataOrder(len(columns[0]) if columns else 1, training.batch_size, training.shuffle, training.seed,
                       training.drop_last)
     return Plan(graph, parameters, tuple(exact(v) for v in training.parameters.values()), data, columns,
-                training.optimizer, dict(training.options), order, training.epochs, training.schedule, mode)
+                training.optimizer, dict(training.options), order, training.epochs, training.schedule, mode,
+                training.exact_seconds)
 
 
 
