@@ -136,6 +136,20 @@ def test_a_local_partial_shared_by_two_questions_is_derived_once():
     assert "The forward pass" in first and "The forward pass" not in second
 
 
+def test_bces_gradient_is_also_read_where_no_clamp_is_active():
+    """The exact result keeps torch's clamp in brackets; the row after it is the familiar sigma(z) - y,
+    said to hold where no clamp is active, in the derivation and in the answer."""
+    g = sg.Graph()
+    p = g.define("p", sg.sigmoid(z))
+    g.define("L", sg.bce(p, y))
+    derivation = sg.derive(g, z)
+    tex, answer = latex(derivation), document([LatexRenderer(g).answer(derivation)])
+    familiar = r" &= \sigma\left(z\right) - y \qquad \text{where no clamp of torch's is active}"
+    assert r"\geq -100\right]" in tex and familiar in tex
+    assert r"\geq -100\right]" in answer and familiar in answer
+    assert "where no clamp" not in latex(sg.derive(sp.log(z) * y, z))  # an ordinary log: nothing to add
+
+
 def test_an_operation_without_a_rule_is_flagged():
     assert r"\text{by SymPy: no rule of symgrad's applies}" in latex(sg.derive(sp.sin(w * x), w))
 

@@ -12,10 +12,11 @@ rules one level deeper, the last row is the result. Symbols print in the notatio
 import sympy
 from sympy.printing.precedence import PRECEDENCE, precedence
 
-from ..core.operations import operation
+from ..core.operations import operation, written_as
 from . import steps as S
 from .layout import ATOM, PRODUCT, SUM, Block, Piece, Row, caption, display, document, product, total, width, WIDTH
 from .notation import NOTATION, Notation, decimal, number, positive_first
+from .simplification import simplest
 
 __all__ = ["LatexRenderer", "latex", "RULE_NOTES", "rule_note"]
 
@@ -255,7 +256,16 @@ class LatexRenderer:
         blocks = self.render(step.chain)
         if step.result != step.chain.result:
             blocks = _extend(blocks, self._fitting(step.result, r"\text{in the variables}"))
-        return blocks
+        return _extend(blocks, self.ordinary_row(step.result))
+
+    def ordinary_row(self, expr):
+        """A row ``= expr`` as it is wherever torch's guards in it are inactive (the clamped log as
+        ``log``, :attr:`~symgrad.core.operations.Operation.ordinary`), simplified, or None when that
+        is ``expr`` itself: so bce's gradient reads ``sigma(z) - y`` as well as exactly."""
+        ordinary = written_as(expr, "ordinary")
+        if ordinary == expr:
+            return None
+        return self._fitting(simplest(ordinary), r"\text{where no clamp of torch's is active}")
 
     def _render_PartialAt(self, step):
         chain = _path_sum(step.partial)
@@ -360,6 +370,8 @@ class LatexRenderer:
                 rows.extend(shown[1:])
             else:
                 rows.append(Row(lhs, self.value_piece(value)))
+                ordinary = None if isinstance(value, tuple) else self.ordinary_row(sympy.sympify(value))
+                rows.extend([ordinary] if ordinary is not None else [])
         return Block(caption("Answer:"), tuple(rows))
 
     def value_piece(self, value):
