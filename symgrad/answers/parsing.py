@@ -23,10 +23,11 @@ import sympy
 from antlr4.atn.PredictionMode import PredictionMode
 from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy
 
-from ..core.activations import LogSoftmax, Softmax, step
+from ..core.activations import LogSoftmax, Softmax, sigmoid, step
 from ..core.differentiation import derivative
 from ..core.errors import SymgradError
 from ..core.numbers import exact
+from ..core.losses import bce
 from .limits import DEFAULT_LIMITS
 from .spellings import LOG, Spellings
 from .problems import TooComplex, UnknownSymbols, Unreadable
@@ -73,7 +74,7 @@ def warm_up():
     if _warm:
         return
     x, y, w = sympy.symbols("x y w")
-    notation = Spellings.declare([x, y, w])
+    notation = Spellings.declare([x, y, w], function=bce(sigmoid(w * x), y))  # which has brackets
     for text in _WARM_UP:
         read_answer(text, notation)
     _warm = True
@@ -83,7 +84,11 @@ _warm = False
 _WARM_UP = (r"2x(xw-y)", r"2 x^2 w - 2xy", r"-2x \cdot (x w - y)", r"\frac{e^{-x}}{(1+e^{-x})^2}", r"-\frac{21}{5}",
             r"\sigma(x)(1-\sigma(x))", r"1/2x", r"w - 0.01 \cdot 2x(xw - y)", r"|x - y| + \sqrt{x}",
             r"\ln(x) - \log_{10} y", r"x^{-1} + y^2 w^3", r"(2x, 2y)", r"\frac{x}{y} \cdot \frac{1}{2} - 3",
-            r"\tanh^2(x) + e^{xy}", r"- x - - y", r"4.2", r"-8")
+            r"\tanh^2(x) + e^{xy}", r"- x - - y", r"4.2", r"-8",
+            # what symgrad prints, typed back: \left( \right), \cdot, subscripts, bce's clamp brackets
+            r"x \cdot \left(1 - \sigma\left(w x\right)\right) \cdot \left(-y \frac{\left[\log{\left("
+            r"\sigma\left(x\right) \right)} \geq -100\right]}{\sigma\left(x\right)} - \left(y - 1\right) "
+            r"\frac{\left[\log{\left(1 - x \right)} \geq -100\right]}{1 - x}\right)")
 
 
 # -- objects ------------------------------------------------------------------------------------
