@@ -133,7 +133,8 @@ class Operation:
 _SPELLING = re.compile(r"\\operatorname\{([A-Za-z]+)\}|\\([A-Za-z]+)|([A-Za-z]+)")
 _BY_NAME = {}  # name -> Operation, in the order of registration
 _BY_TYPE = {}  # SymPy function class -> Operation
-_INSTALLED = {}  # name -> the class's own fdiff that registering replaced (or None)
+_INSTALLED = {}  # name -> {attribute: the class's own that registering replaced (or None)}
+_DIFFERENTIATION = ("fdiff", "_eval_derivative")
 _SPELLED = []  # what spelled() returns, kept up to date by register and unregister
 
 
@@ -151,9 +152,11 @@ def register(op):
         if op.function in _BY_TYPE:
             raise SymgradError(f"{op.function.__name__} is already registered as {_BY_TYPE[op.function].name!r}")
         _BY_TYPE[op.function] = op
-        if op.derivative is not None:
-            _INSTALLED[op.name] = op.function.__dict__.get("fdiff")
+        if op.derivative is not None:  # SymPy's chain rule then calls it (also where the class had its own)
+            _INSTALLED[op.name] = {k: op.function.__dict__.get(k) for k in _DIFFERENTIATION}
             op.function.fdiff = _fdiff(op)
+            if "_eval_derivative" in op.function.__dict__:  # sign's: a Dirac delta
+                op.function._eval_derivative = sympy.Function._eval_derivative
     _BY_NAME[op.name] = op
     _SPELLED[:] = _spellings()
     return op
@@ -166,12 +169,12 @@ def unregister(name):
     _SPELLED[:] = _spellings()
     if isinstance(op.function, type):
         del _BY_TYPE[op.function]
-        if name in _INSTALLED:
-            own = _INSTALLED.pop(name)
+        for attribute, own in _INSTALLED.pop(name, {}).items():
             if own is None:
-                del op.function.fdiff
+                if attribute in op.function.__dict__:
+                    delattr(op.function, attribute)
             else:
-                op.function.fdiff = own
+                setattr(op.function, attribute, own)
 
 
 def _fdiff(op):
