@@ -74,10 +74,10 @@ RULES = [
     (sp.atan(x), x, [D % "x" + r"\operatorname{atan}{\left(x \right)} &= \frac{1}{x^{2} + 1} \qquad \arctan'(x) = 1/(1 + x^2)"]),
     (sp.Abs(x), x, [D % "x" + r"\left|{x}\right| &= \operatorname{sign}{\left(x \right)} \qquad |x|' = \operatorname{sign}(x)"]),
     (sp.sign(x), x, [D % "x" + r"\operatorname{sign}{\left(x \right)} &= 0 \qquad \operatorname{sign}' = 0"]),
-    (sp.Max(x, y), x, [D % "x" + r"\max\left(x, y\right) &= \left(\left[x > y\right] + \frac{1}{2} \left[x = y\right]\right)",
-          r"&\qquad \qquad \frac{\partial}{\partial x_i} \max_j x_j = [x_i > x_j] + \tfrac{1}{2} [x_i = x_j]\ (\text{a tie splits evenly, as torch.maximum})"]),
-    (sp.Min(x, 1), x, [D % "x" + r"\min\left(1, x\right) &= \left(\left[1 > x\right] + \frac{1}{2} \left[1 = x\right]\right)",
-          r"&\qquad \qquad \frac{\partial}{\partial x_i} \min_j x_j = [x_i < x_j] + \tfrac{1}{2} [x_i = x_j]\ (\text{a tie splits evenly, as torch.minimum})"]),
+    (sp.Max(x, y), x, [D % "x" + r"\max\left(x, y\right) &= \left(\left[x > y\right] + \frac{1}{2} \left[x = y\right]\right) \qquad "
+                          r"\frac{\partial}{\partial x_i} \max_j x_j = [x_i > x_j] + \tfrac{1}{2} [x_i = x_j]"]),
+    (sp.Min(x, 1), x, [D % "x" + r"\min\left(1, x\right) &= \left(\left[1 > x\right] + \frac{1}{2} \left[1 = x\right]\right) \qquad "
+                          r"\frac{\partial}{\partial x_i} \min_j x_j = [x_i < x_j] + \tfrac{1}{2} [x_i = x_j]"]),
     (sp.Heaviside(x), x, [D % "x" + r"\left(\left[x > 0\right] + \frac{1}{2} \left[x = 0\right]\right) &= 0 \qquad [x > 0]' = 0"]),
     (sp.erf(x), x, [D % "x" + r"\operatorname{erf}{\left(x \right)} &= \frac{2 e^{- x^{2}}}{\sqrt{\pi}} \qquad \operatorname{erf}'(x) = \frac{2}{\sqrt{\pi}} e^{-x^2}"]),
     (sp.erfc(x), x, [D % "x" + r"\operatorname{erfc}{\left(x \right)} &= - \frac{2 e^{- x^{2}}}{\sqrt{\pi}} \qquad \operatorname{erfc}'(x) = -\frac{2}{\sqrt{\pi}} e^{-x^2}"]),

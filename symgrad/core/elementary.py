@@ -56,18 +56,16 @@ register(Operation(sympy.sign, rule=r"\operatorname{sign}' = 0", rule_name="sign
 register(Operation(sympy.sqrt, spellings=(r"\sqrt",)))  # a power to SymPy: in trees as Pow
 
 
-def _max_rule(symbol):
-    return (r"\frac{\partial}{\partial x_i} \%s_j x_j = [x_i %s x_j] + \tfrac{1}{2} [x_i = x_j]"
-            r"\ (\text{a tie splits evenly, as torch.%s})" % (symbol, {"max": ">", "min": "<"}[symbol],
-                                                             {"max": "maximum", "min": "minimum"}[symbol]))
+def _max_rule(symbol, relation):
+    return r"\frac{\partial}{\partial x_i} \%s_j x_j = [x_i %s x_j] + \tfrac{1}{2} [x_i = x_j]" % (symbol, relation)
 
 
 # Max and Min: SymPy's derivative is Heaviside(x_i - the others' max), 1/2 at a tie, which is
-# torch.maximum's / torch.minimum's gradient at a tie of two (each gets half).
-register(Operation(sympy.Max, rule=_max_rule("max"), rule_name="max rule",
+# torch.maximum's / torch.minimum's gradient at a tie of two (each gets half; the rule's 1/2 says so).
+register(Operation(sympy.Max, rule=_max_rule("max", ">"), rule_name="max rule",
                    numpy=lambda *args: functools.reduce(np.maximum, args),
                    torch=lambda torch, *args: functools.reduce(torch.maximum, _tensors(torch, args))))
-register(Operation(sympy.Min, rule=_max_rule("min"), rule_name="min rule",
+register(Operation(sympy.Min, rule=_max_rule("min", "<"), rule_name="min rule",
                    numpy=lambda *args: functools.reduce(np.minimum, args),
                    torch=lambda torch, *args: functools.reduce(torch.minimum, _tensors(torch, args))))
 
@@ -79,19 +77,22 @@ def _heaviside_torch(torch, x, at_zero=HEAVISIDE_AT_ZERO):
 
 
 def _iverson(printer, application):
-    r"""Heaviside as Iverson brackets, a difference as a comparison ($[a > b]$ for $H(a - b)$): $[x > 0]$
-    (value 0 at 0), $[x \geq 0]$ (1 at 0), else $([x > 0] + h_0 [x = 0])$."""
+    r"""Heaviside as Iverson brackets, its argument as a comparison ($[a > b]$ for $H(a - b)$, $[z < 0]$
+    for $H(-2z)$): $[x > 0]$ (value 0 at 0), $[x \geq 0]$ (1 at 0), else $([x > 0] + h_0 [x = 0])$."""
     x = application.args[0]
     at_zero = application.args[1] if len(application.args) > 1 else HEAVISIDE_AT_ZERO
+    coefficient, rest = x.as_coeff_Mul()
+    x = rest if coefficient.is_positive else -rest if coefficient.is_negative else x  # the sign is what counts
     terms = sympy.Add.make_args(x)
     left = sympy.Add(*[t for t in terms if not t.could_extract_minus_sign()])
     right = -sympy.Add(*[t for t in terms if t.could_extract_minus_sign()])
     a, b = printer._print(left), printer._print(right)
+    greater, equal = (r"%s > %s" % (a, b), r"%s = %s" % (a, b)) if left != 0 else (r"%s < 0" % b, r"%s = 0" % b)
     if at_zero == 0:
-        return r"\left[%s > %s\right]" % (a, b)
+        return r"\left[%s\right]" % greater
     if at_zero == 1:
-        return r"\left[%s \geq %s\right]" % (a, b)
-    return r"\left(\left[%s > %s\right] + %s \left[%s = %s\right]\right)" % (a, b, printer._print(at_zero), a, b)
+        return r"\left[%s\right]" % (greater.replace(">", r"\geq").replace("<", r"\leq"))
+    return r"\left(\left[%s\right] + %s \left[%s\right]\right)" % (greater, printer._print(at_zero), equal)
 
 
 register(Operation(
