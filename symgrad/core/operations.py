@@ -19,7 +19,7 @@ import sympy
 from .errors import SymgradError
 
 __all__ = ["Operation", "ElementWise", "RowWise", "register", "unregister", "operation", "find", "operation_of",
-           "operations", "spelled", "written_as", "matrix_activations", "from_torch_module"]
+           "operations", "spelled", "written_as", "matrix_activations", "from_torch_module", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -246,3 +246,10 @@ def matrix_activations():
 def from_torch_module(kind):
     """The operation that the ``torch.nn`` module named ``kind`` is, or None."""
     return next((op for op in _BY_NAME.values() if op.torch_module == kind), None)
+
+
+def unknown(expr, what):
+    """The one message for a function that a consumer (``what``: "write ... as a tree", "compile ... to
+    torch") has no way for: neither registered nor known to SymPy's printer there."""
+    return (f"cannot {what.replace('...', f'{type(expr).__name__} ({expr})')}: it is not a registered operation "
+            "(register it with its facets: symgrad.core.operations.register)")

@@ -14,7 +14,7 @@ import sympy
 
 from .errors import SymgradError
 from .numbers import exact
-from .operations import find, operation_of, operations
+from .operations import find, operation_of, operations, unknown
 
 __all__ = ["to_tree", "from_tree", "TreeError", "MAX_NODES", "MAX_DEPTH", "MAX_DIGITS"]
 
@@ -49,7 +49,7 @@ def to_tree(expr):
         return {"op": op.name, "index": int(expr.args[0]), "args": [to_tree(a) for a in op.inputs(expr)]}
     if op is None and STRUCTURAL.get(type(expr).__name__) is not type(expr):
         names = sorted([*STRUCTURAL, *LOGICAL, "Piecewise", *_functions()])
-        raise TreeError(f"cannot write {type(expr).__name__} ({expr}) as a tree: not one of {', '.join(names)}")
+        raise TreeError(f"{unknown(expr, 'write ... as a tree')}; a tree holds {', '.join(names)}")
     return {"op": type(expr).__name__ if op is None else op.name, "args": [to_tree(a) for a in expr.args]}
 
 

@@ -7,7 +7,10 @@ kernels (:mod:`.kernels`), also those registered from outside the package.
 
 import sympy
 
-from ..core.errors import UnknownVariableError
+from sympy.printing.codeprinter import PrintMethodNotImplementedError
+
+from ..core.errors import UnknownVariableError, UnsupportedOperationError
+from ..core.operations import unknown
 from .kernels import namespace
 
 __all__ = ["compile_expressions"]
@@ -38,8 +41,14 @@ def compile_expressions(args, exprs, modules, program=None):
     else:
         cse = True
     kernels = namespace(modules)
-    return sympy.lambdify([safe[a] for a in args], exprs, modules=[kernels, modules], printer=_printer(modules, kernels),
-                          cse=cse, docstring_limit=0)
+    try:
+        return sympy.lambdify([safe[a] for a in args], exprs, modules=[kernels, modules],
+                              printer=_printer(modules, kernels), cse=cse, docstring_limit=0)
+    except PrintMethodNotImplementedError:
+        unknown_function = next(f for e in exprs for f in sympy.preorder_traversal(e)
+                                if isinstance(f, sympy.Function) and not _printable(f, modules, kernels))
+        raise UnsupportedOperationError(unknown(unknown_function.xreplace(_back(safe)), f"compile ... to {modules}")) \
+            from None
 
 
 def _printer(modules, kernels):
@@ -61,7 +70,19 @@ def _printer(modules, kernels):
                 return repr(float(expr.evalf(20)))
             return super()._print(expr, **kwargs)
 
-    return Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True})
+    return Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": False})
+
+
+def _printable(f, modules, kernels):
+    try:
+        _printer(modules, kernels).doprint(f)
+        return True
+    except PrintMethodNotImplementedError:
+        return False
+
+
+def _back(safe):
+    return {generated: symbol for symbol, generated in safe.items()}
 
 
 def _is_constant(expr):
