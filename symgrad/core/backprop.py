@@ -133,7 +133,7 @@ class Backprop:
         """
         forward = self.graph.assignments(self.output)
         bar = {v: sympy.Dummy(f"bar_{v.name}") for v in self._visit_order}
-        backward_ = [(bar[self.output], sympy.S.One)]
+        backward_ = [(bar[self.output], sympy.S.One)] if bar else []  # none when no variable of wrt is reached
         for v in self._visit_order[1:]:
             backward_.append((bar[v], sympy.Add(*[bar[c] * d for c, d in self.consumers(v)])))
         return forward + backward_, [self.output, *(bar.get(w, sympy.S.Zero) for w in self.wrt)]

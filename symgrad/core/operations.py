@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy
+from sympy.core.function import ArgumentIndexError
 
 from .errors import SymgradError
 
@@ -181,7 +182,7 @@ def _fdiff(op):
     def fdiff(self, argindex=1):
         k = argindex - 1 - op.indexed
         if not 0 <= k < len(op.inputs(self)):
-            raise sympy.ArgumentIndexError(self, argindex)
+            raise ArgumentIndexError(self, argindex)
         return op.derivative(self, k)
 
     return fdiff

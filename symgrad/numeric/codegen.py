@@ -34,7 +34,7 @@ def compile_expressions(args, exprs, modules, program=None):
     # Generated names (v0, t0, c0) cannot clash: every symbol the expressions use is renamed.
     safe = {a: sympy.Symbol(f"v{i}") for i, a in enumerate(args)}
     safe.update({t: sympy.Symbol(f"t{i}") for i, (t, _) in enumerate(program)})
-    exprs = [e.xreplace(safe) for e in exprs]
+    given, exprs = [e for _, e in program] + exprs, [e.xreplace(safe) for e in exprs]
     if program:
         lines, known = _straight_line([(safe[t], e.xreplace(safe)) for t, e in program])
         cse = lambda outputs: (lines, [o.xreplace(known) for o in outputs])  # noqa: E731  (lambdify's cse hook)
@@ -45,10 +45,9 @@ def compile_expressions(args, exprs, modules, program=None):
         return sympy.lambdify([safe[a] for a in args], exprs, modules=[kernels, modules],
                               printer=_printer(modules, kernels), cse=cse, docstring_limit=0)
     except PrintMethodNotImplementedError:
-        unknown_function = next(f for e in exprs for f in sympy.preorder_traversal(e)
-                                if isinstance(f, sympy.Function) and not _printable(f, modules, kernels))
-        raise UnsupportedOperationError(unknown(unknown_function.xreplace(_back(safe)), f"compile ... to {modules}")) \
-            from None
+        function = next(f for e in given for f in sympy.preorder_traversal(e)
+                        if isinstance(f, sympy.Function) and not _printable(f, modules, kernels))
+        raise UnsupportedOperationError(unknown(function, f"compile ... to {modules}")) from None
 
 
 def _printer(modules, kernels):
@@ -79,10 +78,6 @@ def _printable(f, modules, kernels):
         return True
     except PrintMethodNotImplementedError:
         return False
-
-
-def _back(safe):
-    return {generated: symbol for symbol, generated in safe.items()}
 
 
 def _is_constant(expr):
