@@ -220,6 +220,7 @@ def test_a_worksheet_of_them_verifies_and_renders(tmp_path, capsys, name, source
     (sp.sign(w) * x, {w: 0, x: 2}, (0, 0)),  # torch.sign's gradient is 0 (no Dirac delta)
     (sp.Heaviside(w) * x, {w: 0, x: 2}, (0, half)),  # torch.heaviside(w, values=1/2), SymPy's H(0)
     (sp.Heaviside(w, 0) * x, {w: 0, x: 2}, (0, 0)),  # values=0: relu's step
+    (sp.Heaviside(w), {w: 1}, (0,)),  # a step alone: constant, gradient 0
 ])
 def test_at_a_kink_the_exact_derivative_is_torchs(expr, at, expected):
     from symgrad.testing import torch_gradient
