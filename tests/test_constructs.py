@@ -151,6 +151,19 @@ def test_the_answer_checker_accepts_the_exact_derivative(expr, sandbox):
     assert verdict.correct, verdict
 
 
+@pytest.mark.parametrize("expr, typed", [
+    (sp.erf(w) * w, r"\operatorname{erf}(w) + \frac{2w}{\sqrt{\pi}} e^{-w^2}"),
+    (sp.sin(w) ** 2, r"2\sin w \cos w"),
+    (sp.cosh(w) * sp.tanh(w), r"\cosh w"),  # cosh(w) tanh(w) is sinh(w)
+    (sp.Abs(w) * w, r"2|w|"),
+    (sp.Abs(w), r"\operatorname{sign}(w)"),
+    (sp.atan(w), r"\frac{1}{1 + w^2}"),
+    (sp.asin(w), r"\frac{1}{\sqrt{1 - w^2}}"),
+])
+def test_a_typed_answer_in_these_functions_is_read(expr, typed, sandbox):
+    assert sg.Question.derivative(expr, w).check(typed, sandbox).correct
+
+
 # -- whole worksheets ------------------------------------------------------------------------------
 
 ACTIVATIONS = '''

@@ -52,7 +52,8 @@ register(Operation(sympy.atan, rule=r"\arctan'(x) = 1/(1 + x^2)", spellings=(r"\
 register(Operation(sympy.Abs, rule=r"|x|' = \operatorname{sign}(x)", rule_name="absolute value rule",
                    derivative=lambda a, k: sympy.sign(a.args[0])))  # typed |x|; 0 at 0, as torch.abs
 register(Operation(sympy.sign, rule=r"\operatorname{sign}' = 0", rule_name="sign rule",
-                   derivative=lambda a, k: S.Zero))  # torch.sign's gradient is 0, also at 0
+                   derivative=lambda a, k: S.Zero,  # torch.sign's gradient is 0, also at 0
+                   spellings=(r"\operatorname{sign}",)))
 register(Operation(sympy.sqrt, spellings=(r"\sqrt",)))  # a power to SymPy: in trees as Pow
 
 
