@@ -57,7 +57,8 @@ class Operation:
       a power, the callable that builds it); ``name``: the name it is looked up and written in JSON
       trees by (its class's name unless given).
     - ``derivative(application, k)``: the exact partial of an application with respect to its
-      ``k``-th input (from 0); registering installs it as the class's ``fdiff``. None: SymPy's own.
+      ``k``-th input (from 0); registering installs it as the class's ``fdiff`` (and SymPy's chain rule
+      in place of a class's own ``_eval_derivative``, such as ``sign``'s Dirac delta). None: SymPy's own.
     - ``rule``: the LaTeX formula of its rule of differentiation, printed beside a derivation's row
       (``\sigma' = \sigma\,(1 - \sigma)``); the step's result is ``derivative``. None: symgrad has
       no rule of its own and SymPy differentiates it (flagged in print). ``rule_name`` names the rule.
