@@ -45,7 +45,7 @@ def compile_expressions(args, exprs, modules, program=None):
         return sympy.lambdify([safe[a] for a in args], exprs, modules=[kernels, modules],
                               printer=_printer(modules, kernels), cse=cse, docstring_limit=0)
     except PrintMethodNotImplementedError:
-        function = next(f for e in given for f in sympy.preorder_traversal(e)
+        function = next(f for e in given for f in sympy.postorder_traversal(e)  # the innermost first
                         if isinstance(f, sympy.Function) and not _printable(f, modules, kernels))
         raise UnsupportedOperationError(unknown(function, f"compile ... to {modules}")) from None
 
