@@ -9,8 +9,8 @@ from .answers import Question
 from .core.backprop import backward
 from .core.calculus import directional_derivative, gradient, hessian, jacobian, partial
 from .explain.derivation import derive
-from .core.errors import (CycleError, DerivationError, DirectionError, GraphError, NoDerivativeRuleError,
-                          ShapeError, SymgradError, UnknownVariableError)
+from .core.errors import (CycleError, DerivationError, DirectionError, DomainError, GraphError,
+                          NoDerivativeRuleError, ShapeError, SymgradError, UnknownVariableError)
 from .core.graph import Graph
 from .core.layers import linear
 from .numeric.loops import train
@@ -28,4 +28,5 @@ __all__ = [
     "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy", "Question", "from_torch",
     "SymgradError", "UnknownVariableError", "ShapeError", "CycleError", "NoDerivativeRuleError",
     "DirectionError", "GraphError", "DerivationError",
+    "DomainError",
 ]

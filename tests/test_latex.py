@@ -65,6 +65,24 @@ RULES = [
     (sg.cross_entropy([x, y, z], 1), y, [D % "y" + r"\Bigl(- \log\operatorname{softmax}_{2}\left(x, y, z\right)"
                                          r"\Bigr) &= \operatorname{softmax}_{2}\left(x, y, z\right) - 1 \qquad "
                                          r"\partial(-\log s_k) / \partial z_j = s_j - [j = k]"]),
+    (sp.sin(x), x, [D % "x" + r"\sin{\left(x \right)} &= \cos{\left(x \right)} \qquad \sin' = \cos"]),
+    (sp.cos(x), x, [D % "x" + r"\cos{\left(x \right)} &= - \sin{\left(x \right)} \qquad \cos' = -\sin"]),
+    (sp.tan(x), x, [D % "x" + r"\tan{\left(x \right)} &= \tan^{2}{\left(x \right)} + 1 \qquad \tan' = 1 + \tan^2"]),
+    (sp.sinh(x), x, [D % "x" + r"\sinh{\left(x \right)} &= \cosh{\left(x \right)} \qquad \sinh' = \cosh"]),
+    (sp.cosh(x), x, [D % "x" + r"\cosh{\left(x \right)} &= \sinh{\left(x \right)} \qquad \cosh' = \sinh"]),
+    (sp.asin(x), x, [D % "x" + r"\operatorname{asin}{\left(x \right)} &= \frac{1}{\sqrt{1 - x^{2}}} \qquad \arcsin'(x) = 1/\sqrt{1 - x^2}"]),
+    (sp.atan(x), x, [D % "x" + r"\operatorname{atan}{\left(x \right)} &= \frac{1}{x^{2} + 1} \qquad \arctan'(x) = 1/(1 + x^2)"]),
+    (sp.Abs(x), x, [D % "x" + r"\left|{x}\right| &= \operatorname{sign}{\left(x \right)} \qquad |x|' = \operatorname{sign}(x)"]),
+    (sp.sign(x), x, [D % "x" + r"\operatorname{sign}{\left(x \right)} &= 0 \qquad \operatorname{sign}' = 0"]),
+    (sp.Max(x, y), x, [D % "x" + r"\max\left(x, y\right) &= \left(\left[x > y\right] + \frac{1}{2} \left[x = y\right]\right) \qquad "
+                          r"\frac{\partial}{\partial x_i} \max_j x_j = [x_i > x_j] + \tfrac{1}{2} [x_i = x_j]"]),
+    (sp.Min(x, 1), x, [D % "x" + r"\min\left(1, x\right) &= \left(\left[1 > x\right] + \frac{1}{2} \left[1 = x\right]\right) \qquad "
+                          r"\frac{\partial}{\partial x_i} \min_j x_j = [x_i < x_j] + \tfrac{1}{2} [x_i = x_j]"]),
+    (sp.Heaviside(x), x, [D % "x" + r"\left(\left[x > 0\right] + \frac{1}{2} \left[x = 0\right]\right) &= 0 \qquad [x > 0]' = 0"]),
+    (sp.erf(x), x, [D % "x" + r"\operatorname{erf}{\left(x \right)} &= \frac{2 e^{- x^{2}}}{\sqrt{\pi}} \qquad \operatorname{erf}'(x) = \frac{2}{\sqrt{\pi}} e^{-x^2}"]),
+    (sp.erfc(x), x, [D % "x" + r"\operatorname{erfc}{\left(x \right)} &= - \frac{2 e^{- x^{2}}}{\sqrt{\pi}} \qquad \operatorname{erfc}'(x) = -\frac{2}{\sqrt{\pi}} e^{-x^2}"]),
+    (sp.Piecewise((x ** 2 / 2, sp.Abs(x) < 1), (sp.Abs(x) - sp.S(1) / 2, True)), x, [D % "x" + r"\begin{cases} \frac{x^{2}}{2} & \text{for}\: \left|{x}\right| < 1 \\\left|{x}\right| - \frac{1}{2} & \text{otherwise} \end{cases} &= \begin{cases} x & \text{for}\: \left|{x}\right| < 1 \\\operatorname{sign}{\left(x \right)} & \text{otherwise} \end{cases}",
+          r"&\qquad \qquad \text{piece by piece}"]),
     (x ** x, x, [D % "x" + r"x^{x} &= x^{x} \left(\log{\left(x \right)} + 1\right) \qquad "
                  r"\text{by SymPy: no rule of symgrad's applies}"]),
 ]
@@ -151,7 +169,14 @@ def test_bces_gradient_is_also_read_where_no_clamp_is_active():
 
 
 def test_an_operation_without_a_rule_is_flagged():
-    assert r"\text{by SymPy: no rule of symgrad's applies}" in latex(sg.derive(sp.sin(w * x), w))
+    assert r"\text{by SymPy: no rule of symgrad's applies}" in latex(sg.derive(sp.gamma(w * x), w))
+    assert "by SymPy" not in latex(sg.derive(sp.sin(w * x), w))
+
+
+def test_an_argument_raised_to_a_power_is_in_parentheses():
+    """The chain rule writes f'(u) with u printed as its argument: a fraction under a power needs brackets."""
+    tex = latex(differentiate(sp.erf(x / sp.sqrt(2)), x))
+    assert r"e^{- \left(\frac{\sqrt{2} x}{2}\right)^{2}}" in tex and r"\frac{\sqrt{2} x}{2}^{2}" not in tex
 
 
 def test_a_derivation_displays_itself_in_jupyter():

@@ -50,3 +50,18 @@ def test_decimals(value, text):
 def test_expressions(expr, values, latex):
     values = {sp.Symbol(k): sp.sympify(v) for k, v in values.items()} if values else None
     assert NOTATION.expression(expr, values) == latex
+
+
+def test_a_negative_number_substituted_after_a_sign_is_in_parentheses():
+    a, c = sp.symbols("a c")
+    values = {a: sp.Rational(11, 10), c: sp.Rational(-17, 20)}
+    assert NOTATION.expression(a - c, values) == r"1.1 - \left(-0.85\right)"
+    assert NOTATION.expression(a - 2 * c, values) == r"1.1 - 2 \cdot \left(-0.85\right)"
+    assert NOTATION.expression(c + a, values) == "-0.85 + 1.1"  # leading: no parentheses needed
+
+
+def test_a_number_substituted_under_a_negative_power_is_a_denominator():
+    a, c = sp.symbols("a c")
+    assert NOTATION.expression(-1 / (3 * c), {c: sp.Float(0.645656)}) == r"- \frac{1}{3 \cdot 0.645656}"
+    assert NOTATION.expression(a / c ** 2, {a: sp.Rational(11, 10), c: sp.Rational(-17, 20)}) == \
+        r"\frac{1.1}{\left(-0.85\right)^{2}}"

@@ -9,7 +9,7 @@ from symgrad.core.activations import LogSoftmax, Softmax, step
 from symgrad.explain.rules import RULES, differentiate
 from symgrad.core.operations import operations
 from symgrad.explain.steps import (ChainRule, ConstantMultipleRule, ConstantRule, CrossEntropyRule, ExpRule,
-                                   FallbackRule, FunctionRule, PowerRule, ProductRule, QuotientRule, SumRule,
+                                   FallbackRule, FunctionRule, PiecewiseRule, PowerRule, ProductRule, QuotientRule, SumRule,
                                    VariableRule, recombine, walk_steps)
 
 x, y, w, b, z, u = sp.symbols("x y w b z u")
@@ -49,9 +49,10 @@ CASES = [
     (sg.cross_entropy([x, y, z], 1), z, CrossEntropyRule, Softmax(2, x, y, z)),
     (Softmax(0, w * x, y), w, ChainRule, x * Softmax(0, w * x, y) * (1 - Softmax(0, w * x, y))),
     (sp.sin(x ** 2), x, ChainRule, 2 * x * sp.cos(x ** 2)),
-    (sp.sin(x), x, FallbackRule, sp.cos(x)),
+    (sp.sin(x), x, "sin", sp.cos(x)),
+    (sp.gamma(x), x, FallbackRule, sp.gamma(x) * sp.polygamma(0, x)),
     (x ** x, x, FallbackRule, x ** x * (sp.log(x) + 1)),
-    (sp.Piecewise((x, x > 0), (0, True)), x, FallbackRule, sp.Piecewise((1, x > 0), (0, True))),
+    (sp.Piecewise((x, x > 0), (0, True)), x, PiecewiseRule, sp.Piecewise((1, x > 0), (0, True))),
 ]
 
 
@@ -96,6 +97,8 @@ def test_an_undefined_function_is_a_clear_error():
 
 
 def test_the_table_names_every_operation_with_a_rule():
-    assert {t.__name__ for t in RULES} == {"Add", "Mul", "Pow"}
+    assert {t.__name__ for t in RULES} == {"Add", "Mul", "Pow", "Piecewise"}
     with_rules = {op.name for op in operations() if op.rule is not None}
-    assert with_rules == {"exp", "log", "sigmoid", "tanh", "relu", "softplus", "Softmax", "LogSoftmax", "clamped_log"}
+    assert with_rules >= {"exp", "log", "sigmoid", "tanh", "relu", "softplus", "Softmax", "LogSoftmax", "clamped_log",
+                          "sin", "cos", "tan", "sinh", "cosh", "asin", "atan", "Abs", "sign", "Max", "Min", "Heaviside",
+                          "erf", "erfc"}

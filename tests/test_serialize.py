@@ -17,6 +17,11 @@ x, y, w, b = sp.symbols("x y w b")
     2 * w * x * (sg.sigmoid(w * x + b) - y), sg.relu(x) + step(x) + sg.softplus(-x) + sp.tanh(x),
     sg.cross_entropy([x, y, w], 2), Softmax(1, x, y) * LogSoftmax(0, x, y), sp.sqrt(x ** 2 + 1) / sp.log(x),
     sp.Abs(x) + sp.sin(x) * sp.cos(x) + sp.exp(-x), sp.Symbol("foo.bar") + sp.Symbol("__import__('os')"),
+    sp.Max(x / 100, x), sp.Min(1, x, y), sp.sign(x) * sp.Heaviside(x) + sp.Heaviside(y, 0), x / (1 + sp.Abs(x)),
+    x / 2 * (1 + sp.erf(x / sp.sqrt(2))), sp.erfc(x) + sp.asin(x) + sp.atan(x) + sp.tan(x) + sp.sinh(x) * sp.cosh(x),
+    sp.Piecewise((x ** 2 / 2, sp.Abs(x) <= 1), (sp.Abs(x) - sp.S(1) / 2, True)),
+    sp.Piecewise((x, sp.And(x > 0, y < 1)), (y, sp.Or(sp.Eq(x, y), sp.Ne(y, 2), sp.Not(x >= 3))), (0, True)),
+    sp.sqrt(2) * sp.log(2) * sp.pi * sp.E * sp.exp(2) * x,
 ])
 def test_round_trip(expr):
     tree = json.loads(json.dumps(to_tree(expr)))
@@ -54,6 +59,10 @@ def _deep(n):
     ({"symbol": "x", "extra": 1}, "not a node this reader knows"),
     ([1, 2], "must be an object"),
     (_deep(MAX_DEPTH + 1), "deeper than"),
+    ({"op": "Piecewise", "args": [{"symbol": "x"}]}, "Piecewise: cannot apply it to 1 arguments"),
+    ({"op": "Piecewise", "args": [{"symbol": "x"}, {"number": "2"}]}, "Piecewise: cannot apply it"),
+    ({"op": "StrictLessThan", "args": [{"symbol": "x"}]}, "StrictLessThan: cannot apply it"),
+    ({"constant": "nan"}, "unknown constant"),
     ({"op": "Add", "args": [{"symbol": "x"}] * (MAX_NODES + 1)}, f"more than {MAX_NODES} nodes"),
 ])
 def test_the_reader_refuses_what_it_does_not_know(tree, message):

@@ -8,6 +8,7 @@ reading and one evaluation of the answer per point. Both run inside the checking
 """
 
 import dataclasses
+import math
 from collections import Counter
 from dataclasses import dataclass
 
@@ -61,9 +62,17 @@ class MarkingScheme:
             wrong[c.component].append((c, values))
         simplest = tuple(simplest_form(a) for a in answer) if probes else tuple(answer)
         notation = question.notation
-        sizes = tuple(typed_size(tokenize(notation.show(a), notation.words, folded=notation.function_words))
-                      for a in simplest)
+        sizes = tuple(_typed_size(notation, a) for a in simplest)
         return cls(probes, right, simplest, sizes, tuple(tuple(w) for w in wrong))
+
+
+def _typed_size(notation, answer):
+    """How many symbols a student types ``answer`` with; unbounded when answers cannot write it (a
+    ``Max`` or a ``Piecewise`` of the question's function), so that no answer is judged messier."""
+    try:
+        return typed_size(tokenize(notation.show(answer), notation.words, folded=notation.function_words))
+    except AnswerProblem:
+        return math.inf
 
 
 def _same(values, reference, question, probes):

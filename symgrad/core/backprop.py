@@ -12,11 +12,14 @@ from functools import cached_property
 import sympy
 
 from .differentiation import partials
-from .errors import UnknownVariableError
+from .errors import DomainError, UnknownVariableError
 from .graph import Graph
 from .variables import as_point, resolve_all
 
-__all__ = ["Backprop", "PointValues", "backward"]
+__all__ = ["Backprop", "PointValues", "backward", "UNDEFINED"]
+
+# What a value at a point outside the domain holds: an infinity, an undefined value, or i.
+UNDEFINED = (sympy.S.ComplexInfinity, sympy.S.NaN, sympy.S.Infinity, sympy.S.NegativeInfinity, sympy.S.ImaginaryUnit)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,27 @@ class Backprop:
         return PointValues(nodes[self.output], tuple(adjoints.get(w, sympy.S.Zero) for w in self.wrt),
                            nodes, adjoints)
 
+    def defined_at(self, point):
+        """The values at ``point``, as :meth:`at` gives them; a point where a node's value or a partial
+        of ``wrt`` is infinite, undefined or complex is a :class:`DomainError` naming the expression,
+        the variables it depends on with their values, and what it is there."""
+        values = self.at(point)
+        point = as_point(point, self.graph.leaves() + self.wrt, "graph")
+        checked = [*values.nodes.items(), *zip(self.wrt, values.gradient)]
+        for k, (symbol, value) in enumerate(checked):
+            if value.has(*UNDEFINED):
+                node = k < len(values.nodes)
+                what = self.graph.expand(symbol) if node else f"the partial of {self._named_output()} by {symbol}"
+                depends = what.free_symbols if node else point
+                at = ", ".join(f"{s} = {point[s]}" for s in sorted(point, key=str) if s in depends) or "the point"
+                raise DomainError(f"the point {at} is outside the domain: {what} is {value} there")
+        return values
+
+    def _named_output(self):
+        """The output as it is written in the leaves when that is short, else its name."""
+        written = str(self.graph.expand(self.output))
+        return written if len(written) <= 60 else self.output.name
+
     def program(self):
         """The walk as straight-line code: ``(assignments, outputs)``.
 
@@ -109,7 +133,7 @@ class Backprop:
         """
         forward = self.graph.assignments(self.output)
         bar = {v: sympy.Dummy(f"bar_{v.name}") for v in self._visit_order}
-        backward_ = [(bar[self.output], sympy.S.One)]
+        backward_ = [(bar[self.output], sympy.S.One)] if bar else []  # none when no variable of wrt is reached
         for v in self._visit_order[1:]:
             backward_.append((bar[v], sympy.Add(*[bar[c] * d for c, d in self.consumers(v)])))
         return forward + backward_, [self.output, *(bar.get(w, sympy.S.Zero) for w in self.wrt)]

@@ -8,9 +8,9 @@ mapping from variables (symbols or names) to numbers, decimals kept exact.
 
 import sympy
 
-from .backprop import backward
+from .backprop import UNDEFINED, backward
 from .differentiation import derivative
-from .errors import DirectionError, ShapeError
+from .errors import DirectionError, DomainError, ShapeError
 from .graph import Graph
 from .numbers import exact
 from .variables import as_point, as_scalar, resolve_all
@@ -63,7 +63,7 @@ def gradient(expr, wrt, at=None):
     """
     shape, _ = _flatten(wrt)
     _, walk = _walk(expr, wrt)
-    partials = walk.at(at).gradient if at is not None else walk.gradient
+    partials = walk.defined_at(at).gradient if at is not None else walk.gradient
     return sympy.ImmutableMatrix(*shape, partials) if shape else Partials(partials)
 
 
@@ -94,7 +94,15 @@ def hessian(expr, wrt, at=None):
     matrix = sympy.ImmutableMatrix(n, n, lambda i, j: entries[i, j])
     if at is None:
         return matrix
-    return matrix.xreplace(as_point(at, graph.leaves() + first.wrt, "expression"))
+    first.defined_at(at)
+    point = as_point(at, graph.leaves() + first.wrt, "expression")
+    value = matrix.xreplace(point)
+    bad = next(((i, j) for (i, j), e in entries.items() if value[i, j].has(*UNDEFINED)), None)
+    if bad is not None:
+        i, j = bad
+        raise DomainError(f"the point {', '.join(f'{s} = {v}' for s, v in point.items())} is outside the domain: "
+                          f"the second partial d2/d{first.wrt[i]}d{first.wrt[j]} is {value[i, j]} there")
+    return value
 
 
 def directional_derivative(expr, wrt, direction, at=None):

@@ -3,6 +3,7 @@ SymPy cannot differentiate is an error naming it, never an unevaluated ``Derivat
 """
 
 import sympy
+from sympy.core.function import ArgumentIndexError
 
 from .errors import NoDerivativeRuleError
 
@@ -59,7 +60,10 @@ def _term_derivative(term, var):
     if term.is_Mul and var in term.args and sum(var in f.free_symbols for f in term.args) == 1:
         return sympy.Mul(*[f for f in term.args if f != var])
     if _differentiates_by_fdiff(term) and all(a == var or var not in a.free_symbols for a in term.args):
-        return sympy.Add(*[term.fdiff(i + 1) for i, a in enumerate(term.args) if a == var])
+        try:
+            return sympy.Add(*[term.fdiff(i + 1) for i, a in enumerate(term.args) if a == var])
+        except ArgumentIndexError:  # no rule for that argument: SymPy's unevaluated Derivative, refused below
+            pass
     return sympy.diff(term, var)
 
 

@@ -20,6 +20,16 @@ class CycleError(SymgradError, ValueError):
     """A graph's named intermediates depend on each other in a cycle."""
 
 
+class DomainError(SymgradError, ValueError):
+    """A point is outside the domain of the model: a value or a partial there is infinite, undefined
+    (``zoo``, ``nan``) or complex (the message names the variables, their values and the expression)."""
+
+
+class UnsupportedOperationError(SymgradError, NotImplementedError):
+    """A function in the model is neither a registered operation nor one SymPy's printer for the
+    consumer knows (compiled NumPy or torch code)."""
+
+
 class NoDerivativeRuleError(SymgradError, NotImplementedError):
     """An operation in the model has no derivative rule."""
 

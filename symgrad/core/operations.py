@@ -15,11 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy
+from sympy.core.function import ArgumentIndexError
 
 from .errors import SymgradError
 
 __all__ = ["Operation", "ElementWise", "RowWise", "register", "unregister", "operation", "find", "operation_of",
-           "operations", "spelled", "written_as", "matrix_activations", "from_torch_module"]
+           "operations", "spelled", "written_as", "matrix_activations", "from_torch_module", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ class Operation:
       a power, the callable that builds it); ``name``: the name it is looked up and written in JSON
       trees by (its class's name unless given).
     - ``derivative(application, k)``: the exact partial of an application with respect to its
-      ``k``-th input (from 0); registering installs it as the class's ``fdiff``. None: SymPy's own.
+      ``k``-th input (from 0); registering installs it as the class's ``fdiff`` (and SymPy's chain rule
+      in place of a class's own ``_eval_derivative``, such as ``sign``'s Dirac delta). None: SymPy's own.
     - ``rule``: the LaTeX formula of its rule of differentiation, printed beside a derivation's row
       (``\sigma' = \sigma\,(1 - \sigma)``); the step's result is ``derivative``. None: symgrad has
       no rule of its own and SymPy differentiates it (flagged in print). ``rule_name`` names the rule.
@@ -133,7 +135,8 @@ class Operation:
 _SPELLING = re.compile(r"\\operatorname\{([A-Za-z]+)\}|\\([A-Za-z]+)|([A-Za-z]+)")
 _BY_NAME = {}  # name -> Operation, in the order of registration
 _BY_TYPE = {}  # SymPy function class -> Operation
-_INSTALLED = {}  # name -> the class's own fdiff that registering replaced (or None)
+_INSTALLED = {}  # name -> {attribute: the class's own that registering replaced (or None)}
+_DIFFERENTIATION = ("fdiff", "_eval_derivative")
 _SPELLED = []  # what spelled() returns, kept up to date by register and unregister
 
 
@@ -151,9 +154,11 @@ def register(op):
         if op.function in _BY_TYPE:
             raise SymgradError(f"{op.function.__name__} is already registered as {_BY_TYPE[op.function].name!r}")
         _BY_TYPE[op.function] = op
-        if op.derivative is not None:
-            _INSTALLED[op.name] = op.function.__dict__.get("fdiff")
+        if op.derivative is not None:  # SymPy's chain rule then calls it (also where the class had its own)
+            _INSTALLED[op.name] = {k: op.function.__dict__.get(k) for k in _DIFFERENTIATION}
             op.function.fdiff = _fdiff(op)
+            if "_eval_derivative" in op.function.__dict__:  # sign's: a Dirac delta
+                op.function._eval_derivative = sympy.Function._eval_derivative
     _BY_NAME[op.name] = op
     _SPELLED[:] = _spellings()
     return op
@@ -166,19 +171,19 @@ def unregister(name):
     _SPELLED[:] = _spellings()
     if isinstance(op.function, type):
         del _BY_TYPE[op.function]
-        if name in _INSTALLED:
-            own = _INSTALLED.pop(name)
+        for attribute, own in _INSTALLED.pop(name, {}).items():
             if own is None:
-                del op.function.fdiff
+                if attribute in op.function.__dict__:
+                    delattr(op.function, attribute)
             else:
-                op.function.fdiff = own
+                setattr(op.function, attribute, own)
 
 
 def _fdiff(op):
     def fdiff(self, argindex=1):
         k = argindex - 1 - op.indexed
         if not 0 <= k < len(op.inputs(self)):
-            raise sympy.ArgumentIndexError(self, argindex)
+            raise ArgumentIndexError(self, argindex)
         return op.derivative(self, k)
 
     return fdiff
@@ -243,3 +248,10 @@ def matrix_activations():
 def from_torch_module(kind):
     """The operation that the ``torch.nn`` module named ``kind`` is, or None."""
     return next((op for op in _BY_NAME.values() if op.torch_module == kind), None)
+
+
+def unknown(expr, what):
+    """The one message for a function that a consumer (``what``: "write ... as a tree", "compile ... to
+    torch") has no way for: neither registered nor known to SymPy's printer there."""
+    return (f"cannot {what.replace('...', f'{type(expr).__name__} ({expr})')}: it is not a registered operation "
+            "(register it with its facets: symgrad.core.operations.register)")

@@ -1,10 +1,11 @@
 """Expressions as JSON trees, read back exactly and safely: no ``eval``, no ``sympify``.
 
-A tree is ``{"symbol": NAME}``, ``{"number": "479/500"}``, ``{"constant": "E"}`` or
-``{"op": NAME, "args": [tree, ...]}`` (a softmax component also has ``"index"``). Only sums,
-products, powers and the functions registered in :mod:`.operations` are written or read, and a tree
-read back is limited in size, depth and digits, so a key file cannot make the reader build
-something huge.
+A tree is ``{"symbol": NAME}``, ``{"number": "479/500"}``, ``{"constant": "E"}`` (``pi``, ``true``,
+``false``) or ``{"op": NAME, "args": [tree, ...]}`` (a softmax component also has ``"index"``; a
+``Piecewise`` has its pieces' values and conditions in turn: ``[e_1, c_1, e_2, c_2, ...]``). Only sums,
+products, powers, comparisons, ``And``/``Or``/``Not``, ``Piecewise`` and the functions registered in
+:mod:`.operations` are written or read, and a tree read back is limited in size, depth and digits, so a
+key file cannot make the reader build something huge.
 """
 
 import re
@@ -13,12 +14,14 @@ import sympy
 
 from .errors import SymgradError
 from .numbers import exact
-from .operations import find, operation_of, operations
+from .operations import find, operation_of, operations, unknown
 
 __all__ = ["to_tree", "from_tree", "TreeError", "MAX_NODES", "MAX_DEPTH", "MAX_DIGITS"]
 
 STRUCTURAL = {"Add": sympy.Add, "Mul": sympy.Mul, "Pow": sympy.Pow}  # read back as written, unevaluated
-CONSTANTS = {"E": sympy.E, "pi": sympy.pi}
+LOGICAL = {c.__name__: c for c in (sympy.StrictLessThan, sympy.LessThan, sympy.StrictGreaterThan, sympy.GreaterThan,
+                                   sympy.Equality, sympy.Unequality, sympy.And, sympy.Or, sympy.Not)}
+CONSTANTS = {"E": sympy.E, "pi": sympy.pi, "true": sympy.true, "false": sympy.false}
 MAX_NODES, MAX_DEPTH, MAX_DIGITS, MAX_NAME, MAX_EXPONENT = 20_000, 200, 2_000, 100, 1_000
 _RATIONAL = re.compile(r"-?\d+(/[1-9]\d*)?")
 
@@ -37,12 +40,16 @@ def to_tree(expr):
     name = next((k for k, v in CONSTANTS.items() if expr == v), None)
     if name is not None:
         return {"constant": name}
+    if isinstance(expr, sympy.Piecewise):
+        return {"op": "Piecewise", "args": [to_tree(part) for pair in expr.args for part in pair]}
     op = operation_of(expr)
+    if op is None and LOGICAL.get(type(expr).__name__) is type(expr):
+        return {"op": type(expr).__name__, "args": [to_tree(a) for a in expr.args]}
     if op is not None and op.indexed:
         return {"op": op.name, "index": int(expr.args[0]), "args": [to_tree(a) for a in op.inputs(expr)]}
     if op is None and STRUCTURAL.get(type(expr).__name__) is not type(expr):
-        names = sorted([*STRUCTURAL, *_functions()])
-        raise TreeError(f"cannot write {type(expr).__name__} ({expr}) as a tree: not one of {', '.join(names)}")
+        names = sorted([*STRUCTURAL, *LOGICAL, "Piecewise", *_functions()])
+        raise TreeError(f"{unknown(expr, 'write ... as a tree')}; a tree holds {', '.join(names)}")
     return {"op": type(expr).__name__ if op is None else op.name, "args": [to_tree(a) for a in expr.args]}
 
 
@@ -89,10 +96,25 @@ def _read(tree, budget, depth):
             if op == "Pow" and (len(args) != 2 or (args[1].is_Number and abs(args[1]) > MAX_EXPONENT)):
                 raise TreeError(f"a power needs a base and an exponent of at most {MAX_EXPONENT} in size")
             return STRUCTURAL[op](*args, evaluate=False)  # as written: 2*(x + 1) stays a product, not 2*x + 2
-        if function is not None and not function.indexed and keys == {"op", "args"} and args:
-            return function.function(*args)
+        if keys == {"op", "args"} and args and (op == "Piecewise" or op in LOGICAL
+                                                 or function is not None and not function.indexed):
+            build = sympy.Piecewise if op == "Piecewise" else LOGICAL[op] if op in LOGICAL else function.function
+            return _apply(op, build, args)
         raise TreeError(f"unknown operation {op!r}")
     raise TreeError(f"a tree node has the keys {sorted(keys)}, which is not a node this reader knows")
+
+
+def _apply(op, build, args):
+    """``build(*args)``, a Piecewise from its pieces in turn; a malformed application (a piece's
+    condition that is not a truth value, a wrong number of arguments) is a TreeError."""
+    try:
+        if op == "Piecewise":
+            if len(args) % 2:
+                raise TypeError("a Piecewise needs a value and a condition for each piece")
+            return build(*zip(args[::2], args[1::2]))
+        return build(*args)
+    except (TypeError, ValueError) as error:
+        raise TreeError(f"{op}: cannot apply it to {len(args)} arguments ({error})") from None
 
 
 def _symbol(name):

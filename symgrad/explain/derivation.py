@@ -130,7 +130,7 @@ def derive(loss, wrt, at=None):
 
 def _values_at(walk, partials, point):
     """The forward pass at ``point`` and each partial's value there, the engine's value its oracle."""
-    values = walk.at(point)
+    values = walk.defined_at(point)
     nodes = tuple((n, values.nodes[n]) for n in walk.graph.nodes if n in values.nodes)
     leaves = tuple((k, v) for k, v in point.items() if not walk.graph.is_node(k))
     answers = tuple(Simplification(PartialAt(p, leaves, nodes, g)) for p, g in zip(partials, values.gradient))

@@ -33,6 +33,7 @@ RULE_NOTES = {
     S.ChainRule: r"\text{chain rule}",
     S.ExpRule: operation("exp").rule,  # a^x: the exponential's rule
     S.CrossEntropyRule: r"\partial(-\log s_k) / \partial z_j = s_j - [j = k]",
+    S.PiecewiseRule: r"\text{piece by piece}",
     S.FallbackRule: r"\text{by SymPy: no rule of symgrad's applies}",
 }
 
@@ -216,7 +217,12 @@ class LatexRenderer:
             names = {}
             for u, g in zip(rule.placeholders, rule.arguments):
                 text = self.piece(g)
-                names[u] = text.text if g.is_Atom or _only_as_argument(o.result, u) else text.as_factor()
+                if g.is_Atom or _only_as_argument(o.result, u):
+                    names[u] = text.text
+                elif _raised(o.result, u) and not g.is_Function:  # (\frac{x}{2})^{2}, not \frac{x}{2}^{2}
+                    names[u] = r"\left(%s\right)" % text.text
+                else:
+                    names[u] = text.as_factor()
             outer.append(Piece.of(self.notation.expression(o.result, names=names), PRODUCT))
         return total([product([o, i]) for o, i in zip(outer, parts[len(rule.outer):])])
 
@@ -429,6 +435,12 @@ def _only_as_argument(expr, u):
     if isinstance(expr, sympy.Function) or (expr.is_Pow and expr.exp == -1):
         return all(a == u or _only_as_argument(a, u) for a in expr.args)
     return all(_only_as_argument(a, u) for a in expr.args)
+
+
+def _raised(expr, u):
+    """Whether ``u`` is the base of a power somewhere in ``expr`` (where it needs parentheses unless
+    it is an atom or a function's application)."""
+    return any(p.base == u for p in expr.atoms(sympy.Pow))
 
 
 def _path_sum(step):

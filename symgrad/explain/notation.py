@@ -134,10 +134,17 @@ def _notation_or_name(printed, name):
 class _Substituted(sympy.UnevaluatedExpr):
     """A number put in place of a symbol, unevaluated and kept apart from equal numbers put in
     place of other symbols (``0.5 \\cdot 0.5`` stays a product). It prints as the number, in
-    parentheses where a negative number needs them."""
+    parentheses where a negative number needs them: also after a sign, ``1.1 - \\left(-0.85\\right)``. It
+    commutes (a number does), so that a negative power of it prints as a fraction."""
+
+    is_commutative = True
 
     def __new__(cls, value, symbol):
         return sympy.Expr.__new__(cls, value, symbol)
+
+    @property
+    def negative(self):
+        return self.args[0].is_negative
 
 
 class _Printer(LatexPrinter):
@@ -163,6 +170,19 @@ class _Printer(LatexPrinter):
 
     def _as_ordered_terms(self, expr, order=None):
         return positive_first(super()._as_ordered_terms(expr, order=order))
+
+    def _print_Add(self, expr, order=None):
+        """SymPy's sum, with a negative number substituted after a sign in parentheses."""
+        tex = ""
+        for i, term in enumerate(self._as_ordered_terms(expr, order=order)):
+            if i and term.could_extract_minus_sign():
+                tex, term = tex + " - ", -term
+            elif i:
+                tex += " + "
+            term_tex = self._print(term)
+            negative = i and isinstance(term, _Substituted) and term.negative
+            tex += r"\left(%s\right)" % term_tex if negative or self._needs_add_brackets(term) else term_tex
+        return tex
 
     def _print_Exp1(self, expr, exp=None):
         return "e" if exp is None else "e^{%s}" % exp

@@ -2,7 +2,7 @@
 
 :func:`differentiate` reads an expression's operation and builds its step (a tree of
 :mod:`symgrad.explain.steps`), recursing into the operands: sums, products and powers by the table
-:data:`RULES`, a registered function with a rule (:mod:`symgrad.core.operations`) by its
+:data:`RULES` (a ``Piecewise`` piece by piece), a registered function with a rule (:mod:`symgrad.core.operations`) by its
 :class:`~symgrad.explain.steps.FunctionRule`. A function of a compound argument goes through the
 chain rule; an operation with no rule of its own is differentiated by SymPy, in a
 :class:`~symgrad.explain.steps.FallbackRule` that says so.
@@ -13,7 +13,7 @@ import sympy
 from ..core.activations import LogSoftmax
 from ..core.operations import operation_of
 from .steps import (ChainRule, ConstantMultipleRule, ConstantRule, CrossEntropyRule, ExpRule, FallbackRule,
-                    FunctionRule, PowerRule, ProductRule, QuotientRule, SumRule, VariableRule)
+                    FunctionRule, PiecewiseRule, PowerRule, ProductRule, QuotientRule, SumRule, VariableRule)
 
 __all__ = ["differentiate", "RULES"]
 
@@ -83,6 +83,12 @@ def _power(expr, var):
     return FallbackRule(expr, var)
 
 
+def _piecewise(expr, var):
+    """Piece by piece, under the same conditions; a condition that depends on ``var`` is constant
+    on each piece's open set, so it adds nothing."""
+    return PiecewiseRule(expr, var, tuple(differentiate(e, var) for e, _ in expr.args))
+
+
 def _applied(step_class):
     """The rule for ``f(u)``: ``step_class`` when ``u`` is the variable, else the chain rule around it."""
     def build(expr, var):
@@ -131,4 +137,5 @@ RULES = {
     sympy.Add: _sum,
     sympy.Mul: _product,
     sympy.Pow: _power,
+    sympy.Piecewise: _piecewise,
 }

@@ -25,6 +25,7 @@ from .simplification import simplest
 __all__ = [
     "Step", "Rule", "ConstantRule", "VariableRule", "SumRule", "ConstantMultipleRule", "ProductRule",
     "QuotientRule", "PowerRule", "ChainRule", "ExpRule", "FunctionRule", "CrossEntropyRule", "FallbackRule",
+    "PiecewiseRule",
     "LocalPartial", "ChainProduct", "PathSum", "Simplification", "Partial", "PartialAt", "Given", "Update",
     "Directional", "recombine", "walk_steps",
 ]
@@ -263,6 +264,22 @@ class CrossEntropyRule(Rule):
     def rebuild(self, results):
         s = -self.expr  # the log-softmax of the target class
         return sympy.Add(*[Softmax(j, *s.logits) - _delta(s.index, j) for j in _positions(s.logits, self.var)])
+
+
+@dataclass(frozen=True)
+class PiecewiseRule(Rule):
+    r"""$\frac{d}{dx} \begin{cases} f_i(x) & c_i \end{cases} = \begin{cases} f_i'(x) & c_i \end{cases}$: piece
+    by piece, under the same conditions (at a boundary, the derivative of the piece whose condition
+    holds there, as torch's ``where`` takes the gradient of the branch it picks)."""
+
+    pieces: tuple  # the steps differentiating each piece, in order
+
+    @property
+    def substeps(self):
+        return self.pieces
+
+    def rebuild(self, results):
+        return sympy.Piecewise(*[(r, c) for r, (_, c) in zip(results, self.expr.args)])
 
 
 @dataclass(frozen=True)

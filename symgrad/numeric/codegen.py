@@ -7,7 +7,10 @@ kernels (:mod:`.kernels`), also those registered from outside the package.
 
 import sympy
 
-from ..core.errors import UnknownVariableError
+from sympy.printing.codeprinter import PrintMethodNotImplementedError
+
+from ..core.errors import UnknownVariableError, UnsupportedOperationError
+from ..core.operations import unknown
 from .kernels import namespace
 
 __all__ = ["compile_expressions"]
@@ -31,30 +34,56 @@ def compile_expressions(args, exprs, modules, program=None):
     # Generated names (v0, t0, c0) cannot clash: every symbol the expressions use is renamed.
     safe = {a: sympy.Symbol(f"v{i}") for i, a in enumerate(args)}
     safe.update({t: sympy.Symbol(f"t{i}") for i, (t, _) in enumerate(program)})
-    exprs = [e.xreplace(safe) for e in exprs]
+    given, exprs = [e for _, e in program] + exprs, [e.xreplace(safe) for e in exprs]
     if program:
         lines, known = _straight_line([(safe[t], e.xreplace(safe)) for t, e in program])
         cse = lambda outputs: (lines, [o.xreplace(known) for o in outputs])  # noqa: E731  (lambdify's cse hook)
     else:
         cse = True
     kernels = namespace(modules)
-    printer = _torch_printer(kernels) if modules == "torch" else None  # NumPy's prints them by itself
-    return sympy.lambdify([safe[a] for a in args], exprs, modules=[kernels, modules], printer=printer, cse=cse,
-                          docstring_limit=0)
+    try:
+        return sympy.lambdify([safe[a] for a in args], exprs, modules=[kernels, modules],
+                              printer=_printer(modules, kernels), cse=cse, docstring_limit=0)
+    except PrintMethodNotImplementedError:
+        function = next(f for e in given for f in sympy.postorder_traversal(e)  # the innermost first
+                        if isinstance(f, sympy.Function) and not _printable(f, modules, kernels))
+        raise UnsupportedOperationError(unknown(function, f"compile ... to {modules}")) from None
 
 
-def _torch_printer(kernels):
-    """SymPy's torch printer, writing an application of a function with a kernel as a call of it."""
-    from sympy.printing.pytorch import TorchPrinter
+def _printer(modules, kernels):
+    """SymPy's NumPy or torch printer, writing an application of a function with a kernel as a call
+    of it (before the printer's own way of writing it); in torch, a constant that is not a rational
+    number (``log(2)``, ``sqrt(2)``, ``pi``) as its float64 value, a Python float, which mixes with
+    tensors of any dtype as torch's functions of tensors do not take a Python number."""
+    if modules == "torch":
+        from sympy.printing.pytorch import TorchPrinter as base
+    else:
+        from sympy.printing.numpy import NumPyPrinter as base
 
-    class Printer(TorchPrinter):
-        def _print_Function(self, expr):
+    class Printer(base):
+        def _print(self, expr, **kwargs):
             name = type(expr).__name__
-            if name in kernels:
+            if name in kernels and isinstance(expr, sympy.Basic) and expr.args and not expr.is_Atom:
                 return "%s(%s)" % (name, ", ".join(self._print(a) for a in expr.args))
-            return super()._print_Function(expr)
+            if modules == "torch" and _is_constant(expr):
+                return repr(float(expr.evalf(20)))
+            return super()._print(expr, **kwargs)
 
-    return Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True})
+    return Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": False})
+
+
+def _printable(f, modules, kernels):
+    try:
+        _printer(modules, kernels).doprint(f)
+        return True
+    except PrintMethodNotImplementedError:
+        return False
+
+
+def _is_constant(expr):
+    """A real number that is not written as a rational: a constant or a function of constants."""
+    return (isinstance(expr, sympy.Expr) and not expr.is_Rational and expr.is_number and not expr.free_symbols
+            and expr.is_extended_real and expr.is_finite)
 
 
 def _straight_line(assignments):

@@ -31,7 +31,7 @@ def exact_gradient(expr, wrt, at):
     """The exact gradient at ``at``, rounded to float only at the end (30 significant digits first)."""
     graph = as_graph(expr)
     walk = backward(graph, wrt)
-    return tuple(to_float(g) for g in walk.at(_complete_point(graph, at, walk.wrt)).gradient)
+    return tuple(to_float(g) for g in walk.defined_at(_complete_point(graph, at, walk.wrt)).gradient)
 
 
 def finite_difference_gradient(expr, wrt, at):

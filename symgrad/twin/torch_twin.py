@@ -40,7 +40,7 @@ def autograd_gradient(graph, wrt, at, dtype="float64"):
         raise UnknownVariableError(f"the point gives no value for {', '.join(missing)}")
     tensors = [torch.tensor(float(point[s]), dtype=tdtype, requires_grad=s in wrt) for s in leaves]
     output = torch_function(graph.expand(), leaves)(*tensors)
-    used = [w for w in wrt if w in leaves]
+    used = [w for w in wrt if w in leaves] if output.requires_grad else []  # a step's output is constant
     grads = dict(zip(used, torch.autograd.grad(output, [tensors[leaves.index(w)] for w in used],
                                                allow_unused=True))) if used else {}
     return float(output.detach()), tuple(0.0 if grads.get(w) is None else float(grads[w]) for w in wrt)

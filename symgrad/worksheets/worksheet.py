@@ -16,7 +16,7 @@ from pathlib import Path
 import sympy
 
 from ..core.backprop import backward
-from ..core.errors import SymgradError, TrainingError
+from ..core.errors import SymgradError, TrainingError, UnknownVariableError
 from ..core.graph import Graph
 from ..core.numbers import exact
 from ..explain.tasks import Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Task
@@ -112,11 +112,22 @@ class Worksheet:
         for q in self.questions:
             if not isinstance(q, Task):
                 raise SymgradError(f"worksheet {self.name}: {q!r} is not a question")
+        self._check_points()
         object.__setattr__(self, "variants", self._ranges(self.variants))
         object.__setattr__(self, "predictions", tuple(self.predictions))
         object.__setattr__(self, "surface", tuple(self.surface))
         if self.predictions or self.surface:
             self._check_training_plots()
+
+    def _check_points(self):
+        """A question asked at the point needs a value for every leaf its function depends on."""
+        for number, q in enumerate(self.questions, 1):
+            if q.numeric:
+                graph = self.graph_of(q.of)
+                missing = [s.name for s in graph.leaves(graph.output) if s not in self.point]
+                if missing:
+                    raise UnknownVariableError(f"worksheet {self.name}, question q{number} ({q.kind}): the point "
+                                               f"gives no value for {', '.join(missing)}")
 
     def _check_training_plots(self):
         """Predictions and a surface need a training run; they are written in its symbols."""
