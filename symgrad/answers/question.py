@@ -2,9 +2,8 @@ r"""A question a teacher sets, and ``question.check(answer) -> Verdict``.
 
 One constructor per task (:mod:`symgrad.explain.tasks`): :meth:`Question.derivative`,
 :meth:`Question.derivative_at`, :meth:`Question.gradient`, :meth:`Question.directional_derivative`,
-:meth:`Question.gradient_step`, and :meth:`Question.from_key` for an entry of a worksheet's answer key
-(:mod:`symgrad.answers.keys` loads a whole key). The function is a SymPy
-expression or a :class:`~symgrad.core.graph.Graph` (its nodes may then be written by name in answers, and
+:meth:`Question.gradient_step`, :meth:`Question.hessian`, and :meth:`Question.from_key` for an entry of a
+worksheet's answer key (:mod:`symgrad.answers.keys` loads a whole key). The function is a SymPy expression or a :class:`~symgrad.core.graph.Graph` (its nodes may then be written by name in answers, and
 asked about). Options, for every constructor:
 
 - ``symbols``: how variables are typed, ``{"yhat": r"\hat{y}"}`` (SymPy's LaTeX is always accepted);
@@ -30,7 +29,8 @@ from ..core.graph import Graph
 from ..core.operations import written_as
 from ..core.serialize import from_tree
 from ..core.variables import as_point, resolve_all, sorted_symbols
-from ..explain.tasks import Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Task, read_question
+from ..explain.tasks import (Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Hessian, Task,
+                             read_question)
 from .equivalence import Probes, Tolerance, equivalent, number_value
 from .limits import DEFAULT_LIMITS, Limits, check_key_entry
 from .mistakes import Slipping
@@ -93,6 +93,12 @@ class Question:
         if point is None and steps != 1:
             raise SymgradError("several gradient steps need a point to start from")
         return cls._make(GradientStep(wrt, learning_rate, steps, at_point=point is not None), function, point, options)
+
+    @classmethod
+    def hessian(cls, function, wrt, point=None, **options):
+        """The matrix of second partials, at ``point`` or symbolic: answered as a matrix (a pmatrix, a
+        SymPy Matrix, or its rows as a tuple of tuples) or its entries row by row."""
+        return cls._make(Hessian(list(wrt), at_point=point is not None), function, point, options)
 
     @classmethod
     def from_key(cls, entry, nodes=None, **options):

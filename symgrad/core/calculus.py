@@ -1,5 +1,5 @@
-"""Exact calculus on SymPy expressions and graphs: partials, gradients, Jacobians, Hessians and
-directional derivatives, all through the graph walk of :mod:`symgrad.core.backprop`.
+"""Exact calculus on SymPy expressions and graphs: partials, gradients, Jacobians, Hessians,
+Hessian-vector products and directional derivatives, all through the graph walk of :mod:`symgrad.core.backprop`.
 
 Each function takes a SymPy expression (split into a graph at its function applications) or a
 :class:`~symgrad.core.graph.Graph` (its output is differentiated), and ``at=``, an optional point: a
@@ -15,7 +15,8 @@ from .graph import Graph
 from .numbers import exact
 from .variables import as_point, as_scalar, resolve_all
 
-__all__ = ["partial", "gradient", "jacobian", "hessian", "directional_derivative", "as_graph", "Partials"]
+__all__ = ["partial", "gradient", "jacobian", "hessian", "second_partials", "hvp", "directional_derivative",
+           "as_graph", "Partials"]
 
 
 class Partials(tuple):
@@ -86,15 +87,31 @@ def jacobian(exprs, wrt, at=None):
 def hessian(expr, wrt, at=None):
     """The symmetric matrix of second partials ``H[i, j] = d^2 expr / (d wrt[i] d wrt[j])``."""
     graph, first = _walk(expr, wrt)
-    n = len(first.wrt)
-    entries = {}
-    for i, g in enumerate(first.gradient):
-        for j in range(i, n):
-            entries[i, j] = entries[j, i] = derivative(g, first.wrt[j])
-    matrix = sympy.ImmutableMatrix(n, n, lambda i, j: entries[i, j])
+    matrix = second_partials(first.gradient, first.wrt)
     if at is None:
         return matrix
     return matrix.xreplace(as_point(at, graph.leaves() + first.wrt, "expression"))
+
+
+def second_partials(partials, wrt):
+    """The matrix ``H[i, j] = d partials[i] / d wrt[j]`` from first partials written in the leaves;
+    the upper triangle is differentiated and mirrored (the Hessian is symmetric, by Schwarz)."""
+    n = len(wrt)
+    entries = {}
+    for i, g in enumerate(partials):
+        for j in range(i, n):
+            entries[i, j] = entries[j, i] = derivative(g, wrt[j])
+    return sympy.ImmutableMatrix(n, n, lambda i, j: entries[i, j])
+
+
+def hvp(expr, wrt, v, at=None):
+    r"""The Hessian-vector product $H v$, ``(H v)_i = sum_j H[i, j] v[j]``, exactly and not normalised
+    (as ``torch.autograd.functional.hvp``); a tuple in the order of ``wrt``."""
+    _, variables = _flatten(wrt)
+    vector = [exact(c) for c in _sequence(v, "vector")]
+    if len(vector) != len(variables):
+        raise ShapeError(f"the vector has {len(vector)} components but there are {len(variables)} variables")
+    return Partials(hessian(expr, variables, at=at) * sympy.Matrix(vector))
 
 
 def directional_derivative(expr, wrt, direction, at=None):

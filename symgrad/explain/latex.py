@@ -343,6 +343,48 @@ class LatexRenderer:
         return blocks + [Block(caption("Along ", direction, ", normalised to a unit vector:"),
                                tuple(_distinct(rows + self.value_rows(step.result, rounded))))]
 
+    # -- second order: the entries of the Hessian ------------------------------------------------
+
+    def second_partial(self, of, u, v):
+        r"""$\frac{\partial^2 L}{\partial v\, \partial u}$ (first by $u$, then by $v$), or $\partial w^2$ when $u = v$."""
+        below = (r"\partial %s^{2}" % self.symbol(u) if u == v
+                 else r"\partial %s\, \partial %s" % (self.symbol(v), self.symbol(u)))
+        return r"\frac{\partial^{2} %s}{%s}" % (self.symbol(of), below)
+
+    def _render_SecondPartial(self, step):
+        u, v = step.wrt
+        if ("first", step.partial) in self.shown:  # each first partial is derived once
+            blocks = [Block(caption("As derived above:"), (Row(self.partial(step.of, u), self.piece(step.partial.result)),))]
+        else:
+            self.shown.add(("first", step.partial))
+            blocks = self.render(step.partial)
+        rows = self.rule_rows(step.rule, self.second_partial(step.of, u, v))
+        return blocks + [Block(caption("Its derivative with respect to ", self.symbol(v), ", by the same rules:"),
+                               tuple(rows))]
+
+    def _render_SecondPartialAt(self, step):
+        second = step.second.body if isinstance(step.second, S.Simplification) else step.second
+        lhs = self.second_partial(second.of, *second.wrt)
+        return self.render(step.second) + [Block(caption("At the point:"),
+                                                 tuple(self.evaluation(lhs, step.second.result, dict(step.point))))]
+
+    def _render_Symmetric(self, step):
+        u, v = step.wrt
+        piece, rounded = (self.number(step.result) if step.result.is_number else (self.piece(step.result), False))
+        rows = (Row(self.second_partial(step.of, u, v), Piece.of(self.second_partial(step.of, v, u))),
+                Row("", piece, relation=r"\approx" if rounded else "="))
+        return [Block(caption("By symmetry (the second partials of a smooth function commute):"), rows)]
+
+    def hessian_answer(self, derivation):
+        """The answer block of a Hessian: the matrix $H$, exactly, then in decimals where inexact."""
+        n = len(derivation.wrt)
+        values = [a.result for a in derivation.answers]
+        rows = [Row("H", Piece.of(_pmatrix([self.value_piece(v).text for v in values], n)))]
+        if any(v.is_number and not v.is_Rational for v in values):
+            rows.append(Row("", Piece.of(_pmatrix([decimal(v) if v.is_number else "\\cdot" for v in values], n)),
+                            relation=r"\approx"))
+        return Block(caption("Answer:"), tuple(rows))
+
     # -- a whole derivation -----------------------------------------------------------------------
 
     def forward(self, derivation):
@@ -355,6 +397,8 @@ class LatexRenderer:
 
     def answer(self, derivation):
         """The block stating the answers: ``lhs = value`` for each, with decimals where inexact."""
+        if _second_order(derivation.answers[0]):
+            return self.hessian_answer(derivation)
         rows = []
         for answer, symbol in zip(derivation.answers, derivation.wrt):
             if isinstance(answer, S.Update):
@@ -397,6 +441,18 @@ def latex(obj, *, graph=None, jupyter=False, forward=True):
     renderer = LatexRenderer(getattr(obj, "graph", graph))
     blocks = renderer.derivation(obj, forward) if hasattr(obj, "answers") else renderer.render(obj)
     return display(blocks) if jupyter else document(blocks)
+
+
+def _second_order(answer):
+    """Whether an answer is an entry of a Hessian."""
+    inner = answer.body if isinstance(answer, S.Simplification) else answer
+    return isinstance(inner, (S.SecondPartial, S.SecondPartialAt, S.Symmetric))
+
+
+def _pmatrix(cells, n):
+    """The ``n`` x ``n`` matrix of the LaTeX ``cells`` (row by row), in round brackets."""
+    rows = [" & ".join(cells[i * n:(i + 1) * n]) for i in range(n)]
+    return r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(rows)
 
 
 def _distinct(rows):

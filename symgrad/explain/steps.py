@@ -7,8 +7,8 @@ oracle (``sympy.diff`` for a rule). Nothing here knows LaTeX: :mod:`symgrad.expl
 
 Rule steps differentiate ``expr`` with respect to ``var``. Above them, a derivative over a graph:
 the local partial of one edge, the chain-rule product along a path, the sum over paths, the partial
-in the leaves, its value at a point, the update $\theta \leftarrow \theta - \eta g$, and the
-directional derivative.
+in the leaves, its value at a point, the update $\theta \leftarrow \theta - \eta g$, the
+directional derivative, and a second partial (an entry of the Hessian) with its value at a point.
 """
 
 from dataclasses import dataclass, field
@@ -26,7 +26,7 @@ __all__ = [
     "Step", "Rule", "ConstantRule", "VariableRule", "SumRule", "ConstantMultipleRule", "ProductRule",
     "QuotientRule", "PowerRule", "ChainRule", "ExpRule", "FunctionRule", "CrossEntropyRule", "FallbackRule",
     "LocalPartial", "ChainProduct", "PathSum", "Simplification", "Partial", "PartialAt", "Given", "Update",
-    "Directional", "recombine", "walk_steps",
+    "Directional", "SecondPartial", "SecondPartialAt", "Symmetric", "recombine", "walk_steps",
 ]
 
 
@@ -445,3 +445,79 @@ class Directional(Step):
 
     def rebuild(self, results):
         return sympy.Add(*[g * c for g, c in zip(results, self.direction)]) / self.norm
+
+
+# -- second order: the entries of the Hessian -----------------------------------------------------
+
+
+def _twice(function, u, v, point):
+    """``sympy.diff`` of ``function`` by ``u``, then by ``v``, at ``point`` ((leaf, value) pairs)."""
+    return derivative(derivative(function, u), v).xreplace(dict(point))
+
+
+@dataclass(frozen=True)
+class SecondPartial(Step):
+    r"""$\frac{\partial^2 L}{\partial v\,\partial u} = \frac{\partial}{\partial v}\Bigl(\frac{\partial L}{\partial u}\Bigr)$:
+    the first partial (derived over the graph, written in the leaves) differentiated by the rules
+    again (``rule``); ``wrt`` is ``(u, v)``. The oracle is ``sympy.diff`` of the loss ``function``
+    (in the leaves) by $u$, then by $v$."""
+
+    of: sympy.Symbol
+    wrt: tuple  # (u, v): first by u, then by v
+    partial: Step  # dL/du: the Partial, or its Simplification
+    rule: Rule  # d/dv of the partial's result
+    function: sympy.Expr = field(repr=False, compare=False)
+
+    @property
+    def substeps(self):
+        return (self.partial, self.rule)
+
+    def rebuild(self, results):
+        return results[1]
+
+    def oracle(self):
+        return _twice(self.function, *self.wrt, ())
+
+
+@dataclass(frozen=True)
+class SecondPartialAt(Step):
+    r"""$\left.\frac{\partial^2 L}{\partial v\,\partial u}\right|_{x_0}$: the second partial with the
+    point's numbers substituted; ``expected`` (the oracle) is the Hessian's entry computed by
+    :func:`symgrad.core.calculus.hessian` at the point."""
+
+    second: Step  # the SecondPartial, or its Simplification
+    point: tuple = field(repr=False)  # (leaf, value) pairs
+    expected: sympy.Expr = field(repr=False, compare=False)
+
+    @property
+    def substeps(self):
+        return (self.second,)
+
+    def rebuild(self, results):
+        return results[0].xreplace(dict(self.point))
+
+    def oracle(self):
+        return self.expected
+
+
+@dataclass(frozen=True)
+class Symmetric(Step):
+    r"""$\frac{\partial^2 L}{\partial u\,\partial v} = \frac{\partial^2 L}{\partial v\,\partial u}$ (Schwarz: the
+    second partials of a smooth function commute): the entry ``mirror`` (by $u$, then $v$) read for
+    ``wrt = (v, u)``; the oracle is ``sympy.diff`` by $v$, then by $u$, at ``point``."""
+
+    of: sympy.Symbol
+    wrt: tuple  # (v, u): this entry's order, the mirror's reversed
+    mirror: Step
+    function: sympy.Expr = field(repr=False, compare=False)
+    point: tuple = field(default=(), repr=False)
+
+    @property
+    def substeps(self):
+        return (self.mirror,)
+
+    def rebuild(self, results):
+        return results[0]
+
+    def oracle(self):
+        return _twice(self.function, *self.wrt, self.point)

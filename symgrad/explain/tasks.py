@@ -1,4 +1,4 @@
-r"""The five kinds of question, defined once: worksheets ask them, answer keys record them, the answer
+r"""The six kinds of question, defined once: worksheets ask them, answer keys record them, the answer
 checker checks them.
 
 A task is immutable data naming what is asked: the variable(s) ``wrt``, the node ``of`` that is
@@ -24,12 +24,13 @@ from dataclasses import dataclass, fields
 import sympy
 
 from ..core.errors import DirectionError, ShapeError, SymgradError
+from ..core.calculus import second_partials
 from ..core.numbers import exact
 from ..core.serialize import from_tree
 from .derivation import derive
 
-__all__ = ["Task", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative", "GradientStep", "TASKS",
-           "KeyQuestion", "read_question"]
+__all__ = ["Task", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative", "GradientStep", "Hessian",
+           "TASKS", "KeyQuestion", "read_question"]
 
 
 def _at(expr, point):
@@ -251,7 +252,29 @@ def _without_rate(w, g, loss, eta):
     return w - g
 
 
-TASKS = {task.kind: task for task in (Derivative, DerivativeAt, Gradient, DirectionalDerivative, GradientStep)}
+@dataclass(frozen=True)
+class Hessian(Task):
+    r"""$H_{ij} = \partial^2 f/(\partial w_i\, \partial w_j)$: the matrix of second partials, at the point
+    (numbers) or symbolic; its components are the entries row by row, and its ``shape`` is $n \times n$."""
+
+    wrt: tuple
+    of: object = None
+    at_point: bool = True
+    kind = "hessian"
+
+    @property
+    def shape(self):
+        return (len(self.wrt),) * 2
+
+    def answer_from(self, function, wrt, partials, point=None):
+        return tuple(_at(h, self._point(point)) for h in second_partials(partials, wrt))
+
+    def _finish(self, derivation):
+        return derivation.hessian()
+
+
+TASKS = {task.kind: task for task in (Derivative, DerivativeAt, Gradient, DirectionalDerivative, GradientStep,
+                                      Hessian)}
 
 
 @dataclass(frozen=True)
