@@ -5,7 +5,7 @@ the graph's edges by the rules (:mod:`symgrad.explain.rules`), the chain-rule pr
 the loss down to $v$, the sum over paths, the result in the leaves (simplified, exactly equal),
 and at a point, its value. ``.descend(eta)`` adds the updates $\theta \leftarrow \theta - \eta g$,
 ``.along(v)`` the directional derivative, ``.hessian()`` the second partials (each first partial
-differentiated again by the same rules). Every step is checked (:meth:`Step.check`) before the
+differentiated again by the same rules), ``.newton()`` Newton's step $\theta - H^{-1} g$. Every step is checked (:meth:`Step.check`) before the
 derivation is returned: one that fails is a :class:`~symgrad.core.errors.DerivationError`.
 """
 
@@ -20,8 +20,8 @@ from ..core.graph import Graph
 from .latex import latex
 from ..core.numbers import exact
 from .rules import differentiate
-from .steps import (ChainProduct, Directional, Given, LocalPartial, Partial, PartialAt, PathSum, SecondPartial,
-                    SecondPartialAt, Simplification, Symmetric, Update, walk_steps)
+from .steps import (ChainProduct, Directional, Given, LocalPartial, Partial, PartialAt, NewtonStep, PathSum,
+                    SecondPartial, SecondPartialAt, Simplification, Symmetric, Update, walk_steps)
 from ..core.variables import as_point, resolve_all
 
 __all__ = ["Derivation", "derive", "MAX_PATHS"]
@@ -112,6 +112,22 @@ class Derivation:
         answers = tuple(entries[i, j] for i in range(n) for j in range(n))
         return _checked(Derivation(self.walk, self.partials, answers, self.point, self.forward))
 
+    def newton(self):
+        r"""The derivation of Newton's step $\theta \leftarrow \theta - H^{-1} \nabla L$ from the point, on every
+        variable of ``wrt`` at once: its answers are the new values. A singular Hessian is an error."""
+        self._require_gradient_at_point("Newton's step")
+        hessian = self.hessian()
+        n = len(self.wrt)
+        if sympy.Matrix(n, n, [a.result for a in hessian.answers]).det() == 0:
+            raise SymgradError(f"the Hessian of {self.output} at the point is singular, so Newton's step "
+                               f"is undefined there")
+        point = dict(self.point)
+        values = tuple(Given(w, point[w]) for w in self.wrt)
+        function = self.graph.expand(self.output)
+        steps = tuple(NewtonStep(tuple(self.wrt), i, values, self.answers, hessian.answers, function, self.point)
+                      for i in range(n))
+        return _checked(Derivation(self.walk, self.partials, steps, self.point, self.forward, self.single))
+
     def _require_gradient_at_point(self, purpose):
         if any(_combines(a) for a in self.answers):
             raise SymgradError("this derivation already combines its partials; derive the gradient again")
@@ -166,7 +182,7 @@ def _values_at(walk, partials, point):
 def _combines(answer):
     """Whether an answer already combines partials: an update, a directional derivative, a Hessian entry."""
     inner = answer.body if isinstance(answer, Simplification) else answer
-    return isinstance(inner, (Update, Directional, SecondPartial, SecondPartialAt, Symmetric))
+    return isinstance(inner, (Update, Directional, SecondPartial, SecondPartialAt, Symmetric, NewtonStep))
 
 
 def _checked(derivation):

@@ -9,6 +9,8 @@ rules one level deeper, the last row is the result. Symbols print in the notatio
 :mod:`symgrad.explain.notation`; rows are laid out by :mod:`symgrad.explain.layout`.
 """
 
+from dataclasses import replace
+
 import sympy
 from sympy.printing.precedence import PRECEDENCE, precedence
 
@@ -253,6 +255,7 @@ class LatexRenderer:
         return blocks
 
     def _render_Partial(self, step):
+        self.shown.add(("derived", step))  # a second partial recalls it
         blocks = self.render(step.chain)
         if step.result != step.chain.result:
             blocks = _extend(blocks, self._fitting(step.result, r"\text{in the variables}"))
@@ -353,10 +356,10 @@ class LatexRenderer:
 
     def _render_SecondPartial(self, step):
         u, v = step.wrt
-        if ("first", step.partial) in self.shown:  # each first partial is derived once
+        first = step.partial.body if isinstance(step.partial, S.Simplification) else step.partial
+        if ("derived", first) in self.shown:  # each first partial is derived once
             blocks = [Block(caption("As derived above:"), (Row(self.partial(step.of, u), self.piece(step.partial.result)),))]
         else:
-            self.shown.add(("first", step.partial))
             blocks = self.render(step.partial)
         rows = self.rule_rows(step.rule, self.second_partial(step.of, u, v))
         return blocks + [Block(caption("Its derivative with respect to ", self.symbol(v), ", by the same rules:"),
@@ -365,6 +368,10 @@ class LatexRenderer:
     def _render_SecondPartialAt(self, step):
         second = step.second.body if isinstance(step.second, S.Simplification) else step.second
         lhs = self.second_partial(second.of, *second.wrt)
+        if (step.second, step.point) in self.shown:  # asked before: recalled, not derived again
+            piece, rounded = self.number(step.result)
+            return [Block(caption("As derived above:"), (Row(lhs, piece, relation=r"\approx" if rounded else "="),))]
+        self.shown.add((step.second, step.point))
         return self.render(step.second) + [Block(caption("At the point:"),
                                                  tuple(self.evaluation(lhs, step.second.result, dict(step.point))))]
 
@@ -375,14 +382,55 @@ class LatexRenderer:
                 Row("", piece, relation=r"\approx" if rounded else "="))
         return [Block(caption("By symmetry (the second partials of a smooth function commute):"), rows)]
 
+    def _render_NewtonStep(self, step):
+        r"""The Hessian and the gradient at the point, then $\theta - H^{-1} \nabla L$ for every parameter at
+        once (the step of ``variables[0]`` prints it; the others are in it)."""
+        if step.index:
+            return []
+        blocks = [b for h in step.hessian for b in self.render(h)]
+        values = dict(step.point)
+        rows = []
+        for g in step.gradient:  # each first partial is derived above, with the Hessian
+            chain = _path_sum(g)
+            lhs = self.partial(chain.of, chain.wrt)
+            if (chain.of, chain.wrt, step.point) in self.shown:
+                piece, rounded = self.number(g.result)
+                rows.append(Row(lhs, piece, relation=r"\approx" if rounded else "="))
+            else:
+                self.shown.add((chain.of, chain.wrt, step.point))
+                rows.extend(self.evaluation(lhs, g.body.partial.result, values))  # g: Simplification(PartialAt)
+        blocks.append(Block(caption("The gradient at the point:"), tuple(rows)))
+        n = len(step.variables)
+        h = sympy.Matrix(n, n, [e.result for e in step.hessian])
+        new = [replace(step, index=i).result for i in range(n)]  # each parameter's step, by the step's rule
+        of = self.symbol(_path_sum(step.gradient[0]).of)
+        theta = _pmatrix([self.symbol(v) for v in step.variables], 1)
+        matrix, r1 = self._numbers_matrix(h, n)
+        inverse, r2 = self._numbers_matrix(h.inv(), n)
+        before, r3 = self._numbers_matrix([v.value for v in step.values], 1)
+        gradient, r4 = self._numbers_matrix([e.result for e in step.gradient], 1)
+        after, r5 = self._numbers_matrix(new, 1)
+        rows = [Row("H", Piece.of(matrix), relation=r"\approx" if r1 else "="),
+                Row("H^{-1}", Piece.of(inverse), relation=r"\approx" if r2 else "="),
+                Row(theta, Piece.of(r"%s - H^{-1} \nabla %s" % (theta, of)), relation=r"\leftarrow"),
+                Row("", Piece.of(f"{before} - {inverse} {gradient}"), relation=r"\approx" if r2 or r3 or r4 else "="),
+                Row("", Piece.of(after), relation=r"\approx" if r5 else "=")]
+        return blocks + [Block(caption("Newton's step ", r"\theta \leftarrow \theta - H^{-1} \nabla_\theta %s" % of,
+                                       ":"), tuple(rows))]
+
+    def _numbers_matrix(self, values, n):
+        """A pmatrix of ``n`` columns of numbers (each exact when rational, else a decimal), and whether
+        any was rounded."""
+        pieces = [self.number(v) for v in values]
+        return _pmatrix([p.text for p, _ in pieces], n), any(r for _, r in pieces)
+
     def hessian_answer(self, derivation):
         """The answer block of a Hessian: the matrix $H$, exactly, then in decimals where inexact."""
         n = len(derivation.wrt)
         values = [a.result for a in derivation.answers]
         rows = [Row("H", Piece.of(_pmatrix([self.value_piece(v).text for v in values], n)))]
-        if any(v.is_number and not v.is_Rational for v in values):
-            rows.append(Row("", Piece.of(_pmatrix([decimal(v) if v.is_number else "\\cdot" for v in values], n)),
-                            relation=r"\approx"))
+        if all(v.is_number for v in values) and not all(v.is_Rational for v in values):
+            rows.append(Row("", Piece.of(self._numbers_matrix(values, n)[0]), relation=r"\approx"))
         return Block(caption("Answer:"), tuple(rows))
 
     # -- a whole derivation -----------------------------------------------------------------------
@@ -401,7 +449,7 @@ class LatexRenderer:
             return self.hessian_answer(derivation)
         rows = []
         for answer, symbol in zip(derivation.answers, derivation.wrt):
-            if isinstance(answer, S.Update):
+            if isinstance(answer, (S.Update, S.NewtonStep)):
                 lhs = self.symbol(answer.variable)
             elif isinstance(answer, S.Directional):
                 lhs = r"D_v %s" % self.symbol(derivation.output)
@@ -450,8 +498,8 @@ def _second_order(answer):
 
 
 def _pmatrix(cells, n):
-    """The ``n`` x ``n`` matrix of the LaTeX ``cells`` (row by row), in round brackets."""
-    rows = [" & ".join(cells[i * n:(i + 1) * n]) for i in range(n)]
+    """The matrix of ``n`` columns of the LaTeX ``cells`` (row by row), in round brackets."""
+    rows = [" & ".join(cells[i:i + n]) for i in range(0, len(cells), n)]
     return r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(rows)
 
 

@@ -8,7 +8,8 @@ oracle (``sympy.diff`` for a rule). Nothing here knows LaTeX: :mod:`symgrad.expl
 Rule steps differentiate ``expr`` with respect to ``var``. Above them, a derivative over a graph:
 the local partial of one edge, the chain-rule product along a path, the sum over paths, the partial
 in the leaves, its value at a point, the update $\theta \leftarrow \theta - \eta g$, the
-directional derivative, and a second partial (an entry of the Hessian) with its value at a point.
+directional derivative, a second partial (an entry of the Hessian) with its value at a point, and
+Newton's step $\theta \leftarrow \theta - H^{-1} \nabla L$.
 """
 
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ __all__ = [
     "Step", "Rule", "ConstantRule", "VariableRule", "SumRule", "ConstantMultipleRule", "ProductRule",
     "QuotientRule", "PowerRule", "ChainRule", "ExpRule", "FunctionRule", "CrossEntropyRule", "FallbackRule",
     "LocalPartial", "ChainProduct", "PathSum", "Simplification", "Partial", "PartialAt", "Given", "Update",
-    "Directional", "SecondPartial", "SecondPartialAt", "Symmetric", "recombine", "walk_steps",
+    "Directional", "SecondPartial", "SecondPartialAt", "Symmetric", "NewtonStep", "recombine", "walk_steps",
 ]
 
 
@@ -521,3 +522,38 @@ class Symmetric(Step):
 
     def oracle(self):
         return _twice(self.function, *self.wrt, self.point)
+
+
+@dataclass(frozen=True)
+class NewtonStep(Step):
+    r"""$\theta \leftarrow \theta - H^{-1} \nabla L$: Newton's step, for the parameter ``variables[index]``
+    (the step solves for all of them at once). ``values``, ``gradient`` and ``hessian`` (row by row)
+    are the steps giving $\theta$, $\nabla L$ and $H$ at the point; the oracle solves the same system
+    with SymPy's own Hessian and gradient of ``function`` at ``point``."""
+
+    variables: tuple
+    index: int
+    values: tuple  # Given steps: the parameters at the point
+    gradient: tuple
+    hessian: tuple
+    function: sympy.Expr = field(repr=False, compare=False)
+    point: tuple = field(repr=False, compare=False)
+
+    @property
+    def variable(self):
+        return self.variables[self.index]
+
+    @property
+    def substeps(self):
+        return self.values + self.gradient + self.hessian
+
+    def rebuild(self, results):
+        n = len(self.variables)
+        theta, g, h = results[:n], results[n:2 * n], results[2 * n:]
+        return theta[self.index] - sympy.Matrix(n, n, h).LUsolve(sympy.Matrix(g))[self.index]
+
+    def oracle(self):
+        point = dict(self.point)
+        h = sympy.hessian(self.function, self.variables).xreplace(point)
+        g = sympy.Matrix([sympy.diff(self.function, v) for v in self.variables]).xreplace(point)
+        return point[self.variable] - (h.inv() * g)[self.index]

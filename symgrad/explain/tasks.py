@@ -1,4 +1,4 @@
-r"""The six kinds of question, defined once: worksheets ask them, answer keys record them, the answer
+r"""The seven kinds of question, defined once: worksheets ask them, answer keys record them, the answer
 checker checks them.
 
 A task is immutable data naming what is asked: the variable(s) ``wrt``, the node ``of`` that is
@@ -30,7 +30,7 @@ from ..core.serialize import from_tree
 from .derivation import derive
 
 __all__ = ["Task", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative", "GradientStep", "Hessian",
-           "TASKS", "KeyQuestion", "read_question"]
+           "NewtonStep", "TASKS", "KeyQuestion", "read_question"]
 
 
 def _at(expr, point):
@@ -273,8 +273,30 @@ class Hessian(Task):
         return derivation.hessian()
 
 
+@dataclass(frozen=True)
+class NewtonStep(Task):
+    r"""Newton's step $\theta \leftarrow \theta - H^{-1} \nabla f$ on the variables ``wrt`` from the point:
+    their new values (numbers; NaN where the Hessian at the point is singular, as it may be for partials
+    a student got wrong: :meth:`~symgrad.explain.derivation.Derivation.newton` refuses the right one)."""
+
+    wrt: tuple
+    of: object = None
+    at_point = True
+    kind = "newton_step"
+
+    def answer_from(self, function, wrt, partials, point=None):
+        hessian = second_partials(partials, wrt).xreplace(point)
+        if hessian.det() == 0:
+            return (sympy.nan,) * len(wrt)
+        step = hessian.LUsolve(sympy.Matrix([_at(g, point) for g in partials]))
+        return tuple(point[w] - step[i] for i, w in enumerate(wrt))
+
+    def _finish(self, derivation):
+        return derivation.newton()
+
+
 TASKS = {task.kind: task for task in (Derivative, DerivativeAt, Gradient, DirectionalDerivative, GradientStep,
-                                      Hessian)}
+                                      Hessian, NewtonStep)}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The cross-check of every number a worksheet prints against numeric computations: each value of the forward
 pass by float64 evaluation, each partial derivative at a point by central finite differences and,
 where torch is installed, by torch autograd in float64 (:mod:`.oracles`), each entry of a Hessian at a
-point by central differences of the gradient and ``torch.autograd.functional.hessian``; and its training run,
+point by central differences of the gradient and ``torch.autograd.functional.hessian``, and Newton's step
+solved with each method's Hessian and gradient; and its training run,
 iteration by iteration, against the torch twin's run in float64 (:mod:`.comparison`).
 
 A number that disagrees is a :class:`~symgrad.core.errors.DerivationError`: a worksheet whose numbers
@@ -16,9 +17,9 @@ from ..core.errors import DerivationError
 from ..core.numbers import approximate
 from ..numeric.compilation import compile_function
 from ..numeric.optimizers import make_optimizer
-from ..explain.steps import PartialAt, SecondPartialAt, Simplification, Symmetric, walk_steps
+from ..explain.steps import NewtonStep, PartialAt, SecondPartialAt, Simplification, Symmetric, walk_steps
 from .comparison import TOLERANCES, Tolerance, compare_histories
-from .oracles import GradientMismatch, matching_gradients, matching_hessians
+from .oracles import GradientMismatch, matching_gradients, matching_hessians, newton_step
 from .torch_twin import torch_train
 
 __all__ = ["CrossCheck", "TrainingCheck", "crosscheck", "crosscheck_training", "training_check"]
@@ -91,6 +92,11 @@ def crosscheck(derivations, rtol=_NUMBERS.rtol, atol=_NUMBERS.atol):
                    if isinstance(s, SecondPartialAt) or (isinstance(s, Symmetric) and s.point)]
         if entries:
             checked += _second_partials(d, entries, methods, rtol, atol)
+        for step in (a for a in d.answers if isinstance(a, NewtonStep)):
+            for method in methods:
+                value = newton_step(d.graph, list(d.wrt), dict(d.point), method)[step.index]
+                _compare(f"Newton's step on {step.variable} ({method})", step.result, value, rtol, atol)
+            checked += 1
     return CrossCheck(checked, rtol, atol, torch)
 
 

@@ -3,13 +3,15 @@
 float64, each returned as Python floats in the order of ``wrt``; and :func:`matching_gradients`,
 which computes it each way and fails with a table where two ways disagree. The same for the
 Hessian, row by row (:func:`matching_hessians`): exactly, by central differences of the exact
-gradient, and by ``torch.autograd.functional.hessian``.
+gradient, and by ``torch.autograd.functional.hessian``; and Newton's step from the Hessian and gradient
+of one method (:func:`newton_step`).
 
 :mod:`symgrad.testing` offers the same to library authors' tests.
 """
 
 import importlib.util
 
+import numpy as np
 import sympy
 
 from ..core.backprop import backward
@@ -25,7 +27,8 @@ from .torch_twin import autograd_gradient, autograd_hessian
 
 __all__ = ["METHODS", "exact_gradient", "finite_difference_gradient", "torch_gradient", "matching_gradients",
            "GradientReport", "GradientMismatch", "disagreement", "to_float", "torch_available", "exact_hessian",
-           "finite_difference_hessian", "torch_hessian", "matching_hessians"]
+           "finite_difference_hessian", "torch_hessian", "matching_hessians",
+           "newton_step"]
 
 METHODS = ("exact", "finite_difference", "torch")
 
@@ -117,6 +120,20 @@ def matching_hessians(expr, wrt, at, methods=METHODS, tolerance=TOLERANCES["grad
                "torch": _flat(torch_hessian)}
     return _matching(compute, lambda wrt: [f"d2/d{u} d{v}" for u in wrt for v in wrt], expr, wrt, at, methods,
                      tolerance, "Hessians")
+
+
+def newton_step(expr, wrt, at, method):
+    r"""$\theta - H^{-1} \nabla f$ at ``at``, the Hessian and the gradient both computed by ``method`` (one of
+    :data:`METHODS`) and the system solved by NumPy: the new values of ``wrt``, as floats."""
+    gradients = {"exact": exact_gradient, "finite_difference": finite_difference_gradient, "torch": torch_gradient}
+    hessians = {"exact": exact_hessian, "finite_difference": finite_difference_hessian, "torch": torch_hessian}
+    if method not in METHODS:
+        raise SymgradError(f"unknown method {method!r}: choose from {', '.join(METHODS)}")
+    graph = as_graph(expr)
+    wrt = resolve_all(wrt, graph.leaves(), "expression", strict=False)
+    theta = [float(_complete_point(graph, at, wrt)[w]) for w in wrt]
+    step = np.linalg.solve(np.array(hessians[method](graph, wrt, at)), np.array(gradients[method](graph, wrt, at)))
+    return tuple(float(t - s) for t, s in zip(theta, step))
 
 
 def _flat(hessian):

@@ -57,6 +57,12 @@ def _hessian(q, r, of, wrt):
             f"$\\left({_variables(r, wrt)}\\right)$, {where}.")
 
 
+def _newton_step(q, r, of, wrt):
+    return (f"From the point, take one step of Newton's method $\\theta \\leftarrow \\theta - H^{{-1}} \\nabla_\\theta "
+            f"{r.symbol(of)}$ on $\\theta = \\left({_variables(r, wrt)}\\right)$, $H$ the Hessian at the point: "
+            "what are their new values?")
+
+
 _PROMPTS = {"derivative": _derivative, "derivative_at": _derivative_at, "gradient": _gradient,
             "directional_derivative": _directional_derivative, "gradient_step": _gradient_step,
-            "hessian": _hessian}
+            "hessian": _hessian, "newton_step": _newton_step}
