@@ -387,19 +387,17 @@ class LatexRenderer:
         once (the step of ``variables[0]`` prints it; the others are in it)."""
         if step.index:
             return []
-        blocks = [b for h in step.hessian for b in self.render(h)]
-        values = dict(step.point)
+        derived = [h for h in step.hessian if not isinstance(h, S.Symmetric)]  # the others mirror them
+        recalled = all((h.body.second, h.body.point) in self.shown for h in derived)
+        blocks = [] if recalled else [b for h in step.hessian for b in self.render(h)]  # else printed in H below
         rows = []
         for g in step.gradient:  # each first partial is derived above, with the Hessian
             chain = _path_sum(g)
-            lhs = self.partial(chain.of, chain.wrt)
-            if (chain.of, chain.wrt, step.point) in self.shown:
-                piece, rounded = self.number(g.result)
-                rows.append(Row(lhs, piece, relation=r"\approx" if rounded else "="))
-            else:
+            if (chain.of, chain.wrt, step.point) not in self.shown:
                 self.shown.add((chain.of, chain.wrt, step.point))
-                rows.extend(self.evaluation(lhs, g.body.partial.result, values))  # g: Simplification(PartialAt)
-        blocks.append(Block(caption("The gradient at the point:"), tuple(rows)))
+                lhs = self.partial(chain.of, chain.wrt)
+                rows.extend(self.evaluation(lhs, g.body.partial.result, dict(step.point)))  # g: Simplification(PartialAt)
+        blocks += [Block(caption("The gradient at the point:"), tuple(rows))] if rows else []
         n = len(step.variables)
         h = sympy.Matrix(n, n, [e.result for e in step.hessian])
         new = [replace(step, index=i).result for i in range(n)]  # each parameter's step, by the step's rule
