@@ -30,8 +30,8 @@ from ..core.graph import Graph
 from ..core.operations import written_as
 from ..core.serialize import from_tree
 from ..core.variables import as_point, resolve_all, sorted_symbols
-from ..explain.tasks import (Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Hessian, NewtonStep,
-                             Task, read_question)
+from ..explain.tasks import (Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Hessian,
+                             NewtonStep, Task, read_question)
 from .equivalence import Probes, Tolerance, equivalent, number_value
 from .limits import DEFAULT_LIMITS, Limits, check_key_entry
 from .mistakes import Slipping

@@ -5,8 +5,9 @@ the graph's edges by the rules (:mod:`symgrad.explain.rules`), the chain-rule pr
 the loss down to $v$, the sum over paths, the result in the leaves (simplified, exactly equal),
 and at a point, its value. ``.descend(eta)`` adds the updates $\theta \leftarrow \theta - \eta g$,
 ``.along(v)`` the directional derivative, ``.hessian()`` the second partials (each first partial
-differentiated again by the same rules), ``.newton()`` Newton's step $\theta - H^{-1} g$. Every step is checked (:meth:`Step.check`) before the
-derivation is returned: one that fails is a :class:`~symgrad.core.errors.DerivationError`.
+differentiated again by the same rules), ``.newton()`` Newton's step $\theta - H^{-1} g$. Every step
+is checked (:meth:`Step.check`) before the derivation is returned: one that fails is a
+:class:`~symgrad.core.errors.DerivationError`.
 """
 
 from dataclasses import dataclass, field

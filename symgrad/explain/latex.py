@@ -349,7 +349,8 @@ class LatexRenderer:
     # -- second order: the entries of the Hessian ------------------------------------------------
 
     def second_partial(self, of, u, v):
-        r"""$\frac{\partial^2 L}{\partial v\, \partial u}$ (first by $u$, then by $v$), or $\partial w^2$ when $u = v$."""
+        r"""$\frac{\partial^2 L}{\partial v\, \partial u}$ (first by $u$, then by $v$), or $\partial w^2$ below
+        when $u = v$."""
         below = (r"\partial %s^{2}" % self.symbol(u) if u == v
                  else r"\partial %s\, \partial %s" % (self.symbol(v), self.symbol(u)))
         return r"\frac{\partial^{2} %s}{%s}" % (self.symbol(of), below)
@@ -358,7 +359,8 @@ class LatexRenderer:
         u, v = step.wrt
         first = step.partial.body if isinstance(step.partial, S.Simplification) else step.partial
         if ("derived", first) in self.shown:  # each first partial is derived once
-            blocks = [Block(caption("As derived above:"), (Row(self.partial(step.of, u), self.piece(step.partial.result)),))]
+            recalled = Row(self.partial(step.of, u), self.piece(step.partial.result))
+            blocks = [Block(caption("As derived above:"), (recalled,))]
         else:
             blocks = self.render(step.partial)
         rows = self.rule_rows(step.rule, self.second_partial(step.of, u, v))
@@ -396,7 +398,8 @@ class LatexRenderer:
             if (chain.of, chain.wrt, step.point) not in self.shown:
                 self.shown.add((chain.of, chain.wrt, step.point))
                 lhs = self.partial(chain.of, chain.wrt)
-                rows.extend(self.evaluation(lhs, g.body.partial.result, dict(step.point)))  # g: Simplification(PartialAt)
+                partial = g.body.partial  # g is the Simplification of a PartialAt
+                rows.extend(self.evaluation(lhs, partial.result, dict(step.point)))
         blocks += [Block(caption("The gradient at the point:"), tuple(rows))] if rows else []
         n = len(step.variables)
         h = sympy.Matrix(n, n, [e.result for e in step.hessian])

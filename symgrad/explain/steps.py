@@ -458,10 +458,10 @@ def _twice(function, u, v, point):
 
 @dataclass(frozen=True)
 class SecondPartial(Step):
-    r"""$\frac{\partial^2 L}{\partial v\,\partial u} = \frac{\partial}{\partial v}\Bigl(\frac{\partial L}{\partial u}\Bigr)$:
-    the first partial (derived over the graph, written in the leaves) differentiated by the rules
-    again (``rule``); ``wrt`` is ``(u, v)``. The oracle is ``sympy.diff`` of the loss ``function``
-    (in the leaves) by $u$, then by $v$."""
+    r"""$\frac{\partial^2 L}{\partial v\,\partial u} = \frac{\partial}{\partial v}
+    \Bigl(\frac{\partial L}{\partial u}\Bigr)$: the first partial (derived over the graph, written in the
+    leaves) differentiated by the rules again (``rule``); ``wrt`` is ``(u, v)``. The oracle is
+    ``sympy.diff`` of the loss ``function`` (in the leaves) by $u$, then by $v$."""
 
     of: sympy.Symbol
     wrt: tuple  # (u, v): first by u, then by v

@@ -88,7 +88,8 @@ def crosscheck(derivations, rtol=_NUMBERS.rtol, atol=_NUMBERS.atol):
             batches = ([leaves] if leaves else []) + [[s] for w, s in steps.items() if d.graph.is_node(w)]
             for batch in batches:  # the leaves together; each node alone, made a leaf of its own
                 checked += _partials(d, batch, dict(point), dict(nodes), methods, rtol, atol)
-        entries = [s for s in d.every_step() if isinstance(s, SecondPartialAt) or (isinstance(s, Symmetric) and s.point)]
+        entries = [s for s in d.every_step()
+                   if isinstance(s, SecondPartialAt) or (isinstance(s, Symmetric) and s.point)]
         if entries:
             checked += _second_partials(d, entries, methods, rtol, atol)
         for step in (a for a in d.answers if isinstance(a, NewtonStep)):

@@ -19,7 +19,8 @@ from ..core.backprop import backward
 from ..core.errors import SymgradError, TrainingError
 from ..core.graph import Graph
 from ..core.numbers import exact
-from ..explain.tasks import Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Hessian, NewtonStep, Task
+from ..explain.tasks import (Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Hessian,
+                             NewtonStep, Task)
 from ..numeric.training import Training, TrainingRun, plan
 from ..core.variables import as_point, as_scalar, resolve, resolve_all
 
