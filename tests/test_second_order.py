@@ -284,7 +284,10 @@ def test_the_hessian_newton_worksheet_answers_verifies_and_its_key_checks_them(s
                r"\begin{pmatrix} x^2 \sigma(wx+b)(1-\sigma(wx+b)) + \frac{1}{2} & x\sigma(wx+b)(1-\sigma(wx+b)) \\ "
                r"x\sigma(wx+b)(1-\sigma(wx+b)) & \sigma(wx+b)(1-\sigma(wx+b)) + \frac{1}{2} \end{pmatrix}",
                r"\begin{pmatrix} 1.5 & 0.5 \\ 0.5 & 0.75 \end{pmatrix}", r"(4/7, 2/7)"]
+    assert key["questions"][2]["answer"]["latex"] == r"\begin{pmatrix} 1.5 & 0.5 \\ 0.5 & 0.75 \end{pmatrix}"
     for entry, answer in zip(key["questions"], answers):
-        verdict = Question.from_key(entry, nodes=key["nodes"]).check(answer, sandbox)
-        assert verdict.correct, (entry["id"], verdict)
+        question = Question.from_key(entry, nodes=key["nodes"])
+        for given in (answer, entry["answer"]["latex"]):  # a student's, and the key's own as printed
+            verdict = question.check(given, sandbox)
+            assert verdict.correct, (entry["id"], given, verdict)
 

@@ -419,6 +419,10 @@ class LatexRenderer:
         return blocks + [Block(caption("Newton's step ", r"\theta \leftarrow \theta - H^{-1} \nabla_\theta %s" % of,
                                        ":"), tuple(rows))]
 
+    def value_matrix(self, values, n):
+        """A pmatrix of ``n`` columns of an answer's values (row by row), each as :meth:`value_piece` writes it."""
+        return _pmatrix([self.value_piece(v).text for v in values], n)
+
     def _numbers_matrix(self, values, n):
         """A pmatrix of ``n`` columns of numbers (each exact when rational, else a decimal), and whether
         any was rounded."""
@@ -429,7 +433,7 @@ class LatexRenderer:
         """The answer block of a Hessian: the matrix $H$, exactly, then in decimals where inexact."""
         n = len(derivation.wrt)
         values = [a.result for a in derivation.answers]
-        rows = [Row("H", Piece.of(_pmatrix([self.value_piece(v).text for v in values], n)))]
+        rows = [Row("H", Piece.of(self.value_matrix(values, n)))]
         if all(v.is_number for v in values) and not all(v.is_Rational for v in values):
             rows.append(Row("", Piece.of(self._numbers_matrix(values, n)[0]), relation=r"\approx"))
         return Block(caption("Answer:"), tuple(rows))
