@@ -152,6 +152,7 @@ def test_a_wrong_second_partial_fails_its_check():
     (lambda: derive(_neuron(), [w, b]).newton(), "Newton's step needs a point"),
     (lambda: derive(sg.bce_with_logits(w * x + b, y), [w, b], at=NEURON_POINT).newton(),
      "the Hessian of L at the point is singular"),
+    (lambda: derive(u ** 2 + v, [u, w], at={u: 1, v: 0}).newton(), "the point gives no value for w"),
 ])
 def test_what_cannot_be_derived_is_refused(build, message):
     with pytest.raises(SymgradError, match=message):

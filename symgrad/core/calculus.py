@@ -1,5 +1,6 @@
 """Exact calculus on SymPy expressions and graphs: partials, gradients, Jacobians, Hessians,
-Hessian-vector products and directional derivatives, all through the graph walk of :mod:`symgrad.core.backprop`.
+Hessian-vector products, Newton's step and directional derivatives, all through the graph walk of
+:mod:`symgrad.core.backprop`.
 
 Each function takes a SymPy expression (split into a graph at its function applications) or a
 :class:`~symgrad.core.graph.Graph` (its output is differentiated), and ``at=``, an optional point: a
@@ -10,13 +11,14 @@ import sympy
 
 from .backprop import backward
 from .differentiation import derivative
+from .equality import equal
 from .errors import DirectionError, ShapeError
 from .graph import Graph
 from .numbers import exact
 from .variables import as_point, as_scalar, resolve_all
 
-__all__ = ["partial", "gradient", "jacobian", "hessian", "second_partials", "hvp", "directional_derivative",
-           "as_graph", "Partials"]
+__all__ = ["partial", "gradient", "jacobian", "hessian", "second_partials", "hvp", "newton_update",
+           "directional_derivative", "as_graph", "Partials"]
 
 
 class Partials(tuple):
@@ -112,6 +114,17 @@ def hvp(expr, wrt, v, at=None):
     if len(vector) != len(variables):
         raise ShapeError(f"the vector has {len(vector)} components but there are {len(variables)} variables")
     return Partials(hessian(expr, variables, at=at) * sympy.Matrix(vector))
+
+
+def newton_update(values, hessian, gradient):
+    r"""Newton's step $\theta - H^{-1} g$ from the parameters' ``values``, with the exact ``hessian`` (a
+    matrix, or its entries row by row) and ``gradient`` there: a tuple, or None when $H$ is singular."""
+    n = len(values)
+    matrix = sympy.Matrix(n, n, list(hessian))
+    if equal(matrix.det(), 0):
+        return None
+    step = matrix.LUsolve(sympy.Matrix(list(gradient)))
+    return tuple(t - s for t, s in zip(values, step))
 
 
 def directional_derivative(expr, wrt, direction, at=None):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..core.backprop import Backprop, backward
-from ..core.calculus import as_graph, second_partials
+from ..core.calculus import as_graph, newton_update, second_partials
 from ..core.errors import DerivationError, DirectionError, ShapeError, SymgradError
 from ..core.graph import Graph
 from .latex import latex
@@ -118,15 +118,18 @@ class Derivation:
         variable of ``wrt`` at once: its answers are the new values. A singular Hessian is an error."""
         self._require_gradient_at_point("Newton's step")
         hessian = self.hessian()
-        n = len(self.wrt)
-        if sympy.Matrix(n, n, [a.result for a in hessian.answers]).det() == 0:
+        point = dict(self.point)
+        missing = [w.name for w in self.wrt if w not in point]
+        if missing:
+            raise SymgradError(f"the point gives no value for {', '.join(missing)}, so it cannot be updated")
+        if newton_update([point[w] for w in self.wrt], [a.result for a in hessian.answers],
+                         [a.result for a in self.answers]) is None:
             raise SymgradError(f"the Hessian of {self.output} at the point is singular, so Newton's step "
                                f"is undefined there")
-        point = dict(self.point)
         values = tuple(Given(w, point[w]) for w in self.wrt)
         function = self.graph.expand(self.output)
         steps = tuple(NewtonStep(tuple(self.wrt), i, values, self.answers, hessian.answers, function, self.point)
-                      for i in range(n))
+                      for i in range(len(self.wrt)))
         return _checked(Derivation(self.walk, self.partials, steps, self.point, self.forward, self.single))
 
     def _require_gradient_at_point(self, purpose):

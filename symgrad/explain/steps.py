@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..core.activations import Softmax
+from ..core.calculus import newton_update
 from ..core.differentiation import derivative
 from ..core.equality import equal
 from ..core.errors import DerivationError
@@ -549,8 +550,8 @@ class NewtonStep(Step):
 
     def rebuild(self, results):
         n = len(self.variables)
-        theta, g, h = results[:n], results[n:2 * n], results[2 * n:]
-        return theta[self.index] - sympy.Matrix(n, n, h).LUsolve(sympy.Matrix(g))[self.index]
+        new = newton_update(results[:n], results[2 * n:], results[n:2 * n])
+        return sympy.nan if new is None else new[self.index]
 
     def oracle(self):
         point = dict(self.point)

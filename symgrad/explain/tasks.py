@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields
 import sympy
 
 from ..core.errors import DirectionError, ShapeError, SymgradError
-from ..core.calculus import second_partials
+from ..core.calculus import newton_update, second_partials
 from ..core.numbers import exact
 from ..core.serialize import from_tree
 from .derivation import derive
@@ -286,10 +286,8 @@ class NewtonStep(Task):
 
     def answer_from(self, function, wrt, partials, point=None):
         hessian = second_partials(partials, wrt).xreplace(point)
-        if hessian.det() == 0:
-            return (sympy.nan,) * len(wrt)
-        step = hessian.LUsolve(sympy.Matrix([_at(g, point) for g in partials]))
-        return tuple(point[w] - step[i] for i, w in enumerate(wrt))
+        new = newton_update([point[w] for w in wrt], hessian, [_at(g, point) for g in partials])
+        return (sympy.nan,) * len(wrt) if new is None else new
 
     def _finish(self, derivation):
         return derivation.newton()
