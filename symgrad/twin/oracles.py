@@ -27,8 +27,7 @@ from .torch_twin import autograd_gradient, autograd_hessian
 
 __all__ = ["METHODS", "exact_gradient", "finite_difference_gradient", "torch_gradient", "matching_gradients",
            "GradientReport", "GradientMismatch", "disagreement", "to_float", "torch_available", "exact_hessian",
-           "finite_difference_hessian", "torch_hessian", "matching_hessians",
-           "newton_step"]
+           "finite_difference_hessian", "torch_hessian", "matching_hessians", "newton_step"]
 
 METHODS = ("exact", "finite_difference", "torch")
 
@@ -78,8 +77,7 @@ def matching_gradients(expr, wrt, at, methods=METHODS, tolerance=TOLERANCES["gra
     """Compute the gradient each way and raise :class:`GradientMismatch` with a table when a method
     disagrees with the first (``exact`` by default) beyond ``tolerance``. ``torch`` is left out, with
     the reason in the returned :class:`GradientReport`, when torch is not installed."""
-    compute = {"exact": exact_gradient, "finite_difference": finite_difference_gradient, "torch": torch_gradient}
-    return _matching(compute, lambda wrt: wrt, expr, wrt, at, methods, tolerance, "gradients")
+    return _matching(_GRADIENTS, lambda wrt: wrt, expr, wrt, at, methods, tolerance, "gradients")
 
 
 def exact_hessian(expr, wrt, at):
@@ -116,8 +114,7 @@ def torch_hessian(expr, wrt, at):
 def matching_hessians(expr, wrt, at, methods=METHODS, tolerance=TOLERANCES["gradient methods"]):
     """The Hessian each way, row by row, as :func:`matching_gradients` does for the gradient: a
     :class:`GradientReport` of flattened Hessians, or :class:`GradientMismatch` with a table."""
-    compute = {"exact": _flat(exact_hessian), "finite_difference": _flat(finite_difference_hessian),
-               "torch": _flat(torch_hessian)}
+    compute = {m: _flat(hessian) for m, hessian in _HESSIANS.items()}
     return _matching(compute, lambda wrt: [f"d2/d{u} d{v}" for u in wrt for v in wrt], expr, wrt, at, methods,
                      tolerance, "Hessians")
 
@@ -125,15 +122,17 @@ def matching_hessians(expr, wrt, at, methods=METHODS, tolerance=TOLERANCES["grad
 def newton_step(expr, wrt, at, method):
     r"""$\theta - H^{-1} \nabla f$ at ``at``, the Hessian and the gradient both computed by ``method`` (one of
     :data:`METHODS`) and the system solved by NumPy: the new values of ``wrt``, as floats."""
-    gradients = {"exact": exact_gradient, "finite_difference": finite_difference_gradient, "torch": torch_gradient}
-    hessians = {"exact": exact_hessian, "finite_difference": finite_difference_hessian, "torch": torch_hessian}
     if method not in METHODS:
         raise SymgradError(f"unknown method {method!r}: choose from {', '.join(METHODS)}")
     graph = as_graph(expr)
     wrt = resolve_all(wrt, graph.leaves(), "expression", strict=False)
     theta = [float(_complete_point(graph, at, wrt)[w]) for w in wrt]
-    step = np.linalg.solve(np.array(hessians[method](graph, wrt, at)), np.array(gradients[method](graph, wrt, at)))
+    step = np.linalg.solve(np.array(_HESSIANS[method](graph, wrt, at)), np.array(_GRADIENTS[method](graph, wrt, at)))
     return tuple(float(t - s) for t, s in zip(theta, step))
+
+
+_GRADIENTS = {"exact": exact_gradient, "finite_difference": finite_difference_gradient, "torch": torch_gradient}
+_HESSIANS = {"exact": exact_hessian, "finite_difference": finite_difference_hessian, "torch": torch_hessian}
 
 
 def _flat(hessian):
