@@ -203,6 +203,13 @@ def test_newtons_answer_from_partials_is_nan_where_the_hessian_is_singular():
     assert task.answer_from((u + v) ** 2, (u, v), (2 * (u + v), 2 * (u + v)), {u: 1, v: 1}) == (sp.nan, sp.nan)
 
 
+@pytest.mark.parametrize("build", [lambda: Question.hessian(_neuron(), ["z", w]),
+                                   lambda: Question.newton_step(_neuron(), [w, "z"], NEURON_POINT)])
+def test_a_second_order_question_about_a_node_is_refused_as_the_derivation_refuses_it(build):
+    with pytest.raises(SymgradError, match="with respect to the model's variables, not its node z"):
+        build()
+
+
 def test_a_newton_question_with_a_singular_hessian_is_refused():
     with pytest.raises(SymgradError, match="singular, so Newton's step is undefined"):
         Question.newton_step(sg.bce_with_logits(w * x + b, y), [w, b], NEURON_POINT)

@@ -155,6 +155,10 @@ class Question:
             raise SymgradError(f"{where}a {task.kind} question needs a point")
         model = _Model(function)
         wrt = tuple(resolve_all(task.variables, model.leaves + model.nodes, "function", strict=False))
+        nodes = [w.name for w in wrt if model.is_node(w)] if task.second_order else []
+        if nodes:
+            raise SymgradError(f"{where}a Hessian is taken with respect to the model's variables, not its node "
+                               f"{nodes[0]}")
         task = replace(task, wrt=wrt[0] if task.single_variable else wrt)
         point = model.point(point) if task.numeric else None
         partials = tuple(backward(model.graph, wrt).gradient)

@@ -40,11 +40,13 @@ def _at(expr, point):
 @dataclass(frozen=True)
 class Task:
     """What every task shares. ``at_point``: numbers are asked, at the point; ``single_variable``: ``wrt``
-    is one variable (else a sequence); ``single_answer``: a worksheet's answer is one value (else a tuple)."""
+    is one variable (else a sequence); ``single_answer``: a worksheet's answer is one value (else a tuple);
+    ``second_order``: it needs second partials, so ``wrt`` are the model's variables, not its nodes."""
 
     kind = None
     single_variable = False
     single_answer = False
+    second_order = False
     shape = None
 
     @property
@@ -261,6 +263,7 @@ class Hessian(Task):
     of: object = None
     at_point: bool = True
     kind = "hessian"
+    second_order = True
 
     @property
     def shape(self):
@@ -283,6 +286,7 @@ class NewtonStep(Task):
     of: object = None
     at_point = True
     kind = "newton_step"
+    second_order = True
 
     def answer_from(self, function, wrt, partials, point=None):
         hessian = second_partials(partials, wrt).xreplace(point)
