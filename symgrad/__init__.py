@@ -7,7 +7,7 @@ exact derivatives by one symbolic reverse walk, evaluates them exactly or compil
 from .core.activations import log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .answers import Question
 from .core.backprop import backward
-from .core.calculus import directional_derivative, gradient, hessian, jacobian, partial
+from .core.calculus import directional_derivative, gradient, hessian, hvp, jacobian, partial
 from .explain.derivation import derive
 from .core.errors import (CycleError, DerivationError, DirectionError, DomainError, GraphError,
                           NoDerivativeRuleError, ShapeError, SymgradError, UnknownVariableError)
@@ -28,5 +28,5 @@ __all__ = [
     "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy", "Question", "from_torch",
     "SymgradError", "UnknownVariableError", "ShapeError", "CycleError", "NoDerivativeRuleError",
     "DirectionError", "GraphError", "DerivationError",
-    "DomainError",
+    "DomainError", "hvp",
 ]

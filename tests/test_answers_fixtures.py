@@ -66,6 +66,10 @@ QUESTIONS = {
     "step_symbolic": lambda: Question.gradient_step((w * x - y) ** 2, w, eta),
     "step_mean": lambda: Question.gradient_step(mse([w, 2 * w, 3 * w], [2, 4, 6]), w, 0.1, {w: 1}),
     "step_neuron": lambda: Question.gradient_step(NEURON.model, w, 0.1, NEURON_POINT),
+    # hessian: a matrix, symbolic or numeric; newton_step
+    "hess_cubic": lambda: Question.hessian(x ** 3 * y + x * y ** 2, [x, y]),
+    "hess_neuron": lambda: Question.hessian(NEURON.model, [w, b], NEURON_POINT),
+    "newton_quadratic": lambda: Question.newton_step(x ** 2 + x * y + 2 * y ** 2 - x, [x, y], {x: 1, y: 1}),
 }
 
 ROWS = [
@@ -350,6 +354,18 @@ ROWS = [
     ("step_neuron", "0.6", True, None),
     ("step_neuron", "0.9", False, "missing_chain_factor"),    # dp/dz = 1/4 forgotten: w - 0.1 (-4)
     ("step_neuron", "0.4", False, "gd_wrong_sign"),
+    # -- hess_cubic: ((6xy, 3x^2 + 2y), (3x^2 + 2y, 2x)) ---------------------------------------------------------------------------------------------------
+    ("hess_cubic", r"\begin{pmatrix} 6xy & 3x^2 + 2y \\ 3x^2 + 2y & 2x \end{pmatrix}", True, None),
+    ("hess_cubic", r"((6xy, 3x^2 + 2y), (3x^2 + 2y, 2x))", True, None),
+    ("hess_cubic", r"\begin{pmatrix} -6xy & -3x^2 - 2y \\ -3x^2 - 2y & -2x \end{pmatrix}", False, "sign_error"),
+    ("hess_cubic", r"\begin{pmatrix} 6xy & 3x^2 + 2y \end{pmatrix}", False, "other"),
+    # -- hess_neuron: sigma'(0) (x, 1)^T (x, 1) = ((1, 1/2), (1/2, 1/4)) -------------------------------------------------------------------------------------
+    ("hess_neuron", r"\begin{pmatrix} 1 & 1/2 \\ 1/2 & 1/4 \end{pmatrix}", True, None),
+    ("hess_neuron", r"((1, 0.5), (0.5, 0.25))", True, None),
+    ("hess_neuron", r"\begin{pmatrix} 2 & 1 \\ 1 & 1/2 \end{pmatrix}", False, "other"),
+    # -- newton_quadratic: the minimum, (4/7, -1/7) -------------------------------------------------------------------------------------------------------------
+    ("newton_quadratic", r"(4/7, -1/7)", True, None),
+    ("newton_quadratic", r"(-1/7, 4/7)", False, "wrong_variable"),
 ]
 
 
@@ -378,4 +394,5 @@ def test_the_table_covers_every_mistake_kind_and_every_task_kind(questions):
     assert len(ROWS) >= 150
     assert {m for _, _, _, m in ROWS if m} == set(MISTAKES)
     assert {questions[q].kind for q, *_ in ROWS} == {"derivative", "derivative_at", "gradient",
-                                                     "directional_derivative", "gradient_step"}
+                                                     "directional_derivative", "gradient_step", "hessian",
+                                                     "newton_step"}

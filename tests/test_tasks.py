@@ -5,7 +5,8 @@ import sympy as sp
 
 from answer_keys import key_of_file
 from symgrad import DirectionError, Question, ShapeError, SymgradError
-from symgrad.explain.tasks import TASKS, Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep
+from symgrad.explain.tasks import (TASKS, Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep,
+                                   Hessian, NewtonStep)
 from symgrad.worksheets import worksheet
 from symgrad.worksheets.worksheet import load_worksheet
 
@@ -29,6 +30,8 @@ POINT = {w: 1, b: 0, x: 3}
     (GradientStep([w, b], sp.Rational(1, 10), steps=2), POINT,
      (sp.Rational(-4, 5) - sp.Rational(1, 10) * 6 * (sp.Rational(-12, 5) - sp.Rational(3, 5)),
       sp.Rational(-3, 5) - sp.Rational(1, 10) * 2 * (sp.Rational(-12, 5) - sp.Rational(3, 5))), True),
+    (Hessian([w, b], at_point=False), None, (2 * x ** 2, 2 * x, 2 * x, 2), False),
+    (Hessian([w, b]), POINT, (18, 6, 6, 2), True),
 ])
 def test_answers_from_partials(task, point, answer, numeric):
     assert task.numeric is numeric
@@ -77,7 +80,8 @@ def test_a_task_keeps_its_fields_as_written_and_gives_them_exactly():
 
 def test_each_kind_is_named_once():
     assert TASKS == {"derivative": Derivative, "derivative_at": DerivativeAt, "gradient": Gradient,
-                     "directional_derivative": DirectionalDerivative, "gradient_step": GradientStep}
+                     "directional_derivative": DirectionalDerivative, "gradient_step": GradientStep,
+                     "hessian": Hessian, "newton_step": NewtonStep}
 
 
 @pytest.mark.parametrize("path", WORKSHEETS, ids=lambda p: p.stem)
@@ -93,4 +97,5 @@ def test_worksheets_keys_and_the_checker_share_the_kinds(path):
 
 def test_the_worksheet_classes_are_the_tasks():
     assert (worksheet.Derivative, worksheet.DerivativeAt, worksheet.Gradient, worksheet.DirectionalDerivative,
-            worksheet.GradientStep) == (Derivative, DerivativeAt, Gradient, DirectionalDerivative, GradientStep)
+            worksheet.GradientStep, worksheet.Hessian, worksheet.NewtonStep) == (
+        Derivative, DerivativeAt, Gradient, DirectionalDerivative, GradientStep, Hessian, NewtonStep)

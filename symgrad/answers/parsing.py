@@ -98,6 +98,10 @@ def _read_object(answer, notation, limits):
     shape = None
     if isinstance(answer, sympy.MatrixBase):
         shape, values = answer.shape, list(answer)
+    elif isinstance(answer, (list, tuple)) and answer and all(isinstance(r, (list, tuple)) for r in answer):
+        if len({len(r) for r in answer}) != 1:  # rows: a matrix given as a list of its rows
+            raise Unreadable("the rows of the matrix have different lengths")
+        shape, values = (len(answer), len(answer[0])), [v for r in answer for v in r]
     elif isinstance(answer, (list, tuple)):
         values = list(answer)
     else:
@@ -149,7 +153,8 @@ def _after_last_equals(tokens):
 
 def _layout(tokens):
     """The cells of the answer: ``([[tokens]], None)`` for one expression, one row of cells for a
-    list (``(a, b)``, ``a, b``), rows of cells and their shape for a pmatrix/bmatrix."""
+    list (``(a, b)``, ``a, b``), rows of cells and their shape for a pmatrix/bmatrix or a tuple of
+    tuples (``((a, b), (c, d))``)."""
     if not tokens:
         raise Unreadable("the answer is empty")
     if tokens[0].kind == "begin" and _matching(tokens, 0) == len(tokens) - 1:
@@ -161,11 +166,20 @@ def _layout(tokens):
         if not rows or len({len(r) for r in rows}) != 1:
             raise Unreadable("the rows of the matrix have different lengths")
         return rows, (len(rows), len(rows[0]))
-    inner = tokens
-    if tokens[0].kind == "open" and _matching(tokens, 0) == len(tokens) - 1 and _has_top_level(tokens[1:-1], "comma"):
-        inner = tokens[1:-1]
+    inner = tokens[1:-1] if _is_tuple(tokens) else tokens
     cells = _split(inner, "comma")
+    if len(cells) > 1 and all(_is_tuple(c) for c in cells):  # ((a, b), (c, d)): a matrix row by row
+        rows = [_split(c[1:-1], "comma") for c in cells]
+        if len({len(r) for r in rows}) != 1:
+            raise Unreadable("the rows of the matrix have different lengths")
+        return rows, (len(rows), len(rows[0]))
     return [cells], None
+
+
+def _is_tuple(tokens):
+    """Whether ``tokens`` are one bracketed list of at least two entries, ``(a, b)``."""
+    return (bool(tokens) and tokens[0].kind == "open" and _matching(tokens, 0) == len(tokens) - 1
+            and _has_top_level(tokens[1:-1], "comma"))
 
 
 def _split(tokens, kind):

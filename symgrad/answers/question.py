@@ -2,10 +2,10 @@ r"""A question a teacher sets, and ``question.check(answer) -> Verdict``.
 
 One constructor per task (:mod:`symgrad.explain.tasks`): :meth:`Question.derivative`,
 :meth:`Question.derivative_at`, :meth:`Question.gradient`, :meth:`Question.directional_derivative`,
-:meth:`Question.gradient_step`, and :meth:`Question.from_key` for an entry of a worksheet's answer key
-(:mod:`symgrad.answers.keys` loads a whole key). The function is a SymPy
-expression or a :class:`~symgrad.core.graph.Graph` (its nodes may then be written by name in answers, and
-asked about). Options, for every constructor:
+:meth:`Question.gradient_step`, :meth:`Question.hessian`, :meth:`Question.newton_step`, and
+:meth:`Question.from_key` for an entry of a worksheet's answer key (:mod:`symgrad.answers.keys` loads a
+whole key). The function is a SymPy expression or a :class:`~symgrad.core.graph.Graph` (its nodes may then
+be written by name in answers, and asked about). Options, for every constructor:
 
 - ``symbols``: how variables are typed, ``{"yhat": r"\hat{y}"}`` (SymPy's LaTeX is always accepted);
 - ``functions``: named functions, ``{"f": sympy.Lambda(t, t**2)}`` (``\sigma``, relu, softplus and
@@ -30,7 +30,8 @@ from ..core.graph import Graph
 from ..core.operations import written_as
 from ..core.serialize import from_tree
 from ..core.variables import as_point, resolve_all, sorted_symbols
-from ..explain.tasks import Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Task, read_question
+from ..explain.tasks import (Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Hessian,
+                             NewtonStep, Task, read_question)
 from .equivalence import Probes, Tolerance, equivalent, number_value
 from .limits import DEFAULT_LIMITS, Limits, check_key_entry
 from .mistakes import Slipping
@@ -95,6 +96,21 @@ class Question:
         return cls._make(GradientStep(wrt, learning_rate, steps, at_point=point is not None), function, point, options)
 
     @classmethod
+    def hessian(cls, function, wrt, point=None, **options):
+        """The matrix of second partials, at ``point`` or symbolic: answered as a matrix (a pmatrix, a
+        SymPy Matrix, or its rows as a tuple of tuples) or its entries row by row."""
+        return cls._make(Hessian(list(wrt), at_point=point is not None), function, point, options)
+
+    @classmethod
+    def newton_step(cls, function, wrt, point, **options):
+        r"""Newton's step $\theta - H^{-1} \nabla f$ on ``wrt`` from ``point``: their new values (a Hessian
+        singular at the point is an error)."""
+        question = cls._make(NewtonStep(list(wrt)), function, point, options)
+        if any(a is sympy.nan for a in question.answer):
+            raise SymgradError("the Hessian at the point is singular, so Newton's step is undefined there")
+        return question
+
+    @classmethod
     def from_key(cls, entry, nodes=None, **options):
         """A question of a worksheet's answer key (``NAME.key.json``, one entry of ``questions``); ``nodes``
         are the key's (None: the function is a plain expression). Each field is checked before it is read."""
@@ -139,6 +155,10 @@ class Question:
             raise SymgradError(f"{where}a {task.kind} question needs a point")
         model = _Model(function)
         wrt = tuple(resolve_all(task.variables, model.leaves + model.nodes, "function", strict=False))
+        nodes = [w.name for w in wrt if model.is_node(w)] if task.second_order else []
+        if nodes:
+            raise SymgradError(f"{where}a Hessian is taken with respect to the model's variables, not its node "
+                               f"{nodes[0]}")
         task = replace(task, wrt=wrt[0] if task.single_variable else wrt)
         point = model.point(point) if task.numeric else None
         partials = tuple(backward(model.graph, wrt).gradient)

@@ -1,5 +1,6 @@
-"""Exact calculus on SymPy expressions and graphs: partials, gradients, Jacobians, Hessians and
-directional derivatives, all through the graph walk of :mod:`symgrad.core.backprop`.
+"""Exact calculus on SymPy expressions and graphs: partials, gradients, Jacobians, Hessians,
+Hessian-vector products, Newton's step and directional derivatives, all through the graph walk of
+:mod:`symgrad.core.backprop`.
 
 Each function takes a SymPy expression (split into a graph at its function applications) or a
 :class:`~symgrad.core.graph.Graph` (its output is differentiated), and ``at=``, an optional point: a
@@ -10,12 +11,14 @@ import sympy
 
 from .backprop import UNDEFINED, backward
 from .differentiation import derivative
+from .equality import equal
 from .errors import DirectionError, DomainError, ShapeError
 from .graph import Graph
 from .numbers import exact
 from .variables import as_point, as_scalar, resolve_all
 
-__all__ = ["partial", "gradient", "jacobian", "hessian", "directional_derivative", "as_graph", "Partials"]
+__all__ = ["partial", "gradient", "jacobian", "hessian", "second_partials", "hvp", "newton_update",
+           "directional_derivative", "as_graph", "Partials"]
 
 
 class Partials(tuple):
@@ -86,23 +89,51 @@ def jacobian(exprs, wrt, at=None):
 def hessian(expr, wrt, at=None):
     """The symmetric matrix of second partials ``H[i, j] = d^2 expr / (d wrt[i] d wrt[j])``."""
     graph, first = _walk(expr, wrt)
-    n = len(first.wrt)
-    entries = {}
-    for i, g in enumerate(first.gradient):
-        for j in range(i, n):
-            entries[i, j] = entries[j, i] = derivative(g, first.wrt[j])
-    matrix = sympy.ImmutableMatrix(n, n, lambda i, j: entries[i, j])
+    matrix = second_partials(first.gradient, first.wrt)
     if at is None:
         return matrix
     first.defined_at(at)
     point = as_point(at, graph.leaves() + first.wrt, "expression")
     value = matrix.xreplace(point)
-    bad = next(((i, j) for (i, j), e in entries.items() if value[i, j].has(*UNDEFINED)), None)
+    bad = next(((i, j) for i in range(value.rows) for j in range(i, value.cols) if value[i, j].has(*UNDEFINED)),
+               None)
     if bad is not None:
         i, j = bad
         raise DomainError(f"the point {', '.join(f'{s} = {v}' for s, v in point.items())} is outside the domain: "
                           f"the second partial d2/d{first.wrt[i]}d{first.wrt[j]} is {value[i, j]} there")
     return value
+
+
+def second_partials(partials, wrt):
+    """The matrix ``H[i, j] = d partials[i] / d wrt[j]`` from first partials written in the leaves;
+    the upper triangle is differentiated and mirrored (the Hessian is symmetric, by Schwarz)."""
+    n = len(wrt)
+    entries = {}
+    for i, g in enumerate(partials):
+        for j in range(i, n):
+            entries[i, j] = entries[j, i] = derivative(g, wrt[j])
+    return sympy.ImmutableMatrix(n, n, lambda i, j: entries[i, j])
+
+
+def hvp(expr, wrt, v, at=None):
+    r"""The Hessian-vector product $H v$, ``(H v)_i = sum_j H[i, j] v[j]``, exactly and not normalised
+    (as ``torch.autograd.functional.hvp``); a tuple in the order of ``wrt``."""
+    _, variables = _flatten(wrt)
+    vector = [exact(c) for c in _sequence(v, "vector")]
+    if len(vector) != len(variables):
+        raise ShapeError(f"the vector has {len(vector)} components but there are {len(variables)} variables")
+    return Partials(hessian(expr, variables, at=at) * sympy.Matrix(vector))
+
+
+def newton_update(values, hessian, gradient):
+    r"""Newton's step $\theta - H^{-1} g$ from the parameters' ``values``, with the exact ``hessian`` (a
+    matrix, or its entries row by row) and ``gradient`` there: a tuple, or None when $H$ is singular."""
+    n = len(values)
+    matrix = sympy.Matrix(n, n, list(hessian))
+    if equal(matrix.det(), 0):
+        return None
+    step = matrix.LUsolve(sympy.Matrix(list(gradient)))
+    return tuple(t - s for t, s in zip(values, step))
 
 
 def directional_derivative(expr, wrt, direction, at=None):

@@ -4,8 +4,10 @@ r"""Derivations: the chain rule over a model's graph, step by step, as data that
 the graph's edges by the rules (:mod:`symgrad.explain.rules`), the chain-rule product along each path from
 the loss down to $v$, the sum over paths, the result in the leaves (simplified, exactly equal),
 and at a point, its value. ``.descend(eta)`` adds the updates $\theta \leftarrow \theta - \eta g$,
-``.along(v)`` the directional derivative. Every step is checked (:meth:`Step.check`) before the
-derivation is returned: one that fails is a :class:`~symgrad.core.errors.DerivationError`.
+``.along(v)`` the directional derivative, ``.hessian()`` the second partials (each first partial
+differentiated again by the same rules), ``.newton()`` Newton's step $\theta - H^{-1} g$. Every step
+is checked (:meth:`Step.check`) before the derivation is returned: one that fails is a
+:class:`~symgrad.core.errors.DerivationError`.
 """
 
 from dataclasses import dataclass, field
@@ -13,14 +15,14 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..core.backprop import Backprop, backward
-from ..core.calculus import as_graph
+from ..core.calculus import as_graph, newton_update, second_partials
 from ..core.errors import DerivationError, DirectionError, ShapeError, SymgradError
 from ..core.graph import Graph
 from .latex import latex
 from ..core.numbers import exact
 from .rules import differentiate
-from .steps import (ChainProduct, Directional, Given, LocalPartial, Partial, PartialAt, PathSum,
-                    Simplification, Update, walk_steps)
+from .steps import (ChainProduct, Directional, Given, LocalPartial, Partial, PartialAt, NewtonStep, PathSum,
+                    SecondPartial, SecondPartialAt, Simplification, Symmetric, Update, walk_steps)
 from ..core.variables import as_point, resolve_all
 
 __all__ = ["Derivation", "derive", "MAX_PATHS"]
@@ -86,8 +88,52 @@ class Derivation:
         step = Directional(_direction(direction, len(self.wrt)), self.answers)
         return _checked(Derivation(self.walk, self.partials, (step,), self.point, self.forward, True))
 
+    def hessian(self):
+        r"""The derivation of the Hessian $H_{ij} = \partial^2 L / (\partial w_i\, \partial w_j)$ over ``wrt``
+        (the model's variables, not its nodes), symbolically or at the point: its answers are the
+        entries row by row. Entry $(i, j)$ for $j \ge i$ differentiates the derived $\partial L/\partial w_i$
+        by $w_j$ by the rules; an entry below the diagonal is its mirror's (:class:`~.steps.Symmetric`)."""
+        self._require_gradient_at_point(None)
+        nodes = [w.name for w in self.wrt if self.graph.is_node(w)]
+        if nodes:
+            raise SymgradError(f"a Hessian is taken with respect to the model's variables, not its node "
+                               f"{nodes[0]}")
+        function, point = self.graph.expand(self.output), self.point
+        expected = second_partials(self.walk.gradient, self.wrt).xreplace(dict(point)) if point else None
+        n, entries = len(self.wrt), {}
+        for i, u in enumerate(self.wrt):
+            for j in range(i, n):
+                v = self.wrt[j]
+                entry = Simplification(SecondPartial(self.output, (u, v), self.partials[i],
+                                                     differentiate(self.partials[i].result, v), function))
+                entries[i, j] = Simplification(SecondPartialAt(entry, point, expected[i, j])) if point else entry
+        for i in range(n):
+            for j in range(i):
+                entries[i, j] = Symmetric(self.output, (self.wrt[i], self.wrt[j]), entries[j, i], function, point)
+        answers = tuple(entries[i, j] for i in range(n) for j in range(n))
+        return _checked(Derivation(self.walk, self.partials, answers, self.point, self.forward))
+
+    def newton(self):
+        r"""The derivation of Newton's step $\theta \leftarrow \theta - H^{-1} \nabla L$ from the point, on every
+        variable of ``wrt`` at once: its answers are the new values. A singular Hessian is an error."""
+        self._require_gradient_at_point("Newton's step")
+        hessian = self.hessian()
+        point = dict(self.point)
+        missing = [w.name for w in self.wrt if w not in point]
+        if missing:
+            raise SymgradError(f"the point gives no value for {', '.join(missing)}, so it cannot be updated")
+        if newton_update([point[w] for w in self.wrt], [a.result for a in hessian.answers],
+                         [a.result for a in self.answers]) is None:
+            raise SymgradError(f"the Hessian of {self.output} at the point is singular, so Newton's step "
+                               f"is undefined there")
+        values = tuple(Given(w, point[w]) for w in self.wrt)
+        function = self.graph.expand(self.output)
+        steps = tuple(NewtonStep(tuple(self.wrt), i, values, self.answers, hessian.answers, function, self.point)
+                      for i in range(len(self.wrt)))
+        return _checked(Derivation(self.walk, self.partials, steps, self.point, self.forward, self.single))
+
     def _require_gradient_at_point(self, purpose):
-        if any(isinstance(a, (Update, Directional)) for a in self.answers):
+        if any(_combines(a) for a in self.answers):
             raise SymgradError("this derivation already combines its partials; derive the gradient again")
         if purpose and not self.point:
             raise SymgradError(f"{purpose} needs a point: derive(..., at={{...}})")
@@ -135,6 +181,12 @@ def _values_at(walk, partials, point):
     leaves = tuple((k, v) for k, v in point.items() if not walk.graph.is_node(k))
     answers = tuple(Simplification(PartialAt(p, leaves, nodes, g)) for p, g in zip(partials, values.gradient))
     return nodes, answers
+
+
+def _combines(answer):
+    """Whether an answer already combines partials: an update, a directional derivative, a Hessian entry."""
+    inner = answer.body if isinstance(answer, Simplification) else answer
+    return isinstance(inner, (Update, Directional, SecondPartial, SecondPartialAt, Symmetric, NewtonStep))
 
 
 def _checked(derivation):

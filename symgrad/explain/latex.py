@@ -9,6 +9,8 @@ rules one level deeper, the last row is the result. Symbols print in the notatio
 :mod:`symgrad.explain.notation`; rows are laid out by :mod:`symgrad.explain.layout`.
 """
 
+from dataclasses import replace
+
 import sympy
 from sympy.printing.precedence import PRECEDENCE, precedence
 
@@ -259,6 +261,7 @@ class LatexRenderer:
         return blocks
 
     def _render_Partial(self, step):
+        self.shown.add(("derived", step))  # a second partial recalls it
         blocks = self.render(step.chain)
         if step.result != step.chain.result:
             blocks = _extend(blocks, self._fitting(step.result, r"\text{in the variables}"))
@@ -349,6 +352,98 @@ class LatexRenderer:
         return blocks + [Block(caption("Along ", direction, ", normalised to a unit vector:"),
                                tuple(_distinct(rows + self.value_rows(step.result, rounded))))]
 
+    # -- second order: the entries of the Hessian ------------------------------------------------
+
+    def second_partial(self, of, u, v):
+        r"""$\frac{\partial^2 L}{\partial v\, \partial u}$ (first by $u$, then by $v$), or $\partial w^2$ below
+        when $u = v$."""
+        below = (r"\partial %s^{2}" % self.symbol(u) if u == v
+                 else r"\partial %s\, \partial %s" % (self.symbol(v), self.symbol(u)))
+        return r"\frac{\partial^{2} %s}{%s}" % (self.symbol(of), below)
+
+    def _render_SecondPartial(self, step):
+        u, v = step.wrt
+        first = step.partial.body if isinstance(step.partial, S.Simplification) else step.partial
+        if ("derived", first) in self.shown:  # each first partial is derived once
+            recalled = Row(self.partial(step.of, u), self.piece(step.partial.result))
+            blocks = [Block(caption("As derived above:"), (recalled,))]
+        else:
+            blocks = self.render(step.partial)
+        rows = self.rule_rows(step.rule, self.second_partial(step.of, u, v))
+        return blocks + [Block(caption("Its derivative with respect to ", self.symbol(v), ", by the same rules:"),
+                               tuple(rows))]
+
+    def _render_SecondPartialAt(self, step):
+        second = step.second.body if isinstance(step.second, S.Simplification) else step.second
+        lhs = self.second_partial(second.of, *second.wrt)
+        if (step.second, step.point) in self.shown:  # asked before: recalled, not derived again
+            piece, rounded = self.number(step.result)
+            return [Block(caption("As derived above:"), (Row(lhs, piece, relation=r"\approx" if rounded else "="),))]
+        self.shown.add((step.second, step.point))
+        return self.render(step.second) + [Block(caption("At the point:"),
+                                                 tuple(self.evaluation(lhs, step.second.result, dict(step.point))))]
+
+    def _render_Symmetric(self, step):
+        u, v = step.wrt
+        piece, rounded = (self.number(step.result) if step.result.is_number else (self.piece(step.result), False))
+        rows = (Row(self.second_partial(step.of, u, v), Piece.of(self.second_partial(step.of, v, u))),
+                Row("", piece, relation=r"\approx" if rounded else "="))
+        return [Block(caption("By symmetry (the second partials of a smooth function commute):"), rows)]
+
+    def _render_NewtonStep(self, step):
+        r"""The Hessian and the gradient at the point, then $\theta - H^{-1} \nabla L$ for every parameter at
+        once (the step of ``variables[0]`` prints it; the others are in it)."""
+        if step.index:
+            return []
+        derived = [h for h in step.hessian if not isinstance(h, S.Symmetric)]  # the others mirror them
+        recalled = all((h.body.second, h.body.point) in self.shown for h in derived)
+        blocks = [] if recalled else [b for h in step.hessian for b in self.render(h)]  # else printed in H below
+        rows = []
+        for g in step.gradient:  # each first partial is derived above, with the Hessian
+            chain = _path_sum(g)
+            if (chain.of, chain.wrt, step.point) not in self.shown:
+                self.shown.add((chain.of, chain.wrt, step.point))
+                lhs = self.partial(chain.of, chain.wrt)
+                partial = g.body.partial  # g is the Simplification of a PartialAt
+                rows.extend(self.evaluation(lhs, partial.result, dict(step.point)))
+        blocks += [Block(caption("The gradient at the point:"), tuple(rows))] if rows else []
+        n = len(step.variables)
+        h = sympy.Matrix(n, n, [e.result for e in step.hessian])
+        new = [replace(step, index=i).result for i in range(n)]  # each parameter's step, by the step's rule
+        of = self.symbol(_path_sum(step.gradient[0]).of)
+        theta = _pmatrix([self.symbol(v) for v in step.variables], 1)
+        matrix, r1 = self._numbers_matrix(h, n)
+        inverse, r2 = self._numbers_matrix(h.inv(), n)
+        before, r3 = self._numbers_matrix([v.value for v in step.values], 1)
+        gradient, r4 = self._numbers_matrix([e.result for e in step.gradient], 1)
+        after, r5 = self._numbers_matrix(new, 1)
+        rows = [Row("H", Piece.of(matrix), relation=r"\approx" if r1 else "="),
+                Row("H^{-1}", Piece.of(inverse), relation=r"\approx" if r2 else "="),
+                Row(theta, Piece.of(r"%s - H^{-1} \nabla %s" % (theta, of)), relation=r"\leftarrow"),
+                Row("", Piece.of(f"{before} - {inverse} {gradient}"), relation=r"\approx" if r2 or r3 or r4 else "="),
+                Row("", Piece.of(after), relation=r"\approx" if r5 else "=")]
+        return blocks + [Block(caption("Newton's step ", r"\theta \leftarrow \theta - H^{-1} \nabla_\theta %s" % of,
+                                       ":"), tuple(rows))]
+
+    def value_matrix(self, values, n):
+        """A pmatrix of ``n`` columns of an answer's values (row by row), each as :meth:`value_piece` writes it."""
+        return _pmatrix([self.value_piece(v).text for v in values], n)
+
+    def _numbers_matrix(self, values, n):
+        """A pmatrix of ``n`` columns of numbers (each exact when rational, else a decimal), and whether
+        any was rounded."""
+        pieces = [self.number(v) for v in values]
+        return _pmatrix([p.text for p, _ in pieces], n), any(r for _, r in pieces)
+
+    def hessian_answer(self, derivation):
+        """The answer block of a Hessian: the matrix $H$, exactly, then in decimals where inexact."""
+        n = len(derivation.wrt)
+        values = [a.result for a in derivation.answers]
+        rows = [Row("H", Piece.of(self.value_matrix(values, n)))]
+        if all(v.is_number for v in values) and not all(v.is_Rational for v in values):
+            rows.append(Row("", Piece.of(self._numbers_matrix(values, n)[0]), relation=r"\approx"))
+        return Block(caption("Answer:"), tuple(rows))
+
     # -- a whole derivation -----------------------------------------------------------------------
 
     def forward(self, derivation):
@@ -361,9 +456,11 @@ class LatexRenderer:
 
     def answer(self, derivation):
         """The block stating the answers: ``lhs = value`` for each, with decimals where inexact."""
+        if _second_order(derivation.answers[0]):
+            return self.hessian_answer(derivation)
         rows = []
         for answer, symbol in zip(derivation.answers, derivation.wrt):
-            if isinstance(answer, S.Update):
+            if isinstance(answer, (S.Update, S.NewtonStep)):
                 lhs = self.symbol(answer.variable)
             elif isinstance(answer, S.Directional):
                 lhs = r"D_v %s" % self.symbol(derivation.output)
@@ -403,6 +500,18 @@ def latex(obj, *, graph=None, jupyter=False, forward=True):
     renderer = LatexRenderer(getattr(obj, "graph", graph))
     blocks = renderer.derivation(obj, forward) if hasattr(obj, "answers") else renderer.render(obj)
     return display(blocks) if jupyter else document(blocks)
+
+
+def _second_order(answer):
+    """Whether an answer is an entry of a Hessian."""
+    inner = answer.body if isinstance(answer, S.Simplification) else answer
+    return isinstance(inner, (S.SecondPartial, S.SecondPartialAt, S.Symmetric))
+
+
+def _pmatrix(cells, n):
+    """The matrix of ``n`` columns of the LaTeX ``cells`` (row by row), in round brackets."""
+    rows = [" & ".join(cells[i:i + n]) for i in range(0, len(cells), n)]
+    return r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(rows)
 
 
 def _distinct(rows):

@@ -7,8 +7,9 @@ oracle (``sympy.diff`` for a rule). Nothing here knows LaTeX: :mod:`symgrad.expl
 
 Rule steps differentiate ``expr`` with respect to ``var``. Above them, a derivative over a graph:
 the local partial of one edge, the chain-rule product along a path, the sum over paths, the partial
-in the leaves, its value at a point, the update $\theta \leftarrow \theta - \eta g$, and the
-directional derivative.
+in the leaves, its value at a point, the update $\theta \leftarrow \theta - \eta g$, the
+directional derivative, a second partial (an entry of the Hessian) with its value at a point, and
+Newton's step $\theta \leftarrow \theta - H^{-1} \nabla L$.
 """
 
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..core.activations import Softmax
+from ..core.calculus import newton_update
 from ..core.differentiation import derivative
 from ..core.equality import equal
 from ..core.errors import DerivationError
@@ -27,7 +29,7 @@ __all__ = [
     "QuotientRule", "PowerRule", "ChainRule", "ExpRule", "FunctionRule", "CrossEntropyRule", "FallbackRule",
     "PiecewiseRule",
     "LocalPartial", "ChainProduct", "PathSum", "Simplification", "Partial", "PartialAt", "Given", "Update",
-    "Directional", "recombine", "walk_steps",
+    "Directional", "SecondPartial", "SecondPartialAt", "Symmetric", "NewtonStep", "recombine", "walk_steps",
 ]
 
 
@@ -462,3 +464,114 @@ class Directional(Step):
 
     def rebuild(self, results):
         return sympy.Add(*[g * c for g, c in zip(results, self.direction)]) / self.norm
+
+
+# -- second order: the entries of the Hessian -----------------------------------------------------
+
+
+def _twice(function, u, v, point):
+    """``sympy.diff`` of ``function`` by ``u``, then by ``v``, at ``point`` ((leaf, value) pairs)."""
+    return derivative(derivative(function, u), v).xreplace(dict(point))
+
+
+@dataclass(frozen=True)
+class SecondPartial(Step):
+    r"""$\frac{\partial^2 L}{\partial v\,\partial u} = \frac{\partial}{\partial v}
+    \Bigl(\frac{\partial L}{\partial u}\Bigr)$: the first partial (derived over the graph, written in the
+    leaves) differentiated by the rules again (``rule``); ``wrt`` is ``(u, v)``. The oracle is
+    ``sympy.diff`` of the loss ``function`` (in the leaves) by $u$, then by $v$."""
+
+    of: sympy.Symbol
+    wrt: tuple  # (u, v): first by u, then by v
+    partial: Step  # dL/du: the Partial, or its Simplification
+    rule: Rule  # d/dv of the partial's result
+    function: sympy.Expr = field(repr=False, compare=False)
+
+    @property
+    def substeps(self):
+        return (self.partial, self.rule)
+
+    def rebuild(self, results):
+        return results[1]
+
+    def oracle(self):
+        return _twice(self.function, *self.wrt, ())
+
+
+@dataclass(frozen=True)
+class SecondPartialAt(Step):
+    r"""$\left.\frac{\partial^2 L}{\partial v\,\partial u}\right|_{x_0}$: the second partial with the
+    point's numbers substituted; ``expected`` (the oracle) is the Hessian's entry computed by
+    :func:`symgrad.core.calculus.hessian` at the point."""
+
+    second: Step  # the SecondPartial, or its Simplification
+    point: tuple = field(repr=False)  # (leaf, value) pairs
+    expected: sympy.Expr = field(repr=False, compare=False)
+
+    @property
+    def substeps(self):
+        return (self.second,)
+
+    def rebuild(self, results):
+        return results[0].xreplace(dict(self.point))
+
+    def oracle(self):
+        return self.expected
+
+
+@dataclass(frozen=True)
+class Symmetric(Step):
+    r"""$\frac{\partial^2 L}{\partial u\,\partial v} = \frac{\partial^2 L}{\partial v\,\partial u}$ (Schwarz: the
+    second partials of a smooth function commute): the entry ``mirror`` (by $u$, then $v$) read for
+    ``wrt = (v, u)``; the oracle is ``sympy.diff`` by $v$, then by $u$, at ``point``."""
+
+    of: sympy.Symbol
+    wrt: tuple  # (v, u): this entry's order, the mirror's reversed
+    mirror: Step
+    function: sympy.Expr = field(repr=False, compare=False)
+    point: tuple = field(default=(), repr=False)
+
+    @property
+    def substeps(self):
+        return (self.mirror,)
+
+    def rebuild(self, results):
+        return results[0]
+
+    def oracle(self):
+        return _twice(self.function, *self.wrt, self.point)
+
+
+@dataclass(frozen=True)
+class NewtonStep(Step):
+    r"""$\theta \leftarrow \theta - H^{-1} \nabla L$: Newton's step, for the parameter ``variables[index]``
+    (the step solves for all of them at once). ``values``, ``gradient`` and ``hessian`` (row by row)
+    are the steps giving $\theta$, $\nabla L$ and $H$ at the point; the oracle solves the same system
+    with SymPy's own Hessian and gradient of ``function`` at ``point``."""
+
+    variables: tuple
+    index: int
+    values: tuple  # Given steps: the parameters at the point
+    gradient: tuple
+    hessian: tuple
+    function: sympy.Expr = field(repr=False, compare=False)
+    point: tuple = field(repr=False, compare=False)
+
+    @property
+    def variable(self):
+        return self.variables[self.index]
+
+    @property
+    def substeps(self):
+        return self.values + self.gradient + self.hessian
+
+    def rebuild(self, results):
+        n = len(self.variables)
+        new = newton_update(results[:n], results[2 * n:], results[n:2 * n])
+        return sympy.nan if new is None else new[self.index]
+
+    def oracle(self):
+        point = dict(self.point)
+        h = sympy.hessian(self.function, self.variables).xreplace(point)
+        g = sympy.Matrix([sympy.diff(self.function, v) for v in self.variables]).xreplace(point)
+        return point[self.variable] - (h.inv() * g)[self.index]

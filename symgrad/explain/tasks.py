@@ -1,4 +1,4 @@
-r"""The five kinds of question, defined once: worksheets ask them, answer keys record them, the answer
+r"""The seven kinds of question, defined once: worksheets ask them, answer keys record them, the answer
 checker checks them.
 
 A task is immutable data naming what is asked: the variable(s) ``wrt``, the node ``of`` that is
@@ -24,12 +24,13 @@ from dataclasses import dataclass, fields
 import sympy
 
 from ..core.errors import DirectionError, ShapeError, SymgradError
+from ..core.calculus import newton_update, second_partials
 from ..core.numbers import exact
 from ..core.serialize import from_tree
 from .derivation import derive
 
-__all__ = ["Task", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative", "GradientStep", "TASKS",
-           "KeyQuestion", "read_question"]
+__all__ = ["Task", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative", "GradientStep", "Hessian",
+           "NewtonStep", "TASKS", "KeyQuestion", "read_question"]
 
 
 def _at(expr, point):
@@ -39,11 +40,13 @@ def _at(expr, point):
 @dataclass(frozen=True)
 class Task:
     """What every task shares. ``at_point``: numbers are asked, at the point; ``single_variable``: ``wrt``
-    is one variable (else a sequence); ``single_answer``: a worksheet's answer is one value (else a tuple)."""
+    is one variable (else a sequence); ``single_answer``: a worksheet's answer is one value (else a tuple);
+    ``second_order``: it needs second partials, so ``wrt`` are the model's variables, not its nodes."""
 
     kind = None
     single_variable = False
     single_answer = False
+    second_order = False
     shape = None
 
     @property
@@ -251,7 +254,51 @@ def _without_rate(w, g, loss, eta):
     return w - g
 
 
-TASKS = {task.kind: task for task in (Derivative, DerivativeAt, Gradient, DirectionalDerivative, GradientStep)}
+@dataclass(frozen=True)
+class Hessian(Task):
+    r"""$H_{ij} = \partial^2 f/(\partial w_i\, \partial w_j)$: the matrix of second partials, at the point
+    (numbers) or symbolic; its components are the entries row by row, and its ``shape`` is $n \times n$."""
+
+    wrt: tuple
+    of: object = None
+    at_point: bool = True
+    kind = "hessian"
+    second_order = True
+
+    @property
+    def shape(self):
+        return (len(self.wrt),) * 2
+
+    def answer_from(self, function, wrt, partials, point=None):
+        return tuple(_at(h, self._point(point)) for h in second_partials(partials, wrt))
+
+    def _finish(self, derivation):
+        return derivation.hessian()
+
+
+@dataclass(frozen=True)
+class NewtonStep(Task):
+    r"""Newton's step $\theta \leftarrow \theta - H^{-1} \nabla f$ on the variables ``wrt`` from the point:
+    their new values (numbers; NaN where the Hessian at the point is singular, as it may be for partials
+    a student got wrong: :meth:`~symgrad.explain.derivation.Derivation.newton` refuses the right one)."""
+
+    wrt: tuple
+    of: object = None
+    at_point = True
+    kind = "newton_step"
+    second_order = True
+
+    def answer_from(self, function, wrt, partials, point=None):
+        hessian = second_partials(partials, wrt).xreplace(point)
+        new = newton_update([point[w] for w in wrt], hessian, [_at(g, point) for g in partials])
+        return (sympy.nan,) * len(wrt) if new is None else new
+
+    def _finish(self, derivation):
+        return derivation.newton()
+
+
+TASKS = {task.kind: task for task in (Derivative, DerivativeAt, Gradient, DirectionalDerivative, GradientStep,
+                                      Hessian, NewtonStep)}
 
 
 @dataclass(frozen=True)

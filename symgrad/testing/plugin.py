@@ -6,8 +6,9 @@ derives its answer key (what ``symgrad render`` writes, kept exact in memory) an
 question. An item
 reads the key's exact answer and holds it against central finite differences and torch autograd
 in float64 at the question's point (at three random points for a symbolic answer); an update step
-is held against ``torch.optim.SGD`` and against steps along the finite-difference gradient. A
-failing item names the worksheet, the question and the numbers.
+is held against ``torch.optim.SGD`` and against steps along the finite-difference gradient, a Hessian
+against ``torch.autograd.functional.hessian`` and central differences of the gradient. A failing item
+names the worksheet, the question and the numbers.
 """
 
 import random
@@ -98,7 +99,8 @@ def _points(question):
 
 def _check(question, point):
     exact_values = [to_float(sympy.sympify(v).xreplace(point)) for v in question.answer]
-    names = ["D_v"] if question.kind == "directional_derivative" else question.wrt
+    names = {"directional_derivative": ["D_v"],
+             "hessian": [f"d2/d{u} d{v}" for u in question.wrt for v in question.wrt]}.get(question.kind, question.wrt)
     methods = ["finite_difference", "torch"] if torch_available() else ["finite_difference"]
     for method in methods:
         _compare(LABELS[question.kind == "gradient_step"][method], exact_values,

@@ -1,6 +1,8 @@
 """The cross-check of every number a worksheet prints against numeric computations: each value of the forward
 pass by float64 evaluation, each partial derivative at a point by central finite differences and,
-where torch is installed, by torch autograd in float64 (:mod:`.oracles`); and its training run,
+where torch is installed, by torch autograd in float64 (:mod:`.oracles`), each entry of a Hessian at a
+point by central differences of the gradient and ``torch.autograd.functional.hessian``, and Newton's step
+solved with each method's Hessian and gradient; and its training run,
 iteration by iteration, against the torch twin's run in float64 (:mod:`.comparison`).
 
 A number that disagrees is a :class:`~symgrad.core.errors.DerivationError`: a worksheet whose numbers
@@ -15,9 +17,9 @@ from ..core.errors import DerivationError
 from ..core.numbers import approximate
 from ..numeric.compilation import compile_function
 from ..numeric.optimizers import make_optimizer
-from ..explain.steps import PartialAt, walk_steps
+from ..explain.steps import NewtonStep, PartialAt, SecondPartialAt, Simplification, Symmetric, walk_steps
 from .comparison import TOLERANCES, Tolerance, compare_histories
-from .oracles import GradientMismatch, matching_gradients
+from .oracles import GradientMismatch, matching_gradients, matching_hessians, newton_step
 from .torch_twin import torch_train
 
 __all__ = ["CrossCheck", "TrainingCheck", "crosscheck", "crosscheck_training", "training_check"]
@@ -86,6 +88,15 @@ def crosscheck(derivations, rtol=_NUMBERS.rtol, atol=_NUMBERS.atol):
             batches = ([leaves] if leaves else []) + [[s] for w, s in steps.items() if d.graph.is_node(w)]
             for batch in batches:  # the leaves together; each node alone, made a leaf of its own
                 checked += _partials(d, batch, dict(point), dict(nodes), methods, rtol, atol)
+        entries = [s for s in d.every_step()
+                   if isinstance(s, SecondPartialAt) or (isinstance(s, Symmetric) and s.point)]
+        if entries:
+            checked += _second_partials(d, entries, methods, rtol, atol)
+        for step in (a for a in d.answers if isinstance(a, NewtonStep)):
+            for method in methods:
+                value = newton_step(d.graph, list(d.wrt), dict(d.point), method)[step.index]
+                _compare(f"Newton's step on {step.variable} ({method})", step.result, value, rtol, atol)
+            checked += 1
     return CrossCheck(checked, rtol, atol, torch)
 
 
@@ -139,6 +150,28 @@ def _partials(derivation, steps, point, nodes, methods, rtol, atol):
         for method, gradient in report.items():
             _compare(f"d{derivation.output}/d{w} ({method})", step.result, gradient[i], rtol, atol)
     return len(steps)
+
+
+def _second_partials(derivation, entries, methods, rtol, atol):
+    """The Hessian entries ``entries`` (at the derivation's point) against finite differences of the
+    gradient and torch's Hessian."""
+    wrt, point = list(derivation.wrt), dict(derivation.point)
+    try:
+        report = matching_hessians(derivation.graph, wrt, point, methods, Tolerance(rtol, atol))
+    except GradientMismatch as error:
+        raise DerivationError(f"the second partials of {derivation.output} at the point disagree: {error}") from None
+    for step in entries:
+        u, v = step.wrt if isinstance(step, Symmetric) else _second(step).wrt
+        index = wrt.index(u) * len(wrt) + wrt.index(v)
+        for method, hessian in report.items():
+            _compare(f"d2{derivation.output}/d{u} d{v} ({method})", step.result, hessian[index], rtol, atol)
+    return len(entries)
+
+
+def _second(step):
+    """The second partial inside its value at a point."""
+    inner = step.second
+    return inner.body if isinstance(inner, Simplification) else inner
 
 
 def _wrt(step):

@@ -1,28 +1,33 @@
 """The oracles the engine checks itself with: a gradient at a point computed three ways, exactly
 (SymPy), by central finite differences (Ridders-extrapolated, float64) and by torch autograd in
 float64, each returned as Python floats in the order of ``wrt``; and :func:`matching_gradients`,
-which computes it each way and fails with a table where two ways disagree.
+which computes it each way and fails with a table where two ways disagree. The same for the
+Hessian, row by row (:func:`matching_hessians`): exactly, by central differences of the exact
+gradient, and by ``torch.autograd.functional.hessian``; and Newton's step from the Hessian and gradient
+of one method (:func:`newton_step`).
 
 :mod:`symgrad.testing` offers the same to library authors' tests.
 """
 
 import importlib.util
 
+import numpy as np
 import sympy
 
 from ..core.backprop import backward
-from ..core.calculus import as_graph
+from ..core.calculus import as_graph, second_partials
 from ..core.errors import SymgradError
 from ..core.numbers import approximate
 from ..core.variables import as_point, resolve_all
 from ..numeric.codegen import compile_expressions
-from ..numeric.compilation import compile_function
+from ..numeric.compilation import compile_function, compile_gradient
 from ..numeric.finite_differences import central_differences
 from .comparison import TOLERANCES
-from .torch_twin import autograd_gradient
+from .torch_twin import autograd_gradient, autograd_hessian
 
 __all__ = ["METHODS", "exact_gradient", "finite_difference_gradient", "torch_gradient", "matching_gradients",
-           "GradientReport", "GradientMismatch", "disagreement", "to_float", "torch_available"]
+           "GradientReport", "GradientMismatch", "disagreement", "to_float", "torch_available", "exact_hessian",
+           "finite_difference_hessian", "torch_hessian", "matching_hessians", "newton_step"]
 
 METHODS = ("exact", "finite_difference", "torch")
 
@@ -72,26 +77,90 @@ def matching_gradients(expr, wrt, at, methods=METHODS, tolerance=TOLERANCES["gra
     """Compute the gradient each way and raise :class:`GradientMismatch` with a table when a method
     disagrees with the first (``exact`` by default) beyond ``tolerance``. ``torch`` is left out, with
     the reason in the returned :class:`GradientReport`, when torch is not installed."""
+    return _matching(_GRADIENTS, lambda wrt: wrt, expr, wrt, at, methods, tolerance, "gradients")
+
+
+def exact_hessian(expr, wrt, at):
+    """The exact Hessian at ``at``, row by row, each entry rounded to float only at the end."""
+    graph = as_graph(expr)
+    walk = backward(graph, wrt)
+    point = _complete_point(graph, at, walk.wrt)
+    matrix = second_partials(walk.gradient, walk.wrt).xreplace(point)
+    return tuple(tuple(to_float(h) for h in matrix.row(i)) for i in range(matrix.rows))
+
+
+def finite_difference_hessian(expr, wrt, at):
+    """The Hessian at ``at`` by central finite differences (Ridders' extrapolation, float64) of the
+    exact gradient compiled to NumPy: row ``j`` is the derivative of the gradient by ``wrt[j]``, the
+    rows symmetrised (their mean with the columns: each mixed partial is estimated twice)."""
+    graph, wrt, point = _numeric_setting(expr, wrt, at)
+    args = graph.leaves(graph.output)
+    present = [w for w in wrt if w in args]
+    gradient = compile_gradient(backward(graph, wrt), args)
+    base, indices = [float(point[a]) for a in args], [args.index(w) for w in present]
+    rows = [dict(zip(present, central_differences(lambda points, i=i: gradient.evaluate(*points)[1][i], base,
+                                                  indices))) if present else {} for i in range(len(wrt))]
+    n = len(wrt)
+    derivative = [[float(rows[i].get(v, 0.0)) for v in wrt] for i in range(n)]
+    return tuple(tuple((derivative[i][j] + derivative[j][i]) / 2 for j in range(n)) for i in range(n))
+
+
+def torch_hessian(expr, wrt, at):
+    """The Hessian at ``at`` by ``torch.autograd.functional.hessian`` in float64, row by row."""
+    graph, wrt, point = _numeric_setting(expr, wrt, at)
+    return autograd_hessian(graph, wrt, point)
+
+
+def matching_hessians(expr, wrt, at, methods=METHODS, tolerance=TOLERANCES["gradient methods"]):
+    """The Hessian each way, row by row, as :func:`matching_gradients` does for the gradient: a
+    :class:`GradientReport` of flattened Hessians, or :class:`GradientMismatch` with a table."""
+    compute = {m: _flat(hessian) for m, hessian in _HESSIANS.items()}
+    return _matching(compute, lambda wrt: [f"d2/d{u} d{v}" for u in wrt for v in wrt], expr, wrt, at, methods,
+                     tolerance, "Hessians")
+
+
+def newton_step(expr, wrt, at, method):
+    r"""$\theta - H^{-1} \nabla f$ at ``at``, the Hessian and the gradient both computed by ``method`` (one of
+    :data:`METHODS`) and the system solved by NumPy: the new values of ``wrt``, as floats."""
+    if method not in METHODS:
+        raise SymgradError(f"unknown method {method!r}: choose from {', '.join(METHODS)}")
+    graph = as_graph(expr)
+    wrt = resolve_all(wrt, graph.leaves(), "expression", strict=False)
+    theta = [float(_complete_point(graph, at, wrt)[w]) for w in wrt]
+    step = np.linalg.solve(np.array(_HESSIANS[method](graph, wrt, at)), np.array(_GRADIENTS[method](graph, wrt, at)))
+    return tuple(float(t - s) for t, s in zip(theta, step))
+
+
+_GRADIENTS = {"exact": exact_gradient, "finite_difference": finite_difference_gradient, "torch": torch_gradient}
+_HESSIANS = {"exact": exact_hessian, "finite_difference": finite_difference_hessian, "torch": torch_hessian}
+
+
+def _flat(hessian):
+    """The method ``hessian`` with its rows joined into one tuple."""
+    return lambda *args: tuple(h for row in hessian(*args) for h in row)
+
+
+def _matching(compute, labels, expr, wrt, at, methods, tolerance, what):
+    """Each method of ``methods`` (keys of ``compute``) at ``at``, checked against the first; ``labels``
+    names the entries of a result (from ``wrt``) in the table of a disagreement."""
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise SymgradError(f"unknown method {unknown[0]!r}: choose from {', '.join(METHODS)}")
     graph = as_graph(expr)
     wrt = resolve_all(wrt, graph.leaves() + graph.nodes, "expression", strict=False)
-    compute = {"exact": exact_gradient, "finite_difference": finite_difference_gradient,
-               "torch": torch_gradient}
     results, skipped = {}, {}
     for m in methods:
         if m == "torch" and not torch_available():
             skipped[m] = "torch is not installed (pip install symgrad[torch])"
             continue
         results[m] = compute[m](graph, wrt, at)
-    failure = disagreement(wrt, results, next(iter(results)), tolerance)
+    failure = disagreement(labels(wrt), results, next(iter(results)), tolerance, what=what)
     if failure:
         raise GradientMismatch(failure)
     return GradientReport(results, skipped)
 
 
-def disagreement(wrt, results, reference, tolerance, compared=None):
+def disagreement(wrt, results, reference, tolerance, compared=None, what="gradients"):
     """A table of ``results`` (``{method: gradient}``) where a method of ``compared`` (default: all)
     disagrees with the method ``reference`` beyond ``tolerance``, the rows at fault marked; None
     when they all agree."""
@@ -108,7 +177,7 @@ def disagreement(wrt, results, reference, tolerance, compared=None):
         rows.append([str(w), *(repr(results[m][i]) for m in methods), f"{diff:.3g}{' <-' if w in bad else ''}"])
     widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
     lines = ["  ".join(cell.ljust(wd) for cell, wd in zip(r, widths)) for r in [header, *rows]]
-    return (f"gradients disagree (|a - {reference}| > {tolerance.atol:g} + {tolerance.rtol:g}|{reference}|):\n"
+    return (f"{what} disagree (|a - {reference}| > {tolerance.atol:g} + {tolerance.rtol:g}|{reference}|):\n"
             + "\n".join(lines))
 
 

@@ -1,7 +1,8 @@
 """The torch twin: the same SymPy model compiled to PyTorch, differentiated by autograd in float64.
 
 It is the oracle symgrad's exact results are checked against: single gradients
-(:func:`autograd_gradient`) and whole training runs (:func:`torch_train`: torch.optim and
+(:func:`autograd_gradient`), Hessians and Hessian-vector products (:func:`autograd_hessian`,
+:func:`autograd_hvp`: ``torch.autograd.functional``) and whole training runs (:func:`torch_train`: torch.optim and
 torch.optim.lr_scheduler on the same data order). Torch is an optional dependency, imported only
 when the twin is used.
 """
@@ -15,7 +16,8 @@ from ..core.numbers import exact
 from ..numeric.optimizers import make_optimizer
 from ..core.variables import as_point, resolve_all
 
-__all__ = ["torch_function", "autograd_gradient", "torch_train", "torch_sgd_steps"]
+__all__ = ["torch_function", "autograd_gradient", "autograd_hessian", "autograd_hvp", "torch_train",
+           "torch_sgd_steps"]
 
 
 def torch_function(expr, args):
@@ -31,6 +33,41 @@ def autograd_gradient(graph, wrt, at, dtype="float64"):
     """
     import torch
 
+    function, inputs, wrt = _of_wrt(graph, wrt, at, dtype)
+    inputs = [x.requires_grad_() for x in inputs]
+    output = function(*inputs)
+    grads = torch.autograd.grad(output, inputs, allow_unused=True) if inputs and output.requires_grad else ()
+    grads = dict(zip(wrt, grads))
+    return float(output.detach()), tuple(0.0 if grads.get(w) is None else float(grads[w]) for w in wrt)
+
+
+def autograd_hessian(graph, wrt, at, dtype="float64"):
+    """The Hessian of ``graph``'s output with respect to ``wrt`` at ``at`` by
+    ``torch.autograd.functional.hessian``: its rows, as tuples of Python floats."""
+    import torch
+
+    function, inputs, wrt = _of_wrt(graph, wrt, at, dtype)
+    rows = torch.autograd.functional.hessian(function, tuple(inputs))
+    return tuple(tuple(float(h) for h in row) for row in rows)
+
+
+def autograd_hvp(graph, wrt, at, v, dtype="float64"):
+    """The Hessian-vector product $H v$ (not normalised) of ``graph``'s output with respect to ``wrt``
+    at ``at`` by ``torch.autograd.functional.hvp``, as Python floats."""
+    import torch
+
+    function, inputs, wrt = _of_wrt(graph, wrt, at, dtype)
+    vector = tuple(torch.tensor(float(exact(c)), dtype=inputs[0].dtype) for c in v) if inputs else ()
+    _, product = torch.autograd.functional.hvp(function, tuple(inputs), vector)
+    return tuple(float(p) for p in product)
+
+
+def _of_wrt(graph, wrt, at, dtype):
+    """``(function, inputs, wrt)``: the graph's output as a torch function of the variables ``wrt`` alone
+    (the other leaves fixed at their values in ``at``, which must give every leaf) and their values as
+    0-d tensors of ``dtype`` (0 for a variable the output does not depend on, which needs no value)."""
+    import torch
+
     leaves = graph.leaves(graph.output)
     wrt = resolve_all(wrt, graph.leaves(), "graph", strict=False)
     point = as_point(at, graph.leaves() + wrt, "graph")
@@ -38,12 +75,14 @@ def autograd_gradient(graph, wrt, at, dtype="float64"):
     missing = [s.name for s in leaves if s not in point]
     if missing:
         raise UnknownVariableError(f"the point gives no value for {', '.join(missing)}")
-    tensors = [torch.tensor(float(point[s]), dtype=tdtype, requires_grad=s in wrt) for s in leaves]
-    output = torch_function(graph.expand(), leaves)(*tensors)
-    used = [w for w in wrt if w in leaves] if output.requires_grad else []  # a step's output is constant
-    grads = dict(zip(used, torch.autograd.grad(output, [tensors[leaves.index(w)] for w in used],
-                                               allow_unused=True))) if used else {}
-    return float(output.detach()), tuple(0.0 if grads.get(w) is None else float(grads[w]) for w in wrt)
+    fixed = {s: torch.tensor(float(point[s]), dtype=tdtype) for s in leaves if s not in wrt}
+    output = torch_function(graph.expand(), leaves)
+
+    def function(*values):
+        given = dict(zip(wrt, values))
+        return output(*[given[s] if s in given else fixed[s] for s in leaves])
+
+    return function, [torch.tensor(float(point.get(w, 0)), dtype=tdtype) for w in wrt], wrt
 
 
 def torch_train(run_plan, mode=None, iterations=None):

@@ -80,6 +80,7 @@ def _entry(q, derivation, renderer):
     """A key question as JSON-ready data, numbers as exact strings and expressions as trees (what
     :func:`symgrad.explain.tasks.read_question` reads back)."""
     result = derivation.result
+    shape = q.task.shape  # a matrix answer (a Hessian) is written as one
     return {
         "id": q.id,
         "kind": q.kind,
@@ -95,7 +96,7 @@ def _entry(q, derivation, renderer):
         "direction": [str(c) for c in q.direction] if q.direction is not None else None,
         "answer": {
             "sympy": str(result),
-            "latex": renderer.value_piece(result).text,
+            "latex": renderer.value_matrix(result, shape[1]) if shape else renderer.value_piece(result).text,
             "value": answer_values(result),
             "tree": [to_tree(r) for r in q.answer] if isinstance(result, tuple) else to_tree(q.answer[0]),
         },

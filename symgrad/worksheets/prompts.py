@@ -51,5 +51,18 @@ def _gradient_step(q, r, of, wrt):
             "what are their new values?")
 
 
+def _hessian(q, r, of, wrt):
+    where = "at the point" if q.at_point else "as expressions"
+    return (f"Find the Hessian of ${r.symbol(of)}$, the matrix of its second partial derivatives, with respect to "
+            f"$\\left({_variables(r, wrt)}\\right)$, {where}.")
+
+
+def _newton_step(q, r, of, wrt):
+    return (f"From the point, take one step of Newton's method $\\theta \\leftarrow \\theta - H^{{-1}} \\nabla_\\theta "
+            f"{r.symbol(of)}$ on $\\theta = \\left({_variables(r, wrt)}\\right)$, $H$ the Hessian at the point: "
+            "what are their new values?")
+
+
 _PROMPTS = {"derivative": _derivative, "derivative_at": _derivative_at, "gradient": _gradient,
-            "directional_derivative": _directional_derivative, "gradient_step": _gradient_step}
+            "directional_derivative": _directional_derivative, "gradient_step": _gradient_step,
+            "hessian": _hessian, "newton_step": _newton_step}

@@ -3,7 +3,8 @@ r"""Verification against the torch twin: symgrad's numbers next to PyTorch's, qu
 A worksheet's scalar training run is run twice, by :func:`symgrad.numeric.loops.train` and by
 :func:`symgrad.twin.torch_twin.torch_train`, and compared iteration by iteration (loss, gradients,
 parameters) in float64 and float32; a matrix-mode run by :mod:`symgrad.matrix.torch_twin`. Its questions with a numeric answer are checked against autograd
-(derivatives, gradients, directional derivatives) and ``torch.optim.SGD`` (gradient steps).
+(derivatives, gradients, directional derivatives), ``torch.autograd.functional.hessian`` (Hessians,
+and with autograd's gradient, Newton's steps) and ``torch.optim.SGD`` (gradient steps).
 
 A difference is measured relative to the size of the quantity (:mod:`symgrad.twin.comparison`): for
 the loss, and for each parameter's column of gradients or values, the largest ``|ours - torch's|``
@@ -25,7 +26,8 @@ from ..numeric.loops import compile_objective, train
 from ..numeric.training import Training, plan
 from ..core.numbers import exact
 from ..twin.comparison import TOLERANCES, Comparison, columns, compare_histories, difference
-from ..twin.oracles import finite_difference_gradient, to_float, torch_gradient
+from ..twin.oracles import (finite_difference_gradient, finite_difference_hessian, newton_step, to_float,
+                            torch_gradient, torch_hessian)
 from ..twin.torch_twin import torch_sgd_steps, torch_train
 
 __all__ = ["verify_training", "verify_questions", "verify_worksheet", "numeric_answer"]
@@ -78,8 +80,10 @@ def verify_questions(sheet):
 
 def numeric_answer(question, point, method):
     """What a key question's answer (:class:`~symgrad.explain.tasks.KeyQuestion`) is numerically at ``point``:
-    by ``"finite_difference"`` (central differences; an update steps along that gradient) or by
-    ``"torch"`` (autograd in float64; an update by ``torch.optim.SGD``). A list of floats."""
+    by ``"finite_difference"`` (central differences; an update steps along that gradient, a Hessian
+    differentiates the gradient) or by ``"torch"`` (autograd in float64; an update by ``torch.optim.SGD``,
+    a Hessian by ``torch.autograd.functional.hessian``); Newton's step solves with that Hessian and gradient.
+    A list of floats (a Hessian's row by row)."""
     if question.kind == "gradient_step":
         if method == "torch":
             return list(torch_sgd_steps(as_graph(question.function), question.wrt, point, question.learning_rate,
@@ -89,6 +93,11 @@ def numeric_answer(question, point, method):
             gradient = finite_difference_gradient(question.function, question.wrt, values)
             values.update({w: exact(float(values[w]) - rate * g) for w, g in zip(question.wrt, gradient)})
         return [float(values[w]) for w in question.wrt]
+    if question.kind == "newton_step":
+        return list(newton_step(question.function, question.wrt, point, method))
+    if question.kind == "hessian":
+        hessian = finite_difference_hessian if method == "finite_difference" else torch_hessian
+        return [h for row in hessian(question.function, question.wrt, point) for h in row]
     oracle = finite_difference_gradient if method == "finite_difference" else torch_gradient
     gradient = oracle(question.function, question.wrt, point)
     if question.kind == "directional_derivative":

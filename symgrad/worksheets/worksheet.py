@@ -19,12 +19,13 @@ from ..core.backprop import backward
 from ..core.errors import SymgradError, TrainingError, UnknownVariableError
 from ..core.graph import Graph
 from ..core.numbers import exact
-from ..explain.tasks import Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Task
+from ..explain.tasks import (Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Hessian,
+                             NewtonStep, Task)
 from ..numeric.training import Training, TrainingRun, plan
 from ..core.variables import as_point, as_scalar, resolve, resolve_all
 
 __all__ = ["Worksheet", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative",
-           "GradientStep", "TrainingRun", "Training", "Prediction", "Range", "load_worksheet"]
+           "GradientStep", "Hessian", "NewtonStep", "TrainingRun", "Training", "Prediction", "Range", "load_worksheet"]
 
 
 @dataclass(frozen=True)
