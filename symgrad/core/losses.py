@@ -10,8 +10,8 @@ Where torch takes a kink or a clamp its own way, the loss is written with an ope
 here with its facets and torch's derivative there: ``bce``'s log clamped below at -100
 (:class:`clamped_log`, its derivative :class:`clamped_log_slope`, which simplification sees as
 :class:`log_unclamped` over ``x``), :class:`absolute` (torch's sign: 0 at 0), :class:`clamp_min`
-(gradient 1 at 0), Huber's function :class:`unit_huber` and its slope :class:`unit_clip`, and
-``nn.GaussianNLLLoss``'s :class:`variance_clamp` (without gradient).
+(gradient 1 at 0: :class:`closed_step`), Huber's function :class:`unit_huber` and its slope
+:class:`unit_clip`, and ``nn.GaussianNLLLoss``'s :class:`variance_clamp` (without gradient).
 """
 
 import operator
@@ -29,7 +29,8 @@ from .variables import as_scalar
 __all__ = ["mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy", "l1", "smooth_l1", "huber",
            "hinge_embedding", "hinge", "margin_ranking", "kl_div", "focal", "poisson_nll", "gaussian_nll",
            "cosine_embedding", "l1_penalty", "l2_penalty", "REDUCTIONS", "clamped_log", "clamped_log_slope",
-           "log_unclamped", "LOG_FLOOR", "absolute", "clamp_min", "unit_huber", "unit_clip", "variance_clamp"]
+           "log_unclamped", "LOG_FLOOR", "absolute", "clamp_min", "closed_step", "unit_huber", "unit_clip",
+           "variance_clamp"]
 
 LOG_FLOOR = -100  # nn.BCELoss clamps each log below at this
 _THRESHOLD = sympy.exp(LOG_FLOOR)  # log x >= LOG_FLOOR exactly when x >= e^{-100}
@@ -236,6 +237,23 @@ class clamp_min(_Kinked):
         return self.args[0].is_extended_real
 
 
+class closed_step(_Kinked):
+    r"""$[u \geq 0]$, the derivative of :class:`clamp_min`: 1 at $u = 0$ (relu's :class:`step` is 0
+    there); its own derivative is 0."""
+
+    latex = r"\left[%s \geq 0\right]"
+
+    @staticmethod
+    def value(u, sign):
+        return sympy.S.One if sign >= 0 else sympy.S.Zero
+
+    def _eval_mpmath(self):
+        return (lambda u: mpmath.mpf(u >= 0)), self.args
+
+    def _eval_is_nonnegative(self):
+        return True
+
+
 class unit_huber(_Kinked):
     r"""Huber's function with $\delta = 1$: $u^2/2$ where $|u| < 1$, $|u| - 1/2$ where $|u| \geq 1$
     (torch's ``huber_loss`` takes the linear branch at $|u| = \delta$; the two branches and their
@@ -315,17 +333,22 @@ register(Operation(
 ))
 register(Operation(
     clamp_min,
-    derivative=lambda a, k: 1 - step(-a.args[0]),
+    derivative=lambda a, k: closed_step(a.args[0]),
     rule=r"\max(0, u)' = [u \geq 0] \quad \text{(torch's clamp\_min: 1 at 0)}",
     rule_name="clamp rule",
     numpy=lambda u: np.maximum(u, 0.0),
     torch=lambda torch, u: _tensor(torch, u).clamp_min(0),
 ))
 register(Operation(
+    closed_step,
+    derivative=lambda a, k: sympy.S.Zero,
+    numpy=lambda u: (u >= 0) * 1.0,
+    torch=lambda torch, u: (_tensor(torch, u) >= 0).to(_tensor(torch, u).dtype),
+))
+register(Operation(
     unit_huber,
     derivative=lambda a, k: unit_clip(a.args[0]),
-    rule=r"\operatorname{huber}'(u) = \operatorname{clip}(u, -1, 1) \quad \text{(linear where } |u| \geq 1"
-         r"\text{, as torch)}",
+    rule=r"\operatorname{huber}'(u) = \operatorname{clip}(u, -1, 1)",
     rule_name="Huber rule",
     numpy=lambda u: np.where(np.abs(u) < 1, 0.5 * np.square(u), np.abs(u) - 0.5),
     torch=lambda torch, u: torch.nn.functional.huber_loss(
@@ -356,12 +379,16 @@ REDUCTIONS = ("mean", "sum", "none")  # torch's: "none" gives the per-sample los
 
 def mse(prediction, target, reduction="mean"):
     r"""Mean squared error $\frac1N \sum_n (\hat y_n - y_n)^2$ (``nn.MSELoss``)."""
-    return _elementwise("mse", lambda p, t: (p - t) ** 2, reduction, ("prediction", prediction), ("target", target))
+    return _elementwise("mse", _squared_error, reduction, ("prediction", prediction), ("target", target))
 
 
 def sse(prediction, target):
-    r"""Sum of squared errors $\sum_n (\hat y_n - y_n)^2$: ``mse(..., reduction="sum")`` (``nn.MSELoss(reduction="sum")``)."""
-    return _elementwise("sse", lambda p, t: (p - t) ** 2, "sum", ("prediction", prediction), ("target", target))
+    r"""Sum of squared errors $\sum_n (\hat y_n - y_n)^2$: ``mse``'s ``reduction="sum"``."""
+    return _elementwise("sse", _squared_error, "sum", ("prediction", prediction), ("target", target))
+
+
+def _squared_error(p, t):
+    return (p - t) ** 2
 
 
 def bce(probability, target, reduction="mean"):
