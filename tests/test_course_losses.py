@@ -332,3 +332,31 @@ def test_the_numpy_kernels_take_arrays_at_the_kinks():
 def test_bad_input_is_a_one_line_error(build, error, message):
     with pytest.raises(error, match=message):
         build()
+
+
+w, x, y = sp.symbols("w x y")
+
+
+@pytest.mark.parametrize("loss, right, wrong", [
+    (sg.huber(w * x, y), [r"x \operatorname{clip}(wx - y, -1, 1)", r"x \operatorname{huber}'(wx - y)"],
+     r"\operatorname{clip}(wx - y, -1, 1)"),
+    (sg.huber(w * x, y, delta=2), [r"2 x \operatorname{clip}(\frac{wx - y}{2}, -1, 1)",
+                                   r"x \operatorname{clip}(wx - y, -2, 2)"], r"2 x \operatorname{clip}(wx - y, -1, 1)"),
+    (sg.l1(w * x, y), [r"x([wx - y > 0] - [y - wx > 0])", r"\frac{x (wx - y)}{|wx - y|}"],
+     r"x([y - wx > 0] - [wx - y > 0])"),
+    (sg.hinge(w * x, -1, margin=2), [r"-x [2 - wx \geq 0]"], r"x [2 - wx \geq 0]"),
+])
+def test_students_may_type_what_symgrad_prints_for_the_losses(loss, right, wrong):
+    """(The checker probes at random points: each wrong answer differs from the right one almost everywhere.)"""
+    question = sg.Question.derivative(loss, w)
+    for answer in right:
+        assert question.check(answer).correct, answer
+    assert not question.check(wrong).correct
+
+
+def test_clip_with_numeric_bounds_is_the_unit_clip_scaled_and_bad_bounds_are_an_error():
+    assert losses.unit_clip(w, -1, 1) == losses.unit_clip(w)
+    assert losses.unit_clip(w, 0, 4) == 2 + 2 * losses.unit_clip(w / 2 - 1)
+    assert [losses.unit_clip(v, 0, 4) for v in (-1, 3, 5)] == [0, 3, 4]
+    with pytest.raises(ShapeError, match=r"clip\(w, 1, -1\) needs numbers as its bounds, the lower below the upper"):
+        losses.unit_clip(w, 1, -1)

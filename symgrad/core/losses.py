@@ -276,9 +276,21 @@ class unit_huber(_Kinked):
 
 class unit_clip(_Kinked):
     r"""$\operatorname{clip}(u, -1, 1)$, the derivative of :class:`unit_huber`; its own derivative is
-    $[-1 < u < 1]$, 0 at $|u| = 1$ (torch's second derivative of ``huber_loss`` there)."""
+    $[-1 < u < 1]$, 0 at $|u| = 1$ (torch's second derivative of ``huber_loss`` there). Given bounds
+    (as a student types $\operatorname{clip}(u, a, b)$, numbers $a < b$) it is
+    $m + h \operatorname{clip}((u - m)/h, -1, 1)$ with $m = (a + b)/2$, $h = (b - a)/2$."""
 
+    nargs = (1, 3)
     latex = r"\operatorname{clip}\left(%s, -1, 1\right)"
+
+    @classmethod
+    def eval(cls, u, low=None, high=None):
+        if low is None:
+            return super().eval(u)
+        if not (low.is_number and high.is_number and _decided(high, low) == 1):
+            raise ShapeError(f"clip({u}, {low}, {high}) needs numbers as its bounds, the lower below the upper")
+        middle, half = (low + high) / 2, (high - low) / 2
+        return middle + half * cls((u - middle) / half)
 
     @staticmethod
     def value(u, sign):
@@ -342,6 +354,7 @@ register(Operation(
 register(Operation(
     closed_step,
     derivative=lambda a, k: sympy.S.Zero,
+    algebraic=lambda a: 1 - step(-a.args[0]),  # as the checker reads a typed [u \geq 0]
     numpy=lambda u: (u >= 0) * 1.0,
     torch=lambda torch, u: (_tensor(torch, u) >= 0).to(_tensor(torch, u).dtype),
 ))
@@ -360,6 +373,7 @@ register(Operation(
     derivative=lambda a, k: step(1 - a.args[0]) * step(1 + a.args[0]),
     rule=r"\operatorname{clip}(u, -1, 1)' = [-1 < u < 1]",
     rule_name="clip rule",
+    spellings=(r"\operatorname{clip}",),
     numpy=lambda u: np.clip(u, -1.0, 1.0),
     torch=lambda torch, u: torch.nn.functional.hardtanh(_tensor(torch, u)),  # gradient 0 at |u| = 1
 ))
