@@ -392,3 +392,9 @@ def test_each_registered_kink_is_exact_numpy_and_torch_alike_with_torchs_slope_a
         if abs(abs(point) - 1) > 0.1 and point not in (0.0, 1e-9, 1e-6) and name != "closed_step":
             # (a bracket alone has no gradient for the twin's autograd to take; its slope, 0, is checked above)
             assert_gradient_matches(expr, [u], {u: point}, rtol=1e-10, atol=1e-12)
+
+
+def test_the_huber_kernel_does_not_overflow_far_out():
+    with np.errstate(over="raise", invalid="raise"):
+        out = sg.core.operations.operation("unit_huber").numpy(np.array([1e300, -1e300, -0.5, 1.0]))
+    np.testing.assert_array_equal(out, [1e300, 1e300, 0.125, 0.5])

@@ -327,6 +327,11 @@ class variance_clamp(sympy.Function):
         return self.args[1].is_positive
 
 
+def _numpy_huber(a):
+    """Huber's function of ``a = |u|``, squaring at most 1 (no overflow in the branch not taken)."""
+    return np.where(a < 1, 0.5 * np.square(np.minimum(a, 1.0)), a - 0.5)
+
+
 def _torch_variance_clamp(torch, v, eps):
     """torch's own: a copy of ``v`` clamped in place under ``no_grad`` (the gradient passes unchanged)."""
     v = _tensor(torch, v).clone()
@@ -363,7 +368,7 @@ register(Operation(
     derivative=lambda a, k: unit_clip(a.args[0]),
     rule=r"\operatorname{huber}'(u) = \operatorname{clip}(u, -1, 1)",
     rule_name="Huber rule",
-    numpy=lambda u: np.where(np.abs(u) < 1, 0.5 * np.square(u), np.abs(u) - 0.5),
+    numpy=lambda u: _numpy_huber(np.abs(u)),
     torch=lambda torch, u: torch.nn.functional.huber_loss(
         _tensor(torch, u), torch.zeros_like(_tensor(torch, u)), reduction="none", delta=1.0),
     spellings=(r"\operatorname{huber}",),
