@@ -15,6 +15,8 @@ from .core.graph import Graph
 from .core.layers import linear
 from .numeric.loops import train
 from .core.losses import bce, bce_with_logits, cross_entropy, mse, nll, sse
+from .core.losses import (cosine_embedding, focal, gaussian_nll, hinge, hinge_embedding, huber, kl_div, l1, l1_penalty,
+                          l2_penalty, margin_ranking, poisson_nll, smooth_l1)
 from .matrix.torch_import import from_torch
 from .core.numbers import exact
 from .numeric.compilation import compile_gradient
@@ -26,6 +28,8 @@ __all__ = [
     "Graph", "backward", "compile_gradient", "exact", "derive", "train",
     "sigmoid", "relu", "softplus", "tanh", "softmax", "log_softmax", "linear",
     "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy", "Question", "from_torch",
+    "l1", "smooth_l1", "huber", "hinge_embedding", "hinge", "margin_ranking", "kl_div", "focal", "poisson_nll",
+    "gaussian_nll", "cosine_embedding", "l1_penalty", "l2_penalty",
     "SymgradError", "UnknownVariableError", "ShapeError", "CycleError", "NoDerivativeRuleError",
     "DirectionError", "GraphError", "DerivationError",
     "DomainError", "hvp",
