@@ -145,14 +145,7 @@ def test_each_loss_and_reduction_is_torchs_in_float64(name, reduction):
         assert grad == pytest.approx(torch_grad, rel=1e-10, abs=1e-12)
 
 
-# symgrad's torch twin of a constant (log 0.2, log 2 pi) fails on this branch (TypeError: log() of a float):
-# issue 12's first point, fixed in another part of it; torch's modules themselves are checked above
-CONSTANTS = {"kl_div", "kl_div_batch", "kl_div_log_target", "poisson_nll_rate_full", "gaussian_nll_full"}
-TWIN_OF_CONSTANTS = pytest.mark.xfail(raises=TypeError, strict=False, reason="the torch twin of a constant log")
-
-
-@pytest.mark.parametrize("name, reduction", [pytest.param(n, r, marks=[TWIN_OF_CONSTANTS] if n in CONSTANTS else [])
-                                             for n in CASES for r in ("mean", "sum")])
+@pytest.mark.parametrize("name, reduction", [(n, r) for n in CASES for r in ("mean", "sum")])
 def test_each_loss_three_ways(name, reduction):
     """The walk's exact gradient = central finite differences = autograd of symgrad's torch twin."""
     build, _, variables, values = CASES[name]
@@ -235,9 +228,7 @@ EDGES = {
 }
 
 
-@pytest.mark.parametrize("edge, reduction", [
-    pytest.param(e, r, marks=[TWIN_OF_CONSTANTS] if EDGES[e][0] in CONSTANTS and r == "mean" else [])
-    for e in EDGES for r in ("mean", "none")])
+@pytest.mark.parametrize("edge, reduction", [(e, r) for e in EDGES for r in ("mean", "none")])
 def test_at_torchs_kinks_symgrad_is_torch_exactly_compiled_and_twinned(edge, reduction):
     name, values = EDGES[edge]
     build, reference, variables, _ = CASES[name]

@@ -44,9 +44,14 @@ class CompiledGradient:
 
 def compile_gradient(backprop, args=None):
     """Compile a :class:`~symgrad.core.backprop.Backprop` over ``args`` (default: every leaf below the
-    output, by name): the walk's straight-line program, each line reduced by ``cse``."""
+    output, then each variable of the walk that the output does not reach, whose gradient is 0): the
+    walk's straight-line program, each line reduced by ``cse``."""
     graph = backprop.graph
-    args = graph.leaves(backprop.output) if args is None else resolve_all(args, graph.leaves(), "graph")
+    if args is None:
+        below = graph.leaves(backprop.output)
+        args = tuple(below) + tuple(w for w in backprop.wrt if w not in below)
+    else:
+        args = resolve_all(args, graph.leaves(), "graph")
     program, outputs = backprop.program()
     return CompiledGradient(args, backprop.wrt, compile_expressions(args, outputs, "numpy", program))
 
