@@ -5,12 +5,14 @@ exact derivatives by one symbolic reverse walk, evaluates them exactly or compil
 """
 
 from .core.activations import log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .core.activations import (elu, gelu, gelu_tanh, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid, mish,
+                               normal_cdf, selu, silu, softsign)
 from .answers import Question
 from .core.backprop import backward
 from .core.calculus import directional_derivative, gradient, hessian, jacobian, partial
 from .explain.derivation import derive
 from .core.errors import (CycleError, DerivationError, DirectionError, GraphError, NoDerivativeRuleError,
-                          ShapeError, SymgradError, UnknownVariableError)
+                          SettingError, ShapeError, SymgradError, UnknownVariableError)
 from .core.graph import Graph
 from .core.layers import linear
 from .numeric.loops import train
@@ -25,7 +27,8 @@ __all__ = [
     "partial", "gradient", "jacobian", "hessian", "directional_derivative",
     "Graph", "backward", "compile_gradient", "exact", "derive", "train",
     "sigmoid", "relu", "softplus", "tanh", "softmax", "log_softmax", "linear",
+    "leaky_relu", "elu", "selu", "gelu", "gelu_tanh", "normal_cdf", "silu", "mish", "softsign", "hardtanh", "hardsigmoid", "hardswish", "logsigmoid",
     "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy", "Question", "from_torch",
     "SymgradError", "UnknownVariableError", "ShapeError", "CycleError", "NoDerivativeRuleError",
-    "DirectionError", "GraphError", "DerivationError",
+    "DirectionError", "GraphError", "DerivationError", "SettingError",
 ]

@@ -21,7 +21,7 @@ from .operations import ElementWise, Operation, RowWise, register
 
 __all__ = ["sigmoid", "relu", "softplus", "tanh", "softmax", "log_softmax", "Softmax", "LogSoftmax", "step",
            "leaky_relu", "elu", "selu", "normal_cdf", "gelu", "gelu_tanh", "silu", "mish", "softsign", "hardtanh",
-           "hardsigmoid", "hardswish", "logsigmoid", "SELU_ALPHA", "SELU_SCALE", "GELU_KAPPA", "GELU_BETA"]
+           "hardsigmoid", "hardswish", "logsigmoid", "SELU_SCALE", "SELU_SCALE_ALPHA", "GELU_KAPPA", "GELU_BETA"]
 
 tanh = sympy.tanh
 
@@ -508,7 +508,7 @@ class leaky_relu(_Configured):
     ``negative_slope``, 1/100 by default); derivative $[z > 0] + a\,[z \leq 0]$, which is $a$ at
     $z = 0$ as torch's autograd gives."""
 
-    nargs = 2
+    nargs = (1, 2)
     latex_name = r"\operatorname{leakyrelu}"
     settings = (("negative_slope", S(1) / 100),)
 
@@ -545,7 +545,7 @@ class elu(_Configured):
     with the value so that it never overflows), $\alpha$ at $z = 0$ as torch's autograd gives.
     Its NumPy kernel is ``expm1`` of $\min(z, 0)$: $-\alpha$ at $-1000$, no overflow at $+1000$."""
 
-    nargs = 2
+    nargs = (1, 2)
     latex_name = r"\operatorname{elu}"
     settings = (("alpha", S.One),)
 
@@ -580,14 +580,16 @@ register(Operation(
     torch_module="ELU",
 ))
 
-SELU_ALPHA = sympy.Rational("1.6732632423543772848170429916717")  # torch's constants, to their digits
-SELU_SCALE = sympy.Rational("1.0507009873554804934193349852946")
+# torch's selu computes with doubles: its scale, and its alpha times its scale rounded as torch rounds it
+SELU_SCALE = sympy.Rational("1.0507009873554805")  # 1.0507009873554804934193349852946 as a double
+SELU_SCALE_ALPHA = sympy.Rational("1.7580993408473766")  # 1.6732632423543772848170429916717 * scale, as a double
 
 
 class selu(_Activation):
-    r"""torch's ``F.selu``: $\lambda\,\operatorname{elu}_\alpha(z)$ with torch's constants
-    $\alpha$ = 1.6732632423543772848170429916717 and $\lambda$ = 1.0507009873554804934193349852946
-    (exact rationals of those digits: :data:`SELU_ALPHA`, :data:`SELU_SCALE`); derivative
+    r"""torch's ``F.selu``: $\lambda z$ for $z > 0$, else $\lambda\alpha\,(e^z - 1)$, with the
+    numbers torch computes with, exactly: $\lambda$ = 1.0507009873554805 and $\lambda\alpha$ =
+    1.7580993408473766 (torch's 32-digit constants as doubles, and their product as torch rounds it;
+    :data:`SELU_SCALE`, :data:`SELU_SCALE_ALPHA`); derivative
     $\lambda [z > 0] + [z \leq 0]\,(\operatorname{selu}(z) + \lambda\alpha)$, which is $\lambda\alpha$
     at $z = 0$ as torch's autograd gives. Stable as :class:`elu`."""
 
@@ -600,21 +602,25 @@ class selu(_Activation):
         if sign in (0, 1, "nonnegative"):
             return SELU_SCALE * z
         if sign == -1 and z.is_Number:
-            return SELU_SCALE * SELU_ALPHA * (sympy.exp(z) - 1)
+            return SELU_SCALE_ALPHA * (sympy.exp(z) - 1)
 
     def _eval_rewrite_as_Piecewise(self, z, **kwargs):
-        return SELU_SCALE * sympy.Piecewise((z, z > 0), (SELU_ALPHA * (sympy.exp(z) - 1), True))
+        return sympy.Piecewise((SELU_SCALE * z, z > 0), (SELU_SCALE_ALPHA * (sympy.exp(z) - 1), True))
 
     def _eval_mpmath(self):
-        scale, alpha = mpmath.mpf(SELU_SCALE.p) / SELU_SCALE.q, mpmath.mpf(SELU_ALPHA.p) / SELU_ALPHA.q
-        return (lambda z: scale * (z if z > 0 else alpha * mpmath.expm1(z))), self.args
+        def selu_(z):
+            scale, negative = (mpmath.mpf(c.p) / c.q for c in (SELU_SCALE, SELU_SCALE_ALPHA))
+            return scale * z if z > 0 else negative * mpmath.expm1(z)
+
+        return selu_, self.args
 
 
 register(Operation(
     selu,
-    derivative=lambda f, k: SELU_SCALE * step(f.args[0]) + (1 - step(f.args[0])) * (f + SELU_SCALE * SELU_ALPHA),
+    derivative=lambda f, k: SELU_SCALE * step(f.args[0]) + (1 - step(f.args[0])) * (f + SELU_SCALE_ALPHA),
     rule=r"\operatorname{selu}'(z) = \lambda\,[z > 0] + [z \leq 0]\,(\operatorname{selu}(z) + \lambda\alpha)",
-    numpy=lambda z: float(SELU_SCALE) * _elu_array(z, float(SELU_ALPHA)),
+    numpy=lambda z: np.where(z > 0, np.multiply(float(SELU_SCALE), z),
+                             np.multiply(float(SELU_SCALE_ALPHA), np.expm1(np.minimum(z, 0.0)))),
     torch=_functional("selu"),
     spellings=(r"\operatorname{selu}",),
     matrix=ElementWise(r"\operatorname{selu}",
@@ -736,8 +742,11 @@ class gelu_tanh(_Activation):
         return z * (1 + sympy.tanh(_gelu_tanh_inner(z))) / 2
 
     def _eval_mpmath(self):
-        beta, kappa = mpmath.sqrt(2 / mpmath.pi), mpmath.mpf(GELU_KAPPA.p) / GELU_KAPPA.q
-        return (lambda z: z * (1 + mpmath.tanh(beta * (z + kappa * z ** 3))) / 2), self.args
+        def gelu_tanh_(z):  # the constants at the working precision
+            beta, kappa = mpmath.sqrt(2 / mpmath.pi), mpmath.mpf(GELU_KAPPA.p) / GELU_KAPPA.q
+            return z * (1 + mpmath.tanh(beta * (z + kappa * z ** 3))) / 2
+
+        return gelu_tanh_, self.args
 
 
 def _gelu_tanh_slope(f, k):
@@ -863,7 +872,7 @@ class hardtanh(_Configured):
     r"""torch's ``F.hardtanh(z, min_val=-1, max_val=1)``: $z$ clamped to $[a, b]$; derivative
     $[a < z < b]$, which is 0 at both kinks as torch's autograd gives. ``min_val < max_val``."""
 
-    nargs = 3
+    nargs = (1, 2, 3)
     latex_name = r"\operatorname{hardtanh}"
     settings = (("min_val", -S.One), ("max_val", S.One))
 
@@ -881,7 +890,7 @@ class hardtanh(_Configured):
         return sympy.Piecewise((low, z < low), (high, z > high), (z, True))
 
     def _eval_mpmath(self):
-        return (lambda z, low, high: min(max(z, low), high)), self.args
+        return (lambda z, low, high: mpmath.mpf(min(max(z, low), high))), self.args
 
 
 register(Operation(
@@ -912,7 +921,7 @@ class hardsigmoid(_Activation):
         return sympy.Piecewise((0, z < -3), (1, z > 3), ((z + 3) / 6, True))
 
     def _eval_mpmath(self):
-        return (lambda z: min(max(z + 3, 0), 6) / 6), self.args
+        return (lambda z: mpmath.mpf(min(max(z + 3, 0), 6)) / 6), self.args
 
 
 register(Operation(
@@ -944,7 +953,7 @@ class hardswish(_Activation):
         return sympy.Piecewise((0, z < -3), (z, z > 3), (z * (z + 3) / 6, True))
 
     def _eval_mpmath(self):
-        return (lambda z: z * min(max(z + 3, 0), 6) / 6), self.args
+        return (lambda z: z * mpmath.mpf(min(max(z + 3, 0), 6)) / 6), self.args
 
 
 register(Operation(
