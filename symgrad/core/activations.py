@@ -227,7 +227,13 @@ register(Operation(
 
 
 class softplus(_Activation):
-    r"""The smooth rectifier: $\operatorname{softplus}(z) = \log(1+e^{z})$, derivative $\sigma(z)$."""
+    r"""The smooth rectifier: $\operatorname{softplus}(z) = \log(1+e^{z})$, derivative $\sigma(z)$.
+
+    It is torch's ``F.softplus`` with ``beta=1`` everywhere but above its ``threshold`` (20): there
+    torch's ``nn.Softplus`` switches to the identity ($z$, derivative 1), symgrad's does not (its
+    kernels are ``logaddexp(0, z)``, stable at any $z$). The two differ there by less than
+    $e^{-20} \approx 2 \cdot 10^{-9}$ in value and in slope; ``beta`` other than 1 is not supported
+    (:func:`symgrad.matrix.torch_import.from_torch` refuses it)."""
 
     nargs = 1
     latex_name = r"\operatorname{softplus}"
