@@ -196,6 +196,21 @@ def test_a_tree_round_trips_with_its_settings(case):
         assert from_tree(tree) == e
 
 
+@pytest.mark.parametrize("tree, message", [
+    ({"op": "leaky_relu", "args": [{"symbol": "z"}, {"symbol": "x"}]},
+     "leaky_relu: leaky_relu's negative_slope must be an exact real number, got x"),
+    ({"op": "hardtanh", "args": [{"symbol": "z"}, {"number": "1"}, {"number": "-1"}]},
+     "hardtanh's min_val must be below its max_val, got 1 and -1"),
+    ({"op": "elu", "args": [{"symbol": "z"}, {"number": "1"}, {"number": "2"}]}, r"elu takes 1 setting\(s\)"),
+    ({"op": "gelu", "args": [{"symbol": "z"}, {"number": "2"}]}, "gelu's approximate must be 'none' or 'tanh'"),
+])
+def test_a_tree_with_bad_settings_is_refused(tree, message):
+    from symgrad.core.serialize import TreeError
+
+    with pytest.raises(TreeError, match=message):
+        from_tree(tree)
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_each_is_differentiated_by_its_named_rule(case):
     expr = CASES[case][0]

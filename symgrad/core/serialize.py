@@ -11,7 +11,7 @@ import re
 
 import sympy
 
-from .errors import SymgradError
+from .errors import SettingError, SymgradError
 from .numbers import exact
 from .operations import find, operation_of, operations
 
@@ -90,7 +90,10 @@ def _read(tree, budget, depth):
                 raise TreeError(f"a power needs a base and an exponent of at most {MAX_EXPONENT} in size")
             return STRUCTURAL[op](*args, evaluate=False)  # as written: 2*(x + 1) stays a product, not 2*x + 2
         if function is not None and not function.indexed and keys == {"op", "args"} and args:
-            return function.function(*args)
+            try:
+                return function.function(*args)
+            except SettingError as error:  # leaky_relu's slope a symbol, hardtanh's bounds in the wrong order
+                raise TreeError(f"{op}: {error}") from None
         raise TreeError(f"unknown operation {op!r}")
     raise TreeError(f"a tree node has the keys {sorted(keys)}, which is not a node this reader knows")
 
