@@ -1,5 +1,10 @@
 """symgrad's own activations: each a SymPy function registered with all of its facets beside it.
 
+Beside sigmoid, relu, softplus and the softmax family are the activations of a course, each as
+``torch.nn.functional`` defines it (its kink's derivative torch's autograd's, its torch kernel
+torch's own function); those with settings (leaky_relu's ``negative_slope``, elu's ``alpha``,
+hardtanh's bounds) carry them as exact trailing arguments (:class:`_Configured`).
+
 Each class knows its LaTeX, how it evaluates exactly and what SymPy may assume of it; its
 registration (:func:`~symgrad.core.operations.register`) adds its exact derivative, its rule as
 printed, its stable NumPy and torch kernels (never ``1/(1+exp(-z))``), its spellings in answers and
@@ -540,7 +545,8 @@ register(Operation(
     numpy=lambda z, a: np.where(z > 0, z, np.multiply(a, z)),
     torch=_functional("leaky_relu"),
     spellings=(r"\operatorname{leakyrelu}",),
-    matrix=ElementWise(r"\operatorname{leakyrelu}", r"\left(\tfrac{1}{100} + \tfrac{99}{100} \left[$Z > 0\right]\right)"),
+    matrix=ElementWise(r"\operatorname{leakyrelu}",
+                       r"\left(\tfrac{1}{100} + \tfrac{99}{100} \left[$Z > 0\right]\right)"),
     torch_module="LeakyReLU",
 ))
 
@@ -630,7 +636,8 @@ register(Operation(
     torch=_functional("selu"),
     spellings=(r"\operatorname{selu}",),
     matrix=ElementWise(r"\operatorname{selu}",
-                       r"\left(\lambda \left[$Z > 0\right] + \left[$Z \leq 0\right] \odot ($out + \lambda\alpha)\right)"),
+                       r"\left(\lambda \left[$Z > 0\right]"
+                       r" + \left[$Z \leq 0\right] \odot ($out + \lambda\alpha)\right)"),
     torch_module="SELU",
 ))
 
@@ -642,6 +649,11 @@ def _vectorised(function):
 
 
 _erfc = _vectorised(math.erfc)
+
+
+def _normal_density(z):
+    r"""$\varphi(z) = e^{-z^2/2} / \sqrt{2\pi}$, the derivative of $\Phi$."""
+    return sympy.exp(-z ** 2 / 2) / sympy.sqrt(2 * sympy.pi)
 
 
 class normal_cdf(_Activation):
@@ -674,7 +686,7 @@ class normal_cdf(_Activation):
 
 register(Operation(
     normal_cdf,
-    derivative=lambda f, k: sympy.exp(-f.args[0] ** 2 / 2) / sympy.sqrt(2 * sympy.pi),
+    derivative=lambda f, k: _normal_density(f.args[0]),
     rule=r"\Phi'(z) = e^{-z^2/2} / \sqrt{2\pi}",
     numpy=lambda z: 0.5 * _erfc(np.multiply(-math.sqrt(0.5), z)),
     torch=lambda torch, z: torch.special.ndtr(_tensor(torch, z)),
@@ -712,7 +724,7 @@ class gelu(_Activation):
 
 register(Operation(
     gelu,
-    derivative=lambda f, k: normal_cdf(f.args[0]) + f.args[0] * sympy.exp(-f.args[0] ** 2 / 2) / sympy.sqrt(2 * sympy.pi),
+    derivative=lambda f, k: normal_cdf(f.args[0]) + f.args[0] * _normal_density(f.args[0]),
     rule=r"\operatorname{gelu}'(z) = \Phi(z) + z\,e^{-z^2/2} / \sqrt{2\pi}",
     numpy=lambda z: np.multiply(z, 0.5 * _erfc(np.multiply(-math.sqrt(0.5), z))),
     torch=_functional("gelu"),
@@ -835,7 +847,8 @@ def _mish_slope(f, k):
 register(Operation(
     mish,
     derivative=_mish_slope,
-    rule=r"\operatorname{mish}'(z) = \tanh(\operatorname{softplus} z) + z\,\sigma(z)\,(1 - \tanh^2(\operatorname{softplus} z))",
+    rule=r"\operatorname{mish}'(z) = \tanh(\operatorname{softplus} z)"
+         r" + z\,\sigma(z)\,(1 - \tanh^2(\operatorname{softplus} z))",
     numpy=lambda z: np.multiply(z, np.tanh(np.logaddexp(0.0, z))),
     torch=_functional("mish"),
     spellings=(r"\operatorname{mish}",),
@@ -970,7 +983,8 @@ register(Operation(
     torch=_functional("hardswish"),
     spellings=(r"\operatorname{hardswish}",),
     matrix=ElementWise(r"\operatorname{hardswish}",
-                       r"\left(\left[-3 < $Z < 3\right] \odot (\tfrac13 $Z + \tfrac12) + \left[$Z \geq 3\right]\right)"),
+                       r"\left(\left[-3 < $Z < 3\right] \odot (\tfrac13 $Z + \tfrac12)"
+                       r" + \left[$Z \geq 3\right]\right)"),
     torch_module="Hardswish",
 ))
 
