@@ -926,7 +926,8 @@ register(Operation(
 
 class hardsigmoid(_Activation):
     r"""torch's ``F.hardsigmoid``: $\min(\max(z + 3, 0), 6) / 6$; derivative $[-3 < z < 3] / 6$,
-    which is 0 at both kinks as torch's autograd gives."""
+    which is 0 at both kinks as torch's autograd gives. Between them torch's backward, even in
+    float64, multiplies by 1/6 rounded to float32 (0.16666667163...), 3e-8 from symgrad's exact 1/6."""
 
     nargs = 1
     latex_name = r"\operatorname{hardsigmoid}"
