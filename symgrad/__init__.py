@@ -5,12 +5,14 @@ exact derivatives by one symbolic reverse walk, evaluates them exactly or compil
 """
 
 from .core.activations import log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .core.activations import (elu, gelu, gelu_tanh, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid, mish,
+                               normal_cdf, selu, silu, softsign)
 from .answers import Question
 from .core.backprop import backward
 from .core.calculus import directional_derivative, gradient, hessian, hvp, jacobian, partial
 from .explain.derivation import derive
 from .core.errors import (CycleError, DerivationError, DirectionError, DomainError, GraphError,
-                          NoDerivativeRuleError, ShapeError, SymgradError, UnknownVariableError)
+                          NoDerivativeRuleError, SettingError, ShapeError, SymgradError, UnknownVariableError)
 from .core.graph import Graph
 from .core.layers import linear
 from .numeric.loops import train
@@ -27,10 +29,12 @@ __all__ = [
     "partial", "gradient", "jacobian", "hessian", "directional_derivative",
     "Graph", "backward", "compile_gradient", "exact", "derive", "train",
     "sigmoid", "relu", "softplus", "tanh", "softmax", "log_softmax", "linear",
+    "leaky_relu", "elu", "selu", "gelu", "gelu_tanh", "normal_cdf", "silu", "mish", "softsign", "hardtanh",
+    "hardsigmoid", "hardswish", "logsigmoid",
     "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy", "Question", "from_torch",
     "l1", "smooth_l1", "huber", "hinge_embedding", "hinge", "margin_ranking", "kl_div", "focal", "poisson_nll",
     "gaussian_nll", "cosine_embedding", "l1_penalty", "l2_penalty",
     "SymgradError", "UnknownVariableError", "ShapeError", "CycleError", "NoDerivativeRuleError",
     "DirectionError", "GraphError", "DerivationError",
-    "DomainError", "hvp",
+    "DomainError", "hvp", "SettingError",
 ]

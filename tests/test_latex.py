@@ -68,7 +68,8 @@ RULES = [
     (sg.softplus(x), x, [D % "x" + r"\operatorname{softplus}\left(x\right) &= \sigma\left(x\right) \qquad "
                          r"\operatorname{softplus}' = \sigma"]),
     (Softmax(0, x, y, z), y, [D % "y" + r"\operatorname{softmax}_{1}\left(x, y, z\right) &= - "
-                              r"\operatorname{softmax}_{1}\left(x, y, z\right) \operatorname{softmax}_{2}\left(x, y, z\right)",
+                              r"\operatorname{softmax}_{1}\left(x, y, z\right) "
+                              r"\operatorname{softmax}_{2}\left(x, y, z\right)",
                               r"&\qquad \qquad \partial s_i / \partial z_j = s_i\,([i = j] - s_j)"]),
     (LogSoftmax(0, x, y, z), x, [D % "x" + r"\log\operatorname{softmax}_{1}\left(x, y, z\right) &= 1 - "
                                  r"\operatorname{softmax}_{1}\left(x, y, z\right) \qquad "
@@ -94,6 +95,56 @@ RULES = [
     (sp.erfc(x), x, [D % "x" + r"\operatorname{erfc}{\left(x \right)} &= - \frac{2 e^{- x^{2}}}{\sqrt{\pi}} \qquad \operatorname{erfc}'(x) = -\frac{2}{\sqrt{\pi}} e^{-x^2}"]),
     (sp.Piecewise((x ** 2 / 2, sp.Abs(x) < 1), (sp.Abs(x) - sp.S(1) / 2, True)), x, [D % "x" + r"\begin{cases} \frac{x^{2}}{2} & \text{for}\: \left|{x}\right| < 1 \\\left|{x}\right| - \frac{1}{2} & \text{otherwise} \end{cases} &= \begin{cases} x & \text{for}\: \left|{x}\right| < 1 \\\operatorname{sign}{\left(x \right)} & \text{otherwise} \end{cases}",
           r"&\qquad \qquad \text{piece by piece}"]),
+    (sg.leaky_relu(x), x, [D % "x" + r"\operatorname{leakyrelu}\left(x\right) &= \frac{99 \left[x > "
+                                     r"0\right]}{100} + \frac{1}{100} \qquad "
+                                     r"\operatorname{leakyrelu}'(z) = [z > 0] + a\,[z \leq 0]"]),
+    (sg.elu(x), x, [D % "x" + r"\operatorname{elu}\left(x\right) &= \left(1 - \left[x > "
+                              r"0\right]\right) \left(\operatorname{elu}\left(x\right) + 1\right) + "
+                              r"\left[x > 0\right] \qquad \operatorname{elu}'(z) = [z > 0] + [z \leq "
+                              r"0]\,(\operatorname{elu}(z) + \alpha)"]),
+    (sg.selu(x), x, [D % "x" + r"\operatorname{selu}\left(x\right) &= \left(1 - \left[x > "
+                               r"0\right]\right) \left(\operatorname{selu}\left(x\right) + "
+                               r"\frac{8790496704236883}{5000000000000000}\right)",
+        r"&\quad + \frac{2101401974710961 \left[x > 0\right]}{2000000000000000} \qquad "
+        r"\operatorname{selu}'(z) = \lambda\,[z > 0] + [z \leq 0]\,(\operatorname{selu}(z) + "
+        r"\lambda\alpha)"]),
+    (sg.normal_cdf(x), x, [D % "x" + r"\Phi\left(x\right) &= \frac{\sqrt{2} e^{- \frac{x^{2}}{2}}}{2 "
+                                     r"\sqrt{\pi}} \qquad \Phi'(z) = e^{-z^2/2} / \sqrt{2\pi}"]),
+    (sg.gelu(x), x, [D % "x" + r"\operatorname{gelu}\left(x\right) &= \frac{\sqrt{2} x e^{- "
+                               r"\frac{x^{2}}{2}}}{2 \sqrt{\pi}} + \Phi\left(x\right) \qquad "
+                               r"\operatorname{gelu}'(z) = \Phi(z) + z\,e^{-z^2/2} / \sqrt{2\pi}"]),
+    (sg.gelu_tanh(x), x, [D % "x" + r"\operatorname{gelutanh}\left(x\right) &= \frac{\sqrt{2} x "
+                                    r"\left(1 - \tanh^{2}{\left(\frac{\sqrt{2} \left(\frac{8943 "
+                                    r"x^{3}}{200000} + x\right)}{\sqrt{\pi}} \right)}\right) "
+                                    r"\left(\frac{26829 x^{2}}{200000} + 1\right)}{2 \sqrt{\pi}}",
+        r"&\quad + \frac{\tanh{\left(\frac{\sqrt{2} \left(\frac{8943 x^{3}}{200000} + "
+        r"x\right)}{\sqrt{\pi}} \right)}}{2} + \frac{1}{2}",
+        r"&\qquad \qquad \operatorname{gelutanh}'(z) = \tfrac12 (1 + \tanh u) + \tfrac12 z\,(1 - "
+        r"\tanh^2 u)\, u'(z),\ u = \sqrt{2/\pi}\,(z + 0.044715\,z^3)"]),
+    (sg.silu(x), x, [D % "x" + r"\operatorname{silu}\left(x\right) &= \left(x \left(1 - "
+                               r"\sigma\left(x\right)\right) + 1\right) \sigma\left(x\right) \qquad "
+                               r"\operatorname{silu}'(z) = \sigma(z)\,(1 + z\,(1 - \sigma(z)))"]),
+    (sg.mish(x), x, [D % "x" + r"\operatorname{mish}\left(x\right) &= x \left(1 - "
+                               r"\tanh^{2}{\left(\operatorname{softplus}\left(x\right) "
+                               r"\right)}\right) \sigma\left(x\right) + "
+                               r"\tanh{\left(\operatorname{softplus}\left(x\right) \right)}",
+        r"&\qquad \qquad \operatorname{mish}'(z) = \tanh(\operatorname{softplus} z) + "
+        r"z\,\sigma(z)\,(1 - \tanh^2(\operatorname{softplus} z))"]),
+    (sg.softsign(x), x, [D % "x" + r"\operatorname{softsign}\left(x\right) &= "
+                                   r"\frac{1}{\left(\left|{x}\right| + 1\right)^{2}} \qquad "
+                                   r"\operatorname{softsign}'(z) = 1 / (1 + |z|)^2"]),
+    (sg.hardtanh(x), x, [D % "x" + r"\operatorname{hardtanh}\left(x\right) &= \left[1 - x > 0\right] "
+                                   r"\left[x + 1 > 0\right] \qquad \operatorname{hardtanh}'(z) = [a < "
+                                   r"z < b]"]),
+    (sg.hardsigmoid(x), x, [D % "x" + r"\operatorname{hardsigmoid}\left(x\right) &= \frac{\left[3 - x "
+                                      r"> 0\right] \left[x + 3 > 0\right]}{6} \qquad "
+                                      r"\operatorname{hardsigmoid}'(z) = [-3 < z < 3] / 6"]),
+    (sg.hardswish(x), x, [D % "x" + r"\operatorname{hardswish}\left(x\right) &= \left(\frac{x}{3} + "
+                                    r"\frac{1}{2}\right) \left[3 - x > 0\right] \left[x + 3 > "
+                                    r"0\right] + 1 - \left[3 - x > 0\right]",
+        r"&\qquad \qquad \operatorname{hardswish}'(z) = [-3 < z < 3]\,(z/3 + 1/2) + [z \geq 3]"]),
+    (sg.logsigmoid(x), x, [D % "x" + r"\log\sigma\left(x\right) &= \sigma\left(- x\right) \qquad "
+                                     r"(\log\sigma)'(z) = \sigma(-z)"]),
     (x ** x, x, [D % "x" + r"x^{x} &= x^{x} \left(\log{\left(x \right)} + 1\right) \qquad "
                  r"\text{by SymPy: no rule of symgrad's applies}"]),
 ]

@@ -41,6 +41,11 @@ CASES = [
     (sg.relu(x), x, "relu", step(x)),
     (sg.relu(w * x), w, ChainRule, x * step(w * x)),
     (sg.softplus(x), x, "softplus", sigma(x)),
+    (sg.leaky_relu(x, 0.2), x, "leaky_relu", sp.Rational(1, 5) + sp.Rational(4, 5) * step(x)),
+    (sg.leaky_relu(w * x), w, ChainRule, x * (sp.Rational(1, 100) + sp.Rational(99, 100) * step(w * x))),
+    (sg.gelu(x), x, "gelu", sg.normal_cdf(x) + x * sp.exp(-x ** 2 / 2) / sp.sqrt(2 * sp.pi)),
+    (sg.hardtanh(x, 0, 6), x, "hardtanh", step(x) * step(6 - x)),
+    (sg.logsigmoid(x), x, "logsigmoid", sigma(-x)),
     (Softmax(0, x, y, z), y, "Softmax", -Softmax(0, x, y, z) * Softmax(1, x, y, z)),
     (Softmax(1, x, y, z), y, "Softmax", Softmax(1, x, y, z) * (1 - Softmax(1, x, y, z))),
     (LogSoftmax(0, x, y, z), x, "LogSoftmax", 1 - Softmax(0, x, y, z)),
@@ -101,4 +106,6 @@ def test_the_table_names_every_operation_with_a_rule():
     with_rules = {op.name for op in operations() if op.rule is not None}
     assert with_rules == {"exp", "log", "sigmoid", "tanh", "relu", "softplus", "Softmax", "LogSoftmax", "clamped_log",
                           "sin", "cos", "tan", "sinh", "cosh", "asin", "atan", "Abs", "sign", "Max", "Min", "Heaviside",
-                          "erf", "erfc", "absolute", "clamp_min", "unit_huber", "unit_clip", "variance_clamp"}
+                          "erf", "erfc", "absolute", "clamp_min", "unit_huber", "unit_clip", "variance_clamp",
+                          "leaky_relu", "elu", "selu", "normal_cdf", "gelu", "gelu_tanh", "silu", "mish", "softsign",
+                          "hardtanh", "hardsigmoid", "hardswish", "logsigmoid"}

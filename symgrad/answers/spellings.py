@@ -143,8 +143,8 @@ def _has_bracket(function):
     t = sympy.Dummy("t")
     for application in function.atoms(sympy.Function):
         op = operation_of(application)
-        if isinstance(application, BRACKETS) or op is not None and not op.indexed and len(application.args) == 1 \
-                and written_as(op.partial(op.function(t), 0), "algebraic").has(*BRACKETS):
+        if isinstance(application, BRACKETS) or op is not None and not op.indexed and len(op.inputs(application)) == 1 \
+                and written_as(op.partial(application.func(t, *application.args[1:]), 0), "algebraic").has(*BRACKETS):
             return True
     return False
 

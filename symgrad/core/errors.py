@@ -67,3 +67,8 @@ class DataError(SymgradError, ValueError):
 class OutputError(SymgradError, OSError):
     """An output file cannot be written: its folder is missing or read-only, it is a folder or one of
     the inputs, or the disk is full (the file that was there is left as it was)."""
+
+
+class SettingError(SymgradError, ValueError):
+    """An operation's setting (leaky_relu's negative_slope, hardtanh's bounds) is not an exact real number
+    of its range, or is not one of the operation's settings."""

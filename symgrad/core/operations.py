@@ -82,7 +82,12 @@ class Operation:
     - ``array(z, out)``: its NumPy form for matrix mode, written into the buffer ``out`` (None:
       ``numpy``'s result copied there). ``matrix``: its matrix-mode rule (:class:`ElementWise` or
       :class:`RowWise`), under ``matrix_name`` (its name in lower case unless given), and
-      ``torch_module``: the ``torch.nn`` module that :func:`symgrad.matrix.from_torch` reads as it.
+      ``torch_module``: the ``torch.nn`` module that :func:`symgrad.matrix.from_torch` reads as it,
+      when that module's ``torch_options`` (pairs of a non-numeric attribute and its value) are as
+      given: ``gelu_tanh`` is ``nn.GELU`` with ``(("approximate", "tanh"),)``.
+    - The function class's ``settings``, ``(name, default)`` pairs (torch's keyword arguments, as
+      leaky_relu's ``negative_slope``), are the trailing arguments of each application: exact
+      numbers, not inputs (:attr:`parameters` names them).
     """
 
     function: object
@@ -102,6 +107,7 @@ class Operation:
     matrix: object = None
     matrix_name: str = None
     torch_module: str = None
+    torch_options: tuple = ()
 
     def __post_init__(self):
         if self.name is None:
@@ -115,9 +121,16 @@ class Operation:
         if self.matrix_name is None:
             object.__setattr__(self, "matrix_name", self.name.lower())
 
+    @property
+    def parameters(self):
+        """The names of its settings (the trailing arguments of an application that are not inputs)."""
+        return tuple(name for name, _ in getattr(self.function, "settings", ()))
+
     def inputs(self, application):
         """The arguments of an application that it is differentiable in."""
-        return application.args[1:] if self.indexed else application.args
+        if self.indexed:
+            return application.args[1:]
+        return application.args[:len(application.args) - len(self.parameters)]
 
     def partial(self, application, k):
         """The exact partial of ``application`` with respect to its ``k``-th input (from 0)."""

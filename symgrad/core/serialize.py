@@ -12,7 +12,7 @@ import re
 
 import sympy
 
-from .errors import SymgradError
+from .errors import SettingError, SymgradError
 from .numbers import exact
 from .operations import find, operation_of, operations, unknown
 
@@ -113,6 +113,8 @@ def _apply(op, build, args):
                 raise TypeError("a Piecewise needs a value and a condition for each piece")
             return build(*zip(args[::2], args[1::2]))
         return build(*args)
+    except SettingError as error:  # leaky_relu's slope a symbol, hardtanh's bounds in the wrong order
+        raise TreeError(f"{op}: {error}") from None
     except (TypeError, ValueError) as error:
         raise TreeError(f"{op}: cannot apply it to {len(args)} arguments ({error})") from None
 

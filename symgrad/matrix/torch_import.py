@@ -3,7 +3,8 @@ torch user can ask for the derivation of their own network; and ``to_torch``, th
 torch twin of a model). Torch is imported only when they are called."""
 
 from ..core.errors import NoDerivativeRuleError, SymgradError
-from ..core.operations import RowWise, from_torch_module, matrix_activations
+from ..core.numbers import exact
+from ..core.operations import RowWise, matrix_activations
 from .network import Activation, Linear, Model, Network
 
 __all__ = ["from_torch", "to_torch"]
@@ -11,13 +12,15 @@ __all__ = ["from_torch", "to_torch"]
 
 def supported():
     """The ``torch.nn`` modules matrix mode reads: Linear and each registered activation's module."""
-    return ("Linear", *[op.torch_module for op in matrix_activations().values() if op.torch_module])
+    return ("Linear", *dict.fromkeys(op.torch_module for op in matrix_activations().values() if op.torch_module))
 
 
 def from_torch(module, dtype=None):
     """The :class:`~.network.Model` of an ``nn.Sequential`` of ``Linear`` and the modules of the
     registered activations (:func:`supported`: ``ReLU``, ``Sigmoid``, ``Tanh``, ``Softplus``
-    (``beta=1``), and ``LogSoftmax`` and ``Softmax`` over ``dim=1``).
+    (``beta=1``), ``LeakyReLU``, ``ELU``, ``SELU``, ``GELU`` (both forms), ``SiLU``, ``Mish``,
+    ``Softsign``, ``Hardtanh``, ``Hardsigmoid``, ``Hardswish``, ``LogSigmoid`` with their default
+    settings, and ``LogSoftmax`` and ``Softmax`` over ``dim=1``).
 
     Parameters are copied (``dtype`` None keeps torch's, else ``"float32"`` or ``"float64"``); the
     torch module is not changed. symgrad's softplus is ``log(1 + e^z)`` everywhere, where torch's
@@ -46,7 +49,19 @@ def from_torch(module, dtype=None):
 
 
 def _activation(child, kind, where):
-    op = from_torch_module(kind)
+    """The matrix-mode name of the registered activation that the module ``child`` is: the one whose
+    ``torch_options`` the module has (``nn.GELU(approximate="tanh")`` is ``gelu_tanh``), with its
+    settings at their defaults (those matrix mode computes with)."""
+    candidates = [op for op in matrix_activations().values() if op.torch_module == kind]
+    op = next((op for op in candidates if all(getattr(child, k, None) == v for k, v in op.torch_options)), None)
+    if op is None:
+        options = ", ".join(f"{k}={getattr(child, k, None)!r}" for k, _ in candidates[0].torch_options)
+        raise NoDerivativeRuleError(f"{where}: matrix mode has no rule for {kind} with {options}")
+    for name, default in op.function.settings if hasattr(op.function, "settings") else ():
+        value = getattr(child, name)
+        if exact(value) != default:
+            raise NoDerivativeRuleError(f"{where}: matrix mode's {op.matrix_name} has {name}={default}, "
+                                        f"got {name}={value}")
     if isinstance(op.matrix, RowWise) and child.dim not in (1, -1):
         raise NoDerivativeRuleError(f"{where}: matrix mode takes {kind} over the classes (dim=1), "
                                     f"got dim={child.dim}")
@@ -77,5 +92,5 @@ def to_torch(model):
         else:
             op = matrix_activations()[layer.kind]
             module = getattr(torch.nn, op.torch_module)
-            modules.append(module(dim=1) if isinstance(op.matrix, RowWise) else module())
+            modules.append(module(dim=1) if isinstance(op.matrix, RowWise) else module(**dict(op.torch_options)))
     return torch.nn.Sequential(*modules)
