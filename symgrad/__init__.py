@@ -12,7 +12,8 @@ from .explain.derivation import derive
 from .core.errors import (CycleError, DerivationError, DirectionError, GraphError, NoDerivativeRuleError,
                           ShapeError, SymgradError, UnknownVariableError)
 from .core.graph import Graph
-from .core.layers import linear
+from .core.layers import (attention, avg_pool1d, avg_pool2d, batch_norm, conv1d, conv2d, dropout, embedding,
+                          layer_norm, linear, lstm, lstm_cell, max_pool1d, max_pool2d, rnn, rnn_cell)
 from .numeric.loops import train
 from .core.losses import bce, bce_with_logits, cross_entropy, mse, nll, sse
 from .matrix.torch_import import from_torch
@@ -28,4 +29,5 @@ __all__ = [
     "mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy", "Question", "from_torch",
     "SymgradError", "UnknownVariableError", "ShapeError", "CycleError", "NoDerivativeRuleError",
     "DirectionError", "GraphError", "DerivationError",
+    "batch_norm", "layer_norm", "dropout", "attention", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "embedding", "rnn_cell", "rnn", "lstm_cell", "lstm",
 ]
