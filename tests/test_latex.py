@@ -69,11 +69,11 @@ RULES = [
     (x ** x, x, [D % "x" + r"x^{x} &= x^{x} \left(\log{\left(x \right)} + 1\right) \qquad "
                  r"\text{by SymPy: no rule of symgrad's applies}"]),
     (Deviation(sp.Rational(1, 100000), x, y), x, [
-        D % "x" + r"\sqrt{\operatorname{var}\left(x, y\right) + \frac{1}{100000}} &= \frac{\frac{x - \operatorname{mean}"
-        r"\left(x, y\right)}{\sqrt{\operatorname{var}\left(x, y\right) + \frac{1}{100000}}}}{2} \qquad "
-        r"\partial \sigma / \partial x_k = \hat x_k / N"]),
+        D % "x" + r"\sqrt{\operatorname{var}\left(x, y\right) + \frac{1}{100000}} &= \frac{\bigl(x - \operatorname{mean}"
+        r"\left(x, y\right)\bigr) / \sqrt{\operatorname{var}\left(x, y\right) + \frac{1}{100000}}}{2}",
+        r"&\qquad \qquad \partial \sigma / \partial x_k = \hat x_k / N"]),
     (Standardized(0, z, x, y), x, [
-        D % "x" + r"\frac{x - \operatorname{mean}\left(x, y\right)}{z} &= \frac{1}{2 z} \qquad \partial \hat x_i / "
+        D % "x" + r"\bigl(x - \operatorname{mean}\left(x, y\right)\bigr) / z &= \frac{1}{2 z} \qquad \partial \hat x_i / "
         r"\partial x_k = ([i = k] - 1/N) / \sigma,\ \partial \hat x_i / \partial \sigma = -\hat x_i / \sigma"]),
 ]
 

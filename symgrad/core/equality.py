@@ -71,7 +71,8 @@ def _probe(a, b):
     for attempt in range(3 * probes):
         point = {s: _random_value(s, rng, first=attempt == 0) for s in symbols}
         first = point if first is None else first
-        x, y = _number(a, point), _number(b, point)
+        memo = {}  # what a and b share (an expansion's subexpressions) is evaluated once
+        x, y = _number(a, point, memo), _number(b, point, memo)
         if x is None or y is None:
             continue
         if abs(x - y) > TOLERANCE * (1 + abs(x) + abs(y)):
@@ -93,11 +94,11 @@ def _random_value(symbol, rng, first):
     return -magnitude
 
 
-def _number(expr, point=None):
+def _number(expr, point=None, memo=None):
     """``expr`` at ``point`` as a (possibly complex) number to ``DIGITS`` digits, or None when it is
     not finite."""
     try:
-        value = approximate(expr, DIGITS, at=point)
+        value = approximate(expr, DIGITS, at=point, memo=memo)
     except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
         return None
     if not value.is_number or value.has(sympy.nan, sympy.zoo) or value.is_finite is not True:

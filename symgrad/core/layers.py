@@ -183,8 +183,8 @@ class Standardized(sympy.Function):
 
     def _latex(self, printer, exp=None):
         i, s, xs = int(self.args[0]), self.args[1], self.args[2:]
-        inner = r"\frac{%s - \operatorname{mean}\left(%s\right)}{%s}" % (
-            printer._print(xs[i]), ", ".join(printer._print(x) for x in xs), printer._print(s))
+        inner = r"\bigl(%s - \operatorname{mean}\left(%s\right)\bigr) / %s" % (
+            printer._print(xs[i]), ", ".join(printer._print(x) for x in xs), printer.parenthesize(s, 50))
         return inner if exp is None else r"\left(%s\right)^{%s}" % (inner, exp)
 
     def _eval_rewrite_as_sqrt(self, i, s, *xs, **kwargs):
