@@ -19,7 +19,7 @@ WORKSHEET = Worksheet(
     title="One head of attention",
     notes=r"Two tokens with queries $q_i$ and keys $k_j$ in $\mathbb{R}^4$ and values $v_j$ in $\mathbb{R}^2$: "
           r"scores $s_{ij} = q_i \cdot k_j / \sqrt{4}$, weights $\alpha_{ij} = \operatorname{softmax}_j(s_{i1}, s_{i2})$, "
-          r"outputs $o_i = \sum_j \alpha_{ij} v_j$, as \texttt{F.scaled\_dot\_product\_attention}. "
+          r"outputs $o_i = \sum_j \alpha_{ij} v_j$, as PyTorch's F.scaled_dot_product_attention. "
           r"The loss is $(o_{11} - t)^2$. The gradient reaches the scores through the softmax's Jacobian "
           r"$\partial \alpha_{ij} / \partial s_{ik} = \alpha_{ij}([j = k] - \alpha_{ik})$.",
     model=model,

@@ -17,7 +17,7 @@ model.define("L", (m[0] - y1) ** 2 + (m[1] - y2) ** 2, latex=r"\mathcal{L}")
 WORKSHEET = Worksheet(
     name="conv_max_pool",
     title="Convolution and max-pooling",
-    notes=r"An input of width 5, a kernel of width 3 (a cross-correlation, as \texttt{F.conv1d}): "
+    notes=r"An input of width 5, a kernel of width 3 (a cross-correlation, as PyTorch's F.conv1d): "
           r"$z_t = b + \sum_k w_k x_{t+k-1}$ for $t = 1, 2, 3$; then max-pooling over windows of 2 with stride 1, "
           r"written $m_t = \max(z_t, z_{t+1}) = z_t + \operatorname{relu}(z_{t+1} - z_t)$, so only the larger "
           r"of the two passes the gradient on (at a tie, the first, as PyTorch). The loss is "
