@@ -41,11 +41,11 @@ def counterexample(a, b):
 
 def larger_than(expr, operations):
     """Whether ``expr`` has more than ``operations`` operations (``sympy.count_ops``), decided without
-    walking all of a large tree: one of more than ``4 * operations + 1`` nodes counts as larger
-    (an operation has at most a few atoms), and ``count_ops`` walks a tree as a tree, which costs
-    time exponential in the depth of the subexpressions a graph's expansion shares."""
+    walking all of a large tree: one of more than ``8 * operations`` nodes counts as larger (an
+    operation has a few operands), since ``count_ops`` walks a tree as a tree, which costs time
+    exponential in the depth of the subexpressions a graph's expansion shares."""
     for n, _ in enumerate(sympy.preorder_traversal(expr)):
-        if n > 4 * operations:
+        if n >= 8 * operations:
             return True
     return sympy.count_ops(expr) > operations
 

@@ -206,7 +206,8 @@ def _torch_standardized(torch, i, s, *xs):
 register(Operation(
     Standardized,
     derivative=_standardized_partial,
-    rule=r"\partial \hat x_i / \partial x_k = ([i = k] - 1/N) / \sigma,\ \partial \hat x_i / \partial \sigma = -\hat x_i / \sigma",
+    rule=(r"\partial \hat x_i / \partial x_k = ([i = k] - 1/N) / \sigma,\ "
+          r"\partial \hat x_i / \partial \sigma = -\hat x_i / \sigma"),
     rule_name="standardisation rule",
     numpy=lambda i, s, *xs: (xs[i] - sum(xs) / len(xs)) / s,
     torch=_torch_standardized,
