@@ -580,9 +580,9 @@ def _recurrent_weights(layer, inputs, hidden, gates, weight_ih, weight_hh, bias)
 
 def rnn_cell(x, h, weight_ih, weight_hh, bias, *, graph=None, name="h", step=1):
     r"""One step of ``nn.RNNCell`` (tanh): $h' = \tanh(U x + W h + b)$; ``bias`` is torch's
-    ``bias_ih + bias_hh``. Nodes ``name{step}_j`` ($h^{(t)}_j$)."""
+    ``bias_ih + bias_hh``. Nodes ``name{step}_j`` ($h_{t,j}$)."""
     pre = [a + c + d for a, c, d in zip(_affine(weight_ih, x), _affine(weight_hh, h), bias)]
-    return [_node(graph, f"{name}{step}_{j + 1}", sympy.tanh(z), rf"{name}^{{({step})}}_{{{j + 1}}}")
+    return [_node(graph, f"{name}{step}_{j + 1}", sympy.tanh(z), rf"{name}_{{{step},{j + 1}}}")
             for j, z in enumerate(pre)]
 
 
@@ -618,11 +618,11 @@ def lstm_cell(x, h, c, weight_ih, weight_hh, bias, *, graph=None, step=1):
     pre = [a + b_ + d for a, b_, d in zip(_affine(weight_ih, x), _affine(weight_hh, h), bias)]
     gates = {}
     for k, (gate, f) in enumerate(zip("ifgo", (sigmoid, sigmoid, sympy.tanh, sigmoid))):
-        gates[gate] = [_node(graph, f"{gate}{step}_{j + 1}", f(pre[k * hidden + j]), rf"{gate}^{{({step})}}_{{{j + 1}}}")
+        gates[gate] = [_node(graph, f"{gate}{step}_{j + 1}", f(pre[k * hidden + j]), rf"{gate}_{{{step},{j + 1}}}")
                        for j in range(hidden)]
     c = [_node(graph, f"c{step}_{j + 1}", gates["f"][j] * c[j] + gates["i"][j] * gates["g"][j],
-               rf"c^{{({step})}}_{{{j + 1}}}") for j in range(hidden)]
-    h = [_node(graph, f"h{step}_{j + 1}", gates["o"][j] * sympy.tanh(c[j]), rf"h^{{({step})}}_{{{j + 1}}}")
+               rf"c_{{{step},{j + 1}}}") for j in range(hidden)]
+    h = [_node(graph, f"h{step}_{j + 1}", gates["o"][j] * sympy.tanh(c[j]), rf"h_{{{step},{j + 1}}}")
          for j in range(hidden)]
     return h, c
 
