@@ -295,6 +295,11 @@ def test_lstm_over_three_steps_equals_torchs_lstm_cell_with_copied_weights():
 # -- derivations and bad input -----------------------------------------------------------------------
 
 
+def test_a_cell_creates_its_weights_when_left_out():
+    x = sp.Symbol("x")
+    assert sg.rnn_cell([x], [0]) == [sp.tanh(sp.Symbol("b_1") + sp.Symbol("u_11") * x)]
+
+
 def test_layers_name_their_intermediates_in_a_graph():
     g = sg.Graph()
     y = sg.batch_norm(grid("x", 2, 2), graph=g)
@@ -315,6 +320,8 @@ def test_layers_name_their_intermediates_in_a_graph():
     (lambda: sg.conv2d([[1, 2], [3, 4]], [[1]], stride=0), ShapeError, "stride must be at least 1"),
     (lambda: sg.embedding([4], [[1], [2]]), ShapeError, "index 4 is out of range for 2 embeddings"),
     (lambda: sg.rnn([[1]]), SymgradError, "rnn needs hidden_size=, h0= or weight_hh="),
+    (lambda: sg.lstm_cell([1], [0], [0, 1]), ShapeError, "lstm_cell: h has 1 units but c has 2"),
+    (lambda: sg.rnn_cell([1], [0], weight_ih=[[1, 2]]), ShapeError, r"weight_ih has shape \(1, 2\), expected \(1, 1\)"),
     (lambda: sg.max_pool1d([1, 2, 3], 0), ShapeError, "kernel_size must be a whole number of at least 1"),
 ])
 def test_bad_input_is_one_clear_error(build, error, message):

@@ -578,10 +578,12 @@ def _recurrent_weights(layer, inputs, hidden, gates, weight_ih, weight_hh, bias)
     return u, w, b if b is not None else [0] * rows
 
 
-def rnn_cell(x, h, weight_ih, weight_hh, bias, *, graph=None, name="h", step=1):
+def rnn_cell(x, h, weight_ih=None, weight_hh=None, bias=True, *, graph=None, name="h", step=1):
     r"""One step of ``nn.RNNCell`` (tanh): $h' = \tanh(U x + W h + b)$; ``bias`` is torch's
-    ``bias_ih + bias_hh``. Nodes ``name{step}_j`` ($h_{t,j}$)."""
-    pre = [a + c + d for a, c, d in zip(_affine(weight_ih, x), _affine(weight_hh, h), bias)]
+    ``bias_ih + bias_hh``; weights left out are symbols, as :func:`rnn`'s. Nodes ``name{step}_j`` ($h_{t,j}$)."""
+    x, h = _array(x, 1, "rnn_cell", "x"), _array(h, 1, "rnn_cell", "h")
+    u, w, b = _recurrent_weights("rnn_cell", len(x), len(h), 1, weight_ih, weight_hh, bias)
+    pre = [a + c + d for a, c, d in zip(_affine(u, x), _affine(w, h), b)]
     return [_node(graph, f"{name}{step}_{j + 1}", sympy.tanh(z), rf"{name}_{{{step},{j + 1}}}")
             for j, z in enumerate(pre)]
 
@@ -609,13 +611,17 @@ def _hidden_size(layer, h0, weight_hh, hidden_size):
     raise SymgradError(f"{layer} needs hidden_size=, h0= or weight_hh=")
 
 
-def lstm_cell(x, h, c, weight_ih, weight_hh, bias, *, graph=None, step=1):
+def lstm_cell(x, h, c, weight_ih=None, weight_hh=None, bias=True, *, graph=None, step=1):
     r"""One step of ``nn.LSTMCell``, torch's gate order (i, f, g, o) in the rows of the weights:
     $i, f, o = \sigma(\cdot)$, $g = \tanh(\cdot)$ of $U x + W h + b$, $c' = f c + i g$, $h' = o \tanh(c')$;
-    ``bias`` is torch's ``bias_ih + bias_hh``. Nodes ``i{step}_j`` ... ``c{step}_j``, ``h{step}_j``.
-    Returns ``(h', c')``."""
+    ``bias`` is torch's ``bias_ih + bias_hh``; weights left out are symbols, as :func:`lstm`'s. Nodes
+    ``i{step}_j`` ... ``c{step}_j``, ``h{step}_j`` ($h_{t,j}$). Returns ``(h', c')``."""
+    x, h, c = (_array(a, 1, "lstm_cell", what) for a, what in ((x, "x"), (h, "h"), (c, "c")))
+    if len(c) != len(h):
+        raise ShapeError(f"lstm_cell: h has {len(h)} units but c has {len(c)}")
     hidden = len(h)
-    pre = [a + b_ + d for a, b_, d in zip(_affine(weight_ih, x), _affine(weight_hh, h), bias)]
+    u, w, b = _recurrent_weights("lstm_cell", len(x), hidden, 4, weight_ih, weight_hh, bias)
+    pre = [a + b_ + d for a, b_, d in zip(_affine(u, x), _affine(w, h), b)]
     gates = {}
     for k, (gate, f) in enumerate(zip("ifgo", (sigmoid, sigmoid, sympy.tanh, sigmoid))):
         gates[gate] = [_node(graph, f"{gate}{step}_{j + 1}", f(pre[k * hidden + j]), rf"{gate}_{{{step},{j + 1}}}")
