@@ -98,4 +98,5 @@ def test_an_undefined_function_is_a_clear_error():
 def test_the_table_names_every_operation_with_a_rule():
     assert {t.__name__ for t in RULES} == {"Add", "Mul", "Pow"}
     with_rules = {op.name for op in operations() if op.rule is not None}
-    assert with_rules == {"exp", "log", "sigmoid", "tanh", "relu", "softplus", "Softmax", "LogSoftmax", "clamped_log"}
+    assert with_rules == {"exp", "log", "sigmoid", "tanh", "relu", "softplus", "Softmax", "LogSoftmax", "clamped_log",
+                          "Deviation", "Standardized"}
