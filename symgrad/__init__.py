@@ -14,7 +14,8 @@ from .explain.derivation import derive
 from .core.errors import (CycleError, DerivationError, DirectionError, DomainError, GraphError,
                           NoDerivativeRuleError, SettingError, ShapeError, SymgradError, UnknownVariableError)
 from .core.graph import Graph
-from .core.layers import linear
+from .core.layers import (attention, avg_pool1d, avg_pool2d, batch_norm, conv1d, conv2d, dropout, embedding,
+                          layer_norm, linear, lstm, lstm_cell, max_pool1d, max_pool2d, rnn, rnn_cell)
 from .numeric.loops import train
 from .core.losses import bce, bce_with_logits, cross_entropy, mse, nll, sse
 from .core.losses import (cosine_embedding, focal, gaussian_nll, hinge, hinge_embedding, huber, kl_div, l1, l1_penalty,
@@ -37,4 +38,6 @@ __all__ = [
     "SymgradError", "UnknownVariableError", "ShapeError", "CycleError", "NoDerivativeRuleError",
     "DirectionError", "GraphError", "DerivationError",
     "DomainError", "hvp", "SettingError",
+    "batch_norm", "layer_norm", "dropout", "attention", "conv1d", "conv2d", "max_pool1d", "max_pool2d",
+    "avg_pool1d", "avg_pool2d", "embedding", "rnn_cell", "rnn", "lstm_cell", "lstm",
 ]

@@ -7,6 +7,8 @@ import sympy as sp
 import symgrad as sg
 from symgrad.core.activations import LogSoftmax, Softmax
 from symgrad.core.losses import absolute, clamp_min, clamped_log, unit_clip, unit_huber, variance_clamp
+from symgrad.core.layers import Deviation, Standardized
+from symgrad.core.losses import clamped_log
 from symgrad.core.operations import operations
 from symgrad.explain.latex import RULE_NOTES, LatexRenderer, latex, rule_note
 from symgrad.explain.layout import WIDTH, document, width
@@ -147,6 +149,13 @@ RULES = [
                                      r"(\log\sigma)'(z) = \sigma(-z)"]),
     (x ** x, x, [D % "x" + r"x^{x} &= x^{x} \left(\log{\left(x \right)} + 1\right) \qquad "
                  r"\text{by SymPy: no rule of symgrad's applies}"]),
+    (Deviation(sp.Rational(1, 100000), x, y), x, [
+        D % "x" + r"\sqrt{\operatorname{var}\left(x, y\right) + \frac{1}{100000}} &= \frac{\bigl(x - \operatorname{mean}"
+        r"\left(x, y\right)\bigr) / \sqrt{\operatorname{var}\left(x, y\right) + \frac{1}{100000}}}{2}",
+        r"&\qquad \qquad \partial \sigma / \partial x_k = \hat x_k / N"]),
+    (Standardized(0, z, x, y), x, [
+        D % "x" + r"\bigl(x - \operatorname{mean}\left(x, y\right)\bigr) / z &= \frac{1}{2 z} \qquad \partial \hat x_i / "
+        r"\partial x_k = ([i = k] - 1/N) / \sigma,\ \partial \hat x_i / \partial \sigma = -\hat x_i / \sigma"]),
 ]
 
 

@@ -108,4 +108,5 @@ def test_the_table_names_every_operation_with_a_rule():
                           "sin", "cos", "tan", "sinh", "cosh", "asin", "atan", "Abs", "sign", "Max", "Min", "Heaviside",
                           "erf", "erfc", "absolute", "clamp_min", "unit_huber", "unit_clip", "variance_clamp",
                           "leaky_relu", "elu", "selu", "normal_cdf", "gelu", "gelu_tanh", "silu", "mish", "softsign",
-                          "hardtanh", "hardsigmoid", "hardswish", "logsigmoid"}
+                          "hardtanh", "hardsigmoid", "hardswish", "logsigmoid",
+                          "Deviation", "Standardized"}

@@ -4,4 +4,4 @@ calculus, exact equality, and the vocabulary of operations. Imports nothing else
 Importing it registers the vocabulary (:mod:`.activations`, :mod:`.elementary`, :mod:`.losses`) in
 :mod:`.operations`."""
 
-from . import activations, elementary, losses  # noqa: F401  (each registers its operations)
+from . import activations, elementary, layers, losses  # noqa: F401  (each registers its operations)

@@ -12,7 +12,7 @@ import sympy
 
 from .numbers import approximate
 
-__all__ = ["equal", "counterexample"]
+__all__ = ["equal", "counterexample", "larger_than"]
 
 SYMBOLIC_LIMIT = 1000  # operations in a - b beyond which expanding it is not tried
 PROBES = 4
@@ -39,8 +39,19 @@ def counterexample(a, b):
     return _probe(a, b)
 
 
+def larger_than(expr, operations):
+    """Whether ``expr`` has more than ``operations`` operations (``sympy.count_ops``), decided without
+    walking all of a large tree: one of more than ``8 * operations`` nodes counts as larger (an
+    operation has a few operands), since ``count_ops`` walks a tree as a tree, which costs time
+    exponential in the depth of the subexpressions a graph's expansion shares."""
+    for n, _ in enumerate(sympy.preorder_traversal(expr)):
+        if n >= 8 * operations:
+            return True
+    return sympy.count_ops(expr) > operations
+
+
 def _expands_to_zero(difference):
-    if sympy.count_ops(difference) > SYMBOLIC_LIMIT:
+    if larger_than(difference, SYMBOLIC_LIMIT):
         return False
     expanded = sympy.expand(difference)
     if expanded == 0:
@@ -60,7 +71,8 @@ def _probe(a, b):
     for attempt in range(3 * probes):
         point = {s: _random_value(s, rng, first=attempt == 0) for s in symbols}
         first = point if first is None else first
-        x, y = _number(a.xreplace(point)), _number(b.xreplace(point))
+        memo = {}  # what a and b share (an expansion's subexpressions) is evaluated once
+        x, y = _number(a, point, memo), _number(b, point, memo)
         if x is None or y is None:
             continue
         if abs(x - y) > TOLERANCE * (1 + abs(x) + abs(y)):
@@ -82,10 +94,11 @@ def _random_value(symbol, rng, first):
     return -magnitude
 
 
-def _number(expr):
-    """``expr`` as a (possibly complex) number to ``DIGITS`` digits, or None when it is not finite."""
+def _number(expr, point=None, memo=None):
+    """``expr`` at ``point`` as a (possibly complex) number to ``DIGITS`` digits, or None when it is
+    not finite."""
     try:
-        value = approximate(expr, DIGITS)
+        value = approximate(expr, DIGITS, at=point, memo=memo)
     except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
         return None
     if not value.is_number or value.has(sympy.nan, sympy.zoo) or value.is_finite is not True:

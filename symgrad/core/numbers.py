@@ -72,8 +72,10 @@ def _float_to_rational(f):
     return _from_decimal_text(text, f)
 
 
-def approximate(value, digits=30):
-    """An exact number as a SymPy Float good to about ``digits`` significant digits.
+def approximate(value, digits=30, at=None, memo=None):
+    """An exact number as a SymPy Float good to about ``digits`` significant digits (an expression,
+    with the numbers ``at`` maps its symbols to; ``memo``, a dict, keeps the values of subexpressions
+    for another call at the same point and digits).
 
     Exact values from a graph share subexpressions (a node's value appears in every adjoint
     below it); each distinct subexpression is evaluated once, bottom-up, with 10 guard digits, so
@@ -81,7 +83,8 @@ def approximate(value, digits=30):
     Integers stay integers (they may be indices, as in a softmax component).
     """
     precision = digits + 10
-    done = {}
+    done = {} if memo is None else memo
+    done.update({s: sympy.sympify(v).evalf(precision) for s, v in (at or {}).items() if s not in done})
     stack = [(sympy.sympify(value), False)]
     while stack:
         node, ready = stack.pop()

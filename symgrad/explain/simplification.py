@@ -10,6 +10,7 @@ of rational functions, and derivations check the result equal to what they simpl
 
 import sympy
 
+from ..core.equality import larger_than
 from ..core.operations import written_as
 
 __all__ = ["simplest", "LIMIT"]
@@ -20,7 +21,7 @@ LIMIT = 60  # operations beyond which no rewriting is tried
 def simplest(expr):
     """The shortest exact rewriting of ``expr`` (``expr`` itself when none is shorter)."""
     expr = sympy.sympify(expr)
-    if expr.is_Atom or not expr.free_symbols or sympy.count_ops(expr) > LIMIT:
+    if expr.is_Atom or not expr.free_symbols or larger_than(expr, LIMIT):
         return expr
     written = written_as(expr, "algebraic")
     rational, back = _opaque(written)

@@ -298,7 +298,8 @@ class FallbackRule(Rule):
 @dataclass(frozen=True)
 class LocalPartial(Step):
     r"""$\partial c / \partial p$ for an edge $p \to c$: the rule result of $c$'s definition, each
-    node's definition written as the node (``fold``)."""
+    node's definition written as the node (``fold``), until none is left (a definition that holds
+    another node, $\hat x = f(\sigma, x)$, is found once that node is written: $f(g(x), x)$ is $\hat x$)."""
 
     node: sympy.Symbol
     parent: sympy.Symbol
@@ -310,7 +311,12 @@ class LocalPartial(Step):
         return (self.rule,)
 
     def rebuild(self, results):
-        return results[0].xreplace(dict(self.fold))
+        fold, expr = dict(self.fold), results[0]
+        while True:
+            folded = expr.xreplace(fold)
+            if folded == expr:
+                return expr
+            expr = folded
 
     def check(self):
         unfold = {}  # every node written in the leaves (the fold is in the graph's order)
