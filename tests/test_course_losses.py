@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 import symgrad as sg
-from symgrad import ShapeError, SymgradError
+from symgrad import SettingError, ShapeError, SymgradError
 from symgrad.core import losses
 from symgrad.core.serialize import from_tree, to_tree
 from symgrad.explain.latex import latex
@@ -153,8 +153,8 @@ def test_each_loss_three_ways(name, reduction):
 
 
 def test_none_gives_each_samples_loss_and_mean_their_visible_mean():
-    assert sg.l1([p1, p2], [1, 2], reduction="none") == (losses.absolute(p1 - 1), losses.absolute(p2 - 2))
-    assert sg.l1(p1, 1, reduction="none") == (losses.absolute(p1 - 1),)
+    assert sg.l1([p1, p2], [1, 2], reduction="none") == (sp.Abs(p1 - 1), sp.Abs(p2 - 2))
+    assert sg.l1(p1, 1, reduction="none") == (sp.Abs(p1 - 1),)
     mean = sg.huber([p1, p2], [0, 0])
     assert mean.args == (sp.Rational(1, 2), losses.unit_huber(p1) + losses.unit_huber(p2))
     assert sg.huber(p1, 0, reduction="sum") == sg.huber(p1, 0) == losses.unit_huber(p1)
@@ -279,13 +279,13 @@ def test_the_losses_and_their_gradients_read_back_from_json_trees(loss):
 
 def test_the_derivation_prints_torchs_rules_by_name():
     tex = latex(sg.derive(sg.huber(p1, q1) + sg.l1(p2, q1) + sg.hinge(p3, -1), p1, at={p1: 2, p2: 0, p3: 1, q1: 0}))
-    assert r"\operatorname{huber}'(u) = \operatorname{clip}(u, -1, 1)" in tex
+    assert r"\operatorname{huber}'(u) = \operatorname{hardtanh}(u) = \operatorname{clip}(u, -1, 1)" in tex
     tex = latex(sg.derive(sg.l1(p2, q1) + sg.hinge(p3, -1), [p2, p3], at={p2: 0, p3: 1, q1: 0}))
-    assert r"|u|' = [u > 0] - [u < 0] \quad \text{(torch's sign: 0 at 0)}" in tex
+    assert r"|x|' = \operatorname{sign}(x)" in tex
     assert r"\max(0, u)' = [u \geq 0] \quad \text{(torch's clamp\_min: 1 at 0)}" in tex
     assert sp.latex(sg.huber(p1, q1, delta=2)) == (r"4 \operatorname{huber}\left(\frac{p_{1}}{2} - "
                                                    r"\frac{q_{1}}{2}\right)")
-    assert sp.latex(sg.l1(p1, q1)) == r"\left|p_{1} - q_{1}\right|"
+    assert sp.latex(sg.l1(p1, q1)) == r"\left|{p_{1} - q_{1}}\right|"
 
 
 def test_the_numpy_kernels_take_arrays_at_the_kinks():
@@ -333,7 +333,8 @@ w, x, y = sp.symbols("w x y")
      r"\operatorname{clip}(wx - y, -1, 1)"),
     (sg.huber(w * x, y, delta=2), [r"2 x \operatorname{clip}(\frac{wx - y}{2}, -1, 1)",
                                    r"x \operatorname{clip}(wx - y, -2, 2)"], r"2 x \operatorname{clip}(wx - y, -1, 1)"),
-    (sg.l1(w * x, y), [r"x([wx - y > 0] - [y - wx > 0])", r"\frac{x (wx - y)}{|wx - y|}"],
+    (sg.l1(w * x, y), [r"x([wx - y > 0] - [y - wx > 0])", r"\frac{x (wx - y)}{|wx - y|}",
+                       r"x \operatorname{sign}(wx - y)"],
      r"x([y - wx > 0] - [wx - y > 0])"),
     (sg.hinge(w * x, -1, margin=2), [r"-x [2 - wx \geq 0]"], r"x [2 - wx \geq 0]"),
 ])
@@ -345,22 +346,20 @@ def test_students_may_type_what_symgrad_prints_for_the_losses(loss, right, wrong
     assert not question.check(wrong).correct
 
 
-def test_clip_with_numeric_bounds_is_the_unit_clip_scaled_and_bad_bounds_are_an_error():
-    assert losses.unit_clip(w, -1, 1) == losses.unit_clip(w)
-    assert losses.unit_clip(w, 0, 4) == 2 + 2 * losses.unit_clip(w / 2 - 1)
-    assert [losses.unit_clip(v, 0, 4) for v in (-1, 3, 5)] == [0, 3, 4]
-    with pytest.raises(ShapeError, match=r"clip\(w, 1, -1\) needs numbers as its bounds, the lower below the upper"):
-        losses.unit_clip(w, 1, -1)
+def test_clip_with_numeric_bounds_is_hardtanh_and_bad_bounds_are_an_error():
+    """Huber's slope is hardtanh, which a student may type as clip(u, a, b)."""
+    assert sp.diff(losses.unit_huber(w), w) == sg.hardtanh(w)
+    assert [sg.hardtanh(v, 0, 4) for v in (-1, 3, 5)] == [0, 3, 4]
+    with pytest.raises(SettingError, match="hardtanh's min_val must be below its max_val, got 1 and -1"):
+        sg.hardtanh(w, 1, -1)
 
 
 u = sp.Symbol("u")
 EPS = sp.Rational(1, 10 ** 6)
 OPERATIONS = {  # each registered kink or clamp, at ordinary points and at its kink
-    "absolute": (losses.absolute(u), [-1.5, 0.0, 0.25]),
     "clamp_min": (losses.clamp_min(u), [-1.5, 0.0, 0.25]),
     "closed_step": (losses.closed_step(u), [-1.5, 0.0, 0.25]),
     "unit_huber": (losses.unit_huber(u), [-1.5, -1.0, 0.0, 0.5, 1.0, 3.0]),
-    "unit_clip": (losses.unit_clip(u), [-1.5, -1.0, 0.0, 0.5, 1.0, 3.0]),
     "variance_clamp": (losses.variance_clamp(u, EPS), [1e-9, 1e-6, 0.5]),
 }
 

@@ -6,7 +6,7 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad.core.activations import LogSoftmax, Softmax
-from symgrad.core.losses import absolute, clamp_min, clamped_log, unit_clip, unit_huber, variance_clamp
+from symgrad.core.losses import clamp_min, clamped_log, unit_huber, variance_clamp
 from symgrad.core.layers import Deviation, Standardized
 from symgrad.core.losses import clamped_log
 from symgrad.core.operations import operations
@@ -44,14 +44,10 @@ RULES = [
     (clamped_log(x), x, [D % "x" + r"\max\left(\log{\left(x \right)}, -100\right) &= \frac{\left[\log{\left(x "
                          r"\right)} \geq -100\right]}{x} \qquad \max(\log x, -100)' = [\log x \geq -100] / x \quad "
                          r"\text{(torch's clamp)}"]),
-    (absolute(x), x, [D % "x" + r"\left|x\right| &= \left[x > 0\right] - \left[- x > 0\right] \qquad "
-                      r"|u|' = [u > 0] - [u < 0] \quad \text{(torch's sign: 0 at 0)}"]),
     (clamp_min(x), x, [D % "x" + r"\max\left(0, x\right) &= \left[x \geq 0\right] \qquad "
                        r"\max(0, u)' = [u \geq 0] \quad \text{(torch's clamp\_min: 1 at 0)}"]),
-    (unit_huber(x), x, [D % "x" + r"\operatorname{huber}\left(x\right) &= \operatorname{clip}\left(x, -1, 1\right) "
-                        r"\qquad \operatorname{huber}'(u) = \operatorname{clip}(u, -1, 1)"]),
-    (unit_clip(x), x, [D % "x" + r"\operatorname{clip}\left(x, -1, 1\right) &= \left[1 - x > 0\right] "
-                       r"\left[x + 1 > 0\right] \qquad \operatorname{clip}(u, -1, 1)' = [-1 < u < 1]"]),
+    (unit_huber(x), x, [D % "x" + r"\operatorname{huber}\left(x\right) &= \operatorname{hardtanh}\left(x\right) "
+                        r"\qquad \operatorname{huber}'(u) = \operatorname{hardtanh}(u) = \operatorname{clip}(u, -1, 1)"]),
     (variance_clamp(x, sp.Rational(1, 10 ** 6)), x, [
         D % "x" + r"\max\left(x, \frac{1}{1000000}\right) &= 1",
         r"&\qquad \qquad \max(v, \epsilon)' = 1 \quad \text{(torch clamps the variance without gradient)}"]),

@@ -21,7 +21,7 @@ WORKSHEET = Worksheet(
           r"$L_{\mathrm{Huber}} = \frac12 \sum_n \operatorname{huber}(\hat y_n - y_n)$, as torch's "
           r"nn.MSELoss and nn.HuberLoss ($\delta = 1$, mean over the samples): "
           r"$\operatorname{huber}(r) = r^2/2$ where $|r| < 1$ and $|r| - 1/2$ where $|r| \geq 1$ "
-          r"(torch's linear branch at $|r| = 1$). Its derivative is $\operatorname{clip}(r, -1, 1)$: a "
+          r"(torch's linear branch at $|r| = 1$). Its derivative is $\operatorname{hardtanh}(r)$, $r$ clipped to $[-1, 1]$: a "
           r"residual beyond $\delta$ pulls with strength $\delta$, however large it is, where the squared "
           r"error's pull $2r$ grows with it.",
     model=model,

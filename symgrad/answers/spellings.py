@@ -33,7 +33,8 @@ __all__ = ["Spellings", "standard_functions"]
 
 LOG = "log"  # \log: natural unless the question says otherwise; \log_{10}, \log_2 name their base
 CONSTANTS = {"e": sympy.E, "pi": sympy.pi}
-BRACKETS = (step, log_unclamped)  # the operations that are Iverson brackets, typed [z > 0], [\log p \geq -100]
+# the operations that are Iverson brackets or printed with them: typed [z > 0], [\log p \geq -100]
+BRACKETS = (step, log_unclamped, sympy.sign, sympy.Heaviside)
 
 
 @dataclass(frozen=True)

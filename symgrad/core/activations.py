@@ -918,7 +918,7 @@ register(Operation(
     rule=r"\operatorname{hardtanh}'(z) = [a < z < b]",
     numpy=lambda z, low, high: np.clip(z, low, high),
     torch=_functional("hardtanh"),
-    spellings=(r"\operatorname{hardtanh}",),
+    spellings=(r"\operatorname{hardtanh}", r"\operatorname{clip}"),  # clip(u, a, b) as a student types it
     matrix=ElementWise(r"\operatorname{hardtanh}", r"\left[-1 < $Z < 1\right]"),
     torch_module="Hardtanh",
 ))

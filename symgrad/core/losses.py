@@ -9,9 +9,10 @@ Each takes torch's ``reduction`` with torch's default: ``"mean"`` over the sampl
 Where torch takes a kink or a clamp its own way, the loss is written with an operation registered
 here with its facets and torch's derivative there: ``bce``'s log clamped below at -100
 (:class:`clamped_log`, its derivative :class:`clamped_log_slope`, which simplification sees as
-:class:`log_unclamped` over ``x``), :class:`absolute` (torch's sign: 0 at 0), :class:`clamp_min`
-(gradient 1 at 0: :class:`closed_step`), Huber's function :class:`unit_huber` and its slope
-:class:`unit_clip`, and ``nn.GaussianNLLLoss``'s :class:`variance_clamp` (without gradient).
+:class:`log_unclamped` over ``x``), :class:`clamp_min` (gradient 1 at 0: :class:`closed_step`),
+Huber's function :class:`unit_huber` (its slope is ``hardtanh``) and ``nn.GaussianNLLLoss``'s
+:class:`variance_clamp` (without gradient). ``l1`` takes SymPy's ``Abs``, whose derivative ``sign``
+is 0 at 0, as torch's.
 """
 
 import operator
@@ -20,7 +21,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from .activations import _tensor, log_softmax, sigmoid, softplus, step
+from .activations import _tensor, hardtanh, log_softmax, sigmoid, softplus, step
 from .errors import ShapeError, SymgradError
 from .numbers import exact
 from .operations import Operation, register
@@ -29,8 +30,7 @@ from .variables import as_scalar
 __all__ = ["mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy", "l1", "smooth_l1", "huber",
            "hinge_embedding", "hinge", "margin_ranking", "kl_div", "focal", "poisson_nll", "gaussian_nll",
            "cosine_embedding", "l1_penalty", "l2_penalty", "REDUCTIONS", "clamped_log", "clamped_log_slope",
-           "log_unclamped", "LOG_FLOOR", "absolute", "clamp_min", "closed_step", "unit_huber", "unit_clip",
-           "variance_clamp"]
+           "log_unclamped", "LOG_FLOOR", "clamp_min", "closed_step", "unit_huber", "variance_clamp"]
 
 LOG_FLOOR = -100  # nn.BCELoss clamps each log below at this
 _THRESHOLD = sympy.exp(LOG_FLOOR)  # log x >= LOG_FLOOR exactly when x >= e^{-100}
@@ -203,22 +203,6 @@ class _Kinked(sympy.Function):
         return self.args[0].is_extended_real
 
 
-class absolute(_Kinked):
-    r"""$|u|$ as torch's ``abs``, whose derivative is torch's ``sign``: $[u > 0] - [u < 0]$, 0 at $u = 0$."""
-
-    latex = r"\left|%s\right|"
-
-    @staticmethod
-    def value(u, sign):
-        return sign * u
-
-    def _eval_mpmath(self):
-        return mpmath.fabs, self.args
-
-    def _eval_is_nonnegative(self):
-        return self.args[0].is_extended_real
-
-
 class clamp_min(_Kinked):
     r"""$\max(0, u)$ as torch's ``u.clamp_min(0)``, whose derivative is $[u \geq 0]$: 1 at $u = 0$
     (its gradient passes there, unlike relu's). Hinge, margin-ranking and cosine-embedding losses
@@ -257,7 +241,7 @@ class closed_step(_Kinked):
 class unit_huber(_Kinked):
     r"""Huber's function with $\delta = 1$: $u^2/2$ where $|u| < 1$, $|u| - 1/2$ where $|u| \geq 1$
     (torch's ``huber_loss`` takes the linear branch at $|u| = \delta$; the two branches and their
-    slopes meet there). Its derivative is :class:`unit_clip`."""
+    slopes meet there). Its derivative is :class:`~symgrad.core.activations.hardtanh`, $u$ clipped to $[-1, 1]$."""
 
     latex = r"\operatorname{huber}\left(%s\right)"
 
@@ -272,34 +256,6 @@ class unit_huber(_Kinked):
 
     def _eval_is_nonnegative(self):
         return self.args[0].is_extended_real
-
-
-class unit_clip(_Kinked):
-    r"""$\operatorname{clip}(u, -1, 1)$, the derivative of :class:`unit_huber`; its own derivative is
-    $[-1 < u < 1]$, 0 at $|u| = 1$ (torch's second derivative of ``huber_loss`` there). Given bounds
-    (as a student types $\operatorname{clip}(u, a, b)$, numbers $a < b$) it is
-    $m + h \operatorname{clip}((u - m)/h, -1, 1)$ with $m = (a + b)/2$, $h = (b - a)/2$."""
-
-    nargs = (1, 3)
-    latex = r"\operatorname{clip}\left(%s, -1, 1\right)"
-
-    @classmethod
-    def eval(cls, u, low=None, high=None):
-        if low is None:
-            return super().eval(u)
-        if not (low.is_number and high.is_number and _decided(high, low) == 1):
-            raise ShapeError(f"clip({u}, {low}, {high}) needs numbers as its bounds, the lower below the upper")
-        middle, half = (low + high) / 2, (high - low) / 2
-        return middle + half * cls((u - middle) / half)
-
-    @staticmethod
-    def value(u, sign):
-        branch = _decided(sign * u, 1)
-        if branch is not None:
-            return u if branch < 0 else sympy.Integer(sign)
-
-    def _eval_mpmath(self):
-        return (lambda u: max(min(u, mpmath.mpf(1)), mpmath.mpf(-1))), self.args
 
 
 class variance_clamp(sympy.Function):
@@ -341,14 +297,6 @@ def _torch_variance_clamp(torch, v, eps):
 
 
 register(Operation(
-    absolute,
-    derivative=lambda a, k: step(a.args[0]) - step(-a.args[0]),
-    rule=r"|u|' = [u > 0] - [u < 0] \quad \text{(torch's sign: 0 at 0)}",
-    rule_name="absolute value rule",
-    numpy=np.abs,
-    torch=lambda torch, u: torch.abs(_tensor(torch, u)),
-))
-register(Operation(
     clamp_min,
     derivative=lambda a, k: closed_step(a.args[0]),
     rule=r"\max(0, u)' = [u \geq 0] \quad \text{(torch's clamp\_min: 1 at 0)}",
@@ -365,22 +313,13 @@ register(Operation(
 ))
 register(Operation(
     unit_huber,
-    derivative=lambda a, k: unit_clip(a.args[0]),
-    rule=r"\operatorname{huber}'(u) = \operatorname{clip}(u, -1, 1)",
+    derivative=lambda a, k: hardtanh(a.args[0]),
+    rule=r"\operatorname{huber}'(u) = \operatorname{hardtanh}(u) = \operatorname{clip}(u, -1, 1)",
     rule_name="Huber rule",
     numpy=lambda u: _numpy_huber(np.abs(u)),
     torch=lambda torch, u: torch.nn.functional.huber_loss(
         _tensor(torch, u), torch.zeros_like(_tensor(torch, u)), reduction="none", delta=1.0),
     spellings=(r"\operatorname{huber}",),
-))
-register(Operation(
-    unit_clip,
-    derivative=lambda a, k: step(1 - a.args[0]) * step(1 + a.args[0]),
-    rule=r"\operatorname{clip}(u, -1, 1)' = [-1 < u < 1]",
-    rule_name="clip rule",
-    spellings=(r"\operatorname{clip}",),
-    numpy=lambda u: np.clip(u, -1.0, 1.0),
-    torch=lambda torch, u: torch.nn.functional.hardtanh(_tensor(torch, u)),  # gradient 0 at |u| = 1
 ))
 register(Operation(
     variance_clamp,
@@ -450,8 +389,8 @@ def cross_entropy(logits, target, reduction="mean"):
 
 def l1(prediction, target, reduction="mean"):
     r"""Mean absolute error $\frac1N \sum_n |\hat y_n - y_n|$ (``nn.L1Loss``). At $\hat y_n = y_n$
-    its derivative is 0, torch's ``sign(0)`` (:class:`absolute`)."""
-    return _elementwise("l1", lambda p, t: absolute(p - t), reduction, ("prediction", prediction), ("target", target))
+    its derivative is 0, torch's ``sign(0)`` (``Abs``, whose derivative is ``sign``)."""
+    return _elementwise("l1", lambda p, t: sympy.Abs(p - t), reduction, ("prediction", prediction), ("target", target))
 
 
 def huber(prediction, target, reduction="mean", delta=1.0):
@@ -602,7 +541,7 @@ def cosine_embedding(first, second, target, reduction="mean", margin=0.0):
 def l1_penalty(parameters, weight):
     r"""The L1 regulariser $\lambda \sum_i |w_i|$, as a loss term to add; its derivative in $w_i$ is
     $\lambda \operatorname{sign}(w_i)$, 0 at $w_i = 0$ as torch's ``abs``."""
-    return _penalty(parameters, exact(weight), absolute, "l1_penalty")
+    return _penalty(parameters, exact(weight), sympy.Abs, "l1_penalty")
 
 
 def l2_penalty(parameters, weight):

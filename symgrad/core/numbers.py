@@ -91,10 +91,15 @@ def approximate(value, digits=30, at=None, memo=None):
         if node in done:
             continue
         if node.is_Integer or not node.args:
-            done[node] = node if node.is_Integer else node.evalf(precision)
+            done[node] = node if node.is_Integer else _evaluated(node, precision)
         elif ready:
-            done[node] = node.func(*[done[a] for a in node.args]).evalf(precision)
+            done[node] = _evaluated(node.func(*[done[a] for a in node.args]), precision)
         else:
             stack.append((node, True))
             stack.extend((a, False) for a in node.args if a not in done)
     return done[sympy.sympify(value)]
+
+
+def _evaluated(node, precision):
+    """A number's value to ``precision`` digits; a truth value (a Piecewise's condition) as it is."""
+    return node.evalf(precision) if isinstance(node, sympy.Expr) else node
