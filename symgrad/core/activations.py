@@ -76,6 +76,18 @@ def _sigmoid_array(z, out=None):
     return np.exp(out, out=out)
 
 
+def _symmetric_distribution(z):
+    """The value at 0 and at the infinities of a distribution function symmetric about 0 (sigma, Phi):
+    1/2, 1 and 0; None elsewhere."""
+    if _sign(z) == 0:
+        return S.Half
+    if z is S.Infinity:
+        return S.One
+    if z is S.NegativeInfinity:
+        return S.Zero
+    return None
+
+
 class _Activation(sympy.Function):
     """Shared printing: ``\\name\\left(z\\right)`` in LaTeX."""
 
@@ -103,12 +115,9 @@ class sigmoid(_Activation):
 
     @classmethod
     def eval(cls, z):
-        if _sign(z) == 0:
-            return S.Half
-        if z is S.Infinity:
-            return S.One
-        if z is S.NegativeInfinity:
-            return S.Zero
+        limit = _symmetric_distribution(z)
+        if limit is not None:
+            return limit
         # sigma(log a) = a/(1+a), exactly, for a positive rational a
         if isinstance(z, sympy.log) and z.args[0].is_Rational and z.args[0].is_positive:
             a = z.args[0]
@@ -667,12 +676,7 @@ class normal_cdf(_Activation):
 
     @classmethod
     def eval(cls, z):
-        if _sign(z) == 0:
-            return S.Half
-        if z is S.Infinity:
-            return S.One
-        if z is S.NegativeInfinity:
-            return S.Zero
+        return _symmetric_distribution(z)
 
     def _eval_rewrite_as_erf(self, z, **kwargs):
         return (1 + sympy.erf(z / sympy.sqrt(2))) / 2
