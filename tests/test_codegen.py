@@ -7,6 +7,7 @@ import pytest
 import sympy as sp
 
 from symgrad import UnknownVariableError, sigmoid
+from symgrad.core.errors import UnsupportedOperationError
 from symgrad.numeric.codegen import compile_expressions
 
 x, y, h, a = sp.symbols("x y h a")
@@ -39,3 +40,20 @@ def test_a_missing_argument_is_named():
         compile_expressions([x], [x * y], "numpy")
     with pytest.raises(UnknownVariableError, match="no value is given for q"):
         compile_expressions([x], [h], "numpy", [(h, sp.Symbol("q"))])
+
+
+@pytest.mark.parametrize("expr, math_function", [(sp.gamma(x), "gamma"), (sp.loggamma(x), "lgamma")])
+def test_a_function_numpy_lacks_is_math_s_taken_over_arrays(expr, math_function):
+    """SymPy's NumPy printer writes these as Python's math functions, of one number: compiled, they
+    take arrays, value by value."""
+    import math
+
+    values = np.array([0.3, 1.5, 4.0])
+    (out,) = compile_expressions([x], [expr], "numpy")(values)
+    assert out.tolist() == [getattr(math, math_function)(v) for v in values]
+
+
+def test_a_function_torch_lacks_is_refused_by_name():
+    pytest.importorskip("torch")
+    with pytest.raises(UnsupportedOperationError, match=r"cannot compile gamma \(gamma\(x\)\) to torch"):
+        compile_expressions([x], [1 + sp.gamma(x) ** 2], "torch")

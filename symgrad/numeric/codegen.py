@@ -5,6 +5,7 @@ Every symbol is renamed to a generated identifier before printing, so a user's s
 kernels (:mod:`.kernels`), also those registered from outside the package.
 """
 
+import numpy as np
 import sympy
 
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
@@ -42,12 +43,27 @@ def compile_expressions(args, exprs, modules, program=None):
         cse = True
     kernels = namespace(modules)
     try:
-        return sympy.lambdify([safe[a] for a in args], exprs, modules=[kernels, modules],
-                              printer=_printer(modules, kernels), cse=cse, docstring_limit=0)
-    except PrintMethodNotImplementedError:
+        function = _lambdify([safe[a] for a in args], exprs, modules, kernels, cse)
+    except (PrintMethodNotImplementedError, AttributeError):  # AttributeError: torch lacks the name printed
         function = next(f for e in given for f in sympy.postorder_traversal(e)  # the innermost first
-                        if isinstance(f, sympy.Function) and not _printable(f, modules, kernels))
+                        if isinstance(f, sympy.Function) and not _compiles(f, modules, kernels))
         raise UnsupportedOperationError(unknown(function, f"compile ... to {modules}")) from None
+    if modules == "numpy":
+        _vectorized(function.__globals__)
+    return function
+
+
+def _lambdify(args, exprs, modules, kernels, cse=True):
+    return sympy.lambdify(args, exprs, modules=[kernels, modules], printer=_printer(modules, kernels), cse=cse,
+                          docstring_limit=0)
+
+
+def _vectorized(names):
+    """The functions of Python's ``math`` that SymPy's NumPy printer writes for some functions
+    (``gamma``, ``lgamma``, ``erf``), which take one number, made to take arrays."""
+    for name, value in list(names.items()):
+        if callable(value) and getattr(value, "__module__", None) == "math":
+            names[name] = np.vectorize(value, otypes=[float])
 
 
 def _printer(modules, kernels):
@@ -72,11 +88,11 @@ def _printer(modules, kernels):
     return Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": False})
 
 
-def _printable(f, modules, kernels):
+def _compiles(f, modules, kernels):
     try:
-        _printer(modules, kernels).doprint(f)
+        _lambdify(sorted(f.free_symbols, key=str), [f], modules, kernels)
         return True
-    except PrintMethodNotImplementedError:
+    except (PrintMethodNotImplementedError, AttributeError):
         return False
 
 
