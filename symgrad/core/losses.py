@@ -9,7 +9,7 @@ Each takes torch's ``reduction`` with torch's default: ``"mean"`` over the sampl
 Where torch takes a kink or a clamp its own way, the loss is written with an operation registered
 here with its facets and torch's derivative there: ``bce``'s log clamped below at -100
 (:class:`clamped_log`, its derivative :class:`clamped_log_slope`, which simplification sees as
-:class:`log_unclamped` over ``x``), :class:`clamp_min` (gradient 1 at 0: :class:`closed_step`),
+:class:`log_unclamped` over ``x``), :class:`clamp_min` (gradient 1 at 0: ``Heaviside(u, 1)``, printed $[u \geq 0]$),
 Huber's function :class:`unit_huber` (its slope is ``hardtanh``) and ``nn.GaussianNLLLoss``'s
 :class:`variance_clamp` (without gradient). ``l1`` takes SymPy's ``Abs``, whose derivative ``sign``
 is 0 at 0, as torch's.
@@ -30,7 +30,7 @@ from .variables import as_scalar
 __all__ = ["mse", "sse", "bce", "bce_with_logits", "nll", "cross_entropy", "l1", "smooth_l1", "huber",
            "hinge_embedding", "hinge", "margin_ranking", "kl_div", "focal", "poisson_nll", "gaussian_nll",
            "cosine_embedding", "l1_penalty", "l2_penalty", "REDUCTIONS", "clamped_log", "clamped_log_slope",
-           "log_unclamped", "LOG_FLOOR", "clamp_min", "closed_step", "unit_huber", "variance_clamp"]
+           "log_unclamped", "LOG_FLOOR", "clamp_min", "unit_huber", "variance_clamp"]
 
 LOG_FLOOR = -100  # nn.BCELoss clamps each log below at this
 _THRESHOLD = sympy.exp(LOG_FLOOR)  # log x >= LOG_FLOOR exactly when x >= e^{-100}
@@ -221,23 +221,6 @@ class clamp_min(_Kinked):
         return self.args[0].is_extended_real
 
 
-class closed_step(_Kinked):
-    r"""$[u \geq 0]$, the derivative of :class:`clamp_min`: 1 at $u = 0$ (relu's :class:`step` is 0
-    there); its own derivative is 0."""
-
-    latex = r"\left[%s \geq 0\right]"
-
-    @staticmethod
-    def value(u, sign):
-        return sympy.S.One if sign >= 0 else sympy.S.Zero
-
-    def _eval_mpmath(self):
-        return (lambda u: mpmath.mpf(u >= 0)), self.args
-
-    def _eval_is_nonnegative(self):
-        return True
-
-
 class unit_huber(_Kinked):
     r"""Huber's function with $\delta = 1$: $u^2/2$ where $|u| < 1$, $|u| - 1/2$ where $|u| \geq 1$
     (torch's ``huber_loss`` takes the linear branch at $|u| = \delta$; the two branches and their
@@ -298,18 +281,11 @@ def _torch_variance_clamp(torch, v, eps):
 
 register(Operation(
     clamp_min,
-    derivative=lambda a, k: closed_step(a.args[0]),
+    derivative=lambda a, k: sympy.Heaviside(a.args[0], 1),  # [u >= 0]
     rule=r"\max(0, u)' = [u \geq 0] \quad \text{(torch's clamp\_min: 1 at 0)}",
     rule_name="clamp rule",
     numpy=lambda u: np.maximum(u, 0.0),
     torch=lambda torch, u: _tensor(torch, u).clamp_min(0),
-))
-register(Operation(
-    closed_step,
-    derivative=lambda a, k: sympy.S.Zero,
-    algebraic=lambda a: 1 - step(-a.args[0]),  # as the checker reads a typed [u \geq 0]
-    numpy=lambda u: (u >= 0) * 1.0,
-    torch=lambda torch, u: (_tensor(torch, u) >= 0).to(_tensor(torch, u).dtype),
 ))
 register(Operation(
     unit_huber,
