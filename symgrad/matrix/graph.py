@@ -29,9 +29,9 @@ class Node:
     """One matrix-valued value of a model: ``op`` applied to ``inputs``, of shape ``shape``.
 
     Leaves have the ops ``data`` (``N x k`` inputs), ``classes`` (``N`` class indices, from 0),
-    ``targets`` (``N x k`` numbers), ``mask`` (a dropout's ``N x k`` zeros and ones) and ``parameter``. ``options`` are the operation's settings
-    as ``(key, value)`` pairs (a loss's ``reduction``, the number of ``classes``). Nodes compare
-    by identity: two layers with equal shapes are different nodes.
+    ``targets`` (``N x k`` numbers), ``mask`` (a dropout's ``N x k`` zeros and ones) and ``parameter``.
+    ``options`` are the operation's settings as ``(key, value)`` pairs (a loss's ``reduction``, the
+    number of ``classes``, a mask's and its dropout's ``p``). Nodes compare by identity: two layers with equal shapes are different nodes.
     """
 
     op: str

@@ -32,7 +32,8 @@ class TorchMasks:
         if self._torch is None:
             return (self._rng.random(shape) < keep).astype(dtype)
         torch = self._torch
-        return torch.empty(shape, dtype=getattr(torch, np.dtype(dtype).name)).bernoulli_(keep, generator=self._rng).numpy()
+        noise = torch.empty(shape, dtype=getattr(torch, np.dtype(dtype).name))
+        return noise.bernoulli_(keep, generator=self._rng).numpy()
 
 
 class Program:

@@ -13,7 +13,8 @@ __all__ = ["from_torch", "to_torch"]
 def supported():
     """The ``torch.nn`` modules matrix mode reads: Linear, Dropout, Flatten and each registered
     activation's module."""
-    return ("Linear", "Dropout", "Flatten", *dict.fromkeys(op.torch_module for op in matrix_activations().values() if op.torch_module))
+    return ("Linear", "Dropout", "Flatten",
+            *dict.fromkeys(op.torch_module for op in matrix_activations().values() if op.torch_module))
 
 
 def from_torch(module, dtype=None):
