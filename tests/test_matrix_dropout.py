@@ -142,3 +142,26 @@ def test_float32_losses_follow_torch_to_1e_4():
         reference.backward()
         theirs.step()
         assert loss == pytest.approx(reference.item(), rel=1e-4), f"step {step + 1}"
+
+
+def test_a_training_run_with_dropout_follows_torchs_and_measures_accuracy_out_of_training():
+    pytest.importorskip("sklearn")
+    from symgrad.matrix.loop import accuracy
+    from symgrad.matrix.torch_twin import symgrad_trace, torch_trace
+    from symgrad.matrix.training import MatrixTraining
+    from symgrad.twin.comparison import difference
+
+    network = Network([Linear(784, 16), Activation("relu"), Dropout(0.2), Linear(16, 10)])
+    spec = MatrixTraining(network, loss="cross_entropy", options={"lr": 0.1, "momentum": 0.9}, batch_size=500,
+                          seed=2)
+    ours, theirs = symgrad_trace(spec, "float64", 2), torch_trace(spec, "float64", 2)
+    assert len(ours.losses) == 6 and difference([ours.losses], [theirs.losses])[1] < 1e-12
+    assert difference(sum(ours.parameters, []), sum(theirs.parameters, []))[1] < 1e-10
+    program, test = spec.program("float64"), spec.datasets()[1]
+    assert not any(n.op == "mask" for n in program.evaluation().derivation.leaves)
+    plain = Program(Model.initialised(Network([Linear(2, 2)])), "cross_entropy")
+    assert plain.evaluation() is plain
+    net = to_torch(program.model).eval()
+    inputs = torch.from_numpy(np.asarray(test.inputs, dtype="float64"))
+    expected = (net(inputs).argmax(1).numpy() == test.classes).mean()
+    assert accuracy(program, test) == expected

@@ -85,6 +85,14 @@ class Program:
             leaves[slot] = self._mask(node, len(inputs))
         return run(self._walk, arrays, leaves, self._workspace(len(inputs)), backward)
 
+    def evaluation(self):
+        """The program of the same model (the same parameter arrays) out of training, as torch's
+        ``net.eval()``: this program itself when it has no dropout."""
+        if not self._masks:
+            return self
+        loss = self.derivation.loss
+        return Program(self.model, loss.op, loss.option("reduction"), training=False)
+
     def _mask(self, node, rows):
         """The mask of ``node`` for a batch of ``rows``, checked to be ``rows x k`` zeros and ones."""
         if isinstance(self.masks, dict):
