@@ -165,3 +165,11 @@ def test_a_training_run_with_dropout_follows_torchs_and_measures_accuracy_out_of
     inputs = torch.from_numpy(np.asarray(test.inputs, dtype="float64"))
     expected = (net(inputs).argmax(1).numpy() == test.classes).mean()
     assert accuracy(program, test) == expected
+
+
+def test_without_torch_numpy_draws_the_masks_from_the_seed(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "torch", None)  # import torch fails
+    node = mg.mask("M", 6, 0.25)
+    mask = TorchMasks(4)(node, 500, "float32")
+    expected = (np.random.default_rng(4).random((500, 6)) < 0.75).astype("float32")
+    assert mask.dtype == np.float32 and np.array_equal(mask, expected)

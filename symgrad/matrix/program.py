@@ -16,18 +16,23 @@ class TorchMasks:
     dtype).bernoulli_(1 - p)`` from a ``torch.Generator`` seeded with ``seed``, one mask per dropout
     per batch in the forward order; so a torch run after ``torch.manual_seed(seed)`` (whose only
     random draws are its dropouts') gets the same masks. Without torch, NumPy's generator draws them
-    (the same probabilities, not torch's masks)."""
+    (the same probabilities, not torch's masks). Torch is imported at the first mask drawn."""
 
     def __init__(self, seed=0):
+        self.seed, self._rng = seed, None
+
+    def _generator(self):
         try:
             import torch
         except ImportError:
-            self._torch, self._rng = None, np.random.default_rng(seed)
+            self._torch, self._rng = None, np.random.default_rng(self.seed)
         else:
-            self._torch, self._rng = torch, torch.Generator().manual_seed(seed)
+            self._torch, self._rng = torch, torch.Generator().manual_seed(self.seed)
 
     def __call__(self, node, rows, dtype):
         """A 0/1 mask for the mask node ``node`` over ``rows`` samples, in ``dtype``."""
+        if self._rng is None:
+            self._generator()
         keep, shape = 1 - node.option("p"), (rows, node.shape[1])
         if self._torch is None:
             return (self._rng.random(shape) < keep).astype(dtype)
