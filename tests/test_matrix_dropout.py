@@ -173,3 +173,10 @@ def test_without_torch_numpy_draws_the_masks_from_the_seed(monkeypatch):
     mask = TorchMasks(4)(node, 500, "float32")
     expected = (np.random.default_rng(4).random((500, 6)) < 0.75).astype("float32")
     assert mask.dtype == np.float32 and np.array_equal(mask, expected)
+
+
+def test_a_networks_description_names_its_dropouts():
+    from symgrad.matrix.reports import network_shape
+
+    network = Network([Linear(4, 3), Activation("relu"), Dropout(0.2), Linear(3, 2), Activation("log_softmax")])
+    assert network_shape(network) == "4-3-2 (relu, dropout 0.2, log_softmax)"
