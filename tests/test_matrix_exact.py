@@ -8,7 +8,7 @@ import sympy as sp
 import symgrad as sg
 from symgrad.matrix import derive, evaluate, exact
 from symgrad.matrix import graph as mg
-from symgrad.matrix.network import Activation, Linear, Network
+from symgrad.matrix.network import Activation, Dropout, Linear, Network
 
 BATCH = 2
 
@@ -20,9 +20,14 @@ def _symbols(node):
     return sp.ImmutableMatrix(rows, cols, lambda i, j: sp.Symbol(f"{node.name}_{i + 1}{j + 1}"))
 
 
+MASK = (1, 0, 1, 1, 0, 1, 1, 1)  # a dropout mask's entries, row by row
+
+
 def _leaves(derivation, classes=(1, 0)):
-    """Symbols for data, parameters and numeric targets; class indices for classes."""
-    return {n: list(classes[:BATCH]) if n.op == "classes" else _symbols(n) for n in derivation.leaves}
+    """Symbols for data, parameters and numeric targets; class indices for classes; a fixed 0/1 mask."""
+    return {n: list(classes[:BATCH]) if n.op == "classes" else
+            sp.ImmutableMatrix(BATCH, n.shape[1], MASK[:BATCH * n.shape[1]]) if n.op == "mask" else _symbols(n)
+            for n in derivation.leaves}
 
 
 # The scalar twin: the same network built node by node with scalar mode's functions, row by row.
@@ -38,6 +43,8 @@ def _scalar_loss(derivation, leaves):
             weight = sp.Matrix(ins[1])
             bias = ins[2][0] if len(ins) > 2 else False
             value[node] = [list(sg.linear(row, weight, bias)) for row in ins[0]]
+        elif node.op == "dropout":
+            value[node] = [sg.dropout(row, mask, node.option("p")) for row, mask in zip(*ins)]
         elif node.op in ("softmax", "log_softmax"):
             value[node] = [list(getattr(sg, node.op)(row)) for row in ins[0]]
         elif node.op in mg.activations():
@@ -96,6 +103,17 @@ def test_a_3_4_2_network_matches_the_scalar_walk(hidden, bias, output, loss, red
     network = Network(layers + ([Activation(output)] if output else []))
     derivation = derive(network.loss(loss, reduction))
     _assert_matches_scalar_walk(derivation, _leaves(derivation))
+
+
+@pytest.mark.parametrize("p", [0.25, 0.5])
+def test_dropout_with_a_given_mask_matches_the_scalar_walk(p):
+    network = Network([Linear(3, 4), Activation("tanh"), Dropout(p), Linear(4, 2)])
+    derivation = derive(network.loss("cross_entropy"))
+    leaves = _leaves(derivation)
+    _assert_matches_scalar_walk(derivation, leaves)
+    a1, d1 = derivation.node("A1"), derivation.node("D1")
+    values = evaluate(derivation, exact, leaves).values
+    assert values[d1] == values[a1].multiply_elementwise(leaves[derivation.node("M1")]) / (1 - sp.Rational(p))
 
 
 def test_nll_and_log_softmax_rules_apart_match_the_scalar_walk():

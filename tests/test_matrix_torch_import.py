@@ -41,8 +41,11 @@ def test_dtype_can_be_chosen():
 
 
 @pytest.mark.parametrize("module, error, message", [
-    (nn.Sequential(nn.Linear(4, 3), nn.Dropout()), NoDerivativeRuleError, r"layer 1 \(Dropout\).*may hold Linear"),
-    (nn.Sequential(nn.Flatten(), nn.Linear(4, 3)), NoDerivativeRuleError, r"layer 0 \(Flatten\)"),
+    (nn.Sequential(nn.Linear(4, 3), nn.Dropout1d()), NoDerivativeRuleError,
+     r"layer 1 \(Dropout1d\).*may hold Linear, Dropout, Flatten"),
+    (nn.Sequential(nn.Linear(4, 3), nn.Identity()), NoDerivativeRuleError, r"layer 1 \(Identity\).*may hold Linear"),
+    (nn.Sequential(nn.Flatten(0), nn.Linear(4, 3)), NoDerivativeRuleError,
+     r"layer 0 \(Flatten\): matrix mode reads Flatten\(start_dim=1, end_dim=-1\).*got start_dim=0, end_dim=-1"),
     (nn.Sequential(nn.Linear(4, 3), nn.LogSoftmax(dim=0)), NoDerivativeRuleError, "over the classes.*dim=0"),
     (nn.Sequential(nn.Linear(4, 3), nn.Softplus(beta=2)), NoDerivativeRuleError, "beta=1, got beta=2"),
     (nn.Linear(4, 3), SymgradError, "takes an nn.Sequential, got Linear"),

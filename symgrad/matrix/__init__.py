@@ -11,14 +11,15 @@ from .derivation import BackwardStep, MatrixDerivation, derive
 from .evaluation import Evaluation, evaluate
 from . import graph
 from .graph import activation, bce_with_logits, classes, cross_entropy, data, linear, mse, nll, parameter, targets
-from .network import Activation, Linear, Model, Network
-from .program import Program
+from .network import Activation, Dropout, Linear, Model, Network
+from .program import Program, TorchMasks
 from .rules import RULES
 
 __all__ = ["derive", "MatrixDerivation", "BackwardStep", "evaluate", "Evaluation", "RULES",
            "data", "classes", "targets", "parameter", "linear", "activation", "mse", "nll", "cross_entropy",
            "bce_with_logits",
-           "Linear", "Activation", "Network", "Model", "Program"]
+           "Linear", "Activation", "Network", "Model", "Program",
+           "Dropout", "TorchMasks"]
 
 
 def __getattr__(kind):

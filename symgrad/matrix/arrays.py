@@ -15,7 +15,7 @@ from ..numeric.codegen import compile_expressions
 
 __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_tn", "sum_rows", "apply",
            "derivative", "softmax", "softmax_of_log", "log_softmax", "mul", "add", "sub", "scale",
-           "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total"]
+           "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept"]
 
 
 def number(value):
@@ -127,6 +127,11 @@ def scale(a, factor, out=None):
 
 def one_minus(a):
     return 1.0 - a
+
+
+def kept(mask, p):
+    """A dropout's mask over ``1 - p``, in the mask's dtype (torch's ``noise.div_(1 - p)``)."""
+    return np.divide(mask, mask.dtype.type(1 - p))
 
 
 def row_sum(a):

@@ -9,10 +9,11 @@ matrices; class indices are a sequence of ints. ``out`` buffers are ignored.
 import sympy
 
 from ..core.activations import LogSoftmax, Softmax
+from ..core.numbers import exact
 
 __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_tn", "sum_rows", "apply",
            "derivative", "softmax", "softmax_of_log", "log_softmax", "mul", "add", "sub", "scale",
-           "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total"]
+           "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept"]
 
 
 def number(value):
@@ -104,6 +105,11 @@ def scale(a, factor, out=None):
 
 def one_minus(a):
     return a.applyfunc(lambda e: 1 - e)
+
+
+def kept(mask, p):
+    """A dropout's mask over ``1 - p`` (``p`` read exactly: 0.1 is 1/10)."""
+    return mask / (1 - exact(p))
 
 
 def row_sum(a):

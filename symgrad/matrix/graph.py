@@ -16,7 +16,7 @@ from ..core.errors import GraphError, ShapeError
 from ..core.operations import matrix_activations
 
 __all__ = ["BATCH", "Node", "data", "classes", "targets", "parameter", "linear", "activation", "activations",
-           "mse", "nll", "cross_entropy", "bce_with_logits", "LOSSES", "REDUCTIONS"]
+           "mse", "nll", "cross_entropy", "bce_with_logits", "LOSSES", "REDUCTIONS", "mask", "dropout"]
 
 BATCH = "N"  # the name of the batch dimension in shapes
 
@@ -29,9 +29,9 @@ class Node:
     """One matrix-valued value of a model: ``op`` applied to ``inputs``, of shape ``shape``.
 
     Leaves have the ops ``data`` (``N x k`` inputs), ``classes`` (``N`` class indices, from 0),
-    ``targets`` (``N x k`` numbers) and ``parameter``. ``options`` are the operation's settings
-    as ``(key, value)`` pairs (a loss's ``reduction``, the number of ``classes``). Nodes compare
-    by identity: two layers with equal shapes are different nodes.
+    ``targets`` (``N x k`` numbers), ``mask`` (a dropout's ``N x k`` zeros and ones) and ``parameter``.
+    ``options`` are the operation's settings as ``(key, value)`` pairs (a loss's ``reduction``, the
+    number of ``classes``, a mask's and its dropout's ``p``). Nodes compare by identity: two layers with equal shapes are different nodes.
     """
 
     op: str
@@ -108,6 +108,15 @@ def parameter(name, *shape):
     return Node("parameter", _name(name, "parameter"), shape=tuple(_size(n, "a parameter's size") for n in shape))
 
 
+def mask(name, features, p):
+    """A dropout's mask, ``N x features`` zeros and ones (1 keeps an entry), drawn anew for every batch;
+    ``p`` is the probability of a zero."""
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
+        raise GraphError(f"mask {name}: p must be a number in [0, 1), got {p!r}")
+    return Node("mask", _name(name, "mask"), shape=(BATCH, _size(features, "the number of features")),
+                options=(("p", p),))
+
+
 # -- layers and activations -------------------------------------------------------------------
 
 
@@ -125,6 +134,17 @@ def linear(inputs, weight, bias=None, *, name):
                              f"got the shape {' x '.join(map(str, bias.shape))}")
         operands += (bias,)
     return Node("linear", _name(name, "linear layer"), operands, (BATCH, weight.shape[0]))
+
+
+def dropout(z, mask, *, name):
+    """``nn.Dropout(p)`` in training mode whose random mask is ``mask`` (a :func:`mask` node of ``z``'s
+    shape): ``Z * M / (1 - p)``. In evaluation mode a dropout is the identity: no node at all."""
+    z, mask = _batch(z, "dropout's input"), _node(mask, "dropout's mask")
+    if mask.op != "mask" or mask.shape != z.shape:
+        raise ShapeError(f"dropout {name}: the mask must be a mask node of {z.name}'s shape "
+                         f"{' x '.join(map(str, z.shape))}, got {mask.name} ({mask.op}, "
+                         f"{' x '.join(map(str, mask.shape))})")
+    return Node("dropout", _name(name, "dropout"), (z, mask), z.shape, mask.options)
 
 
 def activations():

@@ -19,6 +19,7 @@ from string import Template
 
 import sympy
 
+from ..core.numbers import exact
 from ..explain.latex import LatexRenderer
 from ..explain.layout import Block, Piece, Row, caption
 from .graph import BATCH
@@ -101,7 +102,8 @@ class MatrixRenderer(LatexRenderer):
     def factors(self, template, bindings, result, consumer):
         """The template with its names filled in and each factor's shape under it (see the module)."""
         names = {key: self.adjoint(node) if key == "delta" else self.name(node) for key, node in bindings.items()}
-        names["scale"] = self.scale(consumer) if consumer.op in RULES and RULES[consumer.op].per else ""
+        names["scale"] = self.scale(consumer) if consumer.op in RULES and (RULES[consumer.op].per or consumer.op
+                                                                           == "dropout") else ""
         factors = _bound(_top_level(template), bindings.keys() | {"scale"})
         out = [(Template(f).substitute(names).strip(), _shape(f, bindings, result)) for f in factors]
         out = [(text, shape) for text, shape in out if text]
@@ -111,7 +113,10 @@ class MatrixRenderer(LatexRenderer):
         return joined
 
     def scale(self, loss):
-        r"""A loss's reduction factor: $\frac{1}{N}$ per row, $\frac{1}{N k}$ per entry, nothing for a sum."""
+        r"""A loss's reduction factor: $\frac{1}{N}$ per row, $\frac{1}{N k}$ per entry, nothing for a sum;
+        a dropout's $\frac{1}{1 - p}$, as a number ($\frac{4}{3}$ for $p = 0.25$)."""
+        if loss.op == "dropout":
+            return sympy.latex(1 / (1 - exact(loss.option("p"))))
         if loss.option("reduction") == "sum":
             return ""
         if RULES[loss.op].per == "rows":

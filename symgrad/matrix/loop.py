@@ -100,10 +100,11 @@ def _stop_reason(program, loss, stop_loss, stop_grad_norm, done):
 
 def accuracy(program, data, batch_size=1024):
     """The fraction of ``data``'s samples whose largest output is in their class's column (for a
-    program whose loss takes class indices: ``nll`` or ``cross_entropy``)."""
+    program whose loss takes class indices: ``nll`` or ``cross_entropy``), out of training (its
+    dropouts the identity, as in torch's ``net.eval()``)."""
     if program.derivation.loss.op not in CLASS_LOSSES:
         raise TrainingError(f"accuracy counts classes: the loss {program.derivation.loss.op} takes numeric targets")
-    inputs = np.asarray(data.inputs, dtype=program.dtype)
+    inputs, program = np.asarray(data.inputs, dtype=program.dtype), program.evaluation()
     right = 0
     for i in range(0, len(data), batch_size):
         _, output = program.outputs(inputs[i:i + batch_size], data.classes[i:i + batch_size])

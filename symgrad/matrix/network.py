@@ -1,6 +1,6 @@
 """Sequential networks in matrix mode: layers as data, the graph they make, and parameter values.
 
-A :class:`Network` is a chain of :class:`Linear` layers and :class:`Activation` s, like an
+A :class:`Network` is a chain of :class:`Linear` layers, :class:`Activation` s and :class:`Dropout` s, like an
 ``nn.Sequential``; it names its nodes as a textbook does (``X``, ``W1``, ``b1``, ``Z1 = X W1^T + b1``,
 ``A1 = relu(Z1)``, ..., the loss ``L``). A :class:`Model` is a network with parameter values.
 """
@@ -14,7 +14,7 @@ from ..core.errors import GraphError, ShapeError, SymgradError
 from . import graph
 from .derivation import derive
 
-__all__ = ["Linear", "Activation", "Network", "Model"]
+__all__ = ["Linear", "Activation", "Dropout", "Network", "Model"]
 
 DTYPES = ("float32", "float64")
 
@@ -40,6 +40,17 @@ class Activation:
 
 
 @dataclass(frozen=True)
+class Dropout:
+    """``nn.Dropout(p)``: in training mode ``A * M / (1 - p)`` with a mask ``M`` drawn for each batch
+    (named ``M1``, ... in the graph), in evaluation mode the identity."""
+
+    p: float = 0.5
+
+    def __post_init__(self):
+        graph.mask("M", 1, self.p)  # the same check of p as the graph's
+
+
+@dataclass(frozen=True)
 class Network:
     """A chain of layers; the first linear layer fixes the number of input features."""
 
@@ -51,8 +62,8 @@ class Network:
         if not widths:
             raise GraphError("a network needs at least one Linear layer")
         for layer in self.layers:
-            if not isinstance(layer, (Linear, Activation)):
-                raise GraphError(f"a network's layers are Linear and Activation, got {layer!r}")
+            if not isinstance(layer, (Linear, Activation, Dropout)):
+                raise GraphError(f"a network's layers are Linear, Activation and Dropout, got {layer!r}")
         for before, after in zip(widths, widths[1:]):
             if before.out_features != after.in_features:
                 raise ShapeError(f"a layer with {before.out_features} outputs is followed by one with "
@@ -66,12 +77,19 @@ class Network:
     def out_features(self):
         return [layer for layer in self.layers if isinstance(layer, Linear)][-1].out_features
 
-    def graph(self):
+    def graph(self, training=True):
         """``(inputs, output, parameters)``: the data node ``X``, the last layer's node, and the
-        parameter nodes in torch's order (``W1, b1, W2, b2, ...``)."""
+        parameter nodes in torch's order (``W1, b1, W2, b2, ...``). Out of ``training``, a dropout is
+        left out (torch's evaluation mode: the identity)."""
         node = graph.data("X", self.in_features)
-        parameters, depth, after = [], 0, 0  # after: activations since the last linear layer
+        parameters, depth, after, dropouts = [], 0, 0, 0  # after: activations since the last linear layer
         for layer in self.layers:
+            if isinstance(layer, Dropout):
+                if training:  # the k-th dropout: D_k = A * M_k / (1 - p)
+                    dropouts += 1
+                    mask = graph.mask(f"M{dropouts}", node.shape[1], layer.p)
+                    node = graph.dropout(node, mask, name=f"D{dropouts}")
+                continue
             if isinstance(layer, Linear):
                 depth, after = depth + 1, 0
                 weight = graph.parameter(f"W{depth}", layer.out_features, layer.in_features)
@@ -83,12 +101,12 @@ class Network:
                 node = graph.activation(layer.kind, node, name=f"A{depth}" + (f"_{after}" if after > 1 else ""))
         return _input(node), node, tuple(parameters)
 
-    def loss(self, kind="nll", reduction="mean"):
+    def loss(self, kind="nll", reduction="mean", training=True):
         """The loss node ``L`` of the network's output against targets: class indices ``y`` for
         ``nll`` and ``cross_entropy``, numbers ``Y`` for ``mse`` and ``bce_with_logits``."""
         if kind not in graph.LOSSES:
             raise GraphError(f"unknown loss {kind!r}: choose from {', '.join(graph.LOSSES)}")
-        _, output, _ = self.graph()
+        _, output, _ = self.graph(training)
         if kind in ("nll", "cross_entropy"):
             target = graph.classes("y", self.out_features)
         else:
@@ -170,6 +188,7 @@ class Model:
     def dtype(self):
         return next(iter(self.parameters.values())).dtype
 
-    def derivation(self, loss="nll", reduction="mean"):
-        """The matrix derivation of the network's loss with respect to every parameter."""
-        return derive(self.network.loss(loss, reduction))
+    def derivation(self, loss="nll", reduction="mean", training=True):
+        """The matrix derivation of the network's loss with respect to every parameter (with its
+        dropouts' masks as leaves in ``training``, without its dropouts out of it)."""
+        return derive(self.network.loss(loss, reduction, training))

@@ -8,7 +8,37 @@ from . import arrays
 from .evaluation import compile_walk, run
 from .network import Model
 
-__all__ = ["Program"]
+__all__ = ["Program", "TorchMasks"]
+
+
+class TorchMasks:
+    """Dropout masks drawn as torch's CPU ``nn.Dropout`` draws them in training mode: ``torch.empty(N, k,
+    dtype).bernoulli_(1 - p)`` from a ``torch.Generator`` seeded with ``seed``, one mask per dropout
+    per batch in the forward order; so a torch run after ``torch.manual_seed(seed)`` (whose only
+    random draws are its dropouts') gets the same masks. Without torch, NumPy's generator draws them
+    (the same probabilities, not torch's masks). Torch is imported at the first mask drawn."""
+
+    def __init__(self, seed=0):
+        self.seed, self._rng = seed, None
+
+    def _generator(self):
+        try:
+            import torch
+        except ImportError:
+            self._torch, self._rng = None, np.random.default_rng(self.seed)
+        else:
+            self._torch, self._rng = torch, torch.Generator().manual_seed(self.seed)
+
+    def __call__(self, node, rows, dtype):
+        """A 0/1 mask for the mask node ``node`` over ``rows`` samples, in ``dtype``."""
+        if self._rng is None:
+            self._generator()
+        keep, shape = 1 - node.option("p"), (rows, node.shape[1])
+        if self._torch is None:
+            return (self._rng.random(shape) < keep).astype(dtype)
+        torch = self._torch
+        noise = torch.empty(shape, dtype=getattr(torch, np.dtype(dtype).name))
+        return noise.bernoulli_(keep, generator=self._rng).numpy()
 
 
 class Program:
@@ -18,19 +48,26 @@ class Program:
     ``W1, b1, W2, ...``); calling the program returns the batch's loss as a float and writes the
     gradient into ``gradients``, in place, each of its parameter's shape (as ``p.grad`` in torch).
     The parameter arrays are the model's own: an optimizer that updates them updates the model.
+
+    In ``training`` (torch's ``net.train()``), each batch's dropout masks come from ``masks``: a
+    callable ``masks(mask node, rows, dtype)`` returning zeros and ones (default :class:`TorchMasks`
+    seeded with 0), or a dict of given masks by name (``{"M1": array}``), used for every batch.
+    Out of ``training`` (``net.eval()``), the dropouts are the identity.
     """
 
-    def __init__(self, model, loss="nll", reduction="mean"):
+    def __init__(self, model, loss="nll", reduction="mean", masks=None, training=True):
         if not isinstance(model, Model):
             raise SymgradError(f"a Program compiles a matrix Model, got {type(model).__name__}")
         self.model, self.dtype = model, model.dtype
-        self.derivation = model.derivation(loss, reduction)
+        self.derivation = model.derivation(loss, reduction, training)
         self._walk = compile_walk(self.derivation)
+        self._masks = [(i, n) for i, n in enumerate(self._walk.leaves) if n.op == "mask"]
+        self.masks = TorchMasks() if masks is None else masks
         self.output, (self._inputs, self._targets) = self.derivation.loss.inputs[0], _data_nodes(self.derivation)
         self._parameters = self.derivation.wrt
         self.parameters = [model.parameters[p.name] for p in self._parameters]
         self.gradients = [np.empty_like(p) for p in self.parameters]
-        self._leaves = [None if n in (self._inputs, self._targets) else model.parameters[n.name]
+        self._leaves = [None if n in (self._inputs, self._targets) or n.op == "mask" else model.parameters[n.name]
                         for n in self._walk.leaves]
         self._data_slots = self._walk.slot[self._inputs], self._walk.slot[self._targets]
         self._buffers = {}
@@ -49,7 +86,33 @@ class Program:
         inputs, targets = self._batch(inputs, targets)
         leaves = self._leaves
         leaves[self._data_slots[0]], leaves[self._data_slots[1]] = inputs, targets
+        for slot, node in self._masks:
+            leaves[slot] = self._mask(node, len(inputs))
         return run(self._walk, arrays, leaves, self._workspace(len(inputs)), backward)
+
+    def evaluation(self):
+        """The program of the same model (the same parameter arrays) out of training, as torch's
+        ``net.eval()``: this program itself when it has no dropout."""
+        if not self._masks:
+            return self
+        loss = self.derivation.loss
+        return Program(self.model, loss.op, loss.option("reduction"), training=False)
+
+    def _mask(self, node, rows):
+        """The mask of ``node`` for a batch of ``rows``, checked to be ``rows x k`` zeros and ones."""
+        if isinstance(self.masks, dict):
+            if node.name not in self.masks:
+                raise SymgradError(f"no mask is given for {node.name} (masks has {', '.join(self.masks) or 'none'})")
+            value = self.masks[node.name]
+        else:
+            value = self.masks(node, rows, self.dtype)
+        value = np.asarray(value, dtype=self.dtype)
+        if value.shape != (rows, node.shape[1]):
+            raise ShapeError(f"the mask {node.name} must be {rows} x {node.shape[1]}, got "
+                             f"{' x '.join(map(str, value.shape))}")
+        if not np.isin(value, (0, 1)).all():
+            raise SymgradError(f"the mask {node.name} must hold zeros and ones only")
+        return value
 
     def _batch(self, inputs, targets):
         inputs, targets = np.asarray(inputs), np.asarray(targets)

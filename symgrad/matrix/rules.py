@@ -8,7 +8,8 @@ $\delta \odot f'(Z)$, a row-wise one (softmax) brings its own backward map.
 Each map is written once, over an *algebra* ``xp`` (:mod:`.arrays` computes it in NumPy, in place;
 :mod:`.exact` computes it with SymPy matrices, entry by entry). The math is also kept as LaTeX
 templates (data, for a renderer): ``$delta`` is the consumer's adjoint, ``$out`` its value,
-``$scale`` a loss's reduction factor, and every other ``$name`` one of the rule's ``roles``.
+``$scale`` a loss's reduction factor (a dropout's ``1 / (1 - p)``), and every other ``$name`` one of
+the rule's ``roles``.
 
 A loss is always a derivation's output, so its own adjoint is 1 and its backward maps do not
 take one. ``mean`` divides by the number of rows (``nll``, ``cross_entropy``) or of entries
@@ -121,6 +122,22 @@ LINEAR = MappingProxyType({
     ),
 })
 
+def _kept(xp, node, mask):
+    """A dropout's mask scaled as torch scales it: ``M / (1 - p)`` (0 or ``1/(1-p)``)."""
+    return xp.kept(mask, node.option("p"))
+
+
+# Dropout, as torch's CPU kernel computes it: ``Z * (M / (1 - p))``, and ``delta * (M / (1 - p))`` back.
+DROPOUT = MappingProxyType({
+    "dropout": Rule(
+        roles=("Z", "M"),
+        forward=lambda xp, node, ins, out: xp.mul(ins[0], _kept(xp, node, ins[1]), out),
+        backward={"Z": lambda xp, node, delta, value, ins, out: xp.mul(delta, _kept(xp, node, ins[1]), out)},
+        latex_forward=r"$out = $scale $Z \odot $M",
+        latex_backward={"Z": r"$scale $delta \odot $M"},
+    ),
+})
+
 LOSS_RULES = MappingProxyType({
     "mse": Rule(
         roles=("P", "Y"),
@@ -158,11 +175,11 @@ LOSS_RULES = MappingProxyType({
 })
 
 class _Rules(Mapping):
-    """The linear layer's rule, each registered activation's (read from the registry at each lookup,
-    so an operation registered later has its rule too) and the losses', in that order."""
+    """The linear layer's and dropout's rules, each registered activation's (read from the registry at
+    each lookup, so an operation registered later has its rule too) and the losses', in that order."""
 
     def __getitem__(self, op):
-        for fixed in (LINEAR, LOSS_RULES):
+        for fixed in (LINEAR, DROPOUT, LOSS_RULES):
             if op in fixed:
                 return fixed[op]
         activation = matrix_activations().get(op)
@@ -172,11 +189,12 @@ class _Rules(Mapping):
 
     def __iter__(self):
         yield from LINEAR
+        yield from DROPOUT
         yield from matrix_activations()
         yield from LOSS_RULES
 
     def __len__(self):
-        return len(LINEAR) + len(matrix_activations()) + len(LOSS_RULES)
+        return len(LINEAR) + len(DROPOUT) + len(matrix_activations()) + len(LOSS_RULES)
 
 
 RULES = _Rules()

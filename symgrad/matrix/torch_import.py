@@ -5,14 +5,16 @@ torch twin of a model). Torch is imported only when they are called."""
 from ..core.errors import NoDerivativeRuleError, SymgradError
 from ..core.numbers import exact
 from ..core.operations import RowWise, matrix_activations
-from .network import Activation, Linear, Model, Network
+from .network import Activation, Dropout, Linear, Model, Network
 
 __all__ = ["from_torch", "to_torch"]
 
 
 def supported():
-    """The ``torch.nn`` modules matrix mode reads: Linear and each registered activation's module."""
-    return ("Linear", *dict.fromkeys(op.torch_module for op in matrix_activations().values() if op.torch_module))
+    """The ``torch.nn`` modules matrix mode reads: Linear, Dropout, Flatten and each registered
+    activation's module."""
+    return ("Linear", "Dropout", "Flatten",
+            *dict.fromkeys(op.torch_module for op in matrix_activations().values() if op.torch_module))
 
 
 def from_torch(module, dtype=None):
@@ -20,7 +22,10 @@ def from_torch(module, dtype=None):
     registered activations (:func:`supported`: ``ReLU``, ``Sigmoid``, ``Tanh``, ``Softplus``
     (``beta=1``), ``LeakyReLU``, ``ELU``, ``SELU``, ``GELU`` (both forms), ``SiLU``, ``Mish``,
     ``Softsign``, ``Hardtanh``, ``Hardsigmoid``, ``Hardswish``, ``LogSigmoid`` with their default
-    settings, and ``LogSoftmax`` and ``Softmax`` over ``dim=1``).
+    settings, and ``LogSoftmax`` and ``Softmax`` over ``dim=1``), ``Dropout(p)`` and ``Flatten()``.
+
+    Matrix mode's values are ``N x k`` (a sample is a row), on which ``nn.Flatten()`` (``start_dim=1``)
+    is the identity: it is read as no layer at all (and ``to_torch`` writes none).
 
     Parameters are copied (``dtype`` None keeps torch's, else ``"float32"`` or ``"float64"``); the
     torch module is not changed. symgrad's softplus is ``log(1 + e^z)`` everywhere, where torch's
@@ -40,6 +45,13 @@ def from_torch(module, dtype=None):
             values[f"W{depth}"] = _array(child.weight, dtype)
             if child.bias is not None:
                 values[f"b{depth}"] = _array(child.bias, dtype)
+        elif type(child) is torch.nn.Dropout:
+            layers.append(Dropout(child.p))
+        elif type(child) is torch.nn.Flatten:
+            if child.start_dim != 1 or child.end_dim != -1:
+                raise NoDerivativeRuleError(f"{where}: matrix mode reads Flatten(start_dim=1, end_dim=-1) (the "
+                                            f"identity on N x k rows), got start_dim={child.start_dim}, "
+                                            f"end_dim={child.end_dim}")
         elif kind in supported() and type(child) is getattr(torch.nn, kind):
             layers.append(Activation(_activation(child, kind, where)))
         else:
@@ -77,7 +89,7 @@ def _array(parameter, dtype):
 
 def to_torch(model):
     """The ``nn.Sequential`` of a :class:`~.network.Model`: its layers as torch's modules (softmax and
-    log-softmax over ``dim=1``), with a copy of its parameters in its dtype."""
+    log-softmax over ``dim=1``, a dropout as ``nn.Dropout(p)``), with a copy of its parameters in its dtype."""
     import torch
 
     modules, parameters = [], iter(model.parameters.values())  # W1, b1, W2, ...: the layers' order
@@ -89,6 +101,8 @@ def to_torch(model):
                 for tensor in module.parameters():
                     tensor.copy_(torch.from_numpy(next(parameters)))
             modules.append(module)
+        elif isinstance(layer, Dropout):
+            modules.append(torch.nn.Dropout(layer.p))
         else:
             op = matrix_activations()[layer.kind]
             module = getattr(torch.nn, op.torch_module)

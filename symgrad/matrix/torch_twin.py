@@ -57,6 +57,7 @@ def torch_trace(spec, dtype, epochs):
     net = to_torch(spec.model(dtype))
     criterion = getattr(torch.nn, TORCH_LOSSES[spec.loss])(reduction=spec.reduction)
     optimizer = getattr(torch.optim, make_optimizer(spec.optimizer).name)(net.parameters(), **spec.options)
+    torch.manual_seed(spec.seed)  # the dropouts' masks: symgrad's program draws them from this seed too
     inputs, classes = torch.from_numpy(np.asarray(train.inputs, dtype=dtype)), torch.from_numpy(train.classes)
     losses, snapshots = [], []
     for batches in DataOrder(len(train), spec.batch_size, spec.shuffle, spec.seed).epochs(epochs):

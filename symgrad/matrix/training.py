@@ -21,7 +21,7 @@ from .data import load_digits, load_mnist
 from .derivation import derive
 from .loop import CLASS_LOSSES, History, accuracy, fit
 from .network import DTYPES, Model, Network
-from .program import Program
+from .program import Program, TorchMasks
 
 __all__ = ["MatrixTraining", "TrainingResult", "save"]
 
@@ -96,8 +96,9 @@ class MatrixTraining(TrainingRun):
         return TrainingResult(history, accuracy(program, test), program.dtype.name, program.model.parameters)
 
     def program(self, dtype=None):
-        """The NumPy program of the initial model's loss."""
-        return Program(self.model(dtype), self.loss, self.reduction)
+        """The NumPy program of the initial model's loss (dropout masks drawn as torch draws them
+        after ``torch.manual_seed(seed)``)."""
+        return Program(self.model(dtype), self.loss, self.reduction, masks=TorchMasks(self.seed))
 
     def derivation(self):
         """The matrix derivation of the network's loss, which a worksheet prints as a page."""
