@@ -6,6 +6,7 @@ torch's loss; symgrad's ``fit(..., shuffle="torch", seed=seed)`` must give its p
 every step, in float64, to 1e-10.
 """
 
+import dataclasses
 import sys
 
 import numpy as np
@@ -174,3 +175,31 @@ def test_fit_refuses_numbers_for_a_class_loss():
     with pytest.raises(ShapeError, match=r"y must be a vector of integer class indices, got float64 of shape "
                                          r"\(4, 3\) \(the loss nll takes classes\)"):
         fit(program, DataSet(np.zeros((4, 2)), np.zeros((4, 3))), make_optimizer("SGD", {}), progress=False)
+
+
+# -- worksheet runs in torch's order -----------------------------------------------------------------
+
+def test_a_worksheet_run_in_torchs_order_is_checked_against_torch_and_says_so():
+    pytest.importorskip("sklearn")  # the digits demo data
+    from symgrad.matrix import Activation, Linear, Network
+    from symgrad.matrix.section import section
+    from symgrad.matrix.torch_twin import symgrad_trace
+    from symgrad.matrix.training import MatrixTraining
+    from symgrad.worksheets.worksheet import Derivative, Worksheet
+    import sympy as sp
+
+    run = MatrixTraining(Network([Linear(784, 16), Activation("relu"), Linear(16, 10), Activation("log_softmax")]),
+                         epochs=2, options={"lr": 0.05}, batch_size=256, shuffle="torch", seed=4)
+    assert symgrad_trace(run, "float64", 2).losses.tolist() != symgrad_trace(
+        dataclasses.replace(run, shuffle=True), "float64", 2).losses.tolist()  # the order is not NumPy's
+    sheet = Worksheet("small", "A small run", sp.Symbol("x") ** 2, [Derivative(sp.Symbol("x"))], training=run)
+    checked = section(run, sheet)  # an error, not a page, if torch's run in DataLoader's order differs
+    assert "shuffled each epoch (seed 4, in the order of PyTorch's DataLoader)" in checked.tex(sheet, answers=False)
+
+
+def test_a_worksheet_run_refuses_an_unknown_shuffle():
+    from symgrad.matrix import Activation, Linear, Network
+    from symgrad.matrix.training import MatrixTraining
+
+    with pytest.raises(TrainingError, match="shuffle is False, True .* got 'numpy'"):
+        MatrixTraining(Network([Linear(4, 2), Activation("log_softmax")]), shuffle="numpy")

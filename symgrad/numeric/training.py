@@ -23,12 +23,14 @@ from ..core.variables import resolve_all
 from .optimizers import make_optimizer
 from .schedules import SCHEDULES
 
-__all__ = ["MODES", "TrainingRun", "Training", "DataOrder", "Plan", "plan", "checked_mode"]
+__all__ = ["MODES", "TrainingRun", "Training", "DataOrder", "Plan", "plan", "checked_mode", "SHUFFLES", "TORCH_ORDER",
+           "checked_shuffle"]
 
 EXACT_SECONDS = 60.0  # what an exact-mode run may take by default
 
 MODES = ("exact", "float64", "float32")
 SHUFFLES = (False, True, "torch")  # in order, NumPy's permutations, torch's (DataLoader's)
+TORCH_ORDER = ", in the order of PyTorch's DataLoader"  # how a page says shuffle="torch"
 
 
 class TrainingRun:
@@ -49,7 +51,8 @@ class Training(TrainingRun):
     None is full-batch gradient descent, 1 is per-sample SGD, anything else mini-batch
     (``ceil(N/B)`` batches per epoch, ``floor(N/B)`` with ``drop_last``). ``optimizer`` names the
     optimizer and ``options`` are its PyTorch-named arguments (``lr``, ``momentum``, ...);
-    ``schedule`` is a :mod:`symgrad.numeric.schedules` schedule stepped after each epoch; ``mode`` is the
+    ``shuffle`` is False, True (NumPy's permutations) or ``"torch"`` (``DataLoader``'s, see
+    :class:`DataOrder`); ``schedule`` is a :mod:`symgrad.numeric.schedules` schedule stepped after each epoch; ``mode`` is the
     number mode (``exact``, ``float64`` or ``float32``); an exact run stops with a TrainingError before an
     iteration that would take it past ``exact_seconds`` (exact values may grow at every step).
     :func:`symgrad.numeric.loops.train` runs it.
@@ -78,6 +81,7 @@ class Training(TrainingRun):
         if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
             raise TrainingError(f"epochs must be a positive integer, got {self.epochs!r}")
         checked_mode(self.mode)
+        checked_shuffle(self.shuffle)
         if self.schedule is not None and not hasattr(self.schedule, "next_lr"):
             raise TrainingError(f"schedule must be one of symgrad.numeric.schedules ({', '.join(SCHEDULES)}), "
                                 f"got {self.schedule!r}")
@@ -99,8 +103,7 @@ class DataOrder:
     drop_last: bool = False
 
     def __post_init__(self):
-        if self.shuffle not in SHUFFLES:
-            raise TrainingError(f"shuffle is False, True (NumPy's order) or 'torch' (torch's), got {self.shuffle!r}")
+        checked_shuffle(self.shuffle)
         if self.batches_per_epoch == 0:
             raise TrainingError(f"batch_size {self.batch_size} with drop_last leaves no full batch of "
                                 f"the {self.n} samples")
@@ -227,6 +230,13 @@ def checked_mode(mode):
     if mode not in MODES:
         raise TrainingError(f"unknown number mode {mode!r}: choose from {', '.join(MODES)}")
     return mode
+
+
+def checked_shuffle(shuffle):
+    """``shuffle`` when it is one of :data:`SHUFFLES`; otherwise a :class:`TrainingError` naming them."""
+    if isinstance(shuffle, (bool, np.bool_)) or shuffle == "torch":
+        return shuffle
+    raise TrainingError(f"shuffle is False, True (NumPy's order) or 'torch' (torch's), got {shuffle!r}")
 
 
 def _object_array(values):
