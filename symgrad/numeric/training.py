@@ -52,9 +52,10 @@ class Training(TrainingRun):
     (``ceil(N/B)`` batches per epoch, ``floor(N/B)`` with ``drop_last``). ``optimizer`` names the
     optimizer and ``options`` are its PyTorch-named arguments (``lr``, ``momentum``, ...);
     ``shuffle`` is False, True (NumPy's permutations) or ``"torch"`` (``DataLoader``'s, see
-    :class:`DataOrder`); ``schedule`` is a :mod:`symgrad.numeric.schedules` schedule stepped after each epoch; ``mode`` is the
-    number mode (``exact``, ``float64`` or ``float32``); an exact run stops with a TrainingError before an
-    iteration that would take it past ``exact_seconds`` (exact values may grow at every step).
+    :class:`DataOrder`); ``schedule`` is a :mod:`symgrad.numeric.schedules` schedule stepped after
+    each epoch; ``mode`` is the number mode (``exact``, ``float64`` or ``float32``); an exact run
+    stops with a TrainingError before an iteration that would take it past ``exact_seconds`` (exact
+    values may grow at every step).
     :func:`symgrad.numeric.loops.train` runs it.
     """
 
@@ -234,7 +235,7 @@ def checked_mode(mode):
 
 def checked_shuffle(shuffle):
     """``shuffle`` when it is one of :data:`SHUFFLES`; otherwise a :class:`TrainingError` naming them."""
-    if isinstance(shuffle, (bool, np.bool_)) or shuffle == "torch":
+    if isinstance(shuffle, (bool, np.bool_)) or (isinstance(shuffle, str) and shuffle == "torch"):
         return shuffle
     raise TrainingError(f"shuffle is False, True (NumPy's order) or 'torch' (torch's), got {shuffle!r}")
 
