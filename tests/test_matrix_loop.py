@@ -134,6 +134,9 @@ class Recorder:
         self.batches, self.losses = [], iter(losses or [])
         self.parameters, self.gradients = [np.zeros(1)], [np.zeros(1)]
 
+    def checked(self, inputs, targets):
+        return inputs, targets
+
     def __call__(self, inputs, classes):
         self.batches.append(inputs[:, 0].astype(int).tolist())
         return next(self.losses, 1.0)

@@ -66,6 +66,10 @@ def _training(**options):
      r"Mini-batch gradient descent: batches of $B = 2$ samples, so an epoch is $\lfloor N / B \rfloor = "
      r"\lfloor 5 / 2 \rfloor = 2$ iterations (the incomplete last batch is dropped); $E = 3$ epochs make "
      r"$3 \times 2 = 6$ iterations. The samples are shuffled at the start of every epoch (seed 7)."),
+    ({"batch_size": 2, "epochs": 3, "shuffle": "torch", "seed": 7},
+     r"Mini-batch gradient descent: batches of $B = 2$ samples, so an epoch is $\lceil N / B \rceil = "
+     r"\lceil 5 / 2 \rceil = 3$ iterations; $E = 3$ epochs make $3 \times 3 = 9$ iterations. The samples are "
+     r"shuffled at the start of every epoch (seed 7, in the order of PyTorch's DataLoader)."),
 ])
 def test_batches_and_iterations_are_counted_as_s4_counts_them(options, expected):
     run = plan(_training(**options))

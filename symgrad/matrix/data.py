@@ -1,5 +1,6 @@
-"""Data sets of images and class labels, as S2 prepares MNIST: each image flattened to one row,
-scaled to [0, 1] and normalised with mean 0.5 and standard deviation 0.5 (so into [-1, 1]).
+"""Data sets (:class:`DataSet`: inputs with class labels or numeric targets), and images with class
+labels as S2 prepares MNIST: each image flattened to one row, scaled to [0, 1] and normalised with
+mean 0.5 and standard deviation 0.5 (so into [-1, 1]).
 
 :func:`load_mnist` reads MNIST's IDX files (:func:`read_idx`); :func:`load_digits` is the demo data
 a package ships (scikit-learn's 8x8 digits, scaled to 28x28), since nothing can be downloaded here.
@@ -27,18 +28,45 @@ DIGITS_TEST = 297  # the last 297 of scikit-learn's 1797 digits (other writers) 
 
 @dataclass(frozen=True)
 class DataSet:
-    """``inputs`` (one sample per row, float32) and their ``classes`` (integers from 0)."""
+    """``inputs`` (one sample per row) and their ``targets``: class indices (a vector of integers
+    from 0, for ``nll`` and ``cross_entropy``) or numbers (an ``N x k`` float array, one row per
+    sample: values for ``mse``, 0/1 labels or probabilities for ``bce_with_logits``)."""
 
     inputs: np.ndarray
-    classes: np.ndarray
+    targets: np.ndarray
 
     def __post_init__(self):
-        if self.inputs.ndim != 2 or self.classes.shape != self.inputs.shape[:1]:
-            raise DataError(f"a data set needs one class per row of inputs: got inputs of shape "
-                            f"{self.inputs.shape} and classes of shape {self.classes.shape}")
+        inputs, targets = np.asarray(self.inputs), np.asarray(self.targets)
+        if inputs.ndim != 2 or targets.shape[:1] != inputs.shape[:1]:
+            raise DataError(f"a data set needs one class per row of inputs (or one row of numbers): got inputs of shape "
+                            f"{inputs.shape} and targets of shape {targets.shape}")
+        if targets.ndim == 1 and targets.dtype.kind not in "iu":
+            raise DataError(f"1-D targets are class indices and must be integers, got {targets.dtype} "
+                            f"(numeric targets are one row per sample: targets.reshape(-1, 1))")
+        if targets.ndim == 2 and targets.dtype.kind != "f":
+            raise DataError(f"2-D targets are numbers (for mse or bce_with_logits) and must be floats, got "
+                            f"{targets.dtype} (targets.astype(float))")
+        if targets.ndim not in (1, 2):
+            raise DataError(f"targets are a vector of class indices or an N x k array of numbers, got "
+                            f"shape {targets.shape}")
+        object.__setattr__(self, "inputs", inputs)
+        object.__setattr__(self, "targets", targets)
 
     def __len__(self):
-        return len(self.classes)
+        return len(self.targets)
+
+    @property
+    def has_classes(self):
+        """Whether the targets are class indices (else rows of numbers)."""
+        return self.targets.ndim == 1
+
+    @property
+    def classes(self):
+        """The targets as class indices; a :class:`~symgrad.core.errors.DataError` for numeric targets."""
+        if not self.has_classes:
+            raise DataError(f"this data set's targets are numbers ({' x '.join(map(str, self.targets.shape))}), "
+                            f"not class indices")
+        return self.targets
 
 
 def normalise(images, maximum):

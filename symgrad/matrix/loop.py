@@ -4,7 +4,9 @@ The optimizer is any object with ``step(params, grads)`` that updates each array
 place from the gradient at the same position (the contract of :mod:`symgrad.numeric.optimizers`, whose
 optimizers follow torch 2.13's formulas). The batch order is scalar mode's
 (:class:`symgrad.numeric.training.DataOrder`): in each epoch a fresh ``rng.permutation(N)`` of
-``rng = np.random.default_rng(seed)`` (or ``0, 1, ..., N-1`` without shuffling), cut into
+``rng = np.random.default_rng(seed)`` (``shuffle=True``), torch's own permutation, the one
+``DataLoader(dataset, batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))``
+draws (``shuffle="torch"``), or ``0, 1, ..., N-1`` (``shuffle=False``), cut into
 ``ceil(N / batch_size)`` batches, the last one possibly smaller (torch's ``DataLoader`` with
 ``drop_last=False``).
 """
@@ -51,22 +53,23 @@ class History:
 
 def fit(program, data, optimizer, *, epochs=1, batch_size=64, shuffle=True, seed=0, progress=True,
         on_step=None, stop_loss=None, stop_grad_norm=None):
-    """Train ``program``'s model on ``data`` (a :class:`~.data.DataSet`) and return the
-    :class:`History`. ``on_step(step, loss)`` is called after each update (``step`` from 1). As in
+    """Train ``program``'s model on ``data`` (a :class:`~.data.DataSet` whose targets fit the
+    program's loss: class indices, or rows of numbers; checked before the first step) and return
+    the :class:`History`. ``on_step(step, loss)`` is called after each update (``step`` from 1). As in
     scalar mode, the run stops before an update whose batch loss is at most ``stop_loss`` or whose
     gradient norm is at most ``stop_grad_norm``; a NaN or infinite loss raises a
     :class:`~symgrad.core.errors.DivergenceError` carrying the run so far as ``error.history``."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1 or epochs < 0:
         raise TrainingError(f"batch_size must be at least 1 and epochs at least 0, got {batch_size} and {epochs}")
     order = DataOrder(len(data), batch_size, shuffle, seed)
-    inputs, classes = np.asarray(data.inputs, dtype=program.dtype), data.classes
+    inputs, targets = program.checked(data.inputs, data.targets)
     step_losses, epoch_losses, stopped = [], [], None
     with tqdm(total=epochs * order.batches_per_epoch, disable=not progress, file=sys.stderr, unit="step",
               desc="training") as bar:
         for epoch, batches in enumerate(order.epochs(epochs), 1):
             start = len(step_losses)
             for batch, indices in enumerate(batches, 1):
-                loss = program(inputs[indices], classes[indices])
+                loss = program(inputs[indices], targets[indices])
                 if not math.isfinite(loss):
                     error = DivergenceError(f"training diverged at iteration {len(step_losses) + 1} (epoch {epoch}, "
                                             f"batch {batch}): the loss is {loss}")

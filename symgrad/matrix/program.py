@@ -3,7 +3,7 @@ buffers allocated once per batch size (so a training step allocates almost nothi
 
 import numpy as np
 
-from ..core.errors import ShapeError, SymgradError
+from ..core.errors import DataError, ShapeError, SymgradError
 from . import arrays
 from .evaluation import compile_walk, run
 from .network import Model
@@ -83,7 +83,7 @@ class Program:
         return float(values[self._walk.loss]), values[self._walk.slot[self.output]].copy()
 
     def _run(self, inputs, targets, backward):
-        inputs, targets = self._batch(inputs, targets)
+        inputs, targets = self.checked(inputs, targets)
         leaves = self._leaves
         leaves[self._data_slots[0]], leaves[self._data_slots[1]] = inputs, targets
         for slot, node in self._masks:
@@ -114,30 +114,39 @@ class Program:
             raise SymgradError(f"the mask {node.name} must hold zeros and ones only")
         return value
 
-    def _batch(self, inputs, targets):
+    def checked(self, inputs, targets):
+        """``(inputs, targets)`` as the program computes them (inputs in its dtype; numeric targets
+        too), or an error naming what does not fit its data nodes and its loss (class indices for
+        ``nll`` and ``cross_entropy``, ``N x k`` numbers for ``mse``, probabilities from 0 to 1 for
+        ``bce_with_logits``). Every batch is checked; a whole data set can be checked at once."""
         inputs, targets = np.asarray(inputs), np.asarray(targets)
         if inputs.dtype != self.dtype:
             inputs = inputs.astype(self.dtype)
-        features = self._inputs.shape[1]
+        features, loss = self._inputs.shape[1], self.derivation.loss.op
         if inputs.ndim != 2 or inputs.shape[1] != features:
             raise ShapeError(f"{self._inputs.name} must be N x {features}, got {' x '.join(map(str, inputs.shape))}")
         if len(inputs) == 0:
             raise ShapeError("a batch needs at least one sample")
-        if self._targets.op == "classes":
-            if targets.ndim != 1 or targets.dtype.kind not in "iu":
-                raise ShapeError(f"{self._targets.name} must be a vector of integer class indices, got "
-                                 f"{targets.dtype} of shape {targets.shape}")
+        classes = self._targets.op == "classes"
+        if classes and (targets.ndim != 1 or targets.dtype.kind not in "iu"):
+            raise ShapeError(f"{self._targets.name} must be a vector of integer class indices, got "
+                             f"{targets.dtype} of shape {targets.shape} (the loss {loss} takes classes)")
+        if not classes:
+            width = self._targets.shape[1]
+            if targets.ndim != 2 or targets.shape[1] != width or targets.dtype.kind not in "fiub":
+                raise ShapeError(f"{self._targets.name} must be N x {width}, got {' x '.join(map(str, targets.shape))} "
+                                 f"{targets.dtype} (the loss {loss} takes rows of numbers)")
+            targets = targets.astype(self.dtype, copy=False)
+        if len(targets) != len(inputs):
+            raise ShapeError(f"{self._inputs.name} has {len(inputs)} rows but {self._targets.name} has {len(targets)}")
+        if classes:
             count = self._targets.option("classes")
             if targets.min() < 0 or targets.max() >= count:
                 raise ShapeError(f"{self._targets.name}: class indices go from 0 to {count - 1}, "
                                  f"got {targets.min()} to {targets.max()}")
-        else:
-            targets = targets.astype(self.dtype, copy=False)
-            if targets.shape[1:] != self._targets.shape[1:] or targets.ndim != 2:
-                raise ShapeError(f"{self._targets.name} must be N x {self._targets.shape[1]}, got "
-                                 f"{' x '.join(map(str, targets.shape))}")
-        if len(targets) != len(inputs):
-            raise ShapeError(f"{self._inputs.name} has {len(inputs)} rows but {self._targets.name} has {len(targets)}")
+        elif loss == "bce_with_logits" and not (targets.min() >= 0 and targets.max() <= 1):
+            raise DataError(f"{self._targets.name} must hold probabilities from 0 to 1 (the loss bce_with_logits), "
+                            f"got {targets.min():g} to {targets.max():g}")
         return inputs, targets
 
     def _workspace(self, batch):

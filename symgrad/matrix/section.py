@@ -17,6 +17,7 @@ from ..explain.escaping import escape_text
 from ..explain.figures import Figure, figure_tex
 from ..explain.layout import document
 from ..numeric.optimizers import make_optimizer
+from ..numeric.training import TORCH_ORDER
 from ..twin.comparison import TOLERANCES
 from ..twin.oracles import torch_available
 from .latex import MatrixRenderer
@@ -70,7 +71,8 @@ class MatrixSection:
         run, history = self.run, self.result.history
         data = ("the digits demo data (scikit-learn's 8$\\times$8 handwritten digits scaled to 28$\\times$28)"
                 if run.data == "digits" else f"MNIST, read from \\texttt{{{escape_text(str(run.data))}}}")
-        order = f"shuffled each epoch (seed {run.seed})" if run.shuffle else "in order"
+        order = (f"shuffled each epoch (seed {run.seed}{TORCH_ORDER if run.shuffle == 'torch' else ''})" if run.shuffle
+                 else "in order")
         per_epoch = history.iterations_per_epoch
         return (f"The network {escape_text(network_shape(run.network))} is trained on {data}, normalised with "
                 f"mean 0.5 and standard deviation 0.5: $N = {self.samples[0]}$ training images, {order}, in "

@@ -16,7 +16,7 @@ import numpy as np
 from ..core.errors import TrainingError
 from ..core.files import atomic_path
 from ..numeric.optimizers import make_optimizer
-from ..numeric.training import TrainingRun
+from ..numeric.training import TrainingRun, checked_shuffle
 from .data import load_digits, load_mnist
 from .derivation import derive
 from .loop import CLASS_LOSSES, History, accuracy, fit
@@ -44,8 +44,8 @@ class MatrixTraining(TrainingRun):
     ``loss`` is ``nll`` or ``cross_entropy`` (the data are class labels); ``data`` is ``"digits"``
     (the demo data) or a folder of MNIST's IDX files; ``optimizer`` and ``options`` name an
     optimizer of :mod:`symgrad.numeric.optimizers` and its torch-named arguments; the initial parameters
-    are drawn as torch draws them, from ``seed``, which also seeds the batch order; ``dtype`` is
-    ``float32`` or ``float64``.
+    are drawn as torch draws them, from ``seed``, which also seeds the batch order (``shuffle``: True
+    is NumPy's, ``"torch"`` is ``DataLoader``'s, False is in order); ``dtype`` is ``float32`` or ``float64``.
     """
 
     network: Network
@@ -56,7 +56,7 @@ class MatrixTraining(TrainingRun):
     options: Mapping = field(default_factory=lambda: MappingProxyType({"lr": 0.003}))
     epochs: int = 5
     batch_size: int = 64
-    shuffle: bool = True
+    shuffle: bool | str = True
     seed: int = 0
     dtype: str = "float32"
 
@@ -70,6 +70,7 @@ class MatrixTraining(TrainingRun):
         if self.batch_size < 1 or self.epochs < 0:
             raise TrainingError(f"batch_size must be at least 1 and epochs at least 0, got {self.batch_size} "
                                 f"and {self.epochs}")
+        checked_shuffle(self.shuffle)
         _checked_dtype(self.dtype)
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
         make_optimizer(self.optimizer, self.options)  # an unknown optimizer or option fails here

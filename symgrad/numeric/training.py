@@ -1,10 +1,11 @@
 r"""A scalar training run as data: what is trained (:class:`Training`), checked when it is made, and
 resolved against its model into a :class:`Plan` that the loops (:mod:`.loops`) and the torch twin run.
 
-The data order: each epoch visits the N samples in order, or in a fresh permutation from
-``numpy.random.default_rng(seed)`` when shuffling, cut into batches of B samples (``batch_size``
-None is N: batch gradient descent; 1 is SGD): ``ceil(N/B)`` batches per epoch, ``floor(N/B)`` with
-``drop_last``. Each batch is one iteration.
+The data order: each epoch visits the N samples in order, or in a fresh permutation when shuffling
+(``shuffle=True``: from ``numpy.random.default_rng(seed)``; ``shuffle="torch"``: torch's own,
+the order of ``DataLoader(..., shuffle=True, generator=torch.Generator().manual_seed(seed))``), cut
+into batches of B samples (``batch_size`` None is N: batch gradient descent; 1 is SGD):
+``ceil(N/B)`` batches per epoch, ``floor(N/B)`` with ``drop_last``. Each batch is one iteration.
 
 Three number modes: ``exact`` (SymPy rationals and exact expressions, for a few steps on
 worksheets), ``float64`` and ``float32`` (the compiled NumPy gradient, in that precision).
@@ -22,11 +23,14 @@ from ..core.variables import resolve_all
 from .optimizers import make_optimizer
 from .schedules import SCHEDULES
 
-__all__ = ["MODES", "TrainingRun", "Training", "DataOrder", "Plan", "plan", "checked_mode"]
+__all__ = ["MODES", "TrainingRun", "Training", "DataOrder", "Plan", "plan", "checked_mode", "SHUFFLES", "TORCH_ORDER",
+           "checked_shuffle"]
 
 EXACT_SECONDS = 60.0  # what an exact-mode run may take by default
 
 MODES = ("exact", "float64", "float32")
+SHUFFLES = (False, True, "torch")  # in order, NumPy's permutations, torch's (DataLoader's)
+TORCH_ORDER = ", in the order of PyTorch's DataLoader"  # how a page says shuffle="torch"
 
 
 class TrainingRun:
@@ -47,9 +51,11 @@ class Training(TrainingRun):
     None is full-batch gradient descent, 1 is per-sample SGD, anything else mini-batch
     (``ceil(N/B)`` batches per epoch, ``floor(N/B)`` with ``drop_last``). ``optimizer`` names the
     optimizer and ``options`` are its PyTorch-named arguments (``lr``, ``momentum``, ...);
-    ``schedule`` is a :mod:`symgrad.numeric.schedules` schedule stepped after each epoch; ``mode`` is the
-    number mode (``exact``, ``float64`` or ``float32``); an exact run stops with a TrainingError before an
-    iteration that would take it past ``exact_seconds`` (exact values may grow at every step).
+    ``shuffle`` is False, True (NumPy's permutations) or ``"torch"`` (``DataLoader``'s, see
+    :class:`DataOrder`); ``schedule`` is a :mod:`symgrad.numeric.schedules` schedule stepped after
+    each epoch; ``mode`` is the number mode (``exact``, ``float64`` or ``float32``); an exact run
+    stops with a TrainingError before an iteration that would take it past ``exact_seconds`` (exact
+    values may grow at every step).
     :func:`symgrad.numeric.loops.train` runs it.
     """
 
@@ -76,6 +82,7 @@ class Training(TrainingRun):
         if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
             raise TrainingError(f"epochs must be a positive integer, got {self.epochs!r}")
         checked_mode(self.mode)
+        checked_shuffle(self.shuffle)
         if self.schedule is not None and not hasattr(self.schedule, "next_lr"):
             raise TrainingError(f"schedule must be one of symgrad.numeric.schedules ({', '.join(SCHEDULES)}), "
                                 f"got {self.schedule!r}")
@@ -87,7 +94,8 @@ class Training(TrainingRun):
 
 @dataclass(frozen=True)
 class DataOrder:
-    """Which samples each iteration sees: ``n`` samples in batches of ``batch_size`` (None: all)."""
+    """Which samples each iteration sees: ``n`` samples in batches of ``batch_size`` (None: all),
+    in order (``shuffle=False``) or shuffled each epoch by NumPy (``True``) or by torch (``"torch"``)."""
 
     n: int
     batch_size: int | None = None
@@ -96,6 +104,7 @@ class DataOrder:
     drop_last: bool = False
 
     def __post_init__(self):
+        checked_shuffle(self.shuffle)
         if self.batches_per_epoch == 0:
             raise TrainingError(f"batch_size {self.batch_size} with drop_last leaves no full batch of "
                                 f"the {self.n} samples")
@@ -112,15 +121,40 @@ class DataOrder:
     def epochs(self, count):
         """For each of ``count`` epochs, the list of its batches (arrays of sample indices); without
         shuffling, the same list every epoch."""
-        rng = np.random.default_rng(self.seed)
         starts = range(0, self.batches_per_epoch * self.size, self.size)
-        fixed = None if self.shuffle else [np.arange(self.n)[s:s + self.size] for s in starts]
-        for _ in range(count):
-            if fixed is not None:
+        if not self.shuffle:
+            fixed = [np.arange(self.n)[s:s + self.size] for s in starts]
+            for _ in range(count):
                 yield fixed
-            else:
-                order = rng.permutation(self.n)
-                yield [order[s:s + self.size] for s in starts]
+            return
+        permutations = _torch_permutations(self.n, self.seed) if self.shuffle == "torch" else \
+            _numpy_permutations(self.n, self.seed)
+        for _, order in zip(range(count), permutations):
+            yield [order[s:s + self.size] for s in starts]
+
+
+def _numpy_permutations(n, seed):
+    rng = np.random.default_rng(seed)
+    while True:
+        yield rng.permutation(n)
+
+
+def _torch_permutations(n, seed):
+    """Each epoch's order as ``DataLoader(shuffle=True, generator=g)`` draws it from
+    ``g = torch.Generator().manual_seed(seed)``: creating the epoch's iterator draws one int64 from
+    ``g`` (the workers' base seed), the ``RandomSampler`` then draws ``torch.randperm(n, generator=g)``
+    and, once exhausted, a second, empty slice of one (``randperm(n)[:n % n]``)."""
+    try:
+        import torch
+    except ImportError:
+        raise TrainingError("shuffle='torch' draws torch's order and needs torch (pip install torch); "
+                            "shuffle=True is NumPy's order") from None
+    generator = torch.Generator().manual_seed(seed)
+    while True:
+        torch.empty((), dtype=torch.int64).random_(generator=generator)
+        order = torch.randperm(n, generator=generator).numpy()
+        torch.randperm(n, generator=generator)
+        yield order
 
 
 @dataclass(frozen=True)
@@ -197,6 +231,13 @@ def checked_mode(mode):
     if mode not in MODES:
         raise TrainingError(f"unknown number mode {mode!r}: choose from {', '.join(MODES)}")
     return mode
+
+
+def checked_shuffle(shuffle):
+    """``shuffle`` when it is one of :data:`SHUFFLES`; otherwise a :class:`TrainingError` naming them."""
+    if isinstance(shuffle, (bool, np.bool_)) or (isinstance(shuffle, str) and shuffle == "torch"):
+        return shuffle
+    raise TrainingError(f"shuffle is False, True (NumPy's order) or 'torch' (torch's), got {shuffle!r}")
 
 
 def _object_array(values):

@@ -23,7 +23,7 @@ import sympy
 from ..core.errors import TrainingError
 from ..matrix import section as matrix_section
 from ..matrix.training import MatrixTraining
-from ..numeric.training import Training
+from ..numeric.training import TORCH_ORDER, Training
 from ..twin.crosscheck import TrainingCheck, crosscheck_training
 from ..explain.escaping import escape_text
 from ..explain.figures import Figure, figure_tex
@@ -151,8 +151,8 @@ def _batches(run, per_epoch):
                                 else ""))
     total = f"$E = {epochs}$ epochs make ${epochs} \\times {per_epoch} = {epochs * per_epoch}$ iterations" \
         if per_epoch > 1 else f"$E = {epochs}$ epochs make ${epochs}$ iterations"
-    order_text = (f" The samples are shuffled at the start of every epoch (seed {order.seed})." if order.shuffle
-                  else "")
+    order_text = (f" The samples are shuffled at the start of every epoch (seed {order.seed}"
+                  f"{TORCH_ORDER if order.shuffle == 'torch' else ''})." if order.shuffle else "")
     return f"{kind}; {total}.{order_text}"
 
 
