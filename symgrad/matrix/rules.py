@@ -151,7 +151,7 @@ def _norm_rule(latex_forward, latex_input):
             "beta": lambda xp, node, delta, value, ins, out: xp.sum_rows(delta, out),
         },
         latex_forward=r"$out = %s \odot \mathbf{1} $gamma^\top + \mathbf{1} $beta^\top" % latex_forward,
-        latex_backward={"X": latex_input, "gamma": r"\left($delta \odot \hat{$X}\right)^\top \mathbf{1}",
+        latex_backward={"X": latex_input, "gamma": r"\operatorname{diag}\left(\hat{$X}^\top $delta\right)",
                         "beta": r"$delta^\top \mathbf{1}"},
     )
 
