@@ -13,6 +13,7 @@ from symgrad.matrix.data import DataSet
 from symgrad.matrix.latex import MatrixRenderer
 from symgrad.matrix.loop import fit
 from symgrad.matrix.network import BatchNorm1d, LayerNorm, Model
+from symgrad.matrix.reports import network_shape
 from symgrad.matrix.torch_import import from_torch, to_torch
 from symgrad.numeric.optimizers import make_optimizer
 from symgrad.numeric.training import DataOrder
@@ -148,6 +149,18 @@ def test_the_batch_norm_rows_print_the_compact_backward_rule_with_shapes():
     assert rows[u("3", r"\frac{\partial \mathcal{L}}{\partial \gamma_{1}}")] == (
         u("3", r"\operatorname{diag}\left(\hat{Z_{1}}^\top \delta_{H_{1}}\right)"),
         r"\text{batch norm (training mode), scale}")
+
+
+def test_the_layer_norm_rows_and_the_networks_name():
+    network = Network([Linear(4, 3, bias=False), BatchNorm1d(3), Activation("relu"), Linear(3, 3), LayerNorm(3),
+                       Linear(3, 2)])
+    assert network_shape(network) == "4-3-3-2 (BatchNorm1d, relu, LayerNorm)"
+    blocks = MatrixRenderer().render(derive(network.loss("cross_entropy")))
+    rows = {row.lhs: (row.rhs.text, row.note) for block in blocks for row in block.rows}
+    text, note = rows[u(r"N \times 3", r"\delta_{Z_{2}}")]
+    assert note == r"\text{layer norm, input}" and r"\right),} \quad G = " in text  # no factor ends in a backslash
+    assert text.endswith(u(r"N \times 3", r"\delta_{H_{2}}") + r" \odot " + u(r"N \times 1", r"\mathbf{1}") + r" \; "
+                         + u(r"1 \times 3", r"\gamma_{2}^\top"))
 
 
 def test_an_mlp_with_batch_norm_trains_as_torch_step_by_step():

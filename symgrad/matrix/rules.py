@@ -168,7 +168,7 @@ NORMALISATION = MappingProxyType({
     "layer_norm": _norm_rule(
         r"\frac{$X - \mu \mathbf{1}^\top}{\sigma \mathbf{1}^\top}",
         r"\frac{1}{D} \frac{1}{\sigma \mathbf{1}^\top} \odot \left(D G - G \mathbf{1} \mathbf{1}^\top - "
-        r"\hat{$X} \odot \left(G \odot \hat{$X}\right) \mathbf{1} \mathbf{1}^\top\right),\ G = $delta "
+        r"\hat{$X} \odot \left(G \odot \hat{$X}\right) \mathbf{1} \mathbf{1}^\top\right), \quad G = $delta "
         r"\odot \mathbf{1} $gamma^\top"),
 })
 
