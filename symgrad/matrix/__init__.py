@@ -11,14 +11,16 @@ from .derivation import BackwardStep, MatrixDerivation, derive
 from .evaluation import Evaluation, evaluate
 from . import graph
 from .graph import activation, bce_with_logits, classes, cross_entropy, data, linear, mse, nll, parameter, targets
-from .network import Activation, Linear, Model, Network
+from .graph import batch_norm, layer_norm
+from .network import Activation, BatchNorm1d, LayerNorm, Linear, Model, Network
 from .program import Program
 from .rules import RULES
 
 __all__ = ["derive", "MatrixDerivation", "BackwardStep", "evaluate", "Evaluation", "RULES",
            "data", "classes", "targets", "parameter", "linear", "activation", "mse", "nll", "cross_entropy",
            "bce_with_logits",
-           "Linear", "Activation", "Network", "Model", "Program"]
+           "Linear", "Activation", "Network", "Model", "Program",
+           "batch_norm", "layer_norm", "BatchNorm1d", "LayerNorm"]
 
 
 def __getattr__(kind):

@@ -77,7 +77,8 @@ class Program:
             raise ShapeError(f"{self._inputs.name} must be N x {features}, got {' x '.join(map(str, inputs.shape))}")
         if len(inputs) < (2 if self._norms else 1):
             raise ShapeError("a batch needs at least one sample" if not self._norms else
-                             f"batch norm needs at least 2 samples in a batch (as torch in training mode), got {len(inputs)}")
+                             f"batch norm needs at least 2 samples in a batch (as torch in training mode), "
+                             f"got {len(inputs)}")
         if self._targets.op == "classes":
             if targets.ndim != 1 or targets.dtype.kind not in "iu":
                 raise ShapeError(f"{self._targets.name} must be a vector of integer class indices, got "

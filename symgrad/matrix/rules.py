@@ -209,8 +209,8 @@ LOSS_RULES = MappingProxyType({
 })
 
 class _Rules(Mapping):
-    """The linear layer's and the normalisations' rules, each registered activation's (read from the registry at each lookup,
-    so an operation registered later has its rule too) and the losses', in that order."""
+    """The linear layer's and the normalisations' rules, each registered activation's (read from the
+    registry at each lookup, so an operation registered later has its rule too) and the losses', in that order."""
 
     def __getitem__(self, op):
         for fixed in (LINEAR, NORMALISATION, LOSS_RULES):

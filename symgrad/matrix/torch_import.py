@@ -11,15 +11,16 @@ __all__ = ["from_torch", "to_torch"]
 
 
 def supported():
-    """The ``torch.nn`` modules matrix mode reads: Linear and each registered activation's module."""
-    return ("Linear", "BatchNorm1d", "LayerNorm", *dict.fromkeys(op.torch_module for op in matrix_activations().values() if op.torch_module))
+    """The ``torch.nn`` modules matrix mode reads: Linear, the normalisations and each registered activation's module."""
+    return ("Linear", "BatchNorm1d", "LayerNorm",
+            *dict.fromkeys(op.torch_module for op in matrix_activations().values() if op.torch_module))
 
 
 def from_torch(module, dtype=None):
     """The :class:`~.network.Model` of an ``nn.Sequential`` of ``Linear``, ``BatchNorm1d`` (affine, with
     running statistics; its buffers are copied too), ``LayerNorm`` (over the last dimension, with its
-    affine weight and bias) and the modules of the registered activations (:func:`supported`: ``ReLU``, ``Sigmoid``, ``Tanh``, ``Softplus``
-    (``beta=1``), ``LeakyReLU``, ``ELU``, ``SELU``, ``GELU`` (both forms), ``SiLU``, ``Mish``,
+    affine weight and bias) and the modules of the registered activations (:func:`supported`: ``ReLU``,
+    ``Sigmoid``, ``Tanh``, ``Softplus`` (``beta=1``), ``LeakyReLU``, ``ELU``, ``SELU``, ``GELU`` (both forms), ``SiLU``, ``Mish``,
     ``Softsign``, ``Hardtanh``, ``Hardsigmoid``, ``Hardswish``, ``LogSigmoid`` with their default
     settings, and ``LogSoftmax`` and ``Softmax`` over ``dim=1``).
 
