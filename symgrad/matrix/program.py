@@ -58,7 +58,9 @@ class Program:
 
     def outputs(self, inputs, targets):
         """``(loss, output)`` of a batch without the backward pass: the loss and a copy of the
-        network's output (log-probabilities, probabilities or scores, one row per sample)."""
+        network's output (log-probabilities, probabilities or scores, one row per sample). A batch norm
+        standardizes by this batch's statistics (training mode: matrix mode has no eval mode yet) and
+        leaves its running statistics as they are."""
         values = self._run(inputs, targets, backward=False)
         return float(values[self._walk.loss]), values[self._walk.slot[self.output]].copy()
 
