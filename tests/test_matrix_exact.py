@@ -45,6 +45,8 @@ def _scalar_loss(derivation, leaves):
             value[node] = [list(sg.linear(row, weight, bias)) for row in ins[0]]
         elif node.op == "dropout":
             value[node] = [sg.dropout(row, mask, node.option("p")) for row, mask in zip(*ins)]
+        elif node.op in mg.NORMS:
+            value[node] = getattr(sg, node.op)(ins[0], list(ins[1][0]), list(ins[2][0]), node.option("eps"))
         elif node.op in ("softmax", "log_softmax"):
             value[node] = [list(getattr(sg, node.op)(row)) for row in ins[0]]
         elif node.op in mg.activations():
@@ -151,3 +153,17 @@ def test_the_input_adjoint_is_delta_times_w():
     dx = evaluate(derivation, exact, leaves).gradient(x)
     X, W, Y = leaves[x], leaves[w], leaves[derivation.node("Y")]
     assert dx == 2 * (X * W.T - Y) * W
+
+
+@pytest.mark.parametrize("norm", mg.NORMS)
+@pytest.mark.parametrize("loss", ["mse", "cross_entropy"])
+def test_a_normalisation_matches_the_scalar_walk(norm, loss):
+    """Batch norm (statistics of each column over the batch) and layer norm (of each row), with gamma
+    and beta, between two linear layers: every gradient, and the input's adjoint, exactly."""
+    x, w1, b1, w2 = mg.data("X", 2), mg.parameter("W1", 3, 2), mg.parameter("b1", 3), mg.parameter("W2", 2, 3)
+    z1 = mg.linear(x, w1, b1, name="Z1")
+    h = getattr(mg, norm)(z1, mg.parameter("gamma1", 3), mg.parameter("beta1", 3), name="H1")
+    z2 = mg.linear(mg.tanh(h, name="A1"), w2, name="Z2")
+    target = mg.classes("y", 2) if loss == "cross_entropy" else mg.targets("Y", 2)
+    derivation = derive(getattr(mg, loss)(z2, target), ["X", "W1", "b1", "gamma1", "beta1", "W2"])
+    _assert_matches_scalar_walk(derivation, _leaves(derivation))

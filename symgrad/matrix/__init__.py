@@ -11,7 +11,8 @@ from .derivation import BackwardStep, MatrixDerivation, derive
 from .evaluation import Evaluation, evaluate
 from . import graph
 from .graph import activation, bce_with_logits, classes, cross_entropy, data, linear, mse, nll, parameter, targets
-from .network import Activation, Dropout, Linear, Model, Network
+from .graph import batch_norm, layer_norm
+from .network import Activation, BatchNorm1d, Dropout, LayerNorm, Linear, Model, Network
 from .program import Program, TorchMasks
 from .rules import RULES
 
@@ -19,7 +20,7 @@ __all__ = ["derive", "MatrixDerivation", "BackwardStep", "evaluate", "Evaluation
            "data", "classes", "targets", "parameter", "linear", "activation", "mse", "nll", "cross_entropy",
            "bce_with_logits",
            "Linear", "Activation", "Network", "Model", "Program",
-           "Dropout", "TorchMasks"]
+           "Dropout", "TorchMasks", "batch_norm", "layer_norm", "BatchNorm1d", "LayerNorm"]
 
 
 def __getattr__(kind):

@@ -15,7 +15,8 @@ from ..numeric.codegen import compile_expressions
 
 __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_tn", "sum_rows", "apply",
            "derivative", "softmax", "softmax_of_log", "log_softmax", "mul", "add", "sub", "scale",
-           "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept"]
+           "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept", "standardized", "mean_over",
+           "divide"]
 
 
 def number(value):
@@ -164,6 +165,24 @@ def pick(a, classes):
 
 def total(a):
     return np.add.reduce(a, axis=None)
+
+
+def standardized(a, eps, axis):
+    """``(xhat, sigma)``: ``a`` less its mean over ``axis`` (0: down each column, 1: along each row),
+    divided by ``sigma = sqrt(biased variance + eps)``, which keeps that axis (1 x k or N x 1)."""
+    centred = a - np.mean(a, axis=axis, keepdims=True)
+    sigma = np.sqrt(np.mean(centred * centred, axis=axis, keepdims=True) + eps)
+    return np.divide(centred, sigma, out=centred), sigma
+
+
+def mean_over(a, axis):
+    """The mean down each column (``axis`` 0, a 1 x k row) or along each row (1, an N x 1 column)."""
+    return np.mean(a, axis=axis, keepdims=True)
+
+
+def divide(a, b, out=None):
+    """Element by element; a row (1 x k) or a column (N x 1) divides every row or column."""
+    return np.divide(a, b, out=out)
 
 
 @functools.lru_cache(maxsize=64)

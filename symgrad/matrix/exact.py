@@ -9,11 +9,13 @@ matrices; class indices are a sequence of ints. ``out`` buffers are ignored.
 import sympy
 
 from ..core.activations import LogSoftmax, Softmax
+from ..core.layers import Deviation, Standardized
 from ..core.numbers import exact
 
 __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_tn", "sum_rows", "apply",
            "derivative", "softmax", "softmax_of_log", "log_softmax", "mul", "add", "sub", "scale",
-           "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept"]
+           "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept", "standardized", "mean_over",
+           "divide"]
 
 
 def number(value):
@@ -79,24 +81,50 @@ def softmax_of_log(z, log_probabilities, out=None):
 
 
 def _broadcast(a, b):
-    """``b`` widened to ``a``'s shape when it is a column (N x 1)."""
+    """``b`` widened to ``a``'s shape when it is a column (N x 1) or a row (1 x k)."""
     if b.shape != a.shape and b.cols == 1:
         return b * _ones(1, a.cols)
+    if b.shape != a.shape and b.rows == 1:
+        return _ones(a.rows, 1) * b
     return b
 
 
 def mul(a, b, out=None):
-    if a.shape != b.shape and a.cols == 1:
+    if a.shape != b.shape and (a.cols == 1 or a.rows == 1):
         a, b = b, a
     return a.multiply_elementwise(_broadcast(a, b))
 
 
 def add(a, b, out=None):
-    return a + b
+    return a + _broadcast(a, b)
 
 
 def sub(a, b, out=None):
     return a - _broadcast(a, b)
+
+
+def divide(a, b, out=None):
+    b = _broadcast(a, b)
+    return sympy.ImmutableMatrix(a.rows, a.cols, lambda i, j: a[i, j] / b[i, j])
+
+
+def standardized(a, eps, axis):
+    """``(xhat, sigma)`` over each column (``axis`` 0) or row (1), written as scalar mode writes
+    them: ``sigma = Deviation(eps, *group)`` (1 x k or N x 1), ``xhat = Standardized(k, sigma, *group)``."""
+    eps = exact(eps)
+    groups = [list(a.col(j)) for j in range(a.cols)] if axis == 0 else [list(a.row(i)) for i in range(a.rows)]
+    sigmas = [Deviation(eps, *group) for group in groups]
+    if axis == 0:
+        xhat = sympy.ImmutableMatrix(a.rows, a.cols, lambda i, j: Standardized(i, sigmas[j], *groups[j]))
+        return xhat, sympy.ImmutableMatrix(1, a.cols, sigmas)
+    xhat = sympy.ImmutableMatrix(a.rows, a.cols, lambda i, j: Standardized(j, sigmas[i], *groups[i]))
+    return xhat, sympy.ImmutableMatrix(a.rows, 1, sigmas)
+
+
+def mean_over(a, axis):
+    if axis == 0:
+        return _ones(1, a.rows) * a / a.rows
+    return a * _ones(a.cols, 1) / a.cols
 
 
 def scale(a, factor, out=None):

@@ -16,12 +16,14 @@ from ..core.errors import GraphError, ShapeError
 from ..core.operations import matrix_activations
 
 __all__ = ["BATCH", "Node", "data", "classes", "targets", "parameter", "linear", "activation", "activations",
+           "batch_norm", "layer_norm", "NORMS",
            "mse", "nll", "cross_entropy", "bce_with_logits", "LOSSES", "REDUCTIONS", "mask", "dropout"]
 
 BATCH = "N"  # the name of the batch dimension in shapes
 
 LOSSES = ("mse", "nll", "cross_entropy", "bce_with_logits")
 REDUCTIONS = ("mean", "sum")
+NORMS = ("batch_norm", "layer_norm")  # standardize each column over the batch, or each row over its features
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,6 +147,37 @@ def dropout(z, mask, *, name):
                          f"{' x '.join(map(str, z.shape))}, got {mask.name} ({mask.op}, "
                          f"{' x '.join(map(str, mask.shape))})")
     return Node("dropout", _name(name, "dropout"), (z, mask), z.shape, mask.options)
+
+
+def _norm(op, inputs, gamma, beta, eps, name, options=()):
+    inputs = _batch(inputs, f"{op}'s input")
+    features = inputs.shape[1]
+    operands = [inputs]
+    for what, p in (("gamma", gamma), ("beta", beta)):
+        p = _node(p, f"{op}'s {what}")
+        if p.shape != (features,):
+            raise ShapeError(f"{op} {name}: {what} {p.name} must have {features} entries, "
+                             f"got the shape {' x '.join(map(str, p.shape))}")
+        operands.append(p)
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
+        raise GraphError(f"{op} {name}: eps must be a positive number, got {eps!r}")
+    return Node(op, _name(name, op), tuple(operands), inputs.shape, (("eps", eps), *options))
+
+
+def batch_norm(inputs, gamma, beta, eps=1e-5, *, name, momentum=0.1):
+    r"""``nn.BatchNorm1d`` in training mode: each column standardized by the batch's mean and biased
+    variance, $\hat X = (X - \mathbf 1 \mu^\top) / \sigma^\top$ with $\sigma = \sqrt{\operatorname{var} +
+    \epsilon}$, then $\hat X \operatorname{diag}(\gamma) + \mathbf 1 \beta^\top$ (``gamma``, ``beta``: ``k``).
+    ``momentum`` is how much of a batch's statistics its running ones take (not part of the derivative)."""
+    if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 < momentum <= 1:
+        raise GraphError(f"batch_norm {name}: momentum must be a number in (0, 1], got {momentum!r}")
+    return _norm("batch_norm", inputs, gamma, beta, eps, name, (("momentum", momentum),))
+
+
+def layer_norm(inputs, gamma, beta, eps=1e-5, *, name):
+    """``nn.LayerNorm(k)``: each row standardized by its own mean and biased variance, then scaled by
+    ``gamma`` and shifted by ``beta`` (``k`` entries each) as :func:`batch_norm`."""
+    return _norm("layer_norm", inputs, gamma, beta, eps, name)
 
 
 def activations():

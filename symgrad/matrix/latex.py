@@ -31,8 +31,9 @@ OPERATORS = {"=", "+", "-", r"\odot", r"\cdot", r"\sum_n", r"\sum_{n,j}"}
 ONES = r"\mathbf{1}"
 # The names of the rules written here; an activation's rule is named as it is (log_softmax: log-softmax).
 RULE_NAMES = {"linear": "linear layer", "mse": "mean squared error", "nll": "NLL", "cross_entropy": "cross-entropy",
-              "bce_with_logits": "binary cross-entropy of logits"}
-ROLE_NAMES = {"A": "input", "W": "weight", "b": "bias"}
+              "bce_with_logits": "binary cross-entropy of logits", "batch_norm": "batch norm (training mode)",
+              "layer_norm": "layer norm"}
+ROLE_NAMES = {"A": "input", "W": "weight", "b": "bias", "X": "input", "gamma": "scale", "beta": "shift"}
 
 
 def rule_name(op):

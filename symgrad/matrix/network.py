@@ -1,8 +1,10 @@
 """Sequential networks in matrix mode: layers as data, the graph they make, and parameter values.
 
-A :class:`Network` is a chain of :class:`Linear` layers, :class:`Activation` s and :class:`Dropout` s, like an
-``nn.Sequential``; it names its nodes as a textbook does (``X``, ``W1``, ``b1``, ``Z1 = X W1^T + b1``,
-``A1 = relu(Z1)``, ..., the loss ``L``). A :class:`Model` is a network with parameter values.
+A :class:`Network` is a chain of :class:`Linear` layers, :class:`Activation` s, :class:`Dropout` s and
+normalisations (:class:`BatchNorm1d`, :class:`LayerNorm`), like an ``nn.Sequential``; it names its nodes
+as a textbook does (``X``, ``W1``, ``b1``, ``Z1 = X W1^T + b1``, ``H1 = batch_norm(Z1)`` with ``gamma1``,
+``beta1``, ``A1 = relu(H1)``, ..., the loss ``L``). A :class:`Model` is a network with parameter values and,
+for each batch norm, its running statistics.
 """
 
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from ..core.errors import GraphError, ShapeError, SymgradError
 from . import graph
 from .derivation import derive
 
-__all__ = ["Linear", "Activation", "Dropout", "Network", "Model"]
+__all__ = ["Linear", "Activation", "Dropout", "BatchNorm1d", "LayerNorm", "Network", "Model"]
 
 DTYPES = ("float32", "float64")
 
@@ -39,6 +41,46 @@ class Activation:
             raise GraphError(f"unknown activation {self.kind!r}: choose from {', '.join(graph.activations())}")
 
 
+def _positive(value, what):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise GraphError(f"{what} must be a positive number, got {value!r}")
+
+
+@dataclass(frozen=True)
+class BatchNorm1d:
+    """``nn.BatchNorm1d(num_features, eps, momentum)`` in training mode, with gamma and beta: each
+    feature standardized by the batch's statistics; the running mean and variance (unbiased) are
+    updated as torch's, ``running = (1 - momentum) * running + momentum * batch``."""
+
+    num_features: int
+    eps: float = 1e-5
+    momentum: float = 0.1
+
+    def __post_init__(self):
+        _positive(self.eps, "BatchNorm1d's eps")
+        _positive(self.momentum, "BatchNorm1d's momentum")
+        if self.momentum > 1:
+            raise GraphError(f"BatchNorm1d's momentum must be at most 1, got {self.momentum!r}")
+
+
+@dataclass(frozen=True)
+class LayerNorm:
+    """``nn.LayerNorm(normalized_shape, eps)`` over a row's features, with gamma and beta."""
+
+    normalized_shape: int
+    eps: float = 1e-5
+
+    def __post_init__(self):
+        _positive(self.eps, "LayerNorm's eps")
+
+
+NORMS = {BatchNorm1d: "batch_norm", LayerNorm: "layer_norm"}
+
+
+def _features(layer):
+    return layer.num_features if isinstance(layer, BatchNorm1d) else layer.normalized_shape
+
+
 @dataclass(frozen=True)
 class Dropout:
     """``nn.Dropout(p)``: in training mode ``A * M / (1 - p)`` with a mask ``M`` drawn for each batch
@@ -61,13 +103,18 @@ class Network:
         widths = [layer for layer in self.layers if isinstance(layer, Linear)]
         if not widths:
             raise GraphError("a network needs at least one Linear layer")
+        width = widths[0].in_features
         for layer in self.layers:
-            if not isinstance(layer, (Linear, Activation, Dropout)):
-                raise GraphError(f"a network's layers are Linear, Activation and Dropout, got {layer!r}")
-        for before, after in zip(widths, widths[1:]):
-            if before.out_features != after.in_features:
-                raise ShapeError(f"a layer with {before.out_features} outputs is followed by one with "
-                                 f"{after.in_features} inputs")
+            if not isinstance(layer, (Linear, Activation, Dropout, *NORMS)):
+                raise GraphError(f"a network's layers are Linear, Activation, Dropout, BatchNorm1d and LayerNorm, "
+                                 f"got {layer!r}")
+            if isinstance(layer, Linear):
+                if layer.in_features != width:
+                    raise ShapeError(f"a layer with {width} outputs is followed by one with "
+                                     f"{layer.in_features} inputs")
+                width = layer.out_features
+            elif isinstance(layer, tuple(NORMS)) and _features(layer) != width:
+                raise ShapeError(f"{type(layer).__name__}({_features(layer)}) follows a layer with {width} outputs")
 
     @property
     def in_features(self):
@@ -82,7 +129,7 @@ class Network:
         parameter nodes in torch's order (``W1, b1, W2, b2, ...``). Out of ``training``, a dropout is
         left out (torch's evaluation mode: the identity)."""
         node = graph.data("X", self.in_features)
-        parameters, depth, after, dropouts = [], 0, 0, 0  # after: activations since the last linear layer
+        parameters, depth, after, norms, dropouts = [], 0, 0, 0, 0  # after, norms: since the last linear layer
         for layer in self.layers:
             if isinstance(layer, Dropout):
                 if training:  # the k-th dropout: D_k = A * M_k / (1 - p)
@@ -91,11 +138,18 @@ class Network:
                     node = graph.dropout(node, mask, name=f"D{dropouts}")
                 continue
             if isinstance(layer, Linear):
-                depth, after = depth + 1, 0
+                depth, after, norms = depth + 1, 0, 0
                 weight = graph.parameter(f"W{depth}", layer.out_features, layer.in_features)
                 bias = graph.parameter(f"b{depth}", layer.out_features) if layer.bias else None
                 parameters += [weight] + ([bias] if bias is not None else [])
                 node = graph.linear(node, weight, bias, name=f"Z{depth}")
+            elif isinstance(layer, tuple(NORMS)):
+                norms += 1
+                suffix = f"{depth}" + (f"_{norms}" if norms > 1 else "")
+                gamma, beta = (graph.parameter(f"{p}{suffix}", _features(layer)) for p in ("gamma", "beta"))
+                parameters += [gamma, beta]
+                options = {"momentum": layer.momentum} if isinstance(layer, BatchNorm1d) else {}
+                node = getattr(graph, NORMS[type(layer)])(node, gamma, beta, layer.eps, name=f"H{suffix}", **options)
             else:
                 after += 1
                 node = graph.activation(layer.kind, node, name=f"A{depth}" + (f"_{after}" if after > 1 else ""))
@@ -123,7 +177,19 @@ class Network:
             values[f"W{depth}"] = rng.uniform(-bound, bound, (layer.out_features, layer.in_features))
             if layer.bias:
                 values[f"b{depth}"] = rng.uniform(-bound, bound, layer.out_features)
+        for node in self.graph()[2]:  # a normalisation's gamma starts at 1 and its beta at 0, as torch's
+            if node.name.startswith(("gamma", "beta")):
+                values[node.name] = np.full(node.shape, 1.0 if node.name.startswith("gamma") else 0.0)
         return {name: value.astype(_dtype(dtype)) for name, value in values.items()}
+
+    def batch_norms(self):
+        """The batch-norm nodes of :meth:`graph`, in order (the layers with running statistics)."""
+        node, found = self.graph()[1], []
+        while not node.is_leaf:
+            if node.op == "batch_norm":
+                found.append(node)
+            node = node.inputs[0]
+        return tuple(reversed(found))
 
 
 def _input(node):
@@ -158,6 +224,7 @@ class Model:
 
     network: Network
     parameters: MappingProxyType
+    buffers: MappingProxyType = None
 
     def __post_init__(self):
         nodes = self.network.graph()[2]
@@ -178,6 +245,27 @@ class Model:
                                  f"{' x '.join(map(str, value.shape))}")
             arrays[n.name] = value
         object.__setattr__(self, "parameters", MappingProxyType(arrays))
+        object.__setattr__(self, "buffers", MappingProxyType(self._buffers(dict(self.buffers or {}), dtype)))
+
+    def _buffers(self, given, dtype):
+        """Each batch norm's ``H.running_mean`` (zeros unless given), ``H.running_var`` (ones) and
+        ``H.num_batches_tracked`` (0, a 0-d int64 array), as torch's buffers; training updates them in place."""
+        arrays, names = {}, set()
+        for node in self.network.batch_norms():
+            features = node.shape[1]
+            for key, start, kind in (("running_mean", 0.0, dtype), ("running_var", 1.0, dtype),
+                                     ("num_batches_tracked", 0, np.int64)):
+                name = f"{node.name}.{key}"
+                names.add(name)
+                shape = () if key == "num_batches_tracked" else (features,)
+                value = np.array(given.get(name, np.full(shape, start)), dtype=kind)
+                if value.shape != shape:
+                    raise ShapeError(f"{name} must have the shape {shape}, got {value.shape}")
+                arrays[name] = value
+        extra = sorted(set(given) - names)
+        if extra:
+            raise SymgradError(f"the buffers do not match the network: unknown {extra}")
+        return arrays
 
     @classmethod
     def initialised(cls, network, seed=0, dtype="float32"):

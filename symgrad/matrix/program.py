@@ -53,6 +53,9 @@ class Program:
     callable ``masks(mask node, rows, dtype)`` returning zeros and ones (default :class:`TorchMasks`
     seeded with 0), or a dict of given masks by name (``{"M1": array}``), used for every batch.
     Out of ``training`` (``net.eval()``), the dropouts are the identity.
+
+    A training call (not :meth:`outputs`) also updates each batch norm's running statistics in the
+    model's buffers, as torch's forward pass in training mode does.
     """
 
     def __init__(self, model, loss="nll", reduction="mean", masks=None, training=True):
@@ -71,14 +74,31 @@ class Program:
                         for n in self._walk.leaves]
         self._data_slots = self._walk.slot[self._inputs], self._walk.slot[self._targets]
         self._buffers = {}
+        self._norms = [(self._walk.slot[n.inputs[0]], n) for n in self.derivation.forward if n.op == "batch_norm"]
 
     def __call__(self, inputs, targets):
         """The loss of the batch; the gradient is written into :attr:`gradients`."""
-        return float(self._run(inputs, targets, backward=True)[self._walk.loss])
+        values = self._run(inputs, targets, backward=True)
+        for slot, node in self._norms:
+            self._track(node, values[slot])
+        return float(values[self._walk.loss])
+
+    def _track(self, node, x):
+        """torch's update of a batch norm's running statistics from its batch ``x``: ``running =
+        (1 - momentum) running + momentum batch``, with the batch's unbiased variance."""
+        buffers, m = self.model.buffers, node.option("momentum")
+        mean, var = buffers[f"{node.name}.running_mean"], buffers[f"{node.name}.running_var"]
+        mean *= 1 - m
+        mean += m * np.mean(x, axis=0)
+        var *= 1 - m
+        var += m * np.var(x, axis=0, ddof=1)
+        buffers[f"{node.name}.num_batches_tracked"][...] += 1
 
     def outputs(self, inputs, targets):
         """``(loss, output)`` of a batch without the backward pass: the loss and a copy of the
-        network's output (log-probabilities, probabilities or scores, one row per sample)."""
+        network's output (log-probabilities, probabilities or scores, one row per sample). A batch norm
+        standardizes by this batch's statistics (training mode: matrix mode has no eval mode yet) and
+        leaves its running statistics as they are."""
         values = self._run(inputs, targets, backward=False)
         return float(values[self._walk.loss]), values[self._walk.slot[self.output]].copy()
 
@@ -125,8 +145,10 @@ class Program:
         features, loss = self._inputs.shape[1], self.derivation.loss.op
         if inputs.ndim != 2 or inputs.shape[1] != features:
             raise ShapeError(f"{self._inputs.name} must be N x {features}, got {' x '.join(map(str, inputs.shape))}")
-        if len(inputs) == 0:
-            raise ShapeError("a batch needs at least one sample")
+        if len(inputs) < (2 if self._norms else 1):
+            raise ShapeError("a batch needs at least one sample" if not self._norms else
+                             f"batch norm needs at least 2 samples in a batch (as torch in training mode), "
+                             f"got {len(inputs)}")
         classes = self._targets.op == "classes"
         if classes and (targets.ndim != 1 or targets.dtype.kind not in "iu"):
             raise ShapeError(f"{self._targets.name} must be a vector of integer class indices, got "

@@ -29,9 +29,9 @@ def plot(result, path, title=""):
 
 
 def network_shape(network):
-    """``784-128-64-10 (relu, dropout 0.2, log_softmax)``: the widths, then the activations and
-    dropouts used."""
+    """``784-128-64-10 (relu, dropout 0.2, log_softmax)``: the widths, then the activations, dropouts and
+    normalisations (``BatchNorm1d``, ``LayerNorm``) used."""
     widths = [network.in_features] + [layer.out_features for layer in network.layers if hasattr(layer, "out_features")]
-    kinds = dict.fromkeys(layer.kind if hasattr(layer, "kind") else f"dropout {layer.p:g}"
-                          for layer in network.layers if not hasattr(layer, "out_features"))
+    kinds = dict.fromkeys(layer.kind if hasattr(layer, "kind") else f"dropout {layer.p:g}" if hasattr(layer, "p")
+                          else type(layer).__name__ for layer in network.layers if not hasattr(layer, "out_features"))
     return "-".join(map(str, widths)) + (f" ({', '.join(kinds)})" if kinds else "")

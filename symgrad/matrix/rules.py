@@ -138,6 +138,58 @@ DROPOUT = MappingProxyType({
     ),
 })
 
+
+def _norm_axis(node):
+    """The axis a normalisation's statistics run over: the batch (0) or each row's features (1)."""
+    return 0 if node.op == "batch_norm" else 1
+
+
+def _standardized(xp, node, ins):
+    return xp.standardized(ins[0], node.option("eps"), _norm_axis(node))
+
+
+def _norm_input_adjoint(xp, node, delta, value, ins, out):
+    r"""With $G = \delta \odot \mathbf 1 \gamma^\top$ (the adjoint of $\hat X$), each group's
+    $(G - \operatorname{mean} G - \hat X \odot \operatorname{mean}(G \odot \hat X)) / \sigma$,
+    the means over the group (a column for batch norm, a row for layer norm)."""
+    axis, (xhat, sigma) = _norm_axis(node), _standardized(xp, node, ins)
+    g = xp.mul(delta, ins[1])
+    centred = xp.sub(g, xp.mean_over(g, axis))
+    return xp.divide(xp.sub(centred, xp.mul(xhat, xp.mean_over(xp.mul(g, xhat), axis))), sigma, out)
+
+
+def _norm_rule(latex_forward, latex_input):
+    return Rule(
+        roles=("X", "gamma", "beta"),
+        forward=lambda xp, node, ins, out: xp.add(xp.mul(_standardized(xp, node, ins)[0], ins[1]), ins[2], out),
+        backward={
+            "X": _norm_input_adjoint,
+            "gamma": lambda xp, node, delta, value, ins, out: xp.sum_rows(
+                xp.mul(delta, _standardized(xp, node, ins)[0]), out),
+            "beta": lambda xp, node, delta, value, ins, out: xp.sum_rows(delta, out),
+        },
+        latex_forward=r"$out = %s \odot \mathbf{1} $gamma^\top + \mathbf{1} $beta^\top" % latex_forward,
+        latex_backward={"X": latex_input, "gamma": r"\operatorname{diag}\left(\hat{$X}^\top $delta\right)",
+                        "beta": r"$delta^\top \mathbf{1}"},
+    )
+
+
+# Batch norm's statistics are each column's over the batch (mu, sigma: 1 x k), layer norm's each
+# row's over its D features (N x 1); eps is under the root of sigma. Batch norm's input adjoint is
+# printed in CS231n's compact form.
+NORMALISATION = MappingProxyType({
+    "batch_norm": _norm_rule(
+        r"\frac{$X - \mathbf{1} \mu^\top}{\mathbf{1} \sigma^\top}",
+        r"\frac{1}{N} \frac{\mathbf{1} $gamma^\top}{\mathbf{1} \sigma^\top} \odot \left(N $delta - "
+        r"\mathbf{1} \mathbf{1}^\top $delta - \hat{$X} \odot \mathbf{1} \mathbf{1}^\top \left($delta \odot "
+        r"\hat{$X}\right)\right)"),
+    "layer_norm": _norm_rule(
+        r"\frac{$X - \mu \mathbf{1}^\top}{\sigma \mathbf{1}^\top}",
+        r"\frac{1}{D} \frac{1}{\sigma \mathbf{1}^\top} \odot \left(D G - G \mathbf{1} \mathbf{1}^\top - "
+        r"\hat{$X} \odot \left(G \odot \hat{$X}\right) \mathbf{1} \mathbf{1}^\top\right), \quad G = $delta "
+        r"\odot \mathbf{1} $gamma^\top"),
+})
+
 LOSS_RULES = MappingProxyType({
     "mse": Rule(
         roles=("P", "Y"),
@@ -175,11 +227,12 @@ LOSS_RULES = MappingProxyType({
 })
 
 class _Rules(Mapping):
-    """The linear layer's and dropout's rules, each registered activation's (read from the registry at
-    each lookup, so an operation registered later has its rule too) and the losses', in that order."""
+    """The linear layer's, dropout's and the normalisations' rules, each registered activation's (read
+    from the registry at each lookup, so an operation registered later has its rule too) and the losses',
+    in that order."""
 
     def __getitem__(self, op):
-        for fixed in (LINEAR, DROPOUT, LOSS_RULES):
+        for fixed in (LINEAR, DROPOUT, NORMALISATION, LOSS_RULES):
             if op in fixed:
                 return fixed[op]
         activation = matrix_activations().get(op)
@@ -190,11 +243,12 @@ class _Rules(Mapping):
     def __iter__(self):
         yield from LINEAR
         yield from DROPOUT
+        yield from NORMALISATION
         yield from matrix_activations()
         yield from LOSS_RULES
 
     def __len__(self):
-        return len(LINEAR) + len(DROPOUT) + len(matrix_activations()) + len(LOSS_RULES)
+        return len(LINEAR) + len(DROPOUT) + len(NORMALISATION) + len(matrix_activations()) + len(LOSS_RULES)
 
 
 RULES = _Rules()

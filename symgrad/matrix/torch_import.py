@@ -5,22 +5,23 @@ torch twin of a model). Torch is imported only when they are called."""
 from ..core.errors import NoDerivativeRuleError, SymgradError
 from ..core.numbers import exact
 from ..core.operations import RowWise, matrix_activations
-from .network import Activation, Dropout, Linear, Model, Network
+from .network import Activation, BatchNorm1d, Dropout, LayerNorm, Linear, Model, Network
 
 __all__ = ["from_torch", "to_torch"]
 
 
 def supported():
-    """The ``torch.nn`` modules matrix mode reads: Linear, Dropout, Flatten and each registered
-    activation's module."""
-    return ("Linear", "Dropout", "Flatten",
+    """The ``torch.nn`` modules matrix mode reads: Linear, Dropout, Flatten, the normalisations and each
+    registered activation's module."""
+    return ("Linear", "Dropout", "Flatten", "BatchNorm1d", "LayerNorm",
             *dict.fromkeys(op.torch_module for op in matrix_activations().values() if op.torch_module))
 
 
 def from_torch(module, dtype=None):
-    """The :class:`~.network.Model` of an ``nn.Sequential`` of ``Linear`` and the modules of the
-    registered activations (:func:`supported`: ``ReLU``, ``Sigmoid``, ``Tanh``, ``Softplus``
-    (``beta=1``), ``LeakyReLU``, ``ELU``, ``SELU``, ``GELU`` (both forms), ``SiLU``, ``Mish``,
+    """The :class:`~.network.Model` of an ``nn.Sequential`` of ``Linear``, ``BatchNorm1d`` (affine, with
+    running statistics; its buffers are copied too), ``LayerNorm`` (over the last dimension, with its
+    affine weight and bias) and the modules of the registered activations (:func:`supported`: ``ReLU``,
+    ``Sigmoid``, ``Tanh``, ``Softplus`` (``beta=1``), ``LeakyReLU``, ``ELU``, ``SELU``, ``GELU`` (both forms), ``SiLU``, ``Mish``,
     ``Softsign``, ``Hardtanh``, ``Hardsigmoid``, ``Hardswish``, ``LogSigmoid`` with their default
     settings, and ``LogSoftmax`` and ``Softmax`` over ``dim=1``), ``Dropout(p)`` and ``Flatten()``.
 
@@ -35,12 +36,12 @@ def from_torch(module, dtype=None):
 
     if not isinstance(module, torch.nn.Sequential):
         raise SymgradError(f"from_torch takes an nn.Sequential, got {type(module).__name__}")
-    layers, values, depth = [], {}, 0
+    layers, values, buffers, depth, norms = [], {}, {}, 0, 0
     for position, child in enumerate(module):
         kind = type(child).__name__
         where = f"layer {position} ({kind})"
         if isinstance(child, torch.nn.Linear):
-            depth += 1
+            depth, norms = depth + 1, 0
             layers.append(Linear(child.in_features, child.out_features, child.bias is not None))
             values[f"W{depth}"] = _array(child.weight, dtype)
             if child.bias is not None:
@@ -52,12 +53,37 @@ def from_torch(module, dtype=None):
                 raise NoDerivativeRuleError(f"{where}: matrix mode reads Flatten(start_dim=1, end_dim=-1) (the "
                                             f"identity on N x k rows), got start_dim={child.start_dim}, "
                                             f"end_dim={child.end_dim}")
+        elif type(child) in (torch.nn.BatchNorm1d, torch.nn.LayerNorm):
+            norms += 1
+            suffix = f"{depth}" + (f"_{norms}" if norms > 1 else "")
+            layers.append(_norm(child, kind, where))
+            values[f"gamma{suffix}"], values[f"beta{suffix}"] = _array(child.weight, dtype), _array(child.bias, dtype)
+            if kind == "BatchNorm1d":
+                for key in ("running_mean", "running_var", "num_batches_tracked"):
+                    tensor = getattr(child, key)
+                    buffers[f"H{suffix}.{key}"] = _array(tensor, None if key == "num_batches_tracked" else dtype)
         elif kind in supported() and type(child) is getattr(torch.nn, kind):
             layers.append(Activation(_activation(child, kind, where)))
         else:
             raise NoDerivativeRuleError(f"matrix mode has no rule for {where}: an nn.Sequential may hold "
                                         f"{', '.join(supported())}")
-    return Model(Network(layers), values)
+    return Model(Network(layers), values, buffers)
+
+
+def _norm(child, kind, where):
+    """The matrix-mode layer of an ``nn.BatchNorm1d`` or ``nn.LayerNorm`` that matrix mode computes:
+    affine, with running statistics and a momentum (batch norm), over one dimension (layer norm)."""
+    if kind == "BatchNorm1d":
+        if not child.affine or not child.track_running_stats or child.momentum is None:
+            raise NoDerivativeRuleError(f"{where}: matrix mode's BatchNorm1d has affine=True, "
+                                        f"track_running_stats=True and a momentum, got affine={child.affine}, "
+                                        f"track_running_stats={child.track_running_stats}, momentum={child.momentum}")
+        return BatchNorm1d(child.num_features, child.eps, child.momentum)
+    if len(child.normalized_shape) != 1 or child.weight is None or child.bias is None:
+        raise NoDerivativeRuleError(f"{where}: matrix mode's LayerNorm is over one dimension with a weight and "
+                                    f"a bias, got normalized_shape={tuple(child.normalized_shape)}, "
+                                    f"elementwise_affine={child.elementwise_affine}")
+    return LayerNorm(child.normalized_shape[0], child.eps)
 
 
 def _activation(child, kind, where):
@@ -89,14 +115,25 @@ def _array(parameter, dtype):
 
 def to_torch(model):
     """The ``nn.Sequential`` of a :class:`~.network.Model`: its layers as torch's modules (softmax and
-    log-softmax over ``dim=1``, a dropout as ``nn.Dropout(p)``), with a copy of its parameters in its dtype."""
+    log-softmax over ``dim=1``, a dropout as ``nn.Dropout(p)``), with a copy of its parameters and its batch
+    norms' buffers in its dtype."""
     import torch
 
     modules, parameters = [], iter(model.parameters.values())  # W1, b1, W2, ...: the layers' order
+    norms = iter(model.network.batch_norms())
+    dtype = getattr(torch, model.dtype.name)
     for layer in model.network.layers:
-        if isinstance(layer, Linear):
-            module = torch.nn.Linear(layer.in_features, layer.out_features, layer.bias,
-                                     dtype=getattr(torch, model.dtype.name))
+        if isinstance(layer, (Linear, BatchNorm1d, LayerNorm)):
+            if isinstance(layer, Linear):
+                module = torch.nn.Linear(layer.in_features, layer.out_features, layer.bias, dtype=dtype)
+            elif isinstance(layer, BatchNorm1d):
+                module = torch.nn.BatchNorm1d(layer.num_features, layer.eps, layer.momentum, dtype=dtype)
+                name = next(norms).name
+                with torch.no_grad():
+                    for key, tensor in module.named_buffers():
+                        tensor.copy_(torch.from_numpy(model.buffers[f"{name}.{key}"]))
+            else:
+                module = torch.nn.LayerNorm(layer.normalized_shape, layer.eps, dtype=dtype)
             with torch.no_grad():
                 for tensor in module.parameters():
                     tensor.copy_(torch.from_numpy(next(parameters)))
