@@ -9,7 +9,7 @@ Each takes torch's ``reduction`` with torch's default: ``"mean"`` over the sampl
 Where torch takes a kink or a clamp its own way, the loss is written with an operation registered
 here with its facets and torch's derivative there: ``bce``'s log clamped below at -100
 (:class:`clamped_log`, its derivative :class:`clamped_log_slope`, which simplification sees as
-:class:`log_unclamped` over ``x``), :class:`clamp_min` (gradient 1 at 0: ``Heaviside(u, 1)``, printed $[u \geq 0]$),
+:class:`log_unclamped` over ``x``), :class:`clamp_min` (gradient 1 at 0: ``Heaviside(u, 1)``, printed [u >= 0]),
 Huber's function :class:`unit_huber` (its slope is ``hardtanh``) and ``nn.GaussianNLLLoss``'s
 :class:`variance_clamp` (without gradient). ``l1`` takes SymPy's ``Abs``, whose derivative ``sign``
 is 0 at 0, as torch's.
