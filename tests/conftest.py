@@ -7,6 +7,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUME
              "VECLIB_MAXIMUM_THREADS"):
     os.environ[_var] = "1"
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # Property tests: 200 examples each, from a fixed seed, so that CI runs the same cases every time.
@@ -20,3 +21,13 @@ except ImportError:  # the torch extra is optional; tests that need it skip
     torch = None
 else:
     torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    """One checking worker per test module (started at its first check, stopped after the module)."""
+    from symgrad.answers.sandbox import Sandbox
+
+    box = Sandbox()
+    yield box
+    box.close()

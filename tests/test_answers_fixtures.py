@@ -12,7 +12,6 @@ import sympy as sp
 
 from symgrad import Question, bce, cross_entropy, mse, relu, sigmoid
 from symgrad.answers.mistakes import MISTAKES
-from symgrad.answers.sandbox import Sandbox
 from symgrad.worksheets.worksheet import load_worksheet
 
 w, x, y, b, z, eta = sp.symbols("w x y b z eta")
@@ -367,13 +366,6 @@ ROWS = [
     ("newton_quadratic", r"(4/7, -1/7)", True, None),
     ("newton_quadratic", r"(-1/7, 4/7)", False, "wrong_variable"),
 ]
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    box = Sandbox()
-    yield box
-    box.close()
 
 
 @pytest.fixture(scope="module")

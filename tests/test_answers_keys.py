@@ -7,16 +7,8 @@ import sympy as sp
 from answer_keys import key_of_file
 from symgrad import Question, SymgradError
 from symgrad.answers.keys import load_key
-from symgrad.answers.sandbox import Sandbox
 
 WORKSHEETS = sorted((Path(__file__).parent.parent / "worksheets").glob("*.py"))
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    box = Sandbox()
-    yield box
-    box.close()
 
 
 def typed(question):

@@ -6,20 +6,12 @@ import sympy as sp
 import symgrad as sg
 from symgrad import Question, SymgradError, bce, sigmoid
 from symgrad.answers import Verdict
-from symgrad.answers.sandbox import Sandbox
 from symgrad.worksheets.worksheet import load_worksheet
 from symgrad.testing.assertions import finite_difference_gradient, torch_gradient
 
 w, x, y, b, z, eta = sp.symbols("w x y b z eta")
 w1, w5 = sp.symbols("w1 w5")
 LOSS = (w * x - y) ** 2
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    box = Sandbox()
-    yield box
-    box.close()
 
 
 @pytest.mark.parametrize("question, kind, answer", [

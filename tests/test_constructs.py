@@ -132,15 +132,6 @@ def test_the_pytest_plugin_checks_a_worksheet_of_it(expr):
             _check(q, point)  # raises with the numbers when the key disagrees with them
 
 
-@pytest.fixture(scope="module")
-def sandbox():
-    from symgrad.answers.sandbox import Sandbox
-
-    box = Sandbox()
-    yield box
-    box.close()
-
-
 @pytest.mark.parametrize("expr", EXPRESSIONS, ids=IDS)
 def test_the_answer_checker_accepts_the_exact_derivative(expr, sandbox):
     d = _derivative(expr)

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 import symgrad as sg
 from symgrad import Question, SymgradError
 from symgrad.answers.limits import DEFAULT_LIMITS
-from symgrad.answers.sandbox import Sandbox
 from symgrad.explain.latex import LatexRenderer
 from symgrad.core.numbers import approximate
 from symgrad.testing.assertions import assert_gradient_matches
@@ -45,13 +44,6 @@ def test_every_derivation_step_checks_itself(model):
     walk = sg.backward(sg.Graph.from_expression(model.loss), wrt).at(model.point)
     for ours, theirs in zip(derivation.result, walk.gradient):
         assert abs(approximate(ours, 30) - approximate(theirs, 30)) <= sp.Float("1e-25") * (1 + abs(approximate(theirs, 30)))
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    box = Sandbox()
-    yield box
-    box.close()
 
 
 @given(model=models(max_depth=2, max_width=2), choice=st.data())

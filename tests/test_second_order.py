@@ -10,7 +10,6 @@ import sympy as sp
 
 import symgrad as sg
 from symgrad import DerivationError, Graph, Question, ShapeError, SymgradError, derive
-from symgrad.answers.sandbox import Sandbox
 from symgrad.explain.latex import latex
 from symgrad.explain.rules import differentiate
 from symgrad.explain.steps import NewtonStep, SecondPartial, SecondPartialAt, Simplification, Symmetric
@@ -234,13 +233,6 @@ def test_the_prompts():
     assert prompt(newton, newton.derivation(sheet)).startswith(
         r"From the point, take one step of Newton's method $\theta \leftarrow \theta - H^{-1} \nabla_\theta "
         r"\mathcal{L}$ on $\theta = \left(w, b\right)$")
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    box = Sandbox()
-    yield box
-    box.close()
 
 
 @pytest.fixture(scope="module")
