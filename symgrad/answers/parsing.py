@@ -99,9 +99,7 @@ def _read_object(answer, notation, limits):
     if isinstance(answer, sympy.MatrixBase):
         shape, values = answer.shape, list(answer)
     elif isinstance(answer, (list, tuple)) and answer and all(isinstance(r, (list, tuple)) for r in answer):
-        if len({len(r) for r in answer}) != 1:  # rows: a matrix given as a list of its rows
-            raise Unreadable("the rows of the matrix have different lengths")
-        shape, values = (len(answer), len(answer[0])), [v for r in answer for v in r]
+        shape, values = _shape(answer), [v for r in answer for v in r]  # a matrix as a list of its rows
     elif isinstance(answer, (list, tuple)):
         values = list(answer)
     else:
@@ -163,17 +161,20 @@ def _layout(tokens):
         rows = [_split(row, "amp") for row in _split(tokens[1:-1], "row")]
         if rows and not any(rows[-1]):  # a trailing \\
             rows.pop()
-        if not rows or len({len(r) for r in rows}) != 1:
-            raise Unreadable("the rows of the matrix have different lengths")
-        return rows, (len(rows), len(rows[0]))
+        return rows, _shape(rows)
     inner = tokens[1:-1] if _is_tuple(tokens) else tokens
     cells = _split(inner, "comma")
     if len(cells) > 1 and all(_is_tuple(c) for c in cells):  # ((a, b), (c, d)): a matrix row by row
         rows = [_split(c[1:-1], "comma") for c in cells]
-        if len({len(r) for r in rows}) != 1:
-            raise Unreadable("the rows of the matrix have different lengths")
-        return rows, (len(rows), len(rows[0]))
+        return rows, _shape(rows)
     return [cells], None
+
+
+def _shape(rows):
+    """``(rows, columns)`` of a matrix given row by row; its rows must be of one length."""
+    if not rows or len({len(r) for r in rows}) != 1:
+        raise Unreadable("the rows of the matrix have different lengths")
+    return len(rows), len(rows[0])
 
 
 def _is_tuple(tokens):

@@ -22,7 +22,7 @@ from sympy import S
 from sympy.core.logic import fuzzy_and
 
 from .errors import SettingError, ShapeError, SymgradError
-from .operations import ElementWise, Operation, RowWise, register
+from .operations import ElementWise, Operation, RowWise, over_arrays, register
 
 __all__ = ["sigmoid", "relu", "softplus", "tanh", "softmax", "log_softmax", "Softmax", "LogSoftmax", "step",
            "leaky_relu", "elu", "selu", "normal_cdf", "gelu", "gelu_tanh", "silu", "mish", "softsign", "hardtanh",
@@ -651,13 +651,7 @@ register(Operation(
 ))
 
 
-def _vectorised(function):
-    """A function of Python floats (``math.erfc``) over NumPy arrays and numbers, as float64."""
-    ufunc = np.frompyfunc(function, 1, 1)
-    return lambda z: np.asarray(ufunc(np.asarray(z, dtype=np.float64)), dtype=np.float64)[()]
-
-
-_erfc = _vectorised(math.erfc)
+_erfc = over_arrays(math.erfc)
 
 
 def _normal_density(z):

@@ -18,7 +18,7 @@ import numpy as np
 import sympy
 from sympy import S
 
-from .operations import ElementWise, Operation, register
+from .operations import ElementWise, Operation, over_arrays, register
 
 __all__ = ["HEAVISIDE_AT_ZERO"]
 
@@ -105,7 +105,7 @@ register(Operation(
     notation=_iverson,
 ))
 
-_erf, _erfc = np.vectorize(math.erf, otypes=[float]), np.vectorize(math.erfc, otypes=[float])
+_erf, _erfc = over_arrays(math.erf), over_arrays(math.erfc)
 register(Operation(sympy.erf, rule=r"\operatorname{erf}'(x) = \frac{2}{\sqrt{\pi}} e^{-x^2}", rule_name="erf rule",
                    numpy=lambda x: _erf(x), torch=lambda torch, x: torch.erf(_tensors(torch, [x])[0]),
                    spellings=(r"\operatorname{erf}",)))

@@ -14,13 +14,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy
 import sympy
 from sympy.core.function import ArgumentIndexError
 
 from .errors import SymgradError
 
 __all__ = ["Operation", "ElementWise", "RowWise", "register", "unregister", "operation", "find", "operation_of",
-           "operations", "spelled", "written_as", "matrix_activations", "from_torch_module", "unknown"]
+           "operations", "spelled", "written_as", "matrix_activations", "from_torch_module", "unknown",
+           "over_arrays"]
 
 
 @dataclass(frozen=True)
@@ -268,3 +270,10 @@ def unknown(expr, what):
     torch") has no way for: neither registered nor known to SymPy's printer there."""
     return (f"cannot {what.replace('...', f'{type(expr).__name__} ({expr})')}: it is not a registered operation "
             "(register it with its facets: symgrad.core.operations.register)")
+
+
+def over_arrays(function):
+    """A NumPy kernel from a function of one Python float (``math.erfc``, ``math.gamma``): it takes
+    arrays and numbers, value by value, and gives float64 (a number for a number)."""
+    ufunc = numpy.frompyfunc(function, 1, 1)
+    return lambda z: numpy.asarray(ufunc(numpy.asarray(z, dtype=numpy.float64)), dtype=numpy.float64)[()]

@@ -5,13 +5,12 @@ Every symbol is renamed to a generated identifier before printing, so a user's s
 kernels (:mod:`.kernels`), also those registered from outside the package.
 """
 
-import numpy as np
 import sympy
 
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
 
 from ..core.errors import UnknownVariableError, UnsupportedOperationError
-from ..core.operations import unknown
+from ..core.operations import over_arrays, unknown
 from .kernels import namespace
 
 __all__ = ["compile_expressions"]
@@ -63,7 +62,7 @@ def _vectorized(names):
     (``gamma``, ``lgamma``, ``erf``), which take one number, made to take arrays."""
     for name, value in list(names.items()):
         if callable(value) and getattr(value, "__module__", None) == "math":
-            names[name] = np.vectorize(value, otypes=[float])
+            names[name] = over_arrays(value)
 
 
 def _printer(modules, kernels):
