@@ -42,7 +42,11 @@ def test_dtype_can_be_chosen():
 
 @pytest.mark.parametrize("module, error, message", [
     (nn.Sequential(nn.Linear(4, 3), nn.Dropout()), NoDerivativeRuleError, r"layer 1 \(Dropout\).*may hold Linear"),
-    (nn.Sequential(nn.Flatten(), nn.Linear(4, 3)), NoDerivativeRuleError, r"layer 0 \(Flatten\)"),
+    (nn.Sequential(nn.Flatten(start_dim=2), nn.Linear(4, 3)), NoDerivativeRuleError,
+     r"layer 0 \(Flatten\) with start_dim=2"),
+    (nn.Sequential(nn.Conv2d(2, 2, 3, groups=2), nn.Flatten(), nn.Linear(2, 3)), NoDerivativeRuleError,
+     r"layer 0 \(Conv2d\) with groups=2"),
+    (nn.Sequential(nn.Flatten(), nn.Linear(4, 3)), SymgradError, r"needs input_shape=\(channels, height, width\)"),
     (nn.Sequential(nn.Linear(4, 3), nn.LogSoftmax(dim=0)), NoDerivativeRuleError, "over the classes.*dim=0"),
     (nn.Sequential(nn.Linear(4, 3), nn.Softplus(beta=2)), NoDerivativeRuleError, "beta=1, got beta=2"),
     (nn.Linear(4, 3), SymgradError, "takes an nn.Sequential, got Linear"),

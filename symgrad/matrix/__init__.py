@@ -11,14 +11,16 @@ from .derivation import BackwardStep, MatrixDerivation, derive
 from .evaluation import Evaluation, evaluate
 from . import graph
 from .graph import activation, bce_with_logits, classes, cross_entropy, data, linear, mse, nll, parameter, targets
-from .network import Activation, Linear, Model, Network
+from .graph import avg_pool2d, conv2d, flatten, images, max_pool2d
+from .network import Activation, AvgPool2d, Conv2d, Flatten, Linear, MaxPool2d, Model, Network
 from .program import Program
 from .rules import RULES
 
 __all__ = ["derive", "MatrixDerivation", "BackwardStep", "evaluate", "Evaluation", "RULES",
            "data", "classes", "targets", "parameter", "linear", "activation", "mse", "nll", "cross_entropy",
            "bce_with_logits",
-           "Linear", "Activation", "Network", "Model", "Program"]
+           "Linear", "Activation", "Network", "Model", "Program",
+           "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten"]
 
 
 def __getattr__(kind):

@@ -5,22 +5,26 @@ torch twin of a model). Torch is imported only when they are called."""
 from ..core.errors import NoDerivativeRuleError, SymgradError
 from ..core.numbers import exact
 from ..core.operations import RowWise, matrix_activations
-from .network import Activation, Linear, Model, Network
+from .network import Activation, AvgPool2d, Conv2d, Flatten, Linear, MaxPool2d, Model, Network
 
 __all__ = ["from_torch", "to_torch"]
 
 
 def supported():
-    """The ``torch.nn`` modules matrix mode reads: Linear and each registered activation's module."""
-    return ("Linear", *dict.fromkeys(op.torch_module for op in matrix_activations().values() if op.torch_module))
+    """The ``torch.nn`` modules matrix mode reads: Linear, the image layers and each registered
+    activation's module."""
+    return ("Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", *dict.fromkeys(op.torch_module for op in matrix_activations().values() if op.torch_module))
 
 
-def from_torch(module, dtype=None):
+def from_torch(module, dtype=None, input_shape=None):
     """The :class:`~.network.Model` of an ``nn.Sequential`` of ``Linear`` and the modules of the
     registered activations (:func:`supported`: ``ReLU``, ``Sigmoid``, ``Tanh``, ``Softplus``
     (``beta=1``), ``LeakyReLU``, ``ELU``, ``SELU``, ``GELU`` (both forms), ``SiLU``, ``Mish``,
     ``Softsign``, ``Hardtanh``, ``Hardsigmoid``, ``Hardswish``, ``LogSigmoid`` with their default
-    settings, and ``LogSoftmax`` and ``Softmax`` over ``dim=1``).
+    settings, and ``LogSoftmax`` and ``Softmax`` over ``dim=1``), and, for images (then
+    ``input_shape`` = ``(C, H, W)``), ``Conv2d`` (square kernel, one stride and zero padding for both
+    axes, no dilation or groups), ``MaxPool2d`` and ``AvgPool2d`` (square, no padding, torch's other
+    defaults) and ``Flatten()``.
 
     Parameters are copied (``dtype`` None keeps torch's, else ``"float32"`` or ``"float64"``); the
     torch module is not changed. symgrad's softplus is ``log(1 + e^z)`` everywhere, where torch's
@@ -40,12 +44,55 @@ def from_torch(module, dtype=None):
             values[f"W{depth}"] = _array(child.weight, dtype)
             if child.bias is not None:
                 values[f"b{depth}"] = _array(child.bias, dtype)
+        elif type(child) is torch.nn.Conv2d:
+            depth += 1
+            layers.append(_conv2d(child, where))
+            values[f"W{depth}"] = _array(child.weight, dtype)
+            if child.bias is not None:
+                values[f"b{depth}"] = _array(child.bias, dtype)
+        elif type(child) in (torch.nn.MaxPool2d, torch.nn.AvgPool2d, torch.nn.Flatten):
+            layers.append(_image_layer(child, kind, where))
         elif kind in supported() and type(child) is getattr(torch.nn, kind):
             layers.append(Activation(_activation(child, kind, where)))
         else:
             raise NoDerivativeRuleError(f"matrix mode has no rule for {where}: an nn.Sequential may hold "
                                         f"{', '.join(supported())}")
-    return Model(Network(layers), values)
+    return Model(Network(layers, input_shape), values)
+
+
+def _refuse(where, settings):
+    """Refuse a module whose settings (``(name, value, wanted)``) are not those matrix mode computes."""
+    wrong = [f"{name}={value!r}" for name, value, wanted in settings if value != wanted]
+    if wrong:
+        raise NoDerivativeRuleError(f"matrix mode has no rule for {where} with {', '.join(wrong)}")
+
+
+def _square(value):
+    return value[0] if isinstance(value, tuple) and len(set(value)) == 1 else value
+
+
+def _conv2d(child, where):
+    _refuse(where, [("dilation", child.dilation, (1, 1)), ("groups", child.groups, 1),
+                    ("padding_mode", child.padding_mode, "zeros")])
+    kernel, stride, padding = (_square(v) for v in (child.kernel_size, child.stride, child.padding))
+    _refuse(where, [(key, value, "one size for both axes") for key, value in
+                    (("kernel_size", kernel), ("stride", stride), ("padding", padding)) if not isinstance(value, int)])
+    return Conv2d(child.in_channels, child.out_channels, kernel, stride, padding, child.bias is not None)
+
+
+def _image_layer(child, kind, where):
+    if kind == "Flatten":
+        _refuse(where, [("start_dim", child.start_dim, 1), ("end_dim", child.end_dim, -1)])
+        return Flatten()
+    kernel, stride = _square(child.kernel_size), _square(child.stride)
+    settings = [("padding", _square(child.padding), 0), ("ceil_mode", child.ceil_mode, False)]
+    if kind == "MaxPool2d":
+        settings += [("dilation", _square(child.dilation), 1), ("return_indices", child.return_indices, False)]
+    else:
+        settings += [("divisor_override", child.divisor_override, None)]
+    _refuse(where, settings + [(key, value, "one size for both axes") for key, value in
+                               (("kernel_size", kernel), ("stride", stride)) if not isinstance(value, int)])
+    return (MaxPool2d if kind == "MaxPool2d" else AvgPool2d)(kernel, stride)
 
 
 def _activation(child, kind, where):
@@ -82,13 +129,21 @@ def to_torch(model):
 
     modules, parameters = [], iter(model.parameters.values())  # W1, b1, W2, ...: the layers' order
     for layer in model.network.layers:
-        if isinstance(layer, Linear):
-            module = torch.nn.Linear(layer.in_features, layer.out_features, layer.bias,
-                                     dtype=getattr(torch, model.dtype.name))
+        if isinstance(layer, (Linear, Conv2d)):
+            dtype = getattr(torch, model.dtype.name)
+            if isinstance(layer, Linear):
+                module = torch.nn.Linear(layer.in_features, layer.out_features, layer.bias, dtype=dtype)
+            else:
+                module = torch.nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride,
+                                         layer.padding, bias=layer.bias, dtype=dtype)
             with torch.no_grad():
                 for tensor in module.parameters():
                     tensor.copy_(torch.from_numpy(next(parameters)))
             modules.append(module)
+        elif isinstance(layer, Flatten):
+            modules.append(torch.nn.Flatten())
+        elif isinstance(layer, (MaxPool2d, AvgPool2d)):
+            modules.append(getattr(torch.nn, type(layer).__name__)(layer.kernel_size, layer.stride))
         else:
             op = matrix_activations()[layer.kind]
             module = getattr(torch.nn, op.torch_module)
