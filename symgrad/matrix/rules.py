@@ -126,7 +126,7 @@ def _bias(ins):
 
 
 # The image layers (NCHW). $A \star $W is the cross-correlation with stride s and zero padding p,
-# $\delta \star_{\text{full}} \operatorname{rot180}(W)^\top the transposed convolution (the adjoint
+# $delta \star_{\text{full}} \operatorname{rot180}(W)^\top the transposed convolution (the adjoint
 # spread s apart, padded by k - 1, correlated with the kernel flipped, its channels swapped).
 IMAGES = MappingProxyType({
     "conv2d": Rule(
