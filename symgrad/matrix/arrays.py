@@ -16,7 +16,9 @@ from ..numeric.codegen import compile_expressions
 __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_tn", "sum_rows", "apply",
            "derivative", "softmax", "softmax_of_log", "log_softmax", "mul", "add", "sub", "scale",
            "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept", "standardized", "mean_over",
-           "divide"]
+           "divide",
+           "conv2d", "conv2d_input", "conv2d_weight", "sum_images", "max_pool2d", "max_pool2d_input", "avg_pool2d",
+           "avg_pool2d_input", "reshape", "shape"]
 
 
 def number(value):
@@ -199,3 +201,119 @@ def _rows(n):
     rows = np.arange(n)
     rows.flags.writeable = False
     return rows
+
+
+# -- images: (N, C, H, W) batches ------------------------------------------------------------------
+
+
+def _windows(x, kernel, stride):
+    """The ``kh x kw`` windows of each image at the given stride, a view: ``(N, C, Ho, Wo, kh, kw)``."""
+    return np.lib.stride_tricks.sliding_window_view(x, kernel, axis=(2, 3))[:, :, ::stride, ::stride]
+
+
+def _padded(x, top, bottom=None):
+    """``x`` with ``top`` zero rows and columns before each image and ``bottom`` after."""
+    bottom = top if bottom is None else bottom
+    return x if top == bottom == 0 else np.pad(x, ((0, 0), (0, 0), (top, bottom), (top, bottom)))
+
+
+def _into_images(value, out):
+    if out is None:
+        return np.ascontiguousarray(value)
+    np.copyto(out, value)
+    return out
+
+
+def _correlate(x, w, stride):
+    """The cross-correlation ``out[n, o] = sum_c x[n, c] * w[o, c]`` (no padding), as im2col's matmul:
+    the windows' view contracted with the kernel by ``tensordot`` (one BLAS product)."""
+    columns = np.tensordot(_windows(x, w.shape[2:], stride), w, axes=([1, 4, 5], [1, 2, 3]))
+    return columns.transpose(0, 3, 1, 2)
+
+
+def conv2d(x, w, b, stride, padding, out=None):
+    """``nn.Conv2d``: the correlation of the zero-padded images with each kernel, plus its bias."""
+    value = _correlate(_padded(x, padding), w, stride)
+    out = _into_images(value, out)
+    if b is not None:
+        np.add(out, b[:, None, None], out=out)
+    return out
+
+
+def conv2d_input(delta, w, image, stride, padding, out=None):
+    """The input's adjoint, the transposed convolution: ``delta`` spread ``stride`` apart (zeros
+    between), padded by ``k - 1`` (and the rows and columns the forward pass's stride left over),
+    correlated with the kernel flipped and its channels swapped, then the padding cut off."""
+    (n, o, ho, wo), (kh, kw) = delta.shape, w.shape[2:]
+    h, wd = image[2] + 2 * padding, image[3] + 2 * padding
+    spread = np.zeros((n, o, h + kh - 1, wd + kw - 1), delta.dtype)
+    spread[:, :, kh - 1:kh - 1 + (ho - 1) * stride + 1:stride, kw - 1:kw - 1 + (wo - 1) * stride + 1:stride] = delta
+    flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+    value = _correlate(spread, flipped, 1)[:, :, padding:h - padding, padding:wd - padding]
+    return _into_images(value, out)
+
+
+def conv2d_weight(delta, x, kernel, stride, padding, out=None):
+    """The kernel's gradient, the correlation of the padded images with ``delta``:
+    ``sum_{n, i, j} delta[n, o, i, j] * window(i, j)[n, c]``."""
+    value = np.tensordot(delta, _windows(_padded(x, padding), kernel, stride), axes=([0, 2, 3], [0, 2, 3]))
+    return _into_images(value, out)
+
+
+def sum_images(delta, out=None):
+    """A bias's gradient: ``delta`` summed over the samples and the pixels, one entry per channel."""
+    return np.add.reduce(delta, axis=(0, 2, 3), out=out)
+
+
+def _spread(columns, image, stride):
+    """col2im: each window's values ``(N, C, Ho, Wo, kh, kw)`` added back where the window was, into
+    an array of ``image``'s shape (a loop over the kernel's entries, none over pixels)."""
+    out = np.zeros(image, columns.dtype)
+    ho, wo, kh, kw = columns.shape[2:]
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, i:i + stride * (ho - 1) + 1:stride, j:j + stride * (wo - 1) + 1:stride] += columns[..., i, j]
+    return out
+
+
+def _flat_windows(x, kernel, stride):
+    windows = _windows(x, (kernel, kernel), stride)
+    return windows.reshape(*windows.shape[:4], kernel * kernel)
+
+
+def max_pool2d(x, kernel, stride, out=None):
+    """``nn.MaxPool2d``: each window's maximum."""
+    return np.max(_flat_windows(x, kernel, stride), axis=-1, out=out)
+
+
+def max_pool2d_input(delta, x, kernel, stride, out=None):
+    """The input's adjoint: each window's ``delta`` to the first maximum of the window (row by row),
+    as torch's CPU kernel picks it."""
+    windows = _flat_windows(x, kernel, stride)
+    first = np.argmax(windows, axis=-1)[..., None]
+    columns = np.zeros(windows.shape, delta.dtype)
+    np.put_along_axis(columns, first, delta[..., None], axis=-1)
+    value = _spread(columns.reshape(*columns.shape[:4], kernel, kernel), x.shape, stride)
+    return _into_images(value, out)
+
+
+def avg_pool2d(x, kernel, stride, out=None):
+    """``nn.AvgPool2d``: each window's mean."""
+    out = np.add.reduce(_flat_windows(x, kernel, stride), axis=-1, out=out)
+    return np.multiply(out, 1.0 / (kernel * kernel), out=out)
+
+
+def avg_pool2d_input(delta, image, kernel, stride, out=None):
+    """The input's adjoint: each window's ``delta / k^2`` to each pixel of the window."""
+    columns = np.broadcast_to((delta / (kernel * kernel))[..., None, None], (*delta.shape, kernel, kernel))
+    return _into_images(_spread(columns, image, stride), out)
+
+
+def reshape(a, shape, out=None):
+    """``a`` with the shape ``shape`` (its first entry the batch's size, taken from ``a``)."""
+    value = a.reshape(len(a), *shape[1:])
+    return _into_images(value, out)
+
+
+def shape(a):
+    return a.shape

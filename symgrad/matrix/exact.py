@@ -9,13 +9,16 @@ matrices; class indices are a sequence of ints. ``out`` buffers are ignored.
 import sympy
 
 from ..core.activations import LogSoftmax, Softmax
+from ..core.errors import NoDerivativeRuleError
 from ..core.layers import Deviation, Standardized
 from ..core.numbers import exact
 
 __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_tn", "sum_rows", "apply",
            "derivative", "softmax", "softmax_of_log", "log_softmax", "mul", "add", "sub", "scale",
            "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept", "standardized", "mean_over",
-           "divide"]
+           "divide",
+           "conv2d", "conv2d_input", "conv2d_weight", "sum_images", "max_pool2d", "max_pool2d_input", "avg_pool2d",
+           "avg_pool2d_input", "reshape", "shape"]
 
 
 def number(value):
@@ -158,3 +161,13 @@ def pick(a, classes):
 
 def total(a):
     return sympy.Add(*a)
+
+
+def _images(*args, **kwargs):
+    """The image layers (NCHW batches) are not 2-D matrices: exact mode refuses them."""
+    raise NoDerivativeRuleError("exact mode computes with SymPy matrices (N x k): it has no conv2d, pooling or "
+                                "flatten of image batches; run those in NumPy")
+
+
+conv2d = conv2d_input = conv2d_weight = sum_images = _images
+max_pool2d = max_pool2d_input = avg_pool2d = avg_pool2d_input = reshape = shape = _images

@@ -13,17 +13,19 @@ The activations are the registered operations with a matrix-mode rule
 from dataclasses import dataclass, field
 
 from ..core.errors import GraphError, ShapeError
-from ..core.operations import matrix_activations
+from ..core.operations import RowWise, matrix_activations
 
 __all__ = ["BATCH", "Node", "data", "classes", "targets", "parameter", "linear", "activation", "activations",
            "batch_norm", "layer_norm", "NORMS",
-           "mse", "nll", "cross_entropy", "bce_with_logits", "LOSSES", "REDUCTIONS", "mask", "dropout"]
+           "mse", "nll", "cross_entropy", "bce_with_logits", "LOSSES", "REDUCTIONS", "mask", "dropout",
+           "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "IMAGE_OPS"]
 
 BATCH = "N"  # the name of the batch dimension in shapes
 
 LOSSES = ("mse", "nll", "cross_entropy", "bce_with_logits")
 REDUCTIONS = ("mean", "sum")
 NORMS = ("batch_norm", "layer_norm")  # standardize each column over the batch, or each row over its features
+IMAGE_OPS = ("conv2d", "max_pool2d", "avg_pool2d", "flatten")  # the operations on (N, C, H, W) batches
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,10 +105,17 @@ def targets(name, features):
     return Node("targets", _name(name, "targets node"), shape=(BATCH, _size(features, "the number of targets")))
 
 
+def images(name, channels, height, width):
+    """A batch of images, ``N x channels x height x width`` (torch's NCHW)."""
+    return Node("data", _name(name, "data node"), shape=(BATCH, _size(channels, "the number of channels"),
+                                                         _size(height, "an image's height"),
+                                                         _size(width, "an image's width")))
+
+
 def parameter(name, *shape):
-    """A trainable matrix (``out x in``) or vector (``out``)."""
-    if not 1 <= len(shape) <= 2:
-        raise ShapeError(f"a parameter is a vector or a matrix, got the shape {shape!r}")
+    """A trainable matrix (``out x in``), vector (``out``) or convolution kernel (``out x in x kh x kw``)."""
+    if len(shape) not in (1, 2, 4):
+        raise ShapeError(f"a parameter is a vector or a matrix (or a kernel, out x in x kh x kw), got the shape {shape!r}")
     return Node("parameter", _name(name, "parameter"), shape=tuple(_size(n, "a parameter's size") for n in shape))
 
 
@@ -180,6 +189,76 @@ def layer_norm(inputs, gamma, beta, eps=1e-5, *, name):
     return _norm("layer_norm", inputs, gamma, beta, eps, name)
 
 
+def _image_batch(value, what):
+    """A node whose entries are image batches: ``N x C x H x W``."""
+    value = _node(value, what)
+    if len(value.shape) != 4 or value.shape[0] != BATCH:
+        dims = " x ".join(map(str, value.shape)) or "a scalar"
+        raise ShapeError(f"the {what} must be a batch of images (N x C x H x W), got {value.name} of shape {dims}")
+    return value
+
+
+def _count(n, what, least):
+    if isinstance(n, bool) or not isinstance(n, int) or n < least:
+        raise ShapeError(f"{what} must be an integer of at least {least}, got {n!r}")
+    return n
+
+
+def _window_size(size, kernel, stride, padding, name, axis):
+    """How many windows fit along an axis: ``(size + 2 padding - kernel) // stride + 1``."""
+    if size + 2 * padding < kernel:
+        raise ShapeError(f"{name}: the {kernel}-wide window does not fit in the {axis} {size} "
+                         f"(padded by {padding})")
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def conv2d(inputs, weight, bias=None, *, stride=1, padding=0, name):
+    """``nn.Conv2d``: each ``out x in x kh x kw`` kernel correlated with the zero-padded ``N x in x H x W``
+    images at ``stride``, plus an ``out`` bias (or none)."""
+    inputs, weight = _image_batch(inputs, "convolution's input"), _node(weight, "convolution's weight")
+    stride, padding = _count(stride, "a convolution's stride", 1), _count(padding, "a convolution's padding", 0)
+    if len(weight.shape) != 4 or weight.shape[1] != inputs.shape[1]:
+        raise ShapeError(f"conv2d {name}: the weight {weight.name} must be out x {inputs.shape[1]} x kh x kw "
+                         f"for the input {inputs.name}, got {' x '.join(map(str, weight.shape))}")
+    operands = (inputs, weight)
+    if bias is not None:
+        bias = _node(bias, "convolution's bias")
+        if bias.shape != weight.shape[:1]:
+            raise ShapeError(f"conv2d {name}: the bias {bias.name} must have {weight.shape[0]} entries, "
+                             f"got the shape {' x '.join(map(str, bias.shape))}")
+        operands += (bias,)
+    size = tuple(_window_size(n, k, stride, padding, f"conv2d {name}", axis)
+                 for n, k, axis in zip(inputs.shape[2:], weight.shape[2:], ("height", "width")))
+    return Node("conv2d", _name(name, "convolution"), operands, (BATCH, weight.shape[0], *size),
+                (("stride", stride), ("padding", padding)))
+
+
+def _pool(op, inputs, kernel, stride, name):
+    inputs = _image_batch(inputs, f"{op}'s input")
+    kernel = _count(kernel, f"{op}'s kernel size", 1)
+    stride = kernel if stride is None else _count(stride, f"{op}'s stride", 1)
+    size = tuple(_window_size(n, kernel, stride, 0, f"{op} {name}", axis)
+                 for n, axis in zip(inputs.shape[2:], ("height", "width")))
+    return Node(op, _name(name, op), (inputs,), (*inputs.shape[:2], *size), (("kernel", kernel), ("stride", stride)))
+
+
+def max_pool2d(inputs, kernel, stride=None, *, name):
+    """``nn.MaxPool2d(kernel, stride)`` (stride the kernel's size by default): each window's maximum."""
+    return _pool("max_pool2d", inputs, kernel, stride, name)
+
+
+def avg_pool2d(inputs, kernel, stride=None, *, name):
+    """``nn.AvgPool2d(kernel, stride)`` (stride the kernel's size by default): each window's mean."""
+    return _pool("avg_pool2d", inputs, kernel, stride, name)
+
+
+def flatten(inputs, *, name):
+    """``nn.Flatten()``: each ``C x H x W`` image as one row of ``C H W`` entries (channel by channel)."""
+    inputs = _image_batch(inputs, "flatten's input")
+    _, c, h, w = inputs.shape
+    return Node("flatten", _name(name, "flatten"), (inputs,), (BATCH, c * h * w))
+
+
 def activations():
     """The kinds of activation matrix mode has a rule for, in the order they were registered."""
     return tuple(matrix_activations())
@@ -187,10 +266,12 @@ def activations():
 
 def activation(kind, z, *, name):
     """The activation ``kind`` of each row of an ``N x k`` node (element-wise or per row, as torch's
-    ``dim=1``)."""
+    ``dim=1``); an element-wise one also of each entry of a batch of images."""
     if kind not in matrix_activations():
         raise GraphError(f"unknown activation {kind!r}: choose from {', '.join(activations())}")
-    z = _batch(z, f"{kind}'s input")
+    elementwise = not isinstance(matrix_activations()[kind].matrix, RowWise)
+    z = _image_batch(z, f"{kind}'s input") if elementwise and len(getattr(z, "shape", ())) == 4 else \
+        _batch(z, f"{kind}'s input")
     return Node(kind, _name(name, kind), (z,), z.shape)
 
 

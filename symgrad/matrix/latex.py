@@ -8,7 +8,8 @@ each row a rule of :data:`~.rules.RULES` with the shape of each factor written u
 $\partial\mathcal{L}/\partial V$, of the shape of $V$.
 
 A rule's template is cut into factors where its top level has a space. A factor that is one name
-(``$W``, ``$delta^\top``) has that node's shape, transposed with it; ``\mathbf{1}`` is a column of
+(``$W``, ``$delta^\top``) has that node's shape, transposed with it (a kernel turned and transposed,
+``\operatorname{rot180}($W)^\top``, has its channels swapped); ``\mathbf{1}`` is a column of
 $N$ ones; a number, the loss's scale or an operator has none; any other factor (``\left[$Z > 0\right]``,
 ``\left(\operatorname{softmax}($Z) - \operatorname{onehot}($y)\right)``) is part of an element-wise
 rule and has the shape of the row's result.
@@ -30,7 +31,8 @@ __all__ = ["MatrixRenderer"]
 OPERATORS = {"=", "+", "-", r"\odot", r"\cdot", r"\sum_n", r"\sum_{n,j}"}
 ONES = r"\mathbf{1}"
 # The names of the rules written here; an activation's rule is named as it is (log_softmax: log-softmax).
-RULE_NAMES = {"linear": "linear layer", "mse": "mean squared error", "nll": "NLL", "cross_entropy": "cross-entropy",
+RULE_NAMES = {"linear": "linear layer", "conv2d": "convolution", "max_pool2d": "max pooling",
+              "avg_pool2d": "average pooling", "mse": "mean squared error", "nll": "NLL", "cross_entropy": "cross-entropy",
               "bce_with_logits": "binary cross-entropy of logits", "batch_norm": "batch norm (training mode)",
               "layer_norm": "layer norm"}
 ROLE_NAMES = {"A": "input", "W": "weight", "b": "bias", "X": "input", "gamma": "scale", "beta": "shift"}
@@ -48,12 +50,15 @@ class MatrixRenderer(LatexRenderer):
 
     def _render_MatrixDerivation(self, derivation):
         self.loss = self.name(derivation.loss)
-        batch = self.shape((BATCH, derivation.leaves[0].shape[-1]))
+        first = derivation.leaves[0].shape
+        images = len(first) == 4
+        batch = self.shape(first if images else (BATCH, first[-1]))
         intro = Block(caption(
-            "Each sample is a row, as in PyTorch: a batch ", self.name(derivation.leaves[0]), " is ", batch,
+            "Each sample is ", "an image" if images else "a row", ", as in PyTorch: a batch ",
+            self.name(derivation.leaves[0]), " is ", batch,
             ", a linear layer computes ", r"Z = A W^\top + \mathbf{1} b^\top", ", and ",
             r"\delta_V = \partial %s / \partial V" % self.loss, " has the shape of ", "V",
-            ". The shape of each factor is written under it."), ())
+            ". The shape of each factor is written under it.", *(_convolutions(derivation) if images else ())), ())
         forward = [row for node in derivation.forward for row in self.render(node)[0].rows]
         backward = [row for step in _parameters_first(derivation.backward) for row in self.render(step)[0].rows]
         return [intro, Block(caption("The forward pass:"), tuple(forward)),
@@ -125,6 +130,19 @@ class MatrixRenderer(LatexRenderer):
         return r"\frac{1}{%s \cdot %d}" % (BATCH, loss.inputs[0].shape[1])
 
 
+def _convolutions(derivation):
+    """What the image layers' symbols mean, with each convolution's stride and padding."""
+    settings = "; ".join(f"{n.name}: stride {n.option('stride')}, padding {n.option('padding')}"
+                         for n in derivation.forward if n.op == "conv2d")
+    return (" Here ", r"A \star W", " is the cross-correlation of each image with each kernel (torch's conv2d, "
+            "over the zero-padded image at the layer's stride", f"; {settings}" if settings else "", "), ",
+            r"\delta \star_{\mathrm{full}} \operatorname{rot180}(W)^\top",
+            " the transposed convolution (the adjoint spread stride apart, padded by k - 1 and correlated with "
+            "the kernel turned by 180 degrees, its input and output channels swapped, the padding cut off), ",
+            r"\operatorname{unpool}_{\arg\max}", " sends each window's adjoint to its first maximum and ",
+            r"\operatorname{unpool}_{1/k^2}", " spreads it evenly over the window.")
+
+
 def _bound(factors, names):
     """The factors without the terms (between top-level ``+`` and ``-``) that use a name not in
     ``names``: a linear layer without a bias has no ``+ 1 b^T``."""
@@ -149,6 +167,10 @@ def _shape(factor, bindings, result):
         return (1, *shape) if len(shape) == 1 else shape[::-1]
     if factor == ONES:
         return (BATCH, 1)
+    kernel = re.fullmatch(r"\\operatorname\{rot180\}\(\$(\w+)\)\^\\top", factor)
+    if kernel:  # a kernel turned, its channels swapped: in x out x kh x kw
+        out, inputs, *size = bindings[kernel.group(1)].shape
+        return (inputs, out, *size)
     if factor in OPERATORS or "$" not in factor or re.fullmatch(r"-?\$scale", factor):
         return ()
     return result.shape

@@ -16,7 +16,8 @@ from ..core.errors import GraphError, ShapeError, SymgradError
 from . import graph
 from .derivation import derive
 
-__all__ = ["Linear", "Activation", "Dropout", "BatchNorm1d", "LayerNorm", "Network", "Model"]
+__all__ = ["Linear", "Activation", "Dropout", "BatchNorm1d", "LayerNorm", "Conv2d", "MaxPool2d", "AvgPool2d",
+           "Flatten", "Network", "Model"]
 
 DTYPES = ("float32", "float64")
 
@@ -92,22 +93,88 @@ class Dropout:
         graph.mask("M", 1, self.p)  # the same check of p as the graph's
 
 
+def _pair(size, what):
+    """A square kernel's side: torch's ``k`` or ``(k, k)``."""
+    if isinstance(size, tuple) and len(size) == 2 and size[0] == size[1]:
+        size = size[0]
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise ShapeError(f"matrix mode takes a square {what} (one integer), got {size!r}")
+    return size
+
+
+@dataclass(frozen=True)
+class Conv2d:
+    """``nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, bias)`` with a square kernel
+    and the same stride and padding on both axes."""
+
+    in_channels: int
+    out_channels: int
+    kernel_size: int
+    stride: int = 1
+    padding: int = 0
+    bias: bool = True
+
+    def __post_init__(self):
+        for key in ("kernel_size", "stride", "padding"):
+            object.__setattr__(self, key, _pair(getattr(self, key), f"Conv2d {key}"))
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """A pooling's window: ``kernel_size`` square, ``stride`` apart (the kernel's size by default), no padding."""
+
+    kernel_size: int
+    stride: int | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "kernel_size", _pair(self.kernel_size, "pooling kernel_size"))
+        object.__setattr__(self, "stride", self.kernel_size if self.stride is None else _pair(self.stride, "stride"))
+
+
+@dataclass(frozen=True)
+class MaxPool2d(_Pool):
+    """``nn.MaxPool2d(kernel_size, stride)``: each window's maximum."""
+
+
+@dataclass(frozen=True)
+class AvgPool2d(_Pool):
+    """``nn.AvgPool2d(kernel_size, stride)``: each window's mean."""
+
+
+@dataclass(frozen=True)
+class Flatten:
+    """``nn.Flatten()``: each ``C x H x W`` image as one row."""
+
+
+IMAGE_LAYERS = (Conv2d, MaxPool2d, AvgPool2d, Flatten)
+
+
 @dataclass(frozen=True)
 class Network:
-    """A chain of layers; the first linear layer fixes the number of input features."""
+    """A chain of layers; the first linear layer fixes the number of input features, or, for a
+    network of images (starting with :class:`Conv2d` or a pooling), ``input_shape`` = ``(C, H, W)``."""
 
     layers: tuple
+    input_shape: tuple | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "layers", tuple(self.layers))
         widths = [layer for layer in self.layers if isinstance(layer, Linear)]
         if not widths:
             raise GraphError("a network needs at least one Linear layer")
+        for layer in self.layers:
+            if not isinstance(layer, (Linear, Activation, Dropout, *NORMS, *IMAGE_LAYERS)):
+                raise GraphError(f"a network's layers are Linear, Activation, Dropout, BatchNorm1d, LayerNorm, Conv2d, "
+                                 f"MaxPool2d, AvgPool2d and Flatten, got {layer!r}")
+        if any(isinstance(layer, IMAGE_LAYERS) for layer in self.layers):
+            if self.input_shape is None or len(tuple(self.input_shape)) != 3:
+                raise ShapeError(f"a network of images needs input_shape=(channels, height, width), "
+                                 f"got {self.input_shape!r}")
+            object.__setattr__(self, "input_shape", tuple(self.input_shape))
+            self.graph()  # the graph's builders check every layer's shapes
+            return
         width = widths[0].in_features
         for layer in self.layers:
-            if not isinstance(layer, (Linear, Activation, Dropout, *NORMS)):
-                raise GraphError(f"a network's layers are Linear, Activation, Dropout, BatchNorm1d and LayerNorm, "
-                                 f"got {layer!r}")
             if isinstance(layer, Linear):
                 if layer.in_features != width:
                     raise ShapeError(f"a layer with {width} outputs is followed by one with "
@@ -128,8 +195,11 @@ class Network:
         """``(inputs, output, parameters)``: the data node ``X``, the last layer's node, and the
         parameter nodes in torch's order (``W1, b1, W2, b2, ...``). Out of ``training``, a dropout is
         left out (torch's evaluation mode: the identity)."""
-        node = graph.data("X", self.in_features)
-        parameters, depth, after, norms, dropouts = [], 0, 0, 0, 0  # after, norms: since the last linear layer
+        if self.input_shape is None:
+            node = graph.data("X", self.in_features)
+        else:
+            node = graph.images("X", *self.input_shape)
+        parameters, depth, after, dropouts = [], 0, {}, 0  # after: the layers of each letter since the last weight
         for layer in self.layers:
             if isinstance(layer, Dropout):
                 if training:  # the k-th dropout: D_k = A * M_k / (1 - p)
@@ -137,22 +207,39 @@ class Network:
                     mask = graph.mask(f"M{dropouts}", node.shape[1], layer.p)
                     node = graph.dropout(node, mask, name=f"D{dropouts}")
                 continue
-            if isinstance(layer, Linear):
-                depth, after, norms = depth + 1, 0, 0
-                weight = graph.parameter(f"W{depth}", layer.out_features, layer.in_features)
-                bias = graph.parameter(f"b{depth}", layer.out_features) if layer.bias else None
+            if isinstance(layer, (Linear, Conv2d)):
+                depth, after = depth + 1, {}
+                if isinstance(layer, Linear):
+                    weight = graph.parameter(f"W{depth}", layer.out_features, layer.in_features)
+                else:
+                    weight = graph.parameter(f"W{depth}", layer.out_channels, layer.in_channels,
+                                             layer.kernel_size, layer.kernel_size)
+                width = weight.shape[0]
+                bias = graph.parameter(f"b{depth}", width) if layer.bias else None
                 parameters += [weight] + ([bias] if bias is not None else [])
-                node = graph.linear(node, weight, bias, name=f"Z{depth}")
+                if isinstance(layer, Linear):
+                    node = graph.linear(node, weight, bias, name=f"Z{depth}")
+                else:
+                    node = graph.conv2d(node, weight, bias, stride=layer.stride, padding=layer.padding,
+                                        name=f"Z{depth}")
+                continue
+            letter = {Activation: "A", MaxPool2d: "P", AvgPool2d: "P", Flatten: "F",
+                      BatchNorm1d: "H", LayerNorm: "H"}[type(layer)]
+            after[letter] = after.get(letter, 0) + 1
+            name = f"{letter}{depth}" + (f"_{after[letter]}" if after[letter] > 1 else "")
+            if isinstance(layer, Activation):
+                node = graph.activation(layer.kind, node, name=name)
+            elif isinstance(layer, Flatten):
+                node = graph.flatten(node, name=name)
             elif isinstance(layer, tuple(NORMS)):
-                norms += 1
-                suffix = f"{depth}" + (f"_{norms}" if norms > 1 else "")
+                suffix = name[1:]
                 gamma, beta = (graph.parameter(f"{p}{suffix}", _features(layer)) for p in ("gamma", "beta"))
                 parameters += [gamma, beta]
                 options = {"momentum": layer.momentum} if isinstance(layer, BatchNorm1d) else {}
-                node = getattr(graph, NORMS[type(layer)])(node, gamma, beta, layer.eps, name=f"H{suffix}", **options)
+                node = getattr(graph, NORMS[type(layer)])(node, gamma, beta, layer.eps, name=name, **options)
             else:
-                after += 1
-                node = graph.activation(layer.kind, node, name=f"A{depth}" + (f"_{after}" if after > 1 else ""))
+                pool = graph.max_pool2d if isinstance(layer, MaxPool2d) else graph.avg_pool2d
+                node = pool(node, layer.kernel_size, layer.stride, name=name)
         return _input(node), node, tuple(parameters)
 
     def loss(self, kind="nll", reduction="mean", training=True):
@@ -168,18 +255,17 @@ class Network:
         return getattr(graph, kind)(output, target, reduction)
 
     def initial_parameters(self, seed=0, dtype="float32"):
-        """Parameter values drawn as torch's ``nn.Linear`` draws them, uniform in
-        ``(-1/sqrt(in), 1/sqrt(in))``, from NumPy's generator seeded with ``seed``, by name."""
+        """Parameter values drawn as torch's ``nn.Linear`` and ``nn.Conv2d`` draw them, uniform in
+        ``(-1/sqrt(fan_in), 1/sqrt(fan_in))`` (``fan_in`` = the inputs of one output: ``in``, or
+        ``in_channels k^2``), from NumPy's generator seeded with ``seed``, by name."""
         rng, values = np.random.default_rng(seed), {}
-        linears = [layer for layer in self.layers if isinstance(layer, Linear)]
-        for depth, layer in enumerate(linears, 1):
-            bound = 1.0 / np.sqrt(layer.in_features)
-            values[f"W{depth}"] = rng.uniform(-bound, bound, (layer.out_features, layer.in_features))
-            if layer.bias:
-                values[f"b{depth}"] = rng.uniform(-bound, bound, layer.out_features)
-        for node in self.graph()[2]:  # a normalisation's gamma starts at 1 and its beta at 0, as torch's
-            if node.name.startswith(("gamma", "beta")):
+        for node in self.graph()[2]:
+            if node.name.startswith(("gamma", "beta")):  # a normalisation's gamma starts at 1, its beta at 0
                 values[node.name] = np.full(node.shape, 1.0 if node.name.startswith("gamma") else 0.0)
+                continue
+            if node.name.startswith("W"):
+                bound = 1.0 / np.sqrt(np.prod(node.shape[1:]))
+            values[node.name] = rng.uniform(-bound, bound, node.shape)
         return {name: value.astype(_dtype(dtype)) for name, value in values.items()}
 
     def batch_norms(self):
@@ -239,7 +325,7 @@ class Model:
         dtype = _dtype(dtypes[0])
         arrays = {}
         for n in nodes:
-            value = np.array(given[n.name], dtype=dtype, order="F" if n is nodes[0] else "C")
+            value = np.array(given[n.name], dtype=dtype, order="F" if n is nodes[0] and len(n.shape) == 2 else "C")
             if value.shape != n.shape:
                 raise ShapeError(f"{n.name} must be {' x '.join(map(str, n.shape))}, got "
                                  f"{' x '.join(map(str, value.shape))}")

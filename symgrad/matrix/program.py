@@ -142,9 +142,10 @@ class Program:
         inputs, targets = np.asarray(inputs), np.asarray(targets)
         if inputs.dtype != self.dtype:
             inputs = inputs.astype(self.dtype)
-        features, loss = self._inputs.shape[1], self.derivation.loss.op
-        if inputs.ndim != 2 or inputs.shape[1] != features:
-            raise ShapeError(f"{self._inputs.name} must be N x {features}, got {' x '.join(map(str, inputs.shape))}")
+        loss = self.derivation.loss.op
+        if inputs.shape[1:] != self._inputs.shape[1:]:
+            raise ShapeError(f"{self._inputs.name} must be {' x '.join(map(str, self._inputs.shape))}, got "
+                             f"{' x '.join(map(str, inputs.shape))}")
         if len(inputs) < (2 if self._norms else 1):
             raise ShapeError("a batch needs at least one sample" if not self._norms else
                              f"batch norm needs at least 2 samples in a batch (as torch in training mode), "
@@ -179,9 +180,9 @@ class Program:
             rows = [None] * walk.size
             for node, slot in walk.slot.items():
                 if not node.is_leaf and node is not self.derivation.loss:
-                    rows[slot] = np.empty((batch, node.shape[1]), self.dtype)
+                    rows[slot] = np.empty((batch, *node.shape[1:]), self.dtype)
             for node, slot in walk.adjoint.items():
-                rows[slot] = gradients[node] if node in gradients else np.empty((batch, node.shape[1]), self.dtype)
+                rows[slot] = gradients[node] if node in gradients else np.empty((batch, *node.shape[1:]), self.dtype)
             self._buffers[batch] = rows
         return self._buffers[batch]
 

@@ -190,6 +190,54 @@ NORMALISATION = MappingProxyType({
         r"\odot \mathbf{1} $gamma^\top"),
 })
 
+def _bias(ins):
+    return ins[2] if len(ins) > 2 else None
+
+
+# The image layers (NCHW). $A \star $W is the cross-correlation with stride s and zero padding p,
+# $delta \star_{\text{full}} \operatorname{rot180}(W)^\top the transposed convolution (the adjoint
+# spread s apart, padded by k - 1, correlated with the kernel flipped, its channels swapped).
+IMAGES = MappingProxyType({
+    "conv2d": Rule(
+        roles=("A", "W", "b"),
+        forward=lambda xp, node, ins, out: xp.conv2d(ins[0], ins[1], _bias(ins), node.option("stride"),
+                                                     node.option("padding"), out),
+        backward={
+            "A": lambda xp, node, delta, value, ins, out: xp.conv2d_input(
+                delta, ins[1], xp.shape(ins[0]), node.option("stride"), node.option("padding"), out),
+            "W": lambda xp, node, delta, value, ins, out: xp.conv2d_weight(
+                delta, ins[0], xp.shape(ins[1])[2:], node.option("stride"), node.option("padding"), out),
+            "b": lambda xp, node, delta, value, ins, out: xp.sum_images(delta, out),
+        },
+        latex_forward=r"$out = $A \star $W + $b",
+        latex_backward={"A": r"$delta \star_{\mathrm{full}} \operatorname{rot180}($W)^\top",
+                        "W": r"$A \star $delta", "b": r"\textstyle\sum_{n,i,j} $delta"},
+    ),
+    "max_pool2d": Rule(
+        roles=("A",),
+        forward=lambda xp, node, ins, out: xp.max_pool2d(ins[0], node.option("kernel"), node.option("stride"), out),
+        backward={"A": lambda xp, node, delta, value, ins, out: xp.max_pool2d_input(
+            delta, ins[0], node.option("kernel"), node.option("stride"), out)},
+        latex_forward=r"$out = \operatorname{maxpool}($A)",
+        latex_backward={"A": r"\operatorname{unpool}_{\arg\max}($delta)"},
+    ),
+    "avg_pool2d": Rule(
+        roles=("A",),
+        forward=lambda xp, node, ins, out: xp.avg_pool2d(ins[0], node.option("kernel"), node.option("stride"), out),
+        backward={"A": lambda xp, node, delta, value, ins, out: xp.avg_pool2d_input(
+            delta, xp.shape(ins[0]), node.option("kernel"), node.option("stride"), out)},
+        latex_forward=r"$out = \operatorname{avgpool}($A)",
+        latex_backward={"A": r"\operatorname{unpool}_{1/k^2}($delta)"},
+    ),
+    "flatten": Rule(
+        roles=("A",),
+        forward=lambda xp, node, ins, out: xp.reshape(ins[0], node.shape, out),
+        backward={"A": lambda xp, node, delta, value, ins, out: xp.reshape(delta, node.inputs[0].shape, out)},
+        latex_forward=r"$out = \operatorname{flatten}($A)",
+        latex_backward={"A": r"\operatorname{reshape}($delta)"},
+    ),
+})
+
 LOSS_RULES = MappingProxyType({
     "mse": Rule(
         roles=("P", "Y"),
@@ -227,12 +275,12 @@ LOSS_RULES = MappingProxyType({
 })
 
 class _Rules(Mapping):
-    """The linear layer's, dropout's and the normalisations' rules, each registered activation's (read
-    from the registry at each lookup, so an operation registered later has its rule too) and the losses',
-    in that order."""
+    """The linear layer's rule, dropout's, the normalisations', the image layers', each registered
+    activation's (read from the registry at each lookup, so an operation registered later has its rule
+    too) and the losses', in that order."""
 
     def __getitem__(self, op):
-        for fixed in (LINEAR, DROPOUT, NORMALISATION, LOSS_RULES):
+        for fixed in (LINEAR, DROPOUT, NORMALISATION, IMAGES, LOSS_RULES):
             if op in fixed:
                 return fixed[op]
         activation = matrix_activations().get(op)
@@ -244,11 +292,13 @@ class _Rules(Mapping):
         yield from LINEAR
         yield from DROPOUT
         yield from NORMALISATION
+        yield from IMAGES
         yield from matrix_activations()
         yield from LOSS_RULES
 
     def __len__(self):
-        return len(LINEAR) + len(DROPOUT) + len(NORMALISATION) + len(matrix_activations()) + len(LOSS_RULES)
+        return (len(LINEAR) + len(DROPOUT) + len(NORMALISATION) + len(IMAGES) + len(matrix_activations())
+                + len(LOSS_RULES))
 
 
 RULES = _Rules()

@@ -5,28 +5,33 @@ torch twin of a model). Torch is imported only when they are called."""
 from ..core.errors import NoDerivativeRuleError, SymgradError
 from ..core.numbers import exact
 from ..core.operations import RowWise, matrix_activations
-from .network import Activation, BatchNorm1d, Dropout, LayerNorm, Linear, Model, Network
+from .network import Activation, AvgPool2d, BatchNorm1d, Conv2d, Dropout, Flatten, LayerNorm, Linear, MaxPool2d
+from .network import Model, Network
 
 __all__ = ["from_torch", "to_torch"]
 
 
 def supported():
-    """The ``torch.nn`` modules matrix mode reads: Linear, Dropout, Flatten, the normalisations and each
-    registered activation's module."""
-    return ("Linear", "Dropout", "Flatten", "BatchNorm1d", "LayerNorm",
+    """The ``torch.nn`` modules matrix mode reads: Linear, Dropout, Flatten, the normalisations, the image
+    layers and each registered activation's module."""
+    return ("Linear", "Dropout", "Flatten", "BatchNorm1d", "LayerNorm", "Conv2d", "MaxPool2d", "AvgPool2d",
             *dict.fromkeys(op.torch_module for op in matrix_activations().values() if op.torch_module))
 
 
-def from_torch(module, dtype=None):
+def from_torch(module, dtype=None, input_shape=None):
     """The :class:`~.network.Model` of an ``nn.Sequential`` of ``Linear``, ``BatchNorm1d`` (affine, with
     running statistics; its buffers are copied too), ``LayerNorm`` (over the last dimension, with its
     affine weight and bias) and the modules of the registered activations (:func:`supported`: ``ReLU``,
     ``Sigmoid``, ``Tanh``, ``Softplus`` (``beta=1``), ``LeakyReLU``, ``ELU``, ``SELU``, ``GELU`` (both forms), ``SiLU``, ``Mish``,
     ``Softsign``, ``Hardtanh``, ``Hardsigmoid``, ``Hardswish``, ``LogSigmoid`` with their default
-    settings, and ``LogSoftmax`` and ``Softmax`` over ``dim=1``), ``Dropout(p)`` and ``Flatten()``.
+    settings, and ``LogSoftmax`` and ``Softmax`` over ``dim=1``), ``Dropout(p)`` and ``Flatten()``, and,
+    for images (then ``input_shape`` = ``(C, H, W)``), ``Conv2d`` (square kernel, one stride and zero
+    padding for both axes, no dilation or groups), ``MaxPool2d`` and ``AvgPool2d`` (square, no padding,
+    torch's other defaults).
 
-    Matrix mode's values are ``N x k`` (a sample is a row), on which ``nn.Flatten()`` (``start_dim=1``)
-    is the identity: it is read as no layer at all (and ``to_torch`` writes none).
+    Without ``input_shape`` matrix mode's values are ``N x k`` (a sample is a row), on which
+    ``nn.Flatten()`` (``start_dim=1``) is the identity: it is read as no layer at all (and ``to_torch``
+    writes none).
 
     Parameters are copied (``dtype`` None keeps torch's, else ``"float32"`` or ``"float64"``); the
     torch module is not changed. symgrad's softplus is ``log(1 + e^z)`` everywhere, where torch's
@@ -40,19 +45,19 @@ def from_torch(module, dtype=None):
     for position, child in enumerate(module):
         kind = type(child).__name__
         where = f"layer {position} ({kind})"
-        if isinstance(child, torch.nn.Linear):
+        if isinstance(child, torch.nn.Linear) or type(child) is torch.nn.Conv2d:
             depth, norms = depth + 1, 0
-            layers.append(Linear(child.in_features, child.out_features, child.bias is not None))
+            layers.append(Linear(child.in_features, child.out_features, child.bias is not None)
+                          if isinstance(child, torch.nn.Linear) else _conv2d(child, where))
             values[f"W{depth}"] = _array(child.weight, dtype)
             if child.bias is not None:
                 values[f"b{depth}"] = _array(child.bias, dtype)
         elif type(child) is torch.nn.Dropout:
             layers.append(Dropout(child.p))
-        elif type(child) is torch.nn.Flatten:
-            if child.start_dim != 1 or child.end_dim != -1:
-                raise NoDerivativeRuleError(f"{where}: matrix mode reads Flatten(start_dim=1, end_dim=-1) (the "
-                                            f"identity on N x k rows), got start_dim={child.start_dim}, "
-                                            f"end_dim={child.end_dim}")
+        elif type(child) in (torch.nn.MaxPool2d, torch.nn.AvgPool2d, torch.nn.Flatten):
+            layer = _image_layer(child, kind, where)
+            if input_shape is not None or not isinstance(layer, Flatten):
+                layers.append(layer)
         elif type(child) in (torch.nn.BatchNorm1d, torch.nn.LayerNorm):
             norms += 1
             suffix = f"{depth}" + (f"_{norms}" if norms > 1 else "")
@@ -67,7 +72,7 @@ def from_torch(module, dtype=None):
         else:
             raise NoDerivativeRuleError(f"matrix mode has no rule for {where}: an nn.Sequential may hold "
                                         f"{', '.join(supported())}")
-    return Model(Network(layers), values, buffers)
+    return Model(Network(layers, input_shape), values, buffers)
 
 
 def _norm(child, kind, where):
@@ -84,6 +89,41 @@ def _norm(child, kind, where):
                                     f"a bias, got normalized_shape={tuple(child.normalized_shape)}, "
                                     f"elementwise_affine={child.elementwise_affine}")
     return LayerNorm(child.normalized_shape[0], child.eps)
+
+
+def _refuse(where, settings):
+    """Refuse a module whose settings (``(name, value, wanted)``) are not those matrix mode computes."""
+    wrong = [f"{name}={value!r}" for name, value, wanted in settings if value != wanted]
+    if wrong:
+        raise NoDerivativeRuleError(f"matrix mode has no rule for {where} with {', '.join(wrong)}")
+
+
+def _square(value):
+    return value[0] if isinstance(value, tuple) and len(set(value)) == 1 else value
+
+
+def _conv2d(child, where):
+    _refuse(where, [("dilation", child.dilation, (1, 1)), ("groups", child.groups, 1),
+                    ("padding_mode", child.padding_mode, "zeros")])
+    kernel, stride, padding = (_square(v) for v in (child.kernel_size, child.stride, child.padding))
+    _refuse(where, [(key, value, "one size for both axes") for key, value in
+                    (("kernel_size", kernel), ("stride", stride), ("padding", padding)) if not isinstance(value, int)])
+    return Conv2d(child.in_channels, child.out_channels, kernel, stride, padding, child.bias is not None)
+
+
+def _image_layer(child, kind, where):
+    if kind == "Flatten":
+        _refuse(where, [("start_dim", child.start_dim, 1), ("end_dim", child.end_dim, -1)])
+        return Flatten()
+    kernel, stride = _square(child.kernel_size), _square(child.stride)
+    settings = [("padding", _square(child.padding), 0), ("ceil_mode", child.ceil_mode, False)]
+    if kind == "MaxPool2d":
+        settings += [("dilation", _square(child.dilation), 1), ("return_indices", child.return_indices, False)]
+    else:
+        settings += [("divisor_override", child.divisor_override, None)]
+    _refuse(where, settings + [(key, value, "one size for both axes") for key, value in
+                               (("kernel_size", kernel), ("stride", stride)) if not isinstance(value, int)])
+    return (MaxPool2d if kind == "MaxPool2d" else AvgPool2d)(kernel, stride)
 
 
 def _activation(child, kind, where):
@@ -123,9 +163,12 @@ def to_torch(model):
     norms = iter(model.network.batch_norms())
     dtype = getattr(torch, model.dtype.name)
     for layer in model.network.layers:
-        if isinstance(layer, (Linear, BatchNorm1d, LayerNorm)):
+        if isinstance(layer, (Linear, Conv2d, BatchNorm1d, LayerNorm)):
             if isinstance(layer, Linear):
                 module = torch.nn.Linear(layer.in_features, layer.out_features, layer.bias, dtype=dtype)
+            elif isinstance(layer, Conv2d):
+                module = torch.nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride,
+                                         layer.padding, bias=layer.bias, dtype=dtype)
             elif isinstance(layer, BatchNorm1d):
                 module = torch.nn.BatchNorm1d(layer.num_features, layer.eps, layer.momentum, dtype=dtype)
                 name = next(norms).name
@@ -140,6 +183,10 @@ def to_torch(model):
             modules.append(module)
         elif isinstance(layer, Dropout):
             modules.append(torch.nn.Dropout(layer.p))
+        elif isinstance(layer, Flatten):
+            modules.append(torch.nn.Flatten())
+        elif isinstance(layer, (MaxPool2d, AvgPool2d)):
+            modules.append(getattr(torch.nn, type(layer).__name__)(layer.kernel_size, layer.stride))
         else:
             op = matrix_activations()[layer.kind]
             module = getattr(torch.nn, op.torch_module)
