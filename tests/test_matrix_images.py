@@ -1,9 +1,10 @@
 """Matrix mode's image layers (Conv2d, MaxPool2d, AvgPool2d, Flatten over N x C x H x W batches):
 the NumPy kernels and whole networks against torch in float64, central finite differences,
-from_torch / to_torch, SGD steps equal to torch's, the printed rules, and exact mode's refusal."""
+from_torch / to_torch, SGD steps equal to torch's, the printed rules, and exact mode's values."""
 
 import numpy as np
 import pytest
+import sympy as sp
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -167,11 +168,28 @@ def test_the_printed_rules_are_the_transposed_convolution_and_a_correlation():
         u((r"N \times 2 \times 4 \times 4", "A_{1}")) + r" \star " + u((r"N \times 3 \times 2 \times 2", r"\delta_{Z_{2}}")))
 
 
-def test_exact_mode_refuses_image_layers():
-    network = Network([Conv2d(1, 1, 2), Flatten(), Linear(1, 2)], (1, 2, 2))
+def _exactly(value):
+    """An array as exact mode takes it: images and kernels as SymPy arrays, a vector as a 1 x k row."""
+    entries = [sp.Rational(float(e)) for e in value.ravel()]
+    if value.ndim == 4:
+        return sp.ImmutableDenseNDimArray(entries, value.shape)
+    return sp.ImmutableMatrix(*(value.shape if value.ndim == 2 else (1, len(value))), entries)
+
+
+def test_exact_mode_computes_image_layers_as_numpy_does():
+    """Exact mode (SymPy arrays) runs an image network too: at a rational point its loss and gradients
+    are NumPy's in float64 (tests/test_matrix_images_exact.py holds them against scalar mode)."""
+    network = Network([Conv2d(1, 2, 2, padding=1), Activation("relu"), MaxPool2d(2), Flatten(), Linear(8, 2)],
+                      (1, 3, 3))
     derivation = derive(network.loss("cross_entropy"))
-    with pytest.raises(NoDerivativeRuleError, match="exact mode .* has no conv2d, pooling or flatten"):
-        evaluate(derivation, exact, {n: None for n in derivation.leaves})
+    rng = np.random.default_rng(6)
+    numbers = {n: np.array([0, 1]) if n.op == "classes" else
+               rng.integers(-4, 5, size=tuple(2 if d == "N" else d for d in n.shape)) / 4 for n in derivation.leaves}
+    symbolic = {n: _exactly(v) if n.op != "classes" else list(v) for n, v in numbers.items()}
+    mine, theirs = evaluate(derivation, exact, symbolic), evaluate(derivation, arrays, numbers)
+    assert float(mine.loss) == pytest.approx(float(theirs.loss), rel=1e-12)
+    for w in derivation.wrt:
+        close(np.array(sp.flatten(mine.gradient(w).tolist()), dtype=float), theirs.gradient(w).ravel())
 
 
 @pytest.mark.parametrize("build, error, message", [

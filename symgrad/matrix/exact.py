@@ -3,13 +3,16 @@
 Entry by entry it writes what scalar mode writes (a registered operation's function and its exact
 derivative, ``Softmax(j, *row)``, ``LogSoftmax(j, *row)``), so a matrix derivation evaluated here can
 be compared exactly with the scalar graph walk. Vectors (biases, the sums of rows) are ``1 x k``
-matrices; class indices are a sequence of ints. ``out`` buffers are ignored.
+matrices; class indices are a sequence of ints; batches of images (N x C x H x W) and kernels are
+``sympy.Array``s. ``out`` buffers are ignored.
 """
+
+import itertools
 
 import sympy
 
-from ..core.activations import LogSoftmax, Softmax
-from ..core.errors import NoDerivativeRuleError
+from ..core import layers
+from ..core.activations import LogSoftmax, Softmax, step
 from ..core.layers import Deviation, Standardized
 from ..core.numbers import exact
 
@@ -93,6 +96,8 @@ def _broadcast(a, b):
 
 
 def mul(a, b, out=None):
+    if isinstance(a, sympy.NDimArray):
+        return _images([x * y for x, y in zip(_entries(a), _entries(b))], a.shape)
     if a.shape != b.shape and (a.cols == 1 or a.rows == 1):
         a, b = b, a
     return a.multiply_elementwise(_broadcast(a, b))
@@ -163,11 +168,126 @@ def total(a):
     return sympy.Add(*a)
 
 
-def _images(*args, **kwargs):
-    """The image layers (NCHW batches) are not 2-D matrices: exact mode refuses them."""
-    raise NoDerivativeRuleError("exact mode computes with SymPy matrices (N x k): it has no conv2d, pooling or "
-                                "flatten of image batches; run those in NumPy")
+# -- images: (N, C, H, W) batches as SymPy arrays ---------------------------------------------------
+# A batch of images and a kernel (out x in x kh x kw) are ``sympy.Array``s; flatten turns a batch into an
+# N x k matrix (row-major, as torch's) and back. The forward values are scalar mode's (core.layers'
+# conv2d and pooling, image by image); the adjoints are the rules' own formulas (the transposed
+# convolution, the correlation with delta, unpooling), never derivatives, so the tests that hold them
+# against scalar mode's derivatives can fail.
 
 
-conv2d = conv2d_input = conv2d_weight = sum_images = _images
-max_pool2d = max_pool2d_input = avg_pool2d = avg_pool2d_input = reshape = shape = _images
+def _images(entries, shape):
+    return sympy.ImmutableDenseNDimArray(entries, shape)
+
+
+def _entries(a):
+    """The entries of a matrix or an array, row-major."""
+    return sympy.flatten(a.tolist())
+
+
+def _each_image(layer, x, *args, **kwargs):
+    """Scalar mode's ``layer`` (a function of core.layers on C x H x W nested lists) of each image of ``x``."""
+    return _images([layer(image, *args, **kwargs) for image in x.tolist()], None)
+
+
+def _correlate(x, w, b=None, stride=1, padding=0):
+    """Scalar mode's ``conv2d`` (a cross-correlation) of each image of ``x`` with the kernels ``w``."""
+    return _each_image(layers.conv2d, x, w.tolist(), False if b is None else list(b), stride=stride,
+                       padding=padding)
+
+
+def _swapped(a):
+    """A 4-d array with its first two axes swapped (a kernel's out and in channels, a batch's N and C)."""
+    return sympy.permutedims(a, (1, 0, 2, 3))
+
+
+def _spread(delta, stride, shape, offset):
+    """``delta``'s pixels ``stride`` apart (zeros between), from ``offset`` on, in zeros of ``shape``."""
+    out = sympy.MutableDenseNDimArray.zeros(*shape)
+    for n, c, i, j in itertools.product(*map(range, delta.shape)):
+        out[n, c, offset + stride * i, offset + stride * j] = delta[n, c, i, j]
+    return _images(out.tolist(), None)
+
+
+def _cropped(a, top, height, width):
+    return _images([[[row[top:top + width] for row in channel[top:top + height]] for channel in image]
+                    for image in a.tolist()], None)
+
+
+def conv2d(x, w, b, stride, padding, out=None):
+    """``nn.Conv2d``: scalar mode's conv2d of each image (``b`` a 1 x out matrix, or None)."""
+    return _correlate(x, w, b, stride, padding)
+
+
+def conv2d_input(delta, w, image, stride, padding, out=None):
+    """The transposed convolution: ``delta`` spread ``stride`` apart and padded by ``k - 1``,
+    correlated with the kernel turned by 180 degrees, its channels swapped; the padding cut off."""
+    (n, o, _, _), k = delta.shape, w.shape[2]
+    h, wd = image[2] + 2 * padding, image[3] + 2 * padding
+    spread = _spread(delta, stride, (n, o, h + k - 1, wd + k - 1), k - 1)
+    flipped = _swapped(_images([[[row[::-1] for row in kernel[::-1]] for kernel in c] for c in w.tolist()], None))
+    return _cropped(_correlate(spread, flipped), padding, image[2], image[3])
+
+
+def conv2d_weight(delta, x, kernel, stride, padding, out=None):
+    """The kernel's gradient, the correlation of the padded images with ``delta`` spread ``stride``
+    apart, the samples as channels: ``sum_{n, i, j} delta[n, o, i, j] * x[n, c, s i + u - p, s j + v - p]``."""
+    n, o, ho, wo = delta.shape
+    spread = _spread(delta, stride, (n, o, stride * (ho - 1) + 1, stride * (wo - 1) + 1), 0)
+    return _cropped(_swapped(_correlate(_swapped(x), _swapped(spread), padding=padding)), 0, *kernel)
+
+
+def sum_images(delta, out=None):
+    """A bias's gradient: ``delta`` summed over the samples and the pixels, a 1 x out matrix."""
+    return sympy.ImmutableMatrix(1, delta.shape[1], lambda _, c: sympy.Add(*_entries(delta[:, c, :, :])))
+
+
+def max_pool2d(x, kernel, stride, out=None):
+    """``nn.MaxPool2d``: scalar mode's max pooling of each image (``m + relu(v - m)`` along the window)."""
+    return _each_image(layers.max_pool2d, x, kernel, stride)
+
+
+def avg_pool2d(x, kernel, stride, out=None):
+    """``nn.AvgPool2d``: scalar mode's average pooling of each image."""
+    return _each_image(layers.avg_pool2d, x, kernel, stride)
+
+
+def _unpooled(delta, image, kernel, stride, shares):
+    """Each window's ``delta`` back over its pixels (row by row), pixel ``k`` getting ``delta`` times
+    ``shares(n, c, pixels)[k]``, added up where windows overlap."""
+    out = sympy.MutableDenseNDimArray.zeros(*image)
+    for n, c, r, t in itertools.product(*map(range, delta.shape)):
+        pixels = [(r * stride + u, t * stride + v) for u in range(kernel) for v in range(kernel)]
+        for (u, v), share in zip(pixels, shares(n, c, pixels)):
+            out[n, c, u, v] += delta[n, c, r, t] * share
+    return _images(out.tolist(), None)
+
+
+def max_pool2d_input(delta, x, kernel, stride, out=None):
+    r"""The input's adjoint: each window's ``delta`` to its first maximum (row by row), as torch's.
+    Pixel ``k`` of a window ``x_1, x_2, ...`` gets $\delta \prod_{j < k} [x_k > x_j] \prod_{j > k}
+    [x_k \geq x_j]$, the brackets relu's step (0 at 0): numbers pick the first maximum exactly,
+    symbols keep the brackets."""
+    def first(n, c, pixels):
+        v = [x[n, c, i, j] for i, j in pixels]
+        return [sympy.Mul(*[step(v[k] - v[j]) for j in range(k)],
+                          *[1 - step(v[j] - v[k]) for j in range(k + 1, len(v))]) for k in range(len(v))]
+    return _unpooled(delta, x.shape, kernel, stride, first)
+
+
+def avg_pool2d_input(delta, image, kernel, stride, out=None):
+    """The input's adjoint: each window's ``delta / k^2`` to each pixel of the window."""
+    return _unpooled(delta, image, kernel, stride, lambda *_: [sympy.Rational(1, kernel * kernel)] * kernel ** 2)
+
+
+def reshape(a, shape, out=None):
+    """``a`` with the shape ``shape`` (its first entry the batch's size, taken from ``a``), row-major as
+    torch's: N x k rows as a matrix, N x C x H x W as an array."""
+    n, entries = a.shape[0], _entries(a)
+    if len(shape) == 2:
+        return sympy.ImmutableMatrix(n, len(entries) // n, entries)
+    return _images(entries, (n, *shape[1:]))
+
+
+def shape(a):
+    return a.shape
