@@ -18,7 +18,7 @@ __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_t
            "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept", "standardized", "mean_over",
            "divide",
            "conv2d", "conv2d_input", "conv2d_weight", "sum_images", "max_pool2d", "max_pool2d_input", "avg_pool2d",
-           "avg_pool2d_input", "reshape", "shape"]
+           "avg_pool2d_input", "reshape", "shape", "entrywise"]
 
 
 def number(value):
@@ -317,3 +317,30 @@ def reshape(a, shape, out=None):
 
 def shape(a):
     return a.shape
+
+
+def entrywise(term, a, b, derived=False, out=None):
+    """``term(a_ij, b_ij)`` of each entry (scalar mode's loss of one entry, compiled once to NumPy
+    code from its SymPy form), or with ``derived`` its derivative in ``a_ij``; in ``a``'s dtype."""
+    return _into(_compiled_term(term, derived)(a, b), a, out)
+
+
+@functools.lru_cache(maxsize=128)
+def _compiled_term(term, derived):
+    """``term`` (or its derivative in its first argument) as NumPy code of two arrays. A target's
+    ``y log y`` is computed as torch's ``xlogy(y, y)``: 0 where ``y`` is 0 (where scalar mode, given a
+    number, writes 0)."""
+    p, y, ylogy = sympy.Dummy("p", real=True), sympy.Dummy("y", real=True), sympy.Dummy("ylogy")
+    expr = term(p, y)
+    expr = (sympy.diff(expr, p) if derived else expr).subs(y * sympy.log(y), ylogy)
+    if ylogy not in expr.free_symbols:
+        function = compile_expressions([p, y], [expr], "numpy")
+        return lambda a, b: function(a, b)[0]
+    function = compile_expressions([p, y, ylogy], [expr], "numpy")
+    return lambda a, b: function(a, b, _xlogx(b))[0]
+
+
+def _xlogx(y):
+    """``y log y``, 0 where ``y`` is 0 (torch's ``xlogy(y, y)``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(y == 0, 0.0, y * np.log(np.where(y == 0, 1.0, y))).astype(y.dtype, copy=False)

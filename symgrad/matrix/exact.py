@@ -18,7 +18,7 @@ __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_t
            "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept", "standardized", "mean_over",
            "divide",
            "conv2d", "conv2d_input", "conv2d_weight", "sum_images", "max_pool2d", "max_pool2d_input", "avg_pool2d",
-           "avg_pool2d_input", "reshape", "shape"]
+           "avg_pool2d_input", "reshape", "shape", "entrywise"]
 
 
 def number(value):
@@ -171,3 +171,13 @@ def _images(*args, **kwargs):
 
 conv2d = conv2d_input = conv2d_weight = sum_images = _images
 max_pool2d = max_pool2d_input = avg_pool2d = avg_pool2d_input = reshape = shape = _images
+
+
+def entrywise(term, a, b, derived=False, out=None):
+    """``term(a_ij, b_ij)`` of each entry (scalar mode's loss of one entry), or with ``derived`` its
+    exact derivative in ``a_ij``."""
+    if not derived:
+        return sympy.ImmutableMatrix(a.rows, a.cols, lambda i, j: term(a[i, j], b[i, j]))
+    t = sympy.Dummy("t", real=True)
+    return sympy.ImmutableMatrix(a.rows, a.cols,
+                                 lambda i, j: sympy.diff(term(t, b[i, j]), t).xreplace({t: a[i, j]}))

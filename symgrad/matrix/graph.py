@@ -10,19 +10,24 @@ The activations are the registered operations with a matrix-mode rule
 (``relu(z, name="A")``), as :func:`activation` of that kind.
 """
 
+import functools
 from dataclasses import dataclass, field
 
+import sympy
+
+from ..core import losses
 from ..core.errors import GraphError, ShapeError
 from ..core.operations import RowWise, matrix_activations
 
 __all__ = ["BATCH", "Node", "data", "classes", "targets", "parameter", "linear", "activation", "activations",
            "batch_norm", "layer_norm", "NORMS",
            "mse", "nll", "cross_entropy", "bce_with_logits", "LOSSES", "REDUCTIONS", "mask", "dropout",
-           "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "IMAGE_OPS"]
+           "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "IMAGE_OPS",
+           "ENTRY_LOSSES", "entry_loss", "entry_term", "l1", "smooth_l1", "huber", "kl_div", "poisson_nll", "bce"]
 
 BATCH = "N"  # the name of the batch dimension in shapes
 
-LOSSES = ("mse", "nll", "cross_entropy", "bce_with_logits")
+LOSSES = ("mse", "nll", "cross_entropy", "bce_with_logits", "l1", "smooth_l1", "huber", "kl_div", "poisson_nll", "bce")
 REDUCTIONS = ("mean", "sum")
 NORMS = ("batch_norm", "layer_norm")  # standardize each column over the batch, or each row over its features
 IMAGE_OPS = ("conv2d", "max_pool2d", "avg_pool2d", "flatten")  # the operations on (N, C, H, W) batches
@@ -324,3 +329,77 @@ def cross_entropy(logits, target, reduction="mean", *, name="L"):
 def bce_with_logits(logits, target, reduction="mean", *, name="L"):
     """``nn.BCEWithLogitsLoss``: ``softplus(z) - y z`` per entry, averaged over every entry or summed."""
     return _loss("bce_with_logits", logits, target, reduction, name)
+
+
+# -- scalar mode's element-wise losses (symgrad.core.losses), of each entry of N x k rows -------------
+
+# Each loss's settings as (name, torch's default) pairs; the loss of an entry is scalar mode's own.
+ENTRY_LOSSES = {"l1": (), "smooth_l1": (("beta", 1.0),), "huber": (("delta", 1.0),),
+                "kl_div": (("log_target", False),), "poisson_nll": (("log_input", True), ("eps", 1e-8)), "bce": ()}
+
+
+def entry_loss(kind, prediction, target, reduction="mean", *, name="L", **settings):
+    """Scalar mode's loss ``kind`` (:mod:`symgrad.core.losses`, ``nn.L1Loss``, ...) of each entry of
+    ``N x k`` predictions against ``N x k`` targets, reduced as torch: ``mean`` over every entry or
+    ``sum`` (``kl_div`` also ``batchmean``, the sum over the rows). ``settings`` are torch's keyword
+    arguments (:data:`ENTRY_LOSSES`); the node keeps every one of them. Torch's ``reduction="none"``
+    is not a matrix derivation's loss (a derivation starts from a scalar)."""
+    if kind not in ENTRY_LOSSES:
+        raise GraphError(f"unknown element-wise loss {kind!r}: choose from {', '.join(ENTRY_LOSSES)}")
+    allowed = REDUCTIONS + (("batchmean",) if kind == "kl_div" else ())
+    if reduction not in allowed:
+        raise GraphError(f"{kind}: reduction must be one of {', '.join(allowed)} in matrix mode (its loss is a "
+                         f"scalar; 'none' is scalar mode's), got {reduction!r}")
+    defaults = dict(ENTRY_LOSSES[kind])
+    unknown = sorted(set(settings) - set(defaults))
+    if unknown:
+        raise GraphError(f"{kind}: {', '.join(unknown)} is not a setting of it "
+                         f"(its settings: {', '.join(defaults) or 'none'})")
+    node = _loss(kind, prediction, target, "mean", name)
+    chosen = tuple((key, settings.get(key, value)) for key, value in defaults.items())
+    entry_term(kind, chosen)(sympy.Symbol("p", real=True), sympy.Symbol("y", real=True))  # scalar mode checks them
+    return Node(kind, node.name, node.inputs, node.shape, (("reduction", reduction), *chosen))
+
+
+@functools.lru_cache(maxsize=128)
+def entry_term(kind, settings):
+    """``term(p, y)``: scalar mode's loss ``kind`` of one prediction and one target (its ``"sum"`` of
+    one entry) with ``settings``, ``(name, value)`` pairs; one function per loss and settings."""
+    function, settings = getattr(losses, kind), dict(settings)
+
+    def term(p, y):
+        if kind == "kl_div":  # scalar mode's kl_div takes rows of entries
+            return function([p], [y], reduction="sum", **settings)
+        return function(p, y, reduction="sum", **settings)
+
+    return term
+
+
+def l1(prediction, target, reduction="mean", *, name="L"):
+    """``nn.L1Loss``: ``|P - Y|`` per entry (its slope ``sign``, 0 at 0 as torch's)."""
+    return entry_loss("l1", prediction, target, reduction, name=name)
+
+
+def smooth_l1(prediction, target, reduction="mean", *, name="L", beta=1.0):
+    """``nn.SmoothL1Loss(beta=...)``: ``r^2 / (2 beta)`` where ``|r| < beta``, else ``|r| - beta / 2``."""
+    return entry_loss("smooth_l1", prediction, target, reduction, name=name, beta=beta)
+
+
+def huber(prediction, target, reduction="mean", *, name="L", delta=1.0):
+    """``nn.HuberLoss(delta=...)``: ``r^2 / 2`` where ``|r| < delta``, else ``delta (|r| - delta / 2)``."""
+    return entry_loss("huber", prediction, target, reduction, name=name, delta=delta)
+
+
+def kl_div(log_prediction, target, reduction="mean", *, name="L", log_target=False):
+    """``nn.KLDivLoss``: ``Y (log Y - P)`` per entry, ``P`` log-probabilities (0 where ``Y`` is 0)."""
+    return entry_loss("kl_div", log_prediction, target, reduction, name=name, log_target=log_target)
+
+
+def poisson_nll(prediction, target, reduction="mean", *, name="L", log_input=True, eps=1e-8):
+    """``nn.PoissonNLLLoss`` (``full=False``): ``e^P - Y P`` per entry (``P - Y log(P + eps)`` without ``log_input``)."""
+    return entry_loss("poisson_nll", prediction, target, reduction, name=name, log_input=log_input, eps=eps)
+
+
+def bce(probability, target, reduction="mean", *, name="L"):
+    """``nn.BCELoss``: ``-(Y log P + (1 - Y) log(1 - P))`` per entry, each log clamped at -100 as torch's."""
+    return entry_loss("bce", probability, target, reduction, name=name)

@@ -242,9 +242,10 @@ class Network:
                 node = pool(node, layer.kernel_size, layer.stride, name=name)
         return _input(node), node, tuple(parameters)
 
-    def loss(self, kind="nll", reduction="mean", training=True):
+    def loss(self, kind="nll", reduction="mean", training=True, **settings):
         """The loss node ``L`` of the network's output against targets: class indices ``y`` for
-        ``nll`` and ``cross_entropy``, numbers ``Y`` for ``mse`` and ``bce_with_logits``."""
+        ``nll`` and ``cross_entropy``, numbers ``Y`` for the others (``mse``, ``bce_with_logits`` and
+        scalar mode's element-wise losses, :data:`~.graph.ENTRY_LOSSES`, with their ``settings``)."""
         if kind not in graph.LOSSES:
             raise GraphError(f"unknown loss {kind!r}: choose from {', '.join(graph.LOSSES)}")
         _, output, _ = self.graph(training)
@@ -252,7 +253,7 @@ class Network:
             target = graph.classes("y", self.out_features)
         else:
             target = graph.targets("Y", self.out_features)
-        return getattr(graph, kind)(output, target, reduction)
+        return getattr(graph, kind)(output, target, reduction, **settings)
 
     def initial_parameters(self, seed=0, dtype="float32"):
         """Parameter values drawn as torch's ``nn.Linear`` and ``nn.Conv2d`` draw them, uniform in
@@ -362,7 +363,7 @@ class Model:
     def dtype(self):
         return next(iter(self.parameters.values())).dtype
 
-    def derivation(self, loss="nll", reduction="mean", training=True):
-        """The matrix derivation of the network's loss with respect to every parameter (with its
-        dropouts' masks as leaves in ``training``, without its dropouts out of it)."""
-        return derive(self.network.loss(loss, reduction, training))
+    def derivation(self, loss="nll", reduction="mean", training=True, **settings):
+        """The matrix derivation of the network's loss (with its ``settings``) with respect to every
+        parameter (with its dropouts' masks as leaves in ``training``, without its dropouts out of it)."""
+        return derive(self.network.loss(loss, reduction, training, **settings))
