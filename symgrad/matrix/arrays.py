@@ -60,17 +60,19 @@ def sum_rows(a, out=None):
     return np.matmul(_ones(len(a), a.dtype), a, out=out)
 
 
-def apply(op, z, out=None):
+def apply(op, z, out=None, settings=()):
     """The registered operation ``op`` of each entry of ``z``: its in-place NumPy form, else its
-    kernel (or SymPy's NumPy code of it), written into ``out`` when one is given."""
-    if op.array is not None:
+    kernel (or SymPy's NumPy code of it), written into ``out`` when one is given; ``settings``,
+    ``(name, value)`` pairs, are those of its settings that are not their defaults."""
+    if op.array is not None and not settings:
         return op.array(z, out)
-    return _into(_compiled(op, False)(z), z, out)
+    return _into(_compiled(op, False, settings)(z), z, out)
 
 
-def derivative(op, z, out=None):
-    """The derivative of ``op`` at each entry of ``z``, compiled once from its exact derivative."""
-    return _into(_compiled(op, True)(z), z, out)
+def derivative(op, z, out=None, settings=()):
+    """The derivative of ``op`` (with ``settings``) at each entry of ``z``, compiled once from its
+    exact derivative."""
+    return _into(_compiled(op, True, settings)(z), z, out)
 
 
 def _into(value, z, out):
@@ -82,10 +84,10 @@ def _into(value, z, out):
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(op, derived):
-    """``op`` (or its derivative, with ``derived``) of one array, as NumPy code."""
+def _compiled(op, derived, settings=()):
+    """``op`` with ``settings`` (or its derivative, with ``derived``) of one array, as NumPy code."""
     t = sympy.Dummy("t")
-    expr = op.function(t)
+    expr = op.function(t, **dict(settings))
     function = compile_expressions([t], [op.partial(expr, 0) if derived else expr], "numpy")
     return lambda z: function(z)[0]
 

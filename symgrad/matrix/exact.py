@@ -58,15 +58,15 @@ def sum_rows(a, out=None):
     return _ones(1, a.rows) * a
 
 
-def apply(op, z, out=None):
-    """The registered operation ``op`` of each entry."""
-    return z.applyfunc(op.function)
+def apply(op, z, out=None, settings=()):
+    """The registered operation ``op`` (with ``settings``, ``(name, value)`` pairs) of each entry."""
+    return z.applyfunc(lambda e: op.function(e, **dict(settings)))
 
 
-def derivative(op, z, out=None):
-    """The exact derivative of ``op`` at each entry."""
+def derivative(op, z, out=None, settings=()):
+    """The exact derivative of ``op`` (with ``settings``) at each entry."""
     t = sympy.Dummy("t")
-    derived = op.partial(op.function(t), 0)
+    derived = op.partial(op.function(t, **dict(settings)), 0)
     return z.applyfunc(lambda e: derived.xreplace({t: e}))
 
 

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..core import losses
-from ..core.errors import GraphError, ShapeError
+from ..core.errors import GraphError, SettingError, ShapeError
 from ..core.operations import RowWise, matrix_activations
 
 __all__ = ["BATCH", "Node", "data", "classes", "targets", "parameter", "linear", "activation", "activations",
            "batch_norm", "layer_norm", "NORMS",
            "mse", "nll", "cross_entropy", "bce_with_logits", "LOSSES", "REDUCTIONS", "mask", "dropout",
            "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "IMAGE_OPS",
-           "ENTRY_LOSSES", "entry_loss", "entry_term", "l1", "smooth_l1", "huber", "kl_div", "poisson_nll", "bce"]
+           "ENTRY_LOSSES", "entry_loss", "entry_term", "activation_settings", "l1", "smooth_l1", "huber", "kl_div", "poisson_nll", "bce"]
 
 BATCH = "N"  # the name of the batch dimension in shapes
 
@@ -269,22 +269,38 @@ def activations():
     return tuple(matrix_activations())
 
 
-def activation(kind, z, *, name):
+def activation(kind, z, *, name, **settings):
     """The activation ``kind`` of each row of an ``N x k`` node (element-wise or per row, as torch's
-    ``dim=1``); an element-wise one also of each entry of a batch of images."""
+    ``dim=1``); an element-wise one also of each entry of a batch of images. ``settings`` are its
+    operation's (torch's keyword arguments, ``negative_slope=0.2``): the node keeps those that are
+    not their defaults, as exact numbers (:func:`activation_settings`)."""
     if kind not in matrix_activations():
         raise GraphError(f"unknown activation {kind!r}: choose from {', '.join(activations())}")
     elementwise = not isinstance(matrix_activations()[kind].matrix, RowWise)
     z = _image_batch(z, f"{kind}'s input") if elementwise and len(getattr(z, "shape", ())) == 4 else \
         _batch(z, f"{kind}'s input")
-    return Node(kind, _name(name, kind), (z,), z.shape)
+    return Node(kind, _name(name, kind), (z,), z.shape, activation_settings(kind, settings))
+
+
+def activation_settings(kind, settings):
+    """The settings of the activation ``kind`` that differ from their defaults, as ``(name, exact
+    number)`` pairs in its operation's order, checked by scalar mode's function (a :class:`SettingError`
+    for a name it does not have or a value out of its range)."""
+    op = matrix_activations()[kind]
+    if not settings:
+        return ()
+    if not op.parameters:
+        raise SettingError(f"{kind} has no settings, got {', '.join(f'{k}={v!r}' for k, v in settings.items())}")
+    application = op.function(sympy.Dummy("z", real=True), **settings)
+    defaults = dict(op.function.settings)
+    return tuple((key, value) for key, value in zip(op.parameters, application.args[1:]) if value != defaults[key])
 
 
 def __getattr__(kind):
     """The builder of a registered activation by its name: ``relu(z, name="A")``."""
     if kind in matrix_activations():
-        def build(z, *, name):
-            return activation(kind, z, name=name)
+        def build(z, *, name, **settings):
+            return activation(kind, z, name=name, **settings)
 
         build.__name__ = kind
         build.__doc__ = activation.__doc__.replace("``kind``", f"``{kind}``")

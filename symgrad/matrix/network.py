@@ -31,15 +31,20 @@ class Linear:
     bias: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Activation:
-    """An activation applied to each row: one of :func:`~.graph.activations`."""
+    """An activation applied to each row: one of :func:`~.graph.activations`, with its operation's
+    settings as torch's keyword arguments (``Activation("leaky_relu", negative_slope=0.2)``), kept
+    as the ``(name, exact number)`` pairs that are not their defaults."""
 
     kind: str
+    settings: tuple = ()
 
-    def __post_init__(self):
-        if self.kind not in graph.activations():
-            raise GraphError(f"unknown activation {self.kind!r}: choose from {', '.join(graph.activations())}")
+    def __init__(self, kind, **settings):
+        if kind not in graph.activations():
+            raise GraphError(f"unknown activation {kind!r}: choose from {', '.join(graph.activations())}")
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "settings", graph.activation_settings(kind, settings))
 
 
 def _positive(value, what):
@@ -228,7 +233,7 @@ class Network:
             after[letter] = after.get(letter, 0) + 1
             name = f"{letter}{depth}" + (f"_{after[letter]}" if after[letter] > 1 else "")
             if isinstance(layer, Activation):
-                node = graph.activation(layer.kind, node, name=name)
+                node = graph.activation(layer.kind, node, name=name, **dict(layer.settings))
             elif isinstance(layer, Flatten):
                 node = graph.flatten(node, name=name)
             elif isinstance(layer, tuple(NORMS)):

@@ -16,6 +16,7 @@ take one. ``mean`` divides by the number of rows (``nll``, ``cross_entropy``) or
 (``mse``, ``bce_with_logits``), as torch's losses do.
 """
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -74,6 +75,16 @@ def _activation(op):
             latex_backward={"Z": facet.latex_backward},
         )
     derivative = facet.derivative or (lambda xp, z, value: xp.derivative(op, z))
+    if op.parameters:  # a node with settings other than the defaults computes with them
+        return Rule(
+            roles=("Z",),
+            forward=lambda xp, node, ins, out: xp.apply(op, ins[0], out, node.options),
+            backward={"Z": lambda xp, node, delta, value, ins, out: xp.mul(
+                delta, xp.derivative(op, ins[0], None, node.options) if node.options else
+                derivative(xp, ins[0], value), out)},
+            latex_forward=r"$out = %s($Z)" % facet.latex,
+            latex_backward={"Z": r"$delta \odot %s" % facet.latex_derivative},
+        )
     return Rule(
         roles=("Z",),
         forward=lambda xp, node, ins, out: xp.apply(op, ins[0], out),
@@ -81,6 +92,17 @@ def _activation(op):
         latex_forward=r"$out = %s($Z)" % facet.latex,
         latex_backward={"Z": r"$delta \odot %s" % facet.latex_derivative},
     )
+
+
+@functools.lru_cache(maxsize=128)
+def _printed_activation(op, settings):
+    r"""An element-wise activation's rule printed with its settings: its application and its exact
+    derivative, in symgrad's notation (``\operatorname{leakyrelu}\left($Z, \frac{1}{5}\right)``)."""
+    z = sympy.Dummy("z", real=True)
+    application = op.function(z, **dict(settings))
+    return dataclasses.replace(
+        _activation(op), latex_forward=r"$out = %s" % _latex(application, {z: "Z"}),
+        latex_backward={"Z": r"$delta \odot \left(%s\right)" % _latex(op.partial(application, 0), {z: "Z"})})
 
 
 def _scaled(unscaled, factor=1):
@@ -329,6 +351,8 @@ def rule_of(op, node):
     in its LaTeX where it has some (an element-wise loss's term, an activation's settings)."""
     if op in ENTRY_LOSSES and op == node.op:
         return _printed_entry_loss(op, node.options[1:])
+    if op == node.op and node.options and op in matrix_activations():
+        return _printed_activation(matrix_activations()[op], node.options)
     return RULES[op]
 
 
