@@ -62,6 +62,7 @@ def test_the_printed_rule_is_scalar_modes_term_with_its_setting_and_the_shapes()
     backward = next(r for r in rows if r.lhs == r"\underset{N \times 2}{\delta_{Z_{1}}}")
     assert backward.rhs.text == (r"\frac{1}{N \cdot 2} \underset{N \times 2}{\left(2 \operatorname{hardtanh}"
                                   r"\left(\frac{Z_{1}}{2} - \frac{Y}{2}\right)\right)}")
+    assert backward.note == r"\text{Huber loss}"
 
 
 def test_a_default_setting_prints_as_scalar_mode_writes_it():

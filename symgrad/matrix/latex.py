@@ -34,7 +34,9 @@ ONES = r"\mathbf{1}"
 RULE_NAMES = {"linear": "linear layer", "conv2d": "convolution", "max_pool2d": "max pooling",
               "avg_pool2d": "average pooling", "mse": "mean squared error", "nll": "NLL", "cross_entropy": "cross-entropy",
               "bce_with_logits": "binary cross-entropy of logits", "batch_norm": "batch norm (training mode)",
-              "layer_norm": "layer norm"}
+              "layer_norm": "layer norm",
+              "l1": "L1 loss", "smooth_l1": "smooth L1 loss", "huber": "Huber loss", "kl_div": "KL divergence",
+              "poisson_nll": "Poisson NLL", "bce": "binary cross-entropy"}
 ROLE_NAMES = {"A": "input", "W": "weight", "b": "bias", "X": "input", "gamma": "scale", "beta": "shift"}
 
 
