@@ -34,6 +34,8 @@ CASES = [
     ("poisson_nll", "sum", {"log_input": False}, "softplus", "counts"),
     ("bce", "mean", {}, "sigmoid", "probabilities"),
     ("bce", "sum", {}, "sigmoid", "probabilities"),
+    ("hinge_embedding", "mean", {}, None, "signs"),
+    ("hinge_embedding", "sum", {"margin": 0.5}, "tanh", "signs"),
 ]
 IDS = [f"{kind}-{reduction}-{'-'.join(f'{k}={v}' for k, v in settings.items())}"
        for kind, reduction, settings, *_ in CASES]
@@ -47,7 +49,8 @@ def _network(output, hidden=True):
 # -- the rule: scalar mode's term, printed with its settings and shapes ------------------------------
 
 def test_every_loss_of_numeric_targets_has_a_rule():
-    assert {"l1", "smooth_l1", "huber", "kl_div", "poisson_nll", "bce"} <= set(mg.LOSSES) <= set(RULES)
+    assert {"l1", "smooth_l1", "huber", "kl_div", "poisson_nll", "bce", "hinge_embedding"} <= set(mg.LOSSES) \
+        <= set(RULES)
     assert set(mg.ENTRY_LOSSES) <= set(mg.LOSSES)
 
 
@@ -112,6 +115,8 @@ def test_the_rule_is_scalar_modes_loss_exactly(kind, reduction, settings, output
         _symbols("Y", BATCH, 2)
     if targets == "counts":
         y = sp.ImmutableMatrix([[2, 0], [1, 5]])
+    if targets == "signs":
+        y = sp.ImmutableMatrix([[1, -1], [-1, 1]])
     if targets == "log-distributions":
         y = y.applyfunc(lambda v: sp.log(v) if v else sp.Integer(-3))
     leaves = {n: {"data": x, "targets": y}.get(n.op) for n in derivation.leaves}
@@ -149,6 +154,8 @@ def _data(targets, rng, n=7):
         return x, rng.uniform(0, 1, (n, 2))
     if targets == "counts":
         return x, rng.poisson(2.0, (n, 2)).astype(np.float64)
+    if targets == "signs":
+        return x, rng.choice([-1.0, 1.0], (n, 2))
     q = rng.uniform(0.1, 1, (n, 2))
     q[0, 0] = 0.0  # a zero probability: torch's xlogy gives 0 there
     q /= q.sum(axis=1, keepdims=True)
@@ -243,7 +250,7 @@ def test_bad_losses(build, error, message):
 
 def test_an_unknown_loss_of_a_network_names_the_new_ones():
     with pytest.raises(GraphError, match="unknown loss 'hinge': choose from .*l1, smooth_l1, huber, kl_div, "
-                                         "poisson_nll, bce"):
+                                         "poisson_nll, bce, hinge_embedding"):
         _network(None).loss("hinge")
 
 
@@ -251,6 +258,19 @@ def test_bce_targets_must_be_probabilities():
     program = Program(Model.initialised(_network("sigmoid"), dtype="float64"), "bce")
     with pytest.raises(DataError, match=r"Y must hold probabilities from 0 to 1 \(the loss bce\), got 0 to 2"):
         program(np.zeros((2, 3)), np.array([[0.0, 1.0], [2.0, 0.5]]))
+
+
+def test_hinge_embeddings_targets_must_be_1_or_minus_1():
+    program = Program(Model.initialised(_network(None), dtype="float64"), "hinge_embedding")
+    with pytest.raises(DataError, match=r"Y must hold 1 or -1 \(the loss hinge_embedding\), got -1, 0, 1"):
+        program(np.zeros((2, 3)), np.array([[0.0, 1.0], [-1.0, 1.0]]))
+
+
+def test_hinge_embeddings_rule_prints_a_branch_for_each_target():
+    node = mg.hinge_embedding(mg.data("Z", 2), mg.targets("Y", 2), margin=0.5)
+    assert rule_of("hinge_embedding", node).latex_backward["P"] == (
+        r"$scale \left(\left[$Y = 1\right] \left(1\right) + \left[$Y = -1\right] \left(- \left[\frac{1}{2} "
+        r"\geq $P\right]\right)\right)")
 
 
 def test_evaluation_mode_keeps_the_losss_settings():

@@ -332,6 +332,9 @@ def _compiled_term(term, derived):
     """``term`` (or its derivative in its first argument) as NumPy code of two arrays. A target's
     ``y log y`` is computed as torch's ``xlogy(y, y)``: 0 where ``y`` is 0 (where scalar mode, given a
     number, writes 0)."""
+    if term.signs is not None:  # a target of 1 or -1: the term of each, chosen by the target
+        first, second = (_compiled_branch(term, derived, sign) for sign in term.signs)
+        return lambda a, b: np.where(b == term.signs[0], first(a), second(a))
     p, y, ylogy = sympy.Dummy("p", real=True), sympy.Dummy("y", real=True), sympy.Dummy("ylogy")
     expr = term(p, y)
     expr = (sympy.diff(expr, p) if derived else expr).subs(y * sympy.log(y), ylogy)
@@ -340,6 +343,14 @@ def _compiled_term(term, derived):
         return lambda a, b: function(a, b)[0]
     function = compile_expressions([p, y, ylogy], [expr], "numpy")
     return lambda a, b: function(a, b, _xlogx(b))[0]
+
+
+def _compiled_branch(term, derived, sign):
+    """``term(p, sign)`` (or its derivative in ``p``) as NumPy code of one array."""
+    p = sympy.Dummy("p", real=True)
+    expr = term(p, sign)
+    function = compile_expressions([p], [sympy.diff(expr, p) if derived else expr], "numpy")
+    return lambda a: function(a)[0]
 
 
 def _xlogx(y):

@@ -23,11 +23,12 @@ __all__ = ["BATCH", "Node", "data", "classes", "targets", "parameter", "linear",
            "batch_norm", "layer_norm", "NORMS",
            "mse", "nll", "cross_entropy", "bce_with_logits", "LOSSES", "REDUCTIONS", "mask", "dropout",
            "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "IMAGE_OPS",
-           "ENTRY_LOSSES", "entry_loss", "entry_term", "activation_settings", "l1", "smooth_l1", "huber", "kl_div", "poisson_nll", "bce"]
+           "ENTRY_LOSSES", "SIGNED_TARGETS", "entry_loss", "entry_term", "activation_settings", "l1", "smooth_l1", "huber", "kl_div", "poisson_nll", "bce", "hinge_embedding"]
 
 BATCH = "N"  # the name of the batch dimension in shapes
 
-LOSSES = ("mse", "nll", "cross_entropy", "bce_with_logits", "l1", "smooth_l1", "huber", "kl_div", "poisson_nll", "bce")
+LOSSES = ("mse", "nll", "cross_entropy", "bce_with_logits", "l1", "smooth_l1", "huber", "kl_div", "poisson_nll", "bce",
+          "hinge_embedding")
 REDUCTIONS = ("mean", "sum")
 NORMS = ("batch_norm", "layer_norm")  # standardize each column over the batch, or each row over its features
 IMAGE_OPS = ("conv2d", "max_pool2d", "avg_pool2d", "flatten")  # the operations on (N, C, H, W) batches
@@ -351,7 +352,9 @@ def bce_with_logits(logits, target, reduction="mean", *, name="L"):
 
 # Each loss's settings as (name, torch's default) pairs; the loss of an entry is scalar mode's own.
 ENTRY_LOSSES = {"l1": (), "smooth_l1": (("beta", 1.0),), "huber": (("delta", 1.0),),
-                "kl_div": (("log_target", False),), "poisson_nll": (("log_input", True), ("eps", 1e-8)), "bce": ()}
+                "kl_div": (("log_target", False),), "poisson_nll": (("log_input", True), ("eps", 1e-8)), "bce": (),
+                "hinge_embedding": (("margin", 1.0),)}
+SIGNED_TARGETS = ("hinge_embedding",)  # losses whose targets are 1 or -1: scalar mode's term branches on them
 
 
 def entry_loss(kind, prediction, target, reduction="mean", *, name="L", **settings):
@@ -373,14 +376,18 @@ def entry_loss(kind, prediction, target, reduction="mean", *, name="L", **settin
                          f"(its settings: {', '.join(defaults) or 'none'})")
     node = _loss(kind, prediction, target, "mean", name)
     chosen = tuple((key, settings.get(key, value)) for key, value in defaults.items())
-    entry_term(kind, chosen)(sympy.Symbol("p", real=True), sympy.Symbol("y", real=True))  # scalar mode checks them
+    term, p = entry_term(kind, chosen), sympy.Symbol("p", real=True)
+    for y in term.signs or (sympy.Symbol("y", real=True),):  # scalar mode checks the settings
+        term(p, y)
     return Node(kind, node.name, node.inputs, node.shape, (("reduction", reduction), *chosen))
 
 
 @functools.lru_cache(maxsize=128)
 def entry_term(kind, settings):
     """``term(p, y)``: scalar mode's loss ``kind`` of one prediction and one target (its ``"sum"`` of
-    one entry) with ``settings``, ``(name, value)`` pairs; one function per loss and settings."""
+    one entry) with ``settings``, ``(name, value)`` pairs; one function per loss and settings. Its
+    ``signs`` are ``(1, -1)`` for a loss of :data:`SIGNED_TARGETS` (its target a number, one of
+    them), else None."""
     function, settings = getattr(losses, kind), dict(settings)
 
     def term(p, y):
@@ -388,6 +395,7 @@ def entry_term(kind, settings):
             return function([p], [y], reduction="sum", **settings)
         return function(p, y, reduction="sum", **settings)
 
+    term.signs = (1, -1) if kind in SIGNED_TARGETS else None
     return term
 
 
@@ -419,3 +427,9 @@ def poisson_nll(prediction, target, reduction="mean", *, name="L", log_input=Tru
 def bce(probability, target, reduction="mean", *, name="L"):
     """``nn.BCELoss``: ``-(Y log P + (1 - Y) log(1 - P))`` per entry, each log clamped at -100 as torch's."""
     return entry_loss("bce", probability, target, reduction, name=name)
+
+
+def hinge_embedding(prediction, target, reduction="mean", *, name="L", margin=1.0):
+    """``nn.HingeEmbeddingLoss(margin=...)``: ``P`` where ``Y`` is 1, ``max(0, margin - P)`` where it is -1
+    (its gradient -1 at the margin, torch's ``clamp_min``)."""
+    return entry_loss("hinge_embedding", prediction, target, reduction, name=name, margin=margin)

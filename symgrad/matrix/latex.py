@@ -36,7 +36,7 @@ RULE_NAMES = {"linear": "linear layer", "conv2d": "convolution", "max_pool2d": "
               "bce_with_logits": "binary cross-entropy of logits", "batch_norm": "batch norm (training mode)",
               "layer_norm": "layer norm",
               "l1": "L1 loss", "smooth_l1": "smooth L1 loss", "huber": "Huber loss", "kl_div": "KL divergence",
-              "poisson_nll": "Poisson NLL", "bce": "binary cross-entropy"}
+              "poisson_nll": "Poisson NLL", "bce": "binary cross-entropy", "hinge_embedding": "hinge embedding loss"}
 ROLE_NAMES = {"A": "input", "W": "weight", "b": "bias", "X": "input", "gamma": "scale", "beta": "shift"}
 
 

@@ -6,6 +6,7 @@ import numpy as np
 from ..core.errors import DataError, ShapeError, SymgradError
 from . import arrays
 from .evaluation import compile_walk, run
+from .graph import SIGNED_TARGETS
 from .network import Model
 
 __all__ = ["Program", "TorchMasks"]
@@ -139,7 +140,8 @@ class Program:
         """``(inputs, targets)`` as the program computes them (inputs in its dtype; numeric targets
         too), or an error naming what does not fit its data nodes and its loss (class indices for
         ``nll`` and ``cross_entropy``, ``N x k`` numbers for the others, probabilities from 0 to 1 for
-        ``bce_with_logits`` and ``bce``). Every batch is checked; a whole data set can be checked at once."""
+        ``bce_with_logits`` and ``bce``, 1 or -1 for ``hinge_embedding``). Every batch is checked; a
+        whole data set can be checked at once."""
         inputs, targets = np.asarray(inputs), np.asarray(targets)
         if inputs.dtype != self.dtype:
             inputs = inputs.astype(self.dtype)
@@ -168,6 +170,9 @@ class Program:
             if targets.min() < 0 or targets.max() >= count:
                 raise ShapeError(f"{self._targets.name}: class indices go from 0 to {count - 1}, "
                                  f"got {targets.min()} to {targets.max()}")
+        elif loss in SIGNED_TARGETS and not np.isin(targets, (1, -1)).all():
+            raise DataError(f"{self._targets.name} must hold 1 or -1 (the loss {loss}), got "
+                            f"{', '.join(map('{:g}'.format, np.unique(targets)[:5]))}")
         elif loss in ("bce_with_logits", "bce") and not (targets.min() >= 0 and targets.max() <= 1):
             raise DataError(f"{self._targets.name} must hold probabilities from 0 to 1 (the loss {loss}), "
                             f"got {targets.min():g} to {targets.max():g}")

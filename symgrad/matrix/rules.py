@@ -340,10 +340,14 @@ def _latex(expr, roles):
 @functools.lru_cache(maxsize=128)
 def _printed_entry_loss(kind, settings):
     p, y = sympy.Dummy("p", real=True), sympy.Dummy("y", real=True)
-    term = entry_term(kind, settings)(p, y)
+    term = entry_term(kind, settings)
+    if term.signs is not None:  # a branch for each target's value: [Y = 1] (...) + [Y = -1] (...)
+        return _entry_loss_rule(*(r"\left(%s\right)" % " + ".join(
+            r"\left[$Y = %d\right] \left(%s\right)" % (sign, _latex(f(term(p, sign)), {p: "P"}))
+            for sign in term.signs) for f in (lambda e: e, lambda e: sympy.diff(e, p))))
     names = {p: "P", y: "Y"}
-    return _entry_loss_rule(r"\left(%s\right)" % _latex(term, names),
-                            r"\left(%s\right)" % _latex(sympy.diff(term, p), names))
+    return _entry_loss_rule(r"\left(%s\right)" % _latex(term(p, y), names),
+                            r"\left(%s\right)" % _latex(sympy.diff(term(p, y), p), names))
 
 
 def rule_of(op, node):

@@ -26,7 +26,7 @@ TORCH_LOSSES = {"nll": "NLLLoss", "cross_entropy": "CrossEntropyLoss"}  # torch.
 # torch.nn's class of each loss of numeric targets (matrix/graph.py LOSSES), which takes the node's settings
 TORCH_ENTRY_LOSSES = {"mse": "MSELoss", "bce_with_logits": "BCEWithLogitsLoss", "l1": "L1Loss",
                       "smooth_l1": "SmoothL1Loss", "huber": "HuberLoss", "kl_div": "KLDivLoss",
-                      "poisson_nll": "PoissonNLLLoss", "bce": "BCELoss"}
+                      "poisson_nll": "PoissonNLLLoss", "bce": "BCELoss", "hinge_embedding": "HingeEmbeddingLoss"}
 
 
 def torch_criterion(loss):
