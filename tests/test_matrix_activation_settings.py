@@ -28,7 +28,8 @@ IDS = [f"{kind}-{'-'.join(f'{k}={v}' for k, v in settings.items())}" for kind, s
 
 def test_the_node_keeps_the_settings_that_are_not_defaults_exactly():
     z = mg.data("Z", 3)
-    assert mg.activation("leaky_relu", z, name="A", negative_slope=0.2).options == (("negative_slope", sp.Rational(1, 5)),)
+    assert mg.activation("leaky_relu", z, name="A", negative_slope=0.2).options == \
+        (("negative_slope", sp.Rational(1, 5)),)
     assert mg.leaky_relu(z, name="A", negative_slope=0.01).options == ()  # the default: the rule of before
     assert mg.hardtanh(z, name="A", max_val=6).options == (("max_val", 6),)
     assert Activation("elu", alpha=1) == Activation("elu")

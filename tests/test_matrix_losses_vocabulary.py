@@ -70,7 +70,8 @@ def test_the_printed_rule_is_scalar_modes_term_with_its_setting_and_the_shapes()
 
 def test_a_default_setting_prints_as_scalar_mode_writes_it():
     node = mg.smooth_l1(mg.data("Z", 2), mg.targets("Y", 2))
-    assert rule_of("smooth_l1", node).latex_backward["P"] == r"$scale \left(\operatorname{hardtanh}\left($P - $Y\right)\right)"
+    assert rule_of("smooth_l1", node).latex_backward["P"] == \
+        r"$scale \left(\operatorname{hardtanh}\left($P - $Y\right)\right)"
     assert rule_of("l1", mg.l1(mg.data("Z", 2), mg.targets("Y", 2))).latex_forward == \
         r"$out = $scale \sum_{n,j} \left(\left|{$P - $Y}\right|\right)_{nj}"
 

@@ -23,7 +23,8 @@ __all__ = ["BATCH", "Node", "data", "classes", "targets", "parameter", "linear",
            "batch_norm", "layer_norm", "NORMS",
            "mse", "nll", "cross_entropy", "bce_with_logits", "LOSSES", "REDUCTIONS", "mask", "dropout",
            "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "IMAGE_OPS",
-           "ENTRY_LOSSES", "SIGNED_TARGETS", "entry_loss", "entry_term", "activation_settings", "l1", "smooth_l1", "huber", "kl_div", "poisson_nll", "bce", "hinge_embedding"]
+           "ENTRY_LOSSES", "SIGNED_TARGETS", "entry_loss", "entry_term", "activation_settings", "l1", "smooth_l1",
+           "huber", "kl_div", "poisson_nll", "bce", "hinge_embedding"]
 
 BATCH = "N"  # the name of the batch dimension in shapes
 
@@ -374,7 +375,7 @@ def entry_loss(kind, prediction, target, reduction="mean", *, name="L", **settin
     if unknown:
         raise GraphError(f"{kind}: {', '.join(unknown)} is not a setting of it "
                          f"(its settings: {', '.join(defaults) or 'none'})")
-    node = _loss(kind, prediction, target, "mean", name)
+    node = _loss(kind, prediction, target, "mean", name)  # the checks of the prediction and the targets
     chosen = tuple((key, settings.get(key, value)) for key, value in defaults.items())
     term, p = entry_term(kind, chosen), sympy.Symbol("p", real=True)
     for y in term.signs or (sympy.Symbol("y", real=True),):  # scalar mode checks the settings
@@ -420,7 +421,8 @@ def kl_div(log_prediction, target, reduction="mean", *, name="L", log_target=Fal
 
 
 def poisson_nll(prediction, target, reduction="mean", *, name="L", log_input=True, eps=1e-8):
-    """``nn.PoissonNLLLoss`` (``full=False``): ``e^P - Y P`` per entry (``P - Y log(P + eps)`` without ``log_input``)."""
+    """``nn.PoissonNLLLoss`` (``full=False``): ``e^P - Y P`` per entry (``P - Y log(P + eps)`` without
+    ``log_input``)."""
     return entry_loss("poisson_nll", prediction, target, reduction, name=name, log_input=log_input, eps=eps)
 
 

@@ -75,20 +75,13 @@ def _activation(op):
             latex_backward={"Z": facet.latex_backward},
         )
     derivative = facet.derivative or (lambda xp, z, value: xp.derivative(op, z))
-    if op.parameters:  # a node with settings other than the defaults computes with them
-        return Rule(
-            roles=("Z",),
-            forward=lambda xp, node, ins, out: xp.apply(op, ins[0], out, node.options),
-            backward={"Z": lambda xp, node, delta, value, ins, out: xp.mul(
-                delta, xp.derivative(op, ins[0], None, node.options) if node.options else
-                derivative(xp, ins[0], value), out)},
-            latex_forward=r"$out = %s($Z)" % facet.latex,
-            latex_backward={"Z": r"$delta \odot %s" % facet.latex_derivative},
-        )
     return Rule(
         roles=("Z",),
-        forward=lambda xp, node, ins, out: xp.apply(op, ins[0], out),
-        backward={"Z": lambda xp, node, delta, value, ins, out: xp.mul(delta, derivative(xp, ins[0], value), out)},
+        forward=lambda xp, node, ins, out: xp.apply(op, ins[0], out, node.options),
+        # a node's settings other than the defaults (its options): the exact derivative with them
+        backward={"Z": lambda xp, node, delta, value, ins, out: xp.mul(
+            delta, xp.derivative(op, ins[0], None, node.options) if node.options else derivative(xp, ins[0], value),
+            out)},
         latex_forward=r"$out = %s($Z)" % facet.latex,
         latex_backward={"Z": r"$delta \odot %s" % facet.latex_derivative},
     )
@@ -342,9 +335,11 @@ def _printed_entry_loss(kind, settings):
     p, y = sympy.Dummy("p", real=True), sympy.Dummy("y", real=True)
     term = entry_term(kind, settings)
     if term.signs is not None:  # a branch for each target's value: [Y = 1] (...) + [Y = -1] (...)
-        return _entry_loss_rule(*(r"\left(%s\right)" % " + ".join(
-            r"\left[$Y = %d\right] \left(%s\right)" % (sign, _latex(f(term(p, sign)), {p: "P"}))
-            for sign in term.signs) for f in (lambda e: e, lambda e: sympy.diff(e, p))))
+        def branches(f):
+            return r"\left(%s\right)" % " + ".join(r"\left[$Y = %d\right] \left(%s\right)" % (
+                sign, _latex(f(term(p, sign)), {p: "P"})) for sign in term.signs)
+
+        return _entry_loss_rule(branches(lambda e: e), branches(lambda e: sympy.diff(e, p)))
     names = {p: "P", y: "Y"}
     return _entry_loss_rule(r"\left(%s\right)" % _latex(term(p, y), names),
                             r"\left(%s\right)" % _latex(sympy.diff(term(p, y), p), names))

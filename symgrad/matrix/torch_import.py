@@ -23,7 +23,8 @@ def from_torch(module, dtype=None, input_shape=None):
     affine weight and bias) and the modules of the registered activations (:func:`supported`: ``ReLU``,
     ``Sigmoid``, ``Tanh``, ``Softplus`` (``beta=1``), ``LeakyReLU``, ``ELU``, ``SELU``, ``GELU`` (both forms), ``SiLU``, ``Mish``,
     ``Softsign``, ``Hardtanh``, ``Hardsigmoid``, ``Hardswish``, ``LogSigmoid`` with their settings
-    (``LeakyReLU(0.2)``, ``ELU(alpha)``, ``Hardtanh(min_val, max_val)``), and ``LogSoftmax`` and ``Softmax`` over ``dim=1``), ``Dropout(p)`` and ``Flatten()``, and,
+    (``LeakyReLU(0.2)``, ``ELU(alpha)``, ``Hardtanh(min_val, max_val)``), and ``LogSoftmax`` and
+    ``Softmax`` over ``dim=1``), ``Dropout(p)`` and ``Flatten()``, and,
     for images (then ``input_shape`` = ``(C, H, W)``), ``Conv2d`` (square kernel, one stride and zero
     padding for both axes, no dilation or groups), ``MaxPool2d`` and ``AvgPool2d`` (square, no padding,
     torch's other defaults).
