@@ -18,7 +18,7 @@ __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_t
            "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept", "standardized", "mean_over",
            "divide",
            "conv2d", "conv2d_input", "conv2d_weight", "sum_images", "max_pool2d", "max_pool2d_input", "avg_pool2d",
-           "avg_pool2d_input", "reshape", "shape"]
+           "avg_pool2d_input", "reshape", "shape", "entrywise"]
 
 
 def number(value):
@@ -60,17 +60,19 @@ def sum_rows(a, out=None):
     return np.matmul(_ones(len(a), a.dtype), a, out=out)
 
 
-def apply(op, z, out=None):
+def apply(op, z, out=None, settings=()):
     """The registered operation ``op`` of each entry of ``z``: its in-place NumPy form, else its
-    kernel (or SymPy's NumPy code of it), written into ``out`` when one is given."""
-    if op.array is not None:
+    kernel (or SymPy's NumPy code of it), written into ``out`` when one is given; ``settings``,
+    ``(name, value)`` pairs, are those of its settings that are not their defaults."""
+    if op.array is not None and not settings:
         return op.array(z, out)
-    return _into(_compiled(op, False)(z), z, out)
+    return _into(_compiled(op, False, settings)(z), z, out)
 
 
-def derivative(op, z, out=None):
-    """The derivative of ``op`` at each entry of ``z``, compiled once from its exact derivative."""
-    return _into(_compiled(op, True)(z), z, out)
+def derivative(op, z, out=None, settings=()):
+    """The derivative of ``op`` (with ``settings``) at each entry of ``z``, compiled once from its
+    exact derivative."""
+    return _into(_compiled(op, True, settings)(z), z, out)
 
 
 def _into(value, z, out):
@@ -82,10 +84,10 @@ def _into(value, z, out):
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(op, derived):
-    """``op`` (or its derivative, with ``derived``) of one array, as NumPy code."""
+def _compiled(op, derived, settings=()):
+    """``op`` with ``settings`` (or its derivative, with ``derived``) of one array, as NumPy code."""
     t = sympy.Dummy("t")
-    expr = op.function(t)
+    expr = op.function(t, **dict(settings))
     function = compile_expressions([t], [op.partial(expr, 0) if derived else expr], "numpy")
     return lambda z: function(z)[0]
 
@@ -317,3 +319,41 @@ def reshape(a, shape, out=None):
 
 def shape(a):
     return a.shape
+
+
+def entrywise(term, a, b, derived=False, out=None):
+    """``term(a_ij, b_ij)`` of each entry (scalar mode's loss of one entry, compiled once to NumPy
+    code from its SymPy form), or with ``derived`` its derivative in ``a_ij``; in ``a``'s dtype."""
+    return _into(_compiled_term(term, derived)(a, b), a, out)
+
+
+@functools.lru_cache(maxsize=128)
+def _compiled_term(term, derived):
+    """``term`` (or its derivative in its first argument) as NumPy code of two arrays. A target's
+    ``y log y`` is computed as torch's ``xlogy(y, y)``: 0 where ``y`` is 0 (where scalar mode, given a
+    number, writes 0)."""
+    if term.signs is not None:  # a target of 1 or -1: the term of each, chosen by the target
+        first, second = (_compiled_branch(term, derived, sign) for sign in term.signs)
+        return lambda a, b: np.where(b == term.signs[0], first(a), second(a))
+    p, y, ylogy = sympy.Dummy("p", real=True), sympy.Dummy("y", real=True), sympy.Dummy("ylogy")
+    expr = term(p, y)
+    expr = (sympy.diff(expr, p) if derived else expr).subs(y * sympy.log(y), ylogy)
+    if ylogy not in expr.free_symbols:
+        function = compile_expressions([p, y], [expr], "numpy")
+        return lambda a, b: function(a, b)[0]
+    function = compile_expressions([p, y, ylogy], [expr], "numpy")
+    return lambda a, b: function(a, b, _xlogx(b))[0]
+
+
+def _compiled_branch(term, derived, sign):
+    """``term(p, sign)`` (or its derivative in ``p``) as NumPy code of one array."""
+    p = sympy.Dummy("p", real=True)
+    expr = term(p, sign)
+    function = compile_expressions([p], [sympy.diff(expr, p) if derived else expr], "numpy")
+    return lambda a: function(a)[0]
+
+
+def _xlogx(y):
+    """``y log y``, 0 where ``y`` is 0 (torch's ``xlogy(y, y)``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(y == 0, 0.0, y * np.log(np.where(y == 0, 1.0, y))).astype(y.dtype, copy=False)

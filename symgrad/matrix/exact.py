@@ -21,7 +21,7 @@ __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_t
            "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept", "standardized", "mean_over",
            "divide",
            "conv2d", "conv2d_input", "conv2d_weight", "sum_images", "max_pool2d", "max_pool2d_input", "avg_pool2d",
-           "avg_pool2d_input", "reshape", "shape"]
+           "avg_pool2d_input", "reshape", "shape", "entrywise"]
 
 
 def number(value):
@@ -61,15 +61,15 @@ def sum_rows(a, out=None):
     return _ones(1, a.rows) * a
 
 
-def apply(op, z, out=None):
-    """The registered operation ``op`` of each entry."""
-    return z.applyfunc(op.function)
+def apply(op, z, out=None, settings=()):
+    """The registered operation ``op`` (with ``settings``, ``(name, value)`` pairs) of each entry."""
+    return z.applyfunc(lambda e: op.function(e, **dict(settings)))
 
 
-def derivative(op, z, out=None):
-    """The exact derivative of ``op`` at each entry."""
+def derivative(op, z, out=None, settings=()):
+    """The exact derivative of ``op`` (with ``settings``) at each entry."""
     t = sympy.Dummy("t")
-    derived = op.partial(op.function(t), 0)
+    derived = op.partial(op.function(t, **dict(settings)), 0)
     return z.applyfunc(lambda e: derived.xreplace({t: e}))
 
 
@@ -291,3 +291,13 @@ def reshape(a, shape, out=None):
 
 def shape(a):
     return a.shape
+
+
+def entrywise(term, a, b, derived=False, out=None):
+    """``term(a_ij, b_ij)`` of each entry (scalar mode's loss of one entry), or with ``derived`` its
+    exact derivative in ``a_ij``."""
+    if not derived:
+        return sympy.ImmutableMatrix(a.rows, a.cols, lambda i, j: term(a[i, j], b[i, j]))
+    t = sympy.Dummy("t", real=True)
+    return sympy.ImmutableMatrix(a.rows, a.cols,
+                                 lambda i, j: sympy.diff(term(t, b[i, j]), t).xreplace({t: a[i, j]}))

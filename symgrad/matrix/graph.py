@@ -10,19 +10,26 @@ The activations are the registered operations with a matrix-mode rule
 (``relu(z, name="A")``), as :func:`activation` of that kind.
 """
 
+import functools
 from dataclasses import dataclass, field
 
-from ..core.errors import GraphError, ShapeError
+import sympy
+
+from ..core import losses
+from ..core.errors import GraphError, SettingError, ShapeError
 from ..core.operations import RowWise, matrix_activations
 
 __all__ = ["BATCH", "Node", "data", "classes", "targets", "parameter", "linear", "activation", "activations",
            "batch_norm", "layer_norm", "NORMS",
            "mse", "nll", "cross_entropy", "bce_with_logits", "LOSSES", "REDUCTIONS", "mask", "dropout",
-           "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "IMAGE_OPS"]
+           "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "IMAGE_OPS",
+           "ENTRY_LOSSES", "SIGNED_TARGETS", "entry_loss", "entry_term", "activation_settings", "l1", "smooth_l1",
+           "huber", "kl_div", "poisson_nll", "bce", "hinge_embedding"]
 
 BATCH = "N"  # the name of the batch dimension in shapes
 
-LOSSES = ("mse", "nll", "cross_entropy", "bce_with_logits")
+LOSSES = ("mse", "nll", "cross_entropy", "bce_with_logits", "l1", "smooth_l1", "huber", "kl_div", "poisson_nll", "bce",
+          "hinge_embedding")
 REDUCTIONS = ("mean", "sum")
 NORMS = ("batch_norm", "layer_norm")  # standardize each column over the batch, or each row over its features
 IMAGE_OPS = ("conv2d", "max_pool2d", "avg_pool2d", "flatten")  # the operations on (N, C, H, W) batches
@@ -264,22 +271,38 @@ def activations():
     return tuple(matrix_activations())
 
 
-def activation(kind, z, *, name):
+def activation(kind, z, *, name, **settings):
     """The activation ``kind`` of each row of an ``N x k`` node (element-wise or per row, as torch's
-    ``dim=1``); an element-wise one also of each entry of a batch of images."""
+    ``dim=1``); an element-wise one also of each entry of a batch of images. ``settings`` are its
+    operation's (torch's keyword arguments, ``negative_slope=0.2``): the node keeps those that are
+    not their defaults, as exact numbers (:func:`activation_settings`)."""
     if kind not in matrix_activations():
         raise GraphError(f"unknown activation {kind!r}: choose from {', '.join(activations())}")
     elementwise = not isinstance(matrix_activations()[kind].matrix, RowWise)
     z = _image_batch(z, f"{kind}'s input") if elementwise and len(getattr(z, "shape", ())) == 4 else \
         _batch(z, f"{kind}'s input")
-    return Node(kind, _name(name, kind), (z,), z.shape)
+    return Node(kind, _name(name, kind), (z,), z.shape, activation_settings(kind, settings))
+
+
+def activation_settings(kind, settings):
+    """The settings of the activation ``kind`` that differ from their defaults, as ``(name, exact
+    number)`` pairs in its operation's order, checked by scalar mode's function (a :class:`SettingError`
+    for a name it does not have or a value out of its range)."""
+    op = matrix_activations()[kind]
+    if not settings:
+        return ()
+    if not op.parameters:
+        raise SettingError(f"{kind} has no settings, got {', '.join(f'{k}={v!r}' for k, v in settings.items())}")
+    application = op.function(sympy.Dummy("z", real=True), **settings)
+    defaults = dict(op.function.settings)
+    return tuple((key, value) for key, value in zip(op.parameters, application.args[1:]) if value != defaults[key])
 
 
 def __getattr__(kind):
     """The builder of a registered activation by its name: ``relu(z, name="A")``."""
     if kind in matrix_activations():
-        def build(z, *, name):
-            return activation(kind, z, name=name)
+        def build(z, *, name, **settings):
+            return activation(kind, z, name=name, **settings)
 
         build.__name__ = kind
         build.__doc__ = activation.__doc__.replace("``kind``", f"``{kind}``")
@@ -324,3 +347,91 @@ def cross_entropy(logits, target, reduction="mean", *, name="L"):
 def bce_with_logits(logits, target, reduction="mean", *, name="L"):
     """``nn.BCEWithLogitsLoss``: ``softplus(z) - y z`` per entry, averaged over every entry or summed."""
     return _loss("bce_with_logits", logits, target, reduction, name)
+
+
+# -- scalar mode's element-wise losses (symgrad.core.losses), of each entry of N x k rows -------------
+
+# Each loss's settings as (name, torch's default) pairs; the loss of an entry is scalar mode's own.
+ENTRY_LOSSES = {"l1": (), "smooth_l1": (("beta", 1.0),), "huber": (("delta", 1.0),),
+                "kl_div": (("log_target", False),), "poisson_nll": (("log_input", True), ("eps", 1e-8)), "bce": (),
+                "hinge_embedding": (("margin", 1.0),)}
+SIGNED_TARGETS = ("hinge_embedding",)  # losses whose targets are 1 or -1: scalar mode's term branches on them
+
+
+def entry_loss(kind, prediction, target, reduction="mean", *, name="L", **settings):
+    """Scalar mode's loss ``kind`` (:mod:`symgrad.core.losses`, ``nn.L1Loss``, ...) of each entry of
+    ``N x k`` predictions against ``N x k`` targets, reduced as torch: ``mean`` over every entry or
+    ``sum`` (``kl_div`` also ``batchmean``, the sum over the rows). ``settings`` are torch's keyword
+    arguments (:data:`ENTRY_LOSSES`); the node keeps every one of them. Torch's ``reduction="none"``
+    is not a matrix derivation's loss (a derivation starts from a scalar)."""
+    if kind not in ENTRY_LOSSES:
+        raise GraphError(f"unknown element-wise loss {kind!r}: choose from {', '.join(ENTRY_LOSSES)}")
+    allowed = REDUCTIONS + (("batchmean",) if kind == "kl_div" else ())
+    if reduction not in allowed:
+        raise GraphError(f"{kind}: reduction must be one of {', '.join(allowed)} in matrix mode (its loss is a "
+                         f"scalar; 'none' is scalar mode's), got {reduction!r}")
+    defaults = dict(ENTRY_LOSSES[kind])
+    unknown = sorted(set(settings) - set(defaults))
+    if unknown:
+        raise GraphError(f"{kind}: {', '.join(unknown)} is not a setting of it "
+                         f"(its settings: {', '.join(defaults) or 'none'})")
+    node = _loss(kind, prediction, target, "mean", name)  # the checks of the prediction and the targets
+    chosen = tuple((key, settings.get(key, value)) for key, value in defaults.items())
+    term, p = entry_term(kind, chosen), sympy.Symbol("p", real=True)
+    for y in term.signs or (sympy.Symbol("y", real=True),):  # scalar mode checks the settings
+        term(p, y)
+    return Node(kind, node.name, node.inputs, node.shape, (("reduction", reduction), *chosen))
+
+
+@functools.lru_cache(maxsize=128)
+def entry_term(kind, settings):
+    """``term(p, y)``: scalar mode's loss ``kind`` of one prediction and one target (its ``"sum"`` of
+    one entry) with ``settings``, ``(name, value)`` pairs; one function per loss and settings. Its
+    ``signs`` are ``(1, -1)`` for a loss of :data:`SIGNED_TARGETS` (its target a number, one of
+    them), else None."""
+    function, settings = getattr(losses, kind), dict(settings)
+
+    def term(p, y):
+        if kind == "kl_div":  # scalar mode's kl_div takes rows of entries
+            return function([p], [y], reduction="sum", **settings)
+        return function(p, y, reduction="sum", **settings)
+
+    term.signs = (1, -1) if kind in SIGNED_TARGETS else None
+    return term
+
+
+def l1(prediction, target, reduction="mean", *, name="L"):
+    """``nn.L1Loss``: ``|P - Y|`` per entry (its slope ``sign``, 0 at 0 as torch's)."""
+    return entry_loss("l1", prediction, target, reduction, name=name)
+
+
+def smooth_l1(prediction, target, reduction="mean", *, name="L", beta=1.0):
+    """``nn.SmoothL1Loss(beta=...)``: ``r^2 / (2 beta)`` where ``|r| < beta``, else ``|r| - beta / 2``."""
+    return entry_loss("smooth_l1", prediction, target, reduction, name=name, beta=beta)
+
+
+def huber(prediction, target, reduction="mean", *, name="L", delta=1.0):
+    """``nn.HuberLoss(delta=...)``: ``r^2 / 2`` where ``|r| < delta``, else ``delta (|r| - delta / 2)``."""
+    return entry_loss("huber", prediction, target, reduction, name=name, delta=delta)
+
+
+def kl_div(log_prediction, target, reduction="mean", *, name="L", log_target=False):
+    """``nn.KLDivLoss``: ``Y (log Y - P)`` per entry, ``P`` log-probabilities (0 where ``Y`` is 0)."""
+    return entry_loss("kl_div", log_prediction, target, reduction, name=name, log_target=log_target)
+
+
+def poisson_nll(prediction, target, reduction="mean", *, name="L", log_input=True, eps=1e-8):
+    """``nn.PoissonNLLLoss`` (``full=False``): ``e^P - Y P`` per entry (``P - Y log(P + eps)`` without
+    ``log_input``)."""
+    return entry_loss("poisson_nll", prediction, target, reduction, name=name, log_input=log_input, eps=eps)
+
+
+def bce(probability, target, reduction="mean", *, name="L"):
+    """``nn.BCELoss``: ``-(Y log P + (1 - Y) log(1 - P))`` per entry, each log clamped at -100 as torch's."""
+    return entry_loss("bce", probability, target, reduction, name=name)
+
+
+def hinge_embedding(prediction, target, reduction="mean", *, name="L", margin=1.0):
+    """``nn.HingeEmbeddingLoss(margin=...)``: ``P`` where ``Y`` is 1, ``max(0, margin - P)`` where it is -1
+    (its gradient -1 at the margin, torch's ``clamp_min``)."""
+    return entry_loss("hinge_embedding", prediction, target, reduction, name=name, margin=margin)

@@ -24,7 +24,7 @@ from ..core.numbers import exact
 from ..explain.latex import LatexRenderer
 from ..explain.layout import Block, Piece, Row, caption
 from .graph import BATCH
-from .rules import RULES
+from .rules import RULES, rule_of
 
 __all__ = ["MatrixRenderer"]
 
@@ -34,7 +34,9 @@ ONES = r"\mathbf{1}"
 RULE_NAMES = {"linear": "linear layer", "conv2d": "convolution", "max_pool2d": "max pooling",
               "avg_pool2d": "average pooling", "mse": "mean squared error", "nll": "NLL", "cross_entropy": "cross-entropy",
               "bce_with_logits": "binary cross-entropy of logits", "batch_norm": "batch norm (training mode)",
-              "layer_norm": "layer norm"}
+              "layer_norm": "layer norm",
+              "l1": "L1 loss", "smooth_l1": "smooth L1 loss", "huber": "Huber loss", "kl_div": "KL divergence",
+              "poisson_nll": "Poisson NLL", "bce": "binary cross-entropy", "hinge_embedding": "hinge embedding loss"}
 ROLE_NAMES = {"A": "input", "W": "weight", "b": "bias", "X": "input", "gamma": "scale", "beta": "shift"}
 
 
@@ -67,7 +69,7 @@ class MatrixRenderer(LatexRenderer):
 
     def _render_Node(self, node):
         """``out = rule(inputs)``, the forward row of an operation node."""
-        rule = RULES[node.op]
+        rule = rule_of(node.op, node)
         bindings = {**dict(zip(rule.roles, node.inputs)), "out": node}
         lhs, rhs = rule.latex_forward.split(" = ", 1)
         row = Row(self.factors(lhs, bindings, node, node), Piece.of(self.factors(rhs, bindings, node, node)))
@@ -75,7 +77,7 @@ class MatrixRenderer(LatexRenderer):
 
     def _render_BackwardStep(self, step):
         r"""``\delta_target = rule_role(...)`` (``+=`` for a later share), the rule named beside it."""
-        rule = RULES[step.rule]
+        rule = rule_of(step.rule, step.consumer)
         lhs = self.under(self.adjoint(step.target), step.target.shape)
         rhs = Piece.of(self.factors(rule.latex_backward[step.role], step.bindings, step.target, step.consumer))
         note = rule_name(step.rule) + (f", {ROLE_NAMES[step.role]}" if step.role in ROLE_NAMES else "")
@@ -125,7 +127,7 @@ class MatrixRenderer(LatexRenderer):
             return sympy.latex(1 / (1 - exact(loss.option("p"))))
         if loss.option("reduction") == "sum":
             return ""
-        if RULES[loss.op].per == "rows":
+        if RULES[loss.op].per == "rows" or loss.option("reduction") == "batchmean":
             return r"\frac{1}{%s}" % BATCH
         return r"\frac{1}{%s \cdot %d}" % (BATCH, loss.inputs[0].shape[1])
 

@@ -31,15 +31,20 @@ class Linear:
     bias: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Activation:
-    """An activation applied to each row: one of :func:`~.graph.activations`."""
+    """An activation applied to each row: one of :func:`~.graph.activations`, with its operation's
+    settings as torch's keyword arguments (``Activation("leaky_relu", negative_slope=0.2)``), kept
+    as the ``(name, exact number)`` pairs that are not their defaults."""
 
     kind: str
+    settings: tuple = ()
 
-    def __post_init__(self):
-        if self.kind not in graph.activations():
-            raise GraphError(f"unknown activation {self.kind!r}: choose from {', '.join(graph.activations())}")
+    def __init__(self, kind, **settings):
+        if kind not in graph.activations():
+            raise GraphError(f"unknown activation {kind!r}: choose from {', '.join(graph.activations())}")
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "settings", graph.activation_settings(kind, settings))
 
 
 def _positive(value, what):
@@ -228,7 +233,7 @@ class Network:
             after[letter] = after.get(letter, 0) + 1
             name = f"{letter}{depth}" + (f"_{after[letter]}" if after[letter] > 1 else "")
             if isinstance(layer, Activation):
-                node = graph.activation(layer.kind, node, name=name)
+                node = graph.activation(layer.kind, node, name=name, **dict(layer.settings))
             elif isinstance(layer, Flatten):
                 node = graph.flatten(node, name=name)
             elif isinstance(layer, tuple(NORMS)):
@@ -242,9 +247,10 @@ class Network:
                 node = pool(node, layer.kernel_size, layer.stride, name=name)
         return _input(node), node, tuple(parameters)
 
-    def loss(self, kind="nll", reduction="mean", training=True):
+    def loss(self, kind="nll", reduction="mean", training=True, **settings):
         """The loss node ``L`` of the network's output against targets: class indices ``y`` for
-        ``nll`` and ``cross_entropy``, numbers ``Y`` for ``mse`` and ``bce_with_logits``."""
+        ``nll`` and ``cross_entropy``, numbers ``Y`` for the others (``mse``, ``bce_with_logits`` and
+        scalar mode's element-wise losses, :data:`~.graph.ENTRY_LOSSES`, with their ``settings``)."""
         if kind not in graph.LOSSES:
             raise GraphError(f"unknown loss {kind!r}: choose from {', '.join(graph.LOSSES)}")
         _, output, _ = self.graph(training)
@@ -252,7 +258,7 @@ class Network:
             target = graph.classes("y", self.out_features)
         else:
             target = graph.targets("Y", self.out_features)
-        return getattr(graph, kind)(output, target, reduction)
+        return getattr(graph, kind)(output, target, reduction, **settings)
 
     def initial_parameters(self, seed=0, dtype="float32"):
         """Parameter values drawn as torch's ``nn.Linear`` and ``nn.Conv2d`` draw them, uniform in
@@ -362,7 +368,7 @@ class Model:
     def dtype(self):
         return next(iter(self.parameters.values())).dtype
 
-    def derivation(self, loss="nll", reduction="mean", training=True):
-        """The matrix derivation of the network's loss with respect to every parameter (with its
-        dropouts' masks as leaves in ``training``, without its dropouts out of it)."""
-        return derive(self.network.loss(loss, reduction, training))
+    def derivation(self, loss="nll", reduction="mean", training=True, **settings):
+        """The matrix derivation of the network's loss (with its ``settings``) with respect to every
+        parameter (with its dropouts' masks as leaves in ``training``, without its dropouts out of it)."""
+        return derive(self.network.loss(loss, reduction, training, **settings))

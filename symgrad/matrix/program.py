@@ -6,6 +6,7 @@ import numpy as np
 from ..core.errors import DataError, ShapeError, SymgradError
 from . import arrays
 from .evaluation import compile_walk, run
+from .graph import SIGNED_TARGETS
 from .network import Model
 
 __all__ = ["Program", "TorchMasks"]
@@ -55,14 +56,15 @@ class Program:
     Out of ``training`` (``net.eval()``), the dropouts are the identity.
 
     A training call (not :meth:`outputs`) also updates each batch norm's running statistics in the
-    model's buffers, as torch's forward pass in training mode does.
+    model's buffers, as torch's forward pass in training mode does. ``settings`` are the loss's
+    (``Program(model, "huber", delta=2.0)``, :data:`~.graph.ENTRY_LOSSES`).
     """
 
-    def __init__(self, model, loss="nll", reduction="mean", masks=None, training=True):
+    def __init__(self, model, loss="nll", reduction="mean", masks=None, training=True, **settings):
         if not isinstance(model, Model):
             raise SymgradError(f"a Program compiles a matrix Model, got {type(model).__name__}")
         self.model, self.dtype = model, model.dtype
-        self.derivation = model.derivation(loss, reduction, training)
+        self.derivation = model.derivation(loss, reduction, training, **settings)
         self._walk = compile_walk(self.derivation)
         self._masks = [(i, n) for i, n in enumerate(self._walk.leaves) if n.op == "mask"]
         self.masks = TorchMasks() if masks is None else masks
@@ -116,7 +118,7 @@ class Program:
         if not self._masks:
             return self
         loss = self.derivation.loss
-        return Program(self.model, loss.op, loss.option("reduction"), training=False)
+        return Program(self.model, loss.op, loss.option("reduction"), training=False, **dict(loss.options[1:]))
 
     def _mask(self, node, rows):
         """The mask of ``node`` for a batch of ``rows``, checked to be ``rows x k`` zeros and ones."""
@@ -137,8 +139,9 @@ class Program:
     def checked(self, inputs, targets):
         """``(inputs, targets)`` as the program computes them (inputs in its dtype; numeric targets
         too), or an error naming what does not fit its data nodes and its loss (class indices for
-        ``nll`` and ``cross_entropy``, ``N x k`` numbers for ``mse``, probabilities from 0 to 1 for
-        ``bce_with_logits``). Every batch is checked; a whole data set can be checked at once."""
+        ``nll`` and ``cross_entropy``, ``N x k`` numbers for the others, probabilities from 0 to 1 for
+        ``bce_with_logits`` and ``bce``, 1 or -1 for ``hinge_embedding``). Every batch is checked; a
+        whole data set can be checked at once."""
         inputs, targets = np.asarray(inputs), np.asarray(targets)
         if inputs.dtype != self.dtype:
             inputs = inputs.astype(self.dtype)
@@ -167,8 +170,11 @@ class Program:
             if targets.min() < 0 or targets.max() >= count:
                 raise ShapeError(f"{self._targets.name}: class indices go from 0 to {count - 1}, "
                                  f"got {targets.min()} to {targets.max()}")
-        elif loss == "bce_with_logits" and not (targets.min() >= 0 and targets.max() <= 1):
-            raise DataError(f"{self._targets.name} must hold probabilities from 0 to 1 (the loss bce_with_logits), "
+        elif loss in SIGNED_TARGETS and not np.isin(targets, (1, -1)).all():
+            raise DataError(f"{self._targets.name} must hold 1 or -1 (the loss {loss}), got "
+                            f"{', '.join(map('{:g}'.format, np.unique(targets)[:5]))}")
+        elif loss in ("bce_with_logits", "bce") and not (targets.min() >= 0 and targets.max() <= 1):
+            raise DataError(f"{self._targets.name} must hold probabilities from 0 to 1 (the loss {loss}), "
                             f"got {targets.min():g} to {targets.max():g}")
         return inputs, targets
 

@@ -16,14 +16,19 @@ take one. ``mean`` divides by the number of rows (``nll``, ``cross_entropy``) or
 (``mse``, ``bce_with_logits``), as torch's losses do.
 """
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ..core.operations import RowWise, matrix_activations, operation
+import sympy
 
-__all__ = ["Rule", "RULES", "FUSED", "loss_scale"]
+from ..core.operations import RowWise, matrix_activations, operation
+from ..explain.notation import NOTATION
+from .graph import ENTRY_LOSSES, entry_term
+
+__all__ = ["Rule", "RULES", "FUSED", "loss_scale", "rule_of"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,8 @@ def loss_scale(xp, node, value):
     """The factor a loss's reduction multiplies its sum by: 1/rows or 1/entries for mean, 1 for sum."""
     if node.option("reduction") == "sum":
         return xp.number(1)
-    count = xp.rows(value) if RULES[node.op].per == "rows" else xp.size(value)
+    per_rows = RULES[node.op].per == "rows" or node.option("reduction") == "batchmean"  # kl_div's
+    count = xp.rows(value) if per_rows else xp.size(value)
     return xp.reciprocal(count)
 
 
@@ -71,11 +77,25 @@ def _activation(op):
     derivative = facet.derivative or (lambda xp, z, value: xp.derivative(op, z))
     return Rule(
         roles=("Z",),
-        forward=lambda xp, node, ins, out: xp.apply(op, ins[0], out),
-        backward={"Z": lambda xp, node, delta, value, ins, out: xp.mul(delta, derivative(xp, ins[0], value), out)},
+        forward=lambda xp, node, ins, out: xp.apply(op, ins[0], out, node.options),
+        # a node's settings other than the defaults (its options): the exact derivative with them
+        backward={"Z": lambda xp, node, delta, value, ins, out: xp.mul(
+            delta, xp.derivative(op, ins[0], None, node.options) if node.options else derivative(xp, ins[0], value),
+            out)},
         latex_forward=r"$out = %s($Z)" % facet.latex,
         latex_backward={"Z": r"$delta \odot %s" % facet.latex_derivative},
     )
+
+
+@functools.lru_cache(maxsize=128)
+def _printed_activation(op, settings):
+    r"""An element-wise activation's rule printed with its settings: its application and its exact
+    derivative, in symgrad's notation (``\operatorname{leakyrelu}\left($Z, \frac{1}{5}\right)``)."""
+    z = sympy.Dummy("z", real=True)
+    application = op.function(z, **dict(settings))
+    return dataclasses.replace(
+        _activation(op), latex_forward=r"$out = %s" % _latex(application, {z: "Z"}),
+        latex_backward={"Z": r"$delta \odot \left(%s\right)" % _latex(op.partial(application, 0), {z: "Z"})})
 
 
 def _scaled(unscaled, factor=1):
@@ -274,13 +294,74 @@ LOSS_RULES = MappingProxyType({
     ),
 })
 
+
+def _term(node):
+    """Scalar mode's loss of one entry, for a loss node of :data:`~.graph.ENTRY_LOSSES` and its settings."""
+    return entry_term(node.op, node.options[1:])
+
+
+def _entry_loss_rule(latex_term=r"\ell($P, $Y)", latex_slope=r"\ell'($P, $Y)"):
+    """An element-wise loss: ``scale * sum_nj term(P_nj, Y_nj)``, and ``dP = scale * term'(P, Y)``
+    (its derivative in the prediction, entry by entry), the term read from scalar mode."""
+    return Rule(
+        roles=("P", "Y"),
+        forward=lambda xp, node, ins, out: xp.scale(xp.total(xp.entrywise(_term(node), ins[0], ins[1])),
+                                                    loss_scale(xp, node, ins[0])),
+        backward={"P": lambda xp, node, delta, value, ins, out: xp.scale(
+            xp.entrywise(_term(node), ins[0], ins[1], True, out), loss_scale(xp, node, ins[0]), out)},
+        latex_forward=r"$out = $scale \sum_{n,j} %s_{nj}" % latex_term,
+        latex_backward={"P": r"$scale %s" % latex_slope},
+        per="entries",
+    )
+
+
+# Scalar mode's element-wise losses (symgrad.core.losses): each entry's term is scalar mode's own; a
+# node's rule (:func:`rule_of`) prints that term and its derivative with the node's settings.
+ENTRY_LOSS_RULES = MappingProxyType({kind: _entry_loss_rule() for kind in ENTRY_LOSSES})
+
+
+def _latex(expr, roles):
+    """The LaTeX of ``expr`` (in symgrad's notation) with each symbol of ``roles`` (symbol -> role)
+    printed as that role's template name, ``$P``."""
+    placeholders = {s: sympy.Symbol(f"ROLEPLACEHOLDER{role}") for s, role in roles.items()}
+    latex = NOTATION.expression(expr.xreplace(placeholders))
+    for role in roles.values():
+        latex = latex.replace(f"ROLEPLACEHOLDER{role}", "$" + role)
+    return latex
+
+
+@functools.lru_cache(maxsize=128)
+def _printed_entry_loss(kind, settings):
+    p, y = sympy.Dummy("p", real=True), sympy.Dummy("y", real=True)
+    term = entry_term(kind, settings)
+    if term.signs is not None:  # a branch for each target's value: [Y = 1] (...) + [Y = -1] (...)
+        def branches(f):
+            return r"\left(%s\right)" % " + ".join(r"\left[$Y = %d\right] \left(%s\right)" % (
+                sign, _latex(f(term(p, sign)), {p: "P"})) for sign in term.signs)
+
+        return _entry_loss_rule(branches(lambda e: e), branches(lambda e: sympy.diff(e, p)))
+    names = {p: "P", y: "Y"}
+    return _entry_loss_rule(r"\left(%s\right)" % _latex(term(p, y), names),
+                            r"\left(%s\right)" % _latex(sympy.diff(term(p, y), p), names))
+
+
+def rule_of(op, node):
+    """The rule ``op`` as it is printed for ``node``: :data:`RULES`'s, but with the node's settings
+    in its LaTeX where it has some (an element-wise loss's term, an activation's settings)."""
+    if op in ENTRY_LOSSES and op == node.op:
+        return _printed_entry_loss(op, node.options[1:])
+    if op == node.op and node.options and op in matrix_activations():
+        return _printed_activation(matrix_activations()[op], node.options)
+    return RULES[op]
+
+
 class _Rules(Mapping):
     """The linear layer's rule, dropout's, the normalisations', the image layers', each registered
     activation's (read from the registry at each lookup, so an operation registered later has its rule
     too) and the losses', in that order."""
 
     def __getitem__(self, op):
-        for fixed in (LINEAR, DROPOUT, NORMALISATION, IMAGES, LOSS_RULES):
+        for fixed in (LINEAR, DROPOUT, NORMALISATION, IMAGES, LOSS_RULES, ENTRY_LOSS_RULES):
             if op in fixed:
                 return fixed[op]
         activation = matrix_activations().get(op)
@@ -295,10 +376,11 @@ class _Rules(Mapping):
         yield from IMAGES
         yield from matrix_activations()
         yield from LOSS_RULES
+        yield from ENTRY_LOSS_RULES
 
     def __len__(self):
         return (len(LINEAR) + len(DROPOUT) + len(NORMALISATION) + len(IMAGES) + len(matrix_activations())
-                + len(LOSS_RULES))
+                + len(LOSS_RULES) + len(ENTRY_LOSS_RULES))
 
 
 RULES = _Rules()

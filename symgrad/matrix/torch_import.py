@@ -2,8 +2,7 @@
 torch user can ask for the derivation of their own network; and ``to_torch``, the way back (the
 torch twin of a model). Torch is imported only when they are called."""
 
-from ..core.errors import NoDerivativeRuleError, SymgradError
-from ..core.numbers import exact
+from ..core.errors import NoDerivativeRuleError, SettingError, SymgradError
 from ..core.operations import RowWise, matrix_activations
 from .network import Activation, AvgPool2d, BatchNorm1d, Conv2d, Dropout, Flatten, LayerNorm, Linear, MaxPool2d
 from .network import Model, Network
@@ -23,8 +22,9 @@ def from_torch(module, dtype=None, input_shape=None):
     running statistics; its buffers are copied too), ``LayerNorm`` (over the last dimension, with its
     affine weight and bias) and the modules of the registered activations (:func:`supported`: ``ReLU``,
     ``Sigmoid``, ``Tanh``, ``Softplus`` (``beta=1``), ``LeakyReLU``, ``ELU``, ``SELU``, ``GELU`` (both forms), ``SiLU``, ``Mish``,
-    ``Softsign``, ``Hardtanh``, ``Hardsigmoid``, ``Hardswish``, ``LogSigmoid`` with their default
-    settings, and ``LogSoftmax`` and ``Softmax`` over ``dim=1``), ``Dropout(p)`` and ``Flatten()``, and,
+    ``Softsign``, ``Hardtanh``, ``Hardsigmoid``, ``Hardswish``, ``LogSigmoid`` with their settings
+    (``LeakyReLU(0.2)``, ``ELU(alpha)``, ``Hardtanh(min_val, max_val)``), and ``LogSoftmax`` and
+    ``Softmax`` over ``dim=1``), ``Dropout(p)`` and ``Flatten()``, and,
     for images (then ``input_shape`` = ``(C, H, W)``), ``Conv2d`` (square kernel, one stride and zero
     padding for both axes, no dilation or groups), ``MaxPool2d`` and ``AvgPool2d`` (square, no padding,
     torch's other defaults).
@@ -68,7 +68,7 @@ def from_torch(module, dtype=None, input_shape=None):
                     tensor = getattr(child, key)
                     buffers[f"H{suffix}.{key}"] = _array(tensor, None if key == "num_batches_tracked" else dtype)
         elif kind in supported() and type(child) is getattr(torch.nn, kind):
-            layers.append(Activation(_activation(child, kind, where)))
+            layers.append(_activation(child, kind, where))
         else:
             raise NoDerivativeRuleError(f"matrix mode has no rule for {where}: an nn.Sequential may hold "
                                         f"{', '.join(supported())}")
@@ -127,25 +127,23 @@ def _image_layer(child, kind, where):
 
 
 def _activation(child, kind, where):
-    """The matrix-mode name of the registered activation that the module ``child`` is: the one whose
-    ``torch_options`` the module has (``nn.GELU(approximate="tanh")`` is ``gelu_tanh``), with its
-    settings at their defaults (those matrix mode computes with)."""
+    """The matrix-mode :class:`~.network.Activation` of the registered activation that the module
+    ``child`` is: the one whose ``torch_options`` the module has (``nn.GELU(approximate="tanh")`` is
+    ``gelu_tanh``), with the module's settings (``nn.LeakyReLU(0.2)``'s ``negative_slope``)."""
     candidates = [op for op in matrix_activations().values() if op.torch_module == kind]
     op = next((op for op in candidates if all(getattr(child, k, None) == v for k, v in op.torch_options)), None)
     if op is None:
         options = ", ".join(f"{k}={getattr(child, k, None)!r}" for k, _ in candidates[0].torch_options)
         raise NoDerivativeRuleError(f"{where}: matrix mode has no rule for {kind} with {options}")
-    for name, default in op.function.settings if hasattr(op.function, "settings") else ():
-        value = getattr(child, name)
-        if exact(value) != default:
-            raise NoDerivativeRuleError(f"{where}: matrix mode's {op.matrix_name} has {name}={default}, "
-                                        f"got {name}={value}")
     if isinstance(op.matrix, RowWise) and child.dim not in (1, -1):
         raise NoDerivativeRuleError(f"{where}: matrix mode takes {kind} over the classes (dim=1), "
                                     f"got dim={child.dim}")
     if getattr(child, "beta", 1) != 1:  # torch's Softplus(beta)
         raise NoDerivativeRuleError(f"{where}: matrix mode's {op.matrix_name} has beta=1, got beta={child.beta}")
-    return op.matrix_name
+    try:
+        return Activation(op.matrix_name, **{name: getattr(child, name) for name in op.parameters})
+    except SettingError as error:
+        raise SettingError(f"{where}: {error}") from None
 
 
 def _array(parameter, dtype):
@@ -190,5 +188,6 @@ def to_torch(model):
         else:
             op = matrix_activations()[layer.kind]
             module = getattr(torch.nn, op.torch_module)
-            modules.append(module(dim=1) if isinstance(op.matrix, RowWise) else module(**dict(op.torch_options)))
+            modules.append(module(dim=1) if isinstance(op.matrix, RowWise) else
+                           module(**dict(op.torch_options), **{k: float(v) for k, v in layer.settings}))
     return torch.nn.Sequential(*modules)

@@ -19,9 +19,23 @@ from ..twin.comparison import TOLERANCES, Comparison, difference
 from .torch_import import to_torch
 from .loop import fit
 
-__all__ = ["Trace", "symgrad_trace", "torch_trace", "verify_training", "TORCH_LOSSES"]
+__all__ = ["Trace", "symgrad_trace", "torch_trace", "verify_training", "TORCH_LOSSES", "TORCH_ENTRY_LOSSES",
+           "torch_criterion"]
 
 TORCH_LOSSES = {"nll": "NLLLoss", "cross_entropy": "CrossEntropyLoss"}  # torch.nn's class of each class loss
+# torch.nn's class of each loss of numeric targets (matrix/graph.py LOSSES), which takes the node's settings
+TORCH_ENTRY_LOSSES = {"mse": "MSELoss", "bce_with_logits": "BCEWithLogitsLoss", "l1": "L1Loss",
+                      "smooth_l1": "SmoothL1Loss", "huber": "HuberLoss", "kl_div": "KLDivLoss",
+                      "poisson_nll": "PoissonNLLLoss", "bce": "BCELoss", "hinge_embedding": "HingeEmbeddingLoss"}
+
+
+def torch_criterion(loss):
+    """torch's ``nn`` loss module of a matrix loss node, with its reduction and settings
+    (``nn.HuberLoss(reduction="sum", delta=2.0)``)."""
+    import torch
+
+    name = {**TORCH_LOSSES, **TORCH_ENTRY_LOSSES}[loss.op]
+    return getattr(torch.nn, name)(**dict(loss.options))
 
 
 @dataclass(frozen=True)
