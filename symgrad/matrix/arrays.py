@@ -18,7 +18,7 @@ __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_t
            "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept", "standardized", "mean_over",
            "divide",
            "conv2d", "conv2d_input", "conv2d_weight", "sum_images", "max_pool2d", "max_pool2d_input", "avg_pool2d",
-           "avg_pool2d_input", "reshape", "shape"]
+           "avg_pool2d_input", "reshape", "shape", "channels"]
 
 
 def number(value):
@@ -317,3 +317,8 @@ def reshape(a, shape, out=None):
 
 def shape(a):
     return a.shape
+
+
+def channels(v):
+    """A vector of one entry per channel as ``C x 1 x 1``, which scales or shifts each channel of a batch of images."""
+    return v.reshape(-1, 1, 1)

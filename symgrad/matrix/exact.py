@@ -18,7 +18,7 @@ __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_t
            "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept", "standardized", "mean_over",
            "divide",
            "conv2d", "conv2d_input", "conv2d_weight", "sum_images", "max_pool2d", "max_pool2d_input", "avg_pool2d",
-           "avg_pool2d_input", "reshape", "shape"]
+           "avg_pool2d_input", "reshape", "shape", "channels"]
 
 
 def number(value):
@@ -114,6 +114,8 @@ def divide(a, b, out=None):
 def standardized(a, eps, axis):
     """``(xhat, sigma)`` over each column (``axis`` 0) or row (1), written as scalar mode writes
     them: ``sigma = Deviation(eps, *group)`` (1 x k or N x 1), ``xhat = Standardized(k, sigma, *group)``."""
+    if not isinstance(axis, int):  # BatchNorm2d's statistics, over the samples and pixels of each channel
+        _images()
     eps = exact(eps)
     groups = [list(a.col(j)) for j in range(a.cols)] if axis == 0 else [list(a.row(i)) for i in range(a.rows)]
     sigmas = [Deviation(eps, *group) for group in groups]
@@ -171,3 +173,4 @@ def _images(*args, **kwargs):
 
 conv2d = conv2d_input = conv2d_weight = sum_images = _images
 max_pool2d = max_pool2d_input = avg_pool2d = avg_pool2d_input = reshape = shape = _images
+channels = _images  # BatchNorm2d's per-channel gamma and beta

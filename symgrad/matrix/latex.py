@@ -34,7 +34,7 @@ ONES = r"\mathbf{1}"
 RULE_NAMES = {"linear": "linear layer", "conv2d": "convolution", "max_pool2d": "max pooling",
               "avg_pool2d": "average pooling", "mse": "mean squared error", "nll": "NLL", "cross_entropy": "cross-entropy",
               "bce_with_logits": "binary cross-entropy of logits", "batch_norm": "batch norm (training mode)",
-              "layer_norm": "layer norm"}
+              "layer_norm": "layer norm", "batch_norm2d": "batch norm 2d (training mode)"}
 ROLE_NAMES = {"A": "input", "W": "weight", "b": "bias", "X": "input", "gamma": "scale", "beta": "shift"}
 
 
@@ -140,7 +140,16 @@ def _convolutions(derivation):
             " the transposed convolution (the adjoint spread stride apart, padded by k - 1 and correlated with "
             "the kernel turned by 180 degrees, its input and output channels swapped, the padding cut off), ",
             r"\operatorname{unpool}_{\arg\max}", " sends each window's adjoint to its first maximum and ",
-            r"\operatorname{unpool}_{1/k^2}", " spreads it evenly over the window.")
+            r"\operatorname{unpool}_{1/k^2}", " spreads it evenly over the window.", *_channel_norms(derivation))
+
+
+def _channel_norms(derivation):
+    """What a BatchNorm2d's symbols mean: statistics, gamma and beta per channel, over M = N H W entries."""
+    if not any(n.op == "batch_norm2d" for n in derivation.forward):
+        return ()
+    return (" In a batch norm of images, ", r"\mu, \sigma, \gamma, \beta", " have one entry per channel (",
+            r"\sigma = \sqrt{\operatorname{var} + \epsilon}", ", the biased variance), each applied to the ",
+            r"M = N H W", " entries of its channel, and ", r"\sum_{n,i,j}", " sums over them.")
 
 
 def _bound(factors, names):
