@@ -14,6 +14,8 @@ nn = torch.nn
 from symgrad import from_torch  # noqa: E402
 from symgrad.core.errors import GraphError, NoDerivativeRuleError, ShapeError  # noqa: E402
 from symgrad.explain.layout import document  # noqa: E402
+from symgrad.worksheets import pdf  # noqa: E402
+from symgrad.worksheets.document import PREAMBLE  # noqa: E402
 from symgrad.matrix import (Activation, Conv2d, Flatten, Linear, Model, Network, Program, arrays, derive,  # noqa: E402
                             evaluate, exact)
 from symgrad.matrix import graph as mg  # noqa: E402
@@ -210,7 +212,22 @@ def test_the_printed_rule_is_cs231ns_compact_form_over_the_entries_of_a_channel(
     assert rows[u("3", r"\frac{\partial \mathcal{L}}{\partial \gamma_{1}}")] == (
         u("3", r"\textstyle\sum_{n,i,j}\left(\delta_{H_{1}} \odot \hat{Z_{1}}\right)"),
         r"\text{batch norm 2d (training mode), scale}")
-    assert r"M = N H W" in document(blocks)
+    text = document(blocks)  # the caption's text and formulas alternate: each formula in $...$, the text outside
+    assert r"Each sample is an image, as in PyTorch: a batch $X$ is $N \times 1 \times 4 \times 4$" in text
+    assert r" under it. Here $A \star W$ is the cross-correlation" in text and "stride; Z1: stride 1, padding 0), $" in text
+    assert r"over the window. In a batch norm of images, $\mu, \sigma, \gamma, \beta$ have one entry" in text
+    assert r"applied to the $M = N H W$ entries of its channel, and $\sum_{n,i,j}$ sums over them." in text
+
+
+def test_the_derivation_of_a_conv_net_with_batch_norm2d_builds_into_a_pdf(tmp_path):
+    if not pdf.tex_available():
+        pytest.skip("TeX is not installed")
+    network = Network([Conv2d(1, 2, 3, stride=2, padding=1), BatchNorm2d(2), Activation("relu"), Flatten(),
+                       Linear(8, 2)], (1, 4, 4))
+    tex = tmp_path / "bn2d.tex"
+    tex.write_text(PREAMBLE + "\\begin{document}\n" + document(MatrixRenderer().render(derive(
+        network.loss("cross_entropy")))) + "\n\\end{document}\n")
+    assert pdf.build_pdf(tex).is_file()
 
 
 def test_exact_mode_refuses_batch_norm2d():
