@@ -25,7 +25,7 @@ BATCH = "N"  # the name of the batch dimension in shapes
 LOSSES = ("mse", "nll", "cross_entropy", "bce_with_logits")
 REDUCTIONS = ("mean", "sum")
 NORMS = ("batch_norm", "layer_norm")  # standardize each column over the batch, or each row over its features
-IMAGE_OPS = ("conv2d", "max_pool2d", "avg_pool2d", "flatten", "batch_norm2d")  # the operations on (N, C, H, W) batches
+IMAGE_OPS = ("conv2d", "max_pool2d", "avg_pool2d", "flatten", "batch_norm2d")  # the ops on (N, C, H, W) batches
 BATCH_NORMS = ("batch_norm", "batch_norm2d")  # the normalisations with running statistics (torch's buffers)
 
 

@@ -2,9 +2,9 @@
 
 A :class:`Network` is a chain of :class:`Linear` layers, :class:`Activation` s, :class:`Dropout` s and
 normalisations (:class:`BatchNorm1d`, :class:`LayerNorm`, :class:`BatchNorm2d` of images), like an
-``nn.Sequential``; it names its nodes as a textbook does (``X``, ``W1``, ``b1``, ``Z1 = X W1^T + b1``, ``H1 = batch_norm(Z1)`` with ``gamma1``,
-``beta1``, ``A1 = relu(H1)``, ..., the loss ``L``). A :class:`Model` is a network with parameter values and,
-for each batch norm, its running statistics.
+``nn.Sequential``; it names its nodes as a textbook does (``X``, ``W1``, ``b1``, ``Z1 = X W1^T + b1``,
+``H1 = batch_norm(Z1)`` with ``gamma1``, ``beta1``, ``A1 = relu(H1)``, ..., the loss ``L``). A :class:`Model`
+is a network with parameter values and, for each batch norm, its running statistics.
 """
 
 from dataclasses import dataclass

@@ -151,9 +151,8 @@ class Program:
                              f"{' x '.join(map(str, inputs.shape))}")
         if len(inputs) < self._least:
             raise ShapeError("a batch needs at least one sample" if self._least == 1 else
-                             f"batch norm needs at least 2 samples in a batch (as torch in training mode: more than one "
-                             f"value per channel), "
-                             f"got {len(inputs)}")
+                             f"batch norm needs at least 2 samples in a batch (as torch in training mode: more than "
+                             f"one value per channel), got {len(inputs)}")
         classes = self._targets.op == "classes"
         if classes and (targets.ndim != 1 or targets.dtype.kind not in "iu"):
             raise ShapeError(f"{self._targets.name} must be a vector of integer class indices, got "

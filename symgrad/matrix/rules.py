@@ -163,7 +163,8 @@ def _standardized(xp, node, ins):
 def _norm_input_adjoint(xp, node, delta, value, ins, out):
     r"""With $G = \delta \odot \mathbf 1 \gamma^\top$ (the adjoint of $\hat X$), each group's
     $(G - \operatorname{mean} G - \hat X \odot \operatorname{mean}(G \odot \hat X)) / \sigma$,
-    the means over the group (a column for batch norm, a row for layer norm)."""
+    the means over the group (a column for batch norm, a row for layer norm, the N H W entries of a
+    channel for BatchNorm2d)."""
     axis, (xhat, sigma) = _norm_axis(node), _standardized(xp, node, ins)
     g = xp.mul(delta, _per_channel(xp, node, ins[1]))
     centred = xp.sub(g, xp.mean_over(g, axis))
