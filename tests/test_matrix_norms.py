@@ -101,7 +101,7 @@ def test_from_torch_copies_parameters_and_buffers_and_to_torch_gives_them_back()
     (nn.BatchNorm1d(4, momentum=None), "momentum=None"),
     (nn.LayerNorm((2, 2)), "layer 1 \\(LayerNorm\\): matrix mode's LayerNorm is over one dimension"),
     (nn.LayerNorm(4, elementwise_affine=False), "elementwise_affine=False"),
-    (nn.BatchNorm2d(4), "no rule for layer 1 \\(BatchNorm2d\\)"),
+    (nn.BatchNorm2d(4, affine=False), "layer 1 \\(BatchNorm2d\\): matrix mode's BatchNorm2d has affine=True"),
 ])
 def test_from_torch_refuses_what_it_does_not_compute(module, message):
     with pytest.raises(NoDerivativeRuleError, match=message):

@@ -13,8 +13,10 @@ from . import graph
 from .graph import activation, bce_with_logits, classes, cross_entropy, data, linear, mse, nll, parameter, targets
 from .graph import batch_norm, layer_norm
 from .graph import avg_pool2d, conv2d, flatten, images, max_pool2d
+from .graph import batch_norm2d
 from .network import Activation, BatchNorm1d, Dropout, LayerNorm, Linear, Model, Network
 from .network import AvgPool2d, Conv2d, Flatten, MaxPool2d
+from .network import BatchNorm2d
 from .program import Program, TorchMasks
 from .rules import RULES
 
@@ -23,7 +25,8 @@ __all__ = ["derive", "MatrixDerivation", "BackwardStep", "evaluate", "Evaluation
            "bce_with_logits",
            "Linear", "Activation", "Network", "Model", "Program",
            "Dropout", "TorchMasks", "batch_norm", "layer_norm", "BatchNorm1d", "LayerNorm",
-           "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten"]
+           "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
+           "batch_norm2d", "BatchNorm2d"]
 
 
 def __getattr__(kind):

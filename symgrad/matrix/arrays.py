@@ -18,7 +18,7 @@ __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_t
            "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept", "standardized", "mean_over",
            "divide",
            "conv2d", "conv2d_input", "conv2d_weight", "sum_images", "max_pool2d", "max_pool2d_input", "avg_pool2d",
-           "avg_pool2d_input", "reshape", "shape", "entrywise"]
+           "avg_pool2d_input", "reshape", "shape", "entrywise", "channels"]
 
 
 def number(value):
@@ -357,3 +357,8 @@ def _xlogx(y):
     """``y log y``, 0 where ``y`` is 0 (torch's ``xlogy(y, y)``)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(y == 0, 0.0, y * np.log(np.where(y == 0, 1.0, y))).astype(y.dtype, copy=False)
+
+
+def channels(v):
+    """A vector of one entry per channel as ``C x 1 x 1``, which scales or shifts each channel of a batch of images."""
+    return v.reshape(-1, 1, 1)

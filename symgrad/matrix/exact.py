@@ -13,6 +13,7 @@ import sympy
 
 from ..core import layers
 from ..core.activations import LogSoftmax, Softmax, step
+from ..core.errors import NoDerivativeRuleError
 from ..core.layers import Deviation, Standardized
 from ..core.numbers import exact
 
@@ -21,7 +22,7 @@ __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_t
            "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept", "standardized", "mean_over",
            "divide",
            "conv2d", "conv2d_input", "conv2d_weight", "sum_images", "max_pool2d", "max_pool2d_input", "avg_pool2d",
-           "avg_pool2d_input", "reshape", "shape", "entrywise"]
+           "avg_pool2d_input", "reshape", "shape", "entrywise", "channels"]
 
 
 def number(value):
@@ -119,6 +120,8 @@ def divide(a, b, out=None):
 def standardized(a, eps, axis):
     """``(xhat, sigma)`` over each column (``axis`` 0) or row (1), written as scalar mode writes
     them: ``sigma = Deviation(eps, *group)`` (1 x k or N x 1), ``xhat = Standardized(k, sigma, *group)``."""
+    if not isinstance(axis, int):  # BatchNorm2d's statistics, over the samples and pixels of each channel
+        _no_batch_norm2d()
     eps = exact(eps)
     groups = [list(a.col(j)) for j in range(a.cols)] if axis == 0 else [list(a.row(i)) for i in range(a.rows)]
     sigmas = [Deviation(eps, *group) for group in groups]
@@ -301,3 +304,14 @@ def entrywise(term, a, b, derived=False, out=None):
     t = sympy.Dummy("t", real=True)
     return sympy.ImmutableMatrix(a.rows, a.cols,
                                  lambda i, j: sympy.diff(term(t, b[i, j]), t).xreplace({t: a[i, j]}))
+
+
+def _no_batch_norm2d():
+    raise NoDerivativeRuleError("exact mode (SymPy) has no BatchNorm2d: its statistics run over the samples and "
+                                "pixels of each channel; derive it numerically, or as BatchNorm1d of the "
+                                "(N H W) x C rows")
+
+
+def channels(v):
+    """BatchNorm2d's per-channel gamma and beta: refused (see :func:`_no_batch_norm2d`)."""
+    _no_batch_norm2d()

@@ -24,7 +24,7 @@ __all__ = ["BATCH", "Node", "data", "classes", "targets", "parameter", "linear",
            "mse", "nll", "cross_entropy", "bce_with_logits", "LOSSES", "REDUCTIONS", "mask", "dropout",
            "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "IMAGE_OPS",
            "ENTRY_LOSSES", "SIGNED_TARGETS", "entry_loss", "entry_term", "activation_settings", "l1", "smooth_l1",
-           "huber", "kl_div", "poisson_nll", "bce", "hinge_embedding"]
+           "huber", "kl_div", "poisson_nll", "bce", "hinge_embedding", "batch_norm2d", "BATCH_NORMS"]
 
 BATCH = "N"  # the name of the batch dimension in shapes
 
@@ -32,7 +32,8 @@ LOSSES = ("mse", "nll", "cross_entropy", "bce_with_logits", "l1", "smooth_l1", "
           "hinge_embedding")
 REDUCTIONS = ("mean", "sum")
 NORMS = ("batch_norm", "layer_norm")  # standardize each column over the batch, or each row over its features
-IMAGE_OPS = ("conv2d", "max_pool2d", "avg_pool2d", "flatten")  # the operations on (N, C, H, W) batches
+IMAGE_OPS = ("conv2d", "max_pool2d", "avg_pool2d", "flatten", "batch_norm2d")  # the ops on (N, C, H, W) batches
+BATCH_NORMS = ("batch_norm", "batch_norm2d")  # the normalisations with running statistics (torch's buffers)
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,15 +166,16 @@ def dropout(z, mask, *, name):
     return Node("dropout", _name(name, "dropout"), (z, mask), z.shape, mask.options)
 
 
-def _norm(op, inputs, gamma, beta, eps, name, options=()):
-    inputs = _batch(inputs, f"{op}'s input")
+def _norm(op, inputs, gamma, beta, eps, name, options=(), batch=_batch):
+    inputs = batch(inputs, f"{op}'s input")
     features = inputs.shape[1]
     operands = [inputs]
     for what, p in (("gamma", gamma), ("beta", beta)):
         p = _node(p, f"{op}'s {what}")
         if p.shape != (features,):
             raise ShapeError(f"{op} {name}: {what} {p.name} must have {features} entries, "
-                             f"got the shape {' x '.join(map(str, p.shape))}")
+                             f"got the shape {' x '.join(map(str, p.shape))}"
+                             + (f" ({inputs.name} has {features} channels)" if len(inputs.shape) == 4 else ""))
         operands.append(p)
     if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
         raise GraphError(f"{op} {name}: eps must be a positive number, got {eps!r}")
@@ -185,9 +187,13 @@ def batch_norm(inputs, gamma, beta, eps=1e-5, *, name, momentum=0.1):
     variance, $\hat X = (X - \mathbf 1 \mu^\top) / \sigma^\top$ with $\sigma = \sqrt{\operatorname{var} +
     \epsilon}$, then $\hat X \operatorname{diag}(\gamma) + \mathbf 1 \beta^\top$ (``gamma``, ``beta``: ``k``).
     ``momentum`` is how much of a batch's statistics its running ones take (not part of the derivative)."""
+    return _norm("batch_norm", inputs, gamma, beta, eps, name, _momentum("batch_norm", momentum, name))
+
+
+def _momentum(op, momentum, name):
     if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 < momentum <= 1:
-        raise GraphError(f"batch_norm {name}: momentum must be a number in (0, 1], got {momentum!r}")
-    return _norm("batch_norm", inputs, gamma, beta, eps, name, (("momentum", momentum),))
+        raise GraphError(f"{op} {name}: momentum must be a number in (0, 1], got {momentum!r}")
+    return (("momentum", momentum),)
 
 
 def layer_norm(inputs, gamma, beta, eps=1e-5, *, name):
@@ -238,6 +244,14 @@ def conv2d(inputs, weight, bias=None, *, stride=1, padding=0, name):
                  for n, k, axis in zip(inputs.shape[2:], weight.shape[2:], ("height", "width")))
     return Node("conv2d", _name(name, "convolution"), operands, (BATCH, weight.shape[0], *size),
                 (("stride", stride), ("padding", padding)))
+
+
+def batch_norm2d(inputs, gamma, beta, eps=1e-5, *, name, momentum=0.1):
+    r"""``nn.BatchNorm2d`` in training mode on ``N x C x H x W`` images: each channel standardized by
+    the mean and biased variance of its $M = N H W$ entries, $\hat X = (X - \mu_c) / \sigma_c$, then
+    $\gamma_c \hat X + \beta_c$ (``gamma``, ``beta``: ``C`` entries); ``momentum`` as :func:`batch_norm`'s."""
+    return _norm("batch_norm2d", inputs, gamma, beta, eps, name, _momentum("batch_norm2d", momentum, name),
+                 _image_batch)
 
 
 def _pool(op, inputs, kernel, stride, name):

@@ -36,7 +36,8 @@ RULE_NAMES = {"linear": "linear layer", "conv2d": "convolution", "max_pool2d": "
               "bce_with_logits": "binary cross-entropy of logits", "batch_norm": "batch norm (training mode)",
               "layer_norm": "layer norm",
               "l1": "L1 loss", "smooth_l1": "smooth L1 loss", "huber": "Huber loss", "kl_div": "KL divergence",
-              "poisson_nll": "Poisson NLL", "bce": "binary cross-entropy", "hinge_embedding": "hinge embedding loss"}
+              "poisson_nll": "Poisson NLL", "bce": "binary cross-entropy", "hinge_embedding": "hinge embedding loss",
+              "batch_norm2d": "batch norm 2d (training mode)"}
 ROLE_NAMES = {"A": "input", "W": "weight", "b": "bias", "X": "input", "gamma": "scale", "beta": "shift"}
 
 
@@ -56,7 +57,7 @@ class MatrixRenderer(LatexRenderer):
         images = len(first) == 4
         batch = self.shape(first if images else (BATCH, first[-1]))
         intro = Block(caption(
-            "Each sample is ", "an image" if images else "a row", ", as in PyTorch: a batch ",
+            "Each sample is " + ("an image" if images else "a row") + ", as in PyTorch: a batch ",
             self.name(derivation.leaves[0]), " is ", batch,
             ", a linear layer computes ", r"Z = A W^\top + \mathbf{1} b^\top", ", and ",
             r"\delta_V = \partial %s / \partial V" % self.loss, " has the shape of ", "V",
@@ -133,16 +134,27 @@ class MatrixRenderer(LatexRenderer):
 
 
 def _convolutions(derivation):
-    """What the image layers' symbols mean, with each convolution's stride and padding."""
+    """What the image layers' symbols mean, with each convolution's stride and padding: caption segments
+    that go on from text (so they start with an empty formula)."""
     settings = "; ".join(f"{n.name}: stride {n.option('stride')}, padding {n.option('padding')}"
                          for n in derivation.forward if n.op == "conv2d")
-    return (" Here ", r"A \star W", " is the cross-correlation of each image with each kernel (torch's conv2d, "
-            "over the zero-padded image at the layer's stride", f"; {settings}" if settings else "", "), ",
+    return ("", " Here ", r"A \star W", " is the cross-correlation of each image with each kernel (torch's conv2d, "
+            "over the zero-padded image at the layer's stride" + (f"; {settings}" if settings else "") + "), ",
             r"\delta \star_{\mathrm{full}} \operatorname{rot180}(W)^\top",
             " the transposed convolution (the adjoint spread stride apart, padded by k - 1 and correlated with "
             "the kernel turned by 180 degrees, its input and output channels swapped, the padding cut off), ",
             r"\operatorname{unpool}_{\arg\max}", " sends each window's adjoint to its first maximum and ",
-            r"\operatorname{unpool}_{1/k^2}", " spreads it evenly over the window.")
+            r"\operatorname{unpool}_{1/k^2}", " spreads it evenly over the window.", *_channel_norms(derivation))
+
+
+def _channel_norms(derivation):
+    """What a BatchNorm2d's symbols mean: statistics, gamma and beta per channel, over M = N H W entries
+    (caption segments going on from text, as :func:`_convolutions`')."""
+    if not any(n.op == "batch_norm2d" for n in derivation.forward):
+        return ()
+    return ("", " In a batch norm of images, ", r"\mu, \sigma, \gamma, \beta", " have one entry per channel (",
+            r"\sigma = \sqrt{\operatorname{var} + \epsilon}", ", the biased variance), each applied to the ",
+            r"M = N H W", " entries of its channel, and ", r"\sum_{n,i,j}", " sums over them.")
 
 
 def _bound(factors, names):

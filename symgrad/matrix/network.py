@@ -1,10 +1,10 @@
 """Sequential networks in matrix mode: layers as data, the graph they make, and parameter values.
 
 A :class:`Network` is a chain of :class:`Linear` layers, :class:`Activation` s, :class:`Dropout` s and
-normalisations (:class:`BatchNorm1d`, :class:`LayerNorm`), like an ``nn.Sequential``; it names its nodes
-as a textbook does (``X``, ``W1``, ``b1``, ``Z1 = X W1^T + b1``, ``H1 = batch_norm(Z1)`` with ``gamma1``,
-``beta1``, ``A1 = relu(H1)``, ..., the loss ``L``). A :class:`Model` is a network with parameter values and,
-for each batch norm, its running statistics.
+normalisations (:class:`BatchNorm1d`, :class:`LayerNorm`, :class:`BatchNorm2d` of images), like an
+``nn.Sequential``; it names its nodes as a textbook does (``X``, ``W1``, ``b1``, ``Z1 = X W1^T + b1``,
+``H1 = batch_norm(Z1)`` with ``gamma1``, ``beta1``, ``A1 = relu(H1)``, ..., the loss ``L``). A :class:`Model`
+is a network with parameter values and, for each batch norm, its running statistics.
 """
 
 from dataclasses import dataclass
@@ -17,7 +17,7 @@ from . import graph
 from .derivation import derive
 
 __all__ = ["Linear", "Activation", "Dropout", "BatchNorm1d", "LayerNorm", "Conv2d", "MaxPool2d", "AvgPool2d",
-           "Flatten", "Network", "Model"]
+           "Flatten", "Network", "Model", "BatchNorm2d"]
 
 DTYPES = ("float32", "float64")
 
@@ -63,10 +63,18 @@ class BatchNorm1d:
     momentum: float = 0.1
 
     def __post_init__(self):
-        _positive(self.eps, "BatchNorm1d's eps")
-        _positive(self.momentum, "BatchNorm1d's momentum")
+        kind = type(self).__name__
+        _positive(self.eps, f"{kind}'s eps")
+        _positive(self.momentum, f"{kind}'s momentum")
         if self.momentum > 1:
-            raise GraphError(f"BatchNorm1d's momentum must be at most 1, got {self.momentum!r}")
+            raise GraphError(f"{kind}'s momentum must be at most 1, got {self.momentum!r}")
+
+
+@dataclass(frozen=True)
+class BatchNorm2d(BatchNorm1d):
+    """``nn.BatchNorm2d(num_features, eps, momentum)`` in training mode on images, with gamma and beta:
+    each channel standardized by the statistics of its entries over the batch and the pixels (``N H W``
+    of them); the running statistics updated as :class:`BatchNorm1d`'s."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ class LayerNorm:
         _positive(self.eps, "LayerNorm's eps")
 
 
-NORMS = {BatchNorm1d: "batch_norm", LayerNorm: "layer_norm"}
+NORMS = {BatchNorm1d: "batch_norm", LayerNorm: "layer_norm", BatchNorm2d: "batch_norm2d"}
 
 
 def _features(layer):
@@ -151,7 +159,7 @@ class Flatten:
     """``nn.Flatten()``: each ``C x H x W`` image as one row."""
 
 
-IMAGE_LAYERS = (Conv2d, MaxPool2d, AvgPool2d, Flatten)
+IMAGE_LAYERS = (Conv2d, MaxPool2d, AvgPool2d, Flatten, BatchNorm2d)
 
 
 @dataclass(frozen=True)
@@ -229,7 +237,7 @@ class Network:
                                         name=f"Z{depth}")
                 continue
             letter = {Activation: "A", MaxPool2d: "P", AvgPool2d: "P", Flatten: "F",
-                      BatchNorm1d: "H", LayerNorm: "H"}[type(layer)]
+                      BatchNorm1d: "H", LayerNorm: "H", BatchNorm2d: "H"}[type(layer)]
             after[letter] = after.get(letter, 0) + 1
             name = f"{letter}{depth}" + (f"_{after[letter]}" if after[letter] > 1 else "")
             if isinstance(layer, Activation):
@@ -278,7 +286,7 @@ class Network:
         """The batch-norm nodes of :meth:`graph`, in order (the layers with running statistics)."""
         node, found = self.graph()[1], []
         while not node.is_leaf:
-            if node.op == "batch_norm":
+            if node.op in graph.BATCH_NORMS:
                 found.append(node)
             node = node.inputs[0]
         return tuple(reversed(found))

@@ -4,7 +4,7 @@ buffers allocated once per batch size (so a training step allocates almost nothi
 import numpy as np
 
 from ..core.errors import DataError, ShapeError, SymgradError
-from . import arrays
+from . import arrays, graph
 from .evaluation import compile_walk, run
 from .graph import SIGNED_TARGETS
 from .network import Model
@@ -76,7 +76,9 @@ class Program:
                         for n in self._walk.leaves]
         self._data_slots = self._walk.slot[self._inputs], self._walk.slot[self._targets]
         self._buffers = {}
-        self._norms = [(self._walk.slot[n.inputs[0]], n) for n in self.derivation.forward if n.op == "batch_norm"]
+        self._norms = [(self._walk.slot[n.inputs[0]], n) for n in self.derivation.forward if n.op in graph.BATCH_NORMS]
+        # torch needs more than one value per channel: 2 samples, unless each has several pixels per channel
+        self._least = 2 if any(np.prod(n.shape[2:], dtype=int) == 1 for _, n in self._norms) else 1
 
     def __call__(self, inputs, targets):
         """The loss of the batch; the gradient is written into :attr:`gradients`."""
@@ -87,13 +89,14 @@ class Program:
 
     def _track(self, node, x):
         """torch's update of a batch norm's running statistics from its batch ``x``: ``running =
-        (1 - momentum) running + momentum batch``, with the batch's unbiased variance."""
-        buffers, m = self.model.buffers, node.option("momentum")
+        (1 - momentum) running + momentum batch``, with the batch's unbiased variance (per feature over
+        the rows, or per channel over the samples and pixels)."""
+        buffers, m, axes = self.model.buffers, node.option("momentum"), (0, *range(2, x.ndim))
         mean, var = buffers[f"{node.name}.running_mean"], buffers[f"{node.name}.running_var"]
         mean *= 1 - m
-        mean += m * np.mean(x, axis=0)
+        mean += m * np.mean(x, axis=axes)
         var *= 1 - m
-        var += m * np.var(x, axis=0, ddof=1)
+        var += m * np.var(x, axis=axes, ddof=1)
         buffers[f"{node.name}.num_batches_tracked"][...] += 1
 
     def outputs(self, inputs, targets):
@@ -149,10 +152,10 @@ class Program:
         if inputs.shape[1:] != self._inputs.shape[1:]:
             raise ShapeError(f"{self._inputs.name} must be {' x '.join(map(str, self._inputs.shape))}, got "
                              f"{' x '.join(map(str, inputs.shape))}")
-        if len(inputs) < (2 if self._norms else 1):
-            raise ShapeError("a batch needs at least one sample" if not self._norms else
-                             f"batch norm needs at least 2 samples in a batch (as torch in training mode), "
-                             f"got {len(inputs)}")
+        if len(inputs) < self._least:
+            raise ShapeError("a batch needs at least one sample" if self._least == 1 else
+                             f"batch norm needs at least 2 samples in a batch (as torch in training mode: more than "
+                             f"one value per channel), got {len(inputs)}")
         classes = self._targets.op == "classes"
         if classes and (targets.ndim != 1 or targets.dtype.kind not in "iu"):
             raise ShapeError(f"{self._targets.name} must be a vector of integer class indices, got "

@@ -160,8 +160,20 @@ DROPOUT = MappingProxyType({
 
 
 def _norm_axis(node):
-    """The axis a normalisation's statistics run over: the batch (0) or each row's features (1)."""
-    return 0 if node.op == "batch_norm" else 1
+    """The axis a normalisation's statistics run over: the batch (0), each row's features (1), or the
+    samples and pixels of each channel (0, 2, 3: BatchNorm2d's)."""
+    return {"batch_norm": 0, "batch_norm2d": (0, 2, 3)}.get(node.op, 1)
+
+
+def _per_channel(xp, node, v):
+    """gamma or beta as it multiplies or shifts the input: a row's ``k`` entries, or over images one
+    value per channel (``C x 1 x 1``)."""
+    return xp.channels(v) if node.op == "batch_norm2d" else v
+
+
+def _summed(xp, node, a, out):
+    """The sum of ``a`` into one entry per feature: over the rows, or over images the samples and pixels."""
+    return xp.sum_images(a, out) if node.op == "batch_norm2d" else xp.sum_rows(a, out)
 
 
 def _standardized(xp, node, ins):
@@ -171,26 +183,32 @@ def _standardized(xp, node, ins):
 def _norm_input_adjoint(xp, node, delta, value, ins, out):
     r"""With $G = \delta \odot \mathbf 1 \gamma^\top$ (the adjoint of $\hat X$), each group's
     $(G - \operatorname{mean} G - \hat X \odot \operatorname{mean}(G \odot \hat X)) / \sigma$,
-    the means over the group (a column for batch norm, a row for layer norm)."""
+    the means over the group (a column for batch norm, a row for layer norm, the N H W entries of a
+    channel for BatchNorm2d)."""
     axis, (xhat, sigma) = _norm_axis(node), _standardized(xp, node, ins)
-    g = xp.mul(delta, ins[1])
+    g = xp.mul(delta, _per_channel(xp, node, ins[1]))
     centred = xp.sub(g, xp.mean_over(g, axis))
     return xp.divide(xp.sub(centred, xp.mul(xhat, xp.mean_over(xp.mul(g, xhat), axis))), sigma, out)
 
 
-def _norm_rule(latex_forward, latex_input):
+def _norm_rule(latex_forward, latex_input, latex_affine=r"\odot \mathbf{1} $gamma^\top + \mathbf{1} $beta^\top",
+               latex_gamma=r"\operatorname{diag}\left(\hat{$X}^\top $delta\right)",
+               latex_beta=r"$delta^\top \mathbf{1}"):
+    """A normalisation's rule: the standardized input (``latex_forward``) scaled by gamma and shifted by
+    beta (``latex_affine``), and the adjoints of its input, gamma and beta."""
     return Rule(
         roles=("X", "gamma", "beta"),
-        forward=lambda xp, node, ins, out: xp.add(xp.mul(_standardized(xp, node, ins)[0], ins[1]), ins[2], out),
+        forward=lambda xp, node, ins, out: xp.add(xp.mul(_standardized(xp, node, ins)[0],
+                                                         _per_channel(xp, node, ins[1])),
+                                                  _per_channel(xp, node, ins[2]), out),
         backward={
             "X": _norm_input_adjoint,
-            "gamma": lambda xp, node, delta, value, ins, out: xp.sum_rows(
-                xp.mul(delta, _standardized(xp, node, ins)[0]), out),
-            "beta": lambda xp, node, delta, value, ins, out: xp.sum_rows(delta, out),
+            "gamma": lambda xp, node, delta, value, ins, out: _summed(
+                xp, node, xp.mul(delta, _standardized(xp, node, ins)[0]), out),
+            "beta": lambda xp, node, delta, value, ins, out: _summed(xp, node, delta, out),
         },
-        latex_forward=r"$out = %s \odot \mathbf{1} $gamma^\top + \mathbf{1} $beta^\top" % latex_forward,
-        latex_backward={"X": latex_input, "gamma": r"\operatorname{diag}\left(\hat{$X}^\top $delta\right)",
-                        "beta": r"$delta^\top \mathbf{1}"},
+        latex_forward=r"$out = %s %s" % (latex_forward, latex_affine),
+        latex_backward={"X": latex_input, "gamma": latex_gamma, "beta": latex_beta},
     )
 
 
@@ -208,6 +226,14 @@ NORMALISATION = MappingProxyType({
         r"\frac{1}{D} \frac{1}{\sigma \mathbf{1}^\top} \odot \left(D G - G \mathbf{1} \mathbf{1}^\top - "
         r"\hat{$X} \odot \left(G \odot \hat{$X}\right) \mathbf{1} \mathbf{1}^\top\right), \quad G = $delta "
         r"\odot \mathbf{1} $gamma^\top"),
+    # BatchNorm2d: mu, sigma, gamma, beta per channel (C), broadcast over its M = N H W entries; the
+    # input adjoint in CS231n's compact form over those entries.
+    "batch_norm2d": _norm_rule(
+        r"\frac{$X - \mu}{\sigma}",
+        r"\frac{1}{M} \frac{$gamma}{\sigma} \odot \left(M $delta - \textstyle\sum_{n,i,j} $delta - \hat{$X} "
+        r"\odot \textstyle\sum_{n,i,j} \left($delta \odot \hat{$X}\right)\right)",
+        r"\odot $gamma + $beta",
+        r"\textstyle\sum_{n,i,j}\left($delta \odot \hat{$X}\right)", r"\textstyle\sum_{n,i,j} $delta"),
 })
 
 def _bias(ins):

@@ -5,6 +5,7 @@ torch twin of a model). Torch is imported only when they are called."""
 from ..core.errors import NoDerivativeRuleError, SettingError, SymgradError
 from ..core.operations import RowWise, matrix_activations
 from .network import Activation, AvgPool2d, BatchNorm1d, Conv2d, Dropout, Flatten, LayerNorm, Linear, MaxPool2d
+from .network import BatchNorm2d
 from .network import Model, Network
 
 __all__ = ["from_torch", "to_torch"]
@@ -14,6 +15,7 @@ def supported():
     """The ``torch.nn`` modules matrix mode reads: Linear, Dropout, Flatten, the normalisations, the image
     layers and each registered activation's module."""
     return ("Linear", "Dropout", "Flatten", "BatchNorm1d", "LayerNorm", "Conv2d", "MaxPool2d", "AvgPool2d",
+            "BatchNorm2d",
             *dict.fromkeys(op.torch_module for op in matrix_activations().values() if op.torch_module))
 
 
@@ -27,7 +29,7 @@ def from_torch(module, dtype=None, input_shape=None):
     ``Softmax`` over ``dim=1``), ``Dropout(p)`` and ``Flatten()``, and,
     for images (then ``input_shape`` = ``(C, H, W)``), ``Conv2d`` (square kernel, one stride and zero
     padding for both axes, no dilation or groups), ``MaxPool2d`` and ``AvgPool2d`` (square, no padding,
-    torch's other defaults).
+    torch's other defaults) and ``BatchNorm2d`` (as ``BatchNorm1d``, with its buffers).
 
     Without ``input_shape`` matrix mode's values are ``N x k`` (a sample is a row), on which
     ``nn.Flatten()`` (``start_dim=1``) is the identity: it is read as no layer at all (and ``to_torch``
@@ -58,12 +60,12 @@ def from_torch(module, dtype=None, input_shape=None):
             layer = _image_layer(child, kind, where)
             if input_shape is not None or not isinstance(layer, Flatten):
                 layers.append(layer)
-        elif type(child) in (torch.nn.BatchNorm1d, torch.nn.LayerNorm):
+        elif type(child) in (torch.nn.BatchNorm1d, torch.nn.LayerNorm, torch.nn.BatchNorm2d):
             norms += 1
             suffix = f"{depth}" + (f"_{norms}" if norms > 1 else "")
             layers.append(_norm(child, kind, where))
             values[f"gamma{suffix}"], values[f"beta{suffix}"] = _array(child.weight, dtype), _array(child.bias, dtype)
-            if kind == "BatchNorm1d":
+            if kind in ("BatchNorm1d", "BatchNorm2d"):
                 for key in ("running_mean", "running_var", "num_batches_tracked"):
                     tensor = getattr(child, key)
                     buffers[f"H{suffix}.{key}"] = _array(tensor, None if key == "num_batches_tracked" else dtype)
@@ -76,14 +78,14 @@ def from_torch(module, dtype=None, input_shape=None):
 
 
 def _norm(child, kind, where):
-    """The matrix-mode layer of an ``nn.BatchNorm1d`` or ``nn.LayerNorm`` that matrix mode computes:
-    affine, with running statistics and a momentum (batch norm), over one dimension (layer norm)."""
-    if kind == "BatchNorm1d":
+    """The matrix-mode layer of an ``nn.BatchNorm1d``, ``nn.BatchNorm2d`` or ``nn.LayerNorm`` that matrix
+    mode computes: affine, with running statistics and a momentum (batch norm), over one dimension (layer norm)."""
+    if kind in ("BatchNorm1d", "BatchNorm2d"):
         if not child.affine or not child.track_running_stats or child.momentum is None:
-            raise NoDerivativeRuleError(f"{where}: matrix mode's BatchNorm1d has affine=True, "
+            raise NoDerivativeRuleError(f"{where}: matrix mode's {kind} has affine=True, "
                                         f"track_running_stats=True and a momentum, got affine={child.affine}, "
                                         f"track_running_stats={child.track_running_stats}, momentum={child.momentum}")
-        return BatchNorm1d(child.num_features, child.eps, child.momentum)
+        return (BatchNorm1d if kind == "BatchNorm1d" else BatchNorm2d)(child.num_features, child.eps, child.momentum)
     if len(child.normalized_shape) != 1 or child.weight is None or child.bias is None:
         raise NoDerivativeRuleError(f"{where}: matrix mode's LayerNorm is over one dimension with a weight and "
                                     f"a bias, got normalized_shape={tuple(child.normalized_shape)}, "
@@ -167,8 +169,9 @@ def to_torch(model):
             elif isinstance(layer, Conv2d):
                 module = torch.nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride,
                                          layer.padding, bias=layer.bias, dtype=dtype)
-            elif isinstance(layer, BatchNorm1d):
-                module = torch.nn.BatchNorm1d(layer.num_features, layer.eps, layer.momentum, dtype=dtype)
+            elif isinstance(layer, BatchNorm1d):  # or BatchNorm2d
+                module = getattr(torch.nn, type(layer).__name__)(layer.num_features, layer.eps, layer.momentum,
+                                                                 dtype=dtype)
                 name = next(norms).name
                 with torch.no_grad():
                     for key, tensor in module.named_buffers():
