@@ -15,6 +15,8 @@ from .graph import batch_norm, layer_norm
 from .graph import avg_pool2d, conv2d, flatten, images, max_pool2d
 from .network import Activation, BatchNorm1d, Dropout, LayerNorm, Linear, Model, Network
 from .network import AvgPool2d, Conv2d, Flatten, MaxPool2d
+from .graph import embedding, mix, scores, tokens
+from .network import Embedding, SelfAttention
 from .program import Program, TorchMasks
 from .rules import RULES
 
@@ -23,7 +25,8 @@ __all__ = ["derive", "MatrixDerivation", "BackwardStep", "evaluate", "Evaluation
            "bce_with_logits",
            "Linear", "Activation", "Network", "Model", "Program",
            "Dropout", "TorchMasks", "batch_norm", "layer_norm", "BatchNorm1d", "LayerNorm",
-           "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten"]
+           "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
+           "tokens", "embedding", "scores", "mix", "Embedding", "SelfAttention"]
 
 
 def __getattr__(kind):
