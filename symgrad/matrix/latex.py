@@ -162,7 +162,7 @@ def _sequences(derivation):
 
 
 def _onehot_shape(factor, bindings):
-    """The shape of ``\operatorname{onehot}($x)`` of class or token indices, ``N x count`` (transposed with
+    r"""The shape of ``\operatorname{onehot}($x)`` of class or token indices, ``N x count`` (transposed with
     a ``^\top``), else None."""
     match = re.fullmatch(r"\\operatorname\{onehot\}\(\$(\w+)\)(\^\\top)?", factor)
     if not match or match.group(1) not in bindings:
