@@ -151,7 +151,8 @@ def _sequences(derivation):
     out = ()
     if "embedding" in ops:
         out += (" Here ", r"\operatorname{onehot}(x)", " has a row per token with a 1 in the token's column, so ",
-                r"\operatorname{onehot}(x) W", " picks the rows of ", "W", " and ", r"\operatorname{onehot}(x)^\top \delta",
+                r"\operatorname{onehot}(x) W", " picks the rows of ", "W", " and ",
+                r"\operatorname{onehot}(x)^\top \delta",
                 " adds each row of the adjoint into its token's row (the token indices have no adjoint).", "")
     widths = sorted({n.inputs[0].shape[1] for n in derivation.forward if n.op == "scores"})
     if widths:
