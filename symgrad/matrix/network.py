@@ -179,7 +179,8 @@ SEQUENCE_LAYERS = (Embedding, SelfAttention)
 @dataclass(frozen=True)
 class Network:
     """A chain of layers; the first linear layer fixes the number of input features, or, for a
-    network of images (starting with :class:`Conv2d` or a pooling), ``input_shape`` = ``(C, H, W)``."""
+    network of images (starting with :class:`Conv2d` or a pooling), ``input_shape`` = ``(C, H, W)``; a
+    first :class:`Embedding` takes token indices (the data node ``x``)."""
 
     layers: tuple
     input_shape: tuple | None = None
