@@ -61,7 +61,8 @@ def test_a_model_holds_its_own_contiguous_arrays(weight):
     (lambda: Network([Activation("relu")]), GraphError, "at least one Linear"),
     (lambda: Network([Linear(2, 3), Linear(4, 1)]), ShapeError, "3 outputs is followed by one with 4 inputs"),
     (lambda: Network([Linear(2, 3), "relu"]), GraphError,
-     "layers are Linear, Activation, Dropout, BatchNorm1d, LayerNorm, Conv2d, MaxPool2d, AvgPool2d and Flatten, "
+     "layers are Linear, Activation, Dropout, BatchNorm1d, LayerNorm, Conv2d, MaxPool2d, AvgPool2d, Flatten, "
+     "Embedding and SelfAttention, "
      "got 'relu'"),
     (lambda: Activation("swiglu"), GraphError, "unknown activation 'swiglu'"),
     (lambda: S2.loss("hinge"), GraphError, "unknown loss 'hinge'"),

@@ -15,7 +15,7 @@ from symgrad.matrix.rules import FUSED, RULES, loss_scale
 
 
 def test_one_rule_per_operation():
-    assert set(RULES) == {"linear", "dropout", *mg.NORMS, *mg.IMAGE_OPS, *mg.activations(), *mg.LOSSES}
+    assert set(RULES) == {"linear", "dropout", *mg.NORMS, *mg.IMAGE_OPS, *mg.activations(), *mg.LOSSES, *mg.SEQUENCE_OPS}
     assert all(FUSED[pair] in RULES and all(op in RULES for op in pair) for pair in FUSED)
 
 

@@ -17,6 +17,8 @@ from .graph import batch_norm2d
 from .network import Activation, BatchNorm1d, Dropout, LayerNorm, Linear, Model, Network
 from .network import AvgPool2d, Conv2d, Flatten, MaxPool2d
 from .network import BatchNorm2d
+from .graph import embedding, mix, scores, tokens
+from .network import Embedding, SelfAttention
 from .program import Program, TorchMasks
 from .rules import RULES
 
@@ -26,7 +28,8 @@ __all__ = ["derive", "MatrixDerivation", "BackwardStep", "evaluate", "Evaluation
            "Linear", "Activation", "Network", "Model", "Program",
            "Dropout", "TorchMasks", "batch_norm", "layer_norm", "BatchNorm1d", "LayerNorm",
            "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
-           "batch_norm2d", "BatchNorm2d"]
+           "batch_norm2d", "BatchNorm2d",
+           "tokens", "embedding", "scores", "mix", "Embedding", "SelfAttention"]
 
 
 def __getattr__(kind):

@@ -18,7 +18,8 @@ __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_t
            "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept", "standardized", "mean_over",
            "divide",
            "conv2d", "conv2d_input", "conv2d_weight", "sum_images", "max_pool2d", "max_pool2d_input", "avg_pool2d",
-           "avg_pool2d_input", "reshape", "shape", "entrywise", "channels"]
+           "avg_pool2d_input", "reshape", "shape", "entrywise", "channels",
+           "gather", "scatter_rows", "inverse_root"]
 
 
 def number(value):
@@ -362,3 +363,25 @@ def _xlogx(y):
 def channels(v):
     """A vector of one entry per channel as ``C x 1 x 1``, which scales or shifts each channel of a batch of images."""
     return v.reshape(-1, 1, 1)
+
+
+# -- sequences: embeddings, attention ---------------------------------------------------------------
+
+
+def gather(table, indices, out=None):
+    """An embedding: the rows ``table[indices]``, one per index."""
+    return np.take(table, indices, axis=0, out=out)
+
+
+def scatter_rows(delta, indices, table, out=None):
+    """An embedding's gradient ``onehot(indices)^T delta``, of ``table``'s shape: each row of ``delta``
+    added into the row of its index (``np.add.at``, unbuffered: repeated indices add up)."""
+    out = np.zeros_like(table) if out is None else out
+    out.fill(0)
+    np.add.at(out, indices, delta)
+    return out
+
+
+def inverse_root(d):
+    """``1 / sqrt(d)``."""
+    return 1.0 / np.sqrt(d)

@@ -144,6 +144,8 @@ def _variables(wrt, leaves, order, loss):
             raise UnknownVariableError(f"unknown variable {getattr(v, 'name', v)!r}: the loss {loss.name} has {names}")
         if node.op == "classes":
             raise GraphError(f"{node.name} holds class indices: a loss has no derivative with respect to them")
+        if node.op == "tokens":
+            raise GraphError(f"{node.name} holds token indices: a loss has no derivative with respect to them")
         if node.op == "targets":
             raise NoDerivativeRuleError(f"{node.name} is a target: matrix mode has no rule for d{loss.name}/d{node.name}")
         out.append(node)

@@ -22,7 +22,8 @@ __all__ = ["number", "reciprocal", "rows", "size", "affine", "matmul", "matmul_t
            "one_minus", "row_sum", "onehot", "sub_onehot", "pick", "total", "kept", "standardized", "mean_over",
            "divide",
            "conv2d", "conv2d_input", "conv2d_weight", "sum_images", "max_pool2d", "max_pool2d_input", "avg_pool2d",
-           "avg_pool2d_input", "reshape", "shape", "entrywise", "channels"]
+           "avg_pool2d_input", "reshape", "shape", "entrywise", "channels",
+           "gather", "scatter_rows", "inverse_root"]
 
 
 def number(value):
@@ -315,3 +316,18 @@ def _no_batch_norm2d():
 def channels(v):
     """BatchNorm2d's per-channel gamma and beta: refused (see :func:`_no_batch_norm2d`)."""
     _no_batch_norm2d()
+
+
+def gather(table, indices, out=None):
+    """The rows of ``table`` at ``indices`` (a sequence of ints), as ``onehot(indices) table`` entry by entry."""
+    return sympy.ImmutableMatrix([list(table.row(i)) for i in indices])
+
+
+def scatter_rows(delta, indices, table, out=None):
+    """``onehot(indices)^T delta``, of ``table``'s shape."""
+    onehot_t = sympy.ImmutableMatrix(table.rows, len(indices), lambda i, n: 1 if indices[n] == i else 0)
+    return onehot_t * delta
+
+
+def inverse_root(d):
+    return 1 / sympy.sqrt(d)

@@ -24,7 +24,8 @@ __all__ = ["BATCH", "Node", "data", "classes", "targets", "parameter", "linear",
            "mse", "nll", "cross_entropy", "bce_with_logits", "LOSSES", "REDUCTIONS", "mask", "dropout",
            "images", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "IMAGE_OPS",
            "ENTRY_LOSSES", "SIGNED_TARGETS", "entry_loss", "entry_term", "activation_settings", "l1", "smooth_l1",
-           "huber", "kl_div", "poisson_nll", "bce", "hinge_embedding", "batch_norm2d", "BATCH_NORMS"]
+           "huber", "kl_div", "poisson_nll", "bce", "hinge_embedding", "batch_norm2d", "BATCH_NORMS",
+           "tokens", "embedding", "scores", "mix", "SEQUENCE_OPS"]
 
 BATCH = "N"  # the name of the batch dimension in shapes
 
@@ -34,6 +35,7 @@ REDUCTIONS = ("mean", "sum")
 NORMS = ("batch_norm", "layer_norm")  # standardize each column over the batch, or each row over its features
 IMAGE_OPS = ("conv2d", "max_pool2d", "avg_pool2d", "flatten", "batch_norm2d")  # the ops on (N, C, H, W) batches
 BATCH_NORMS = ("batch_norm", "batch_norm2d")  # the normalisations with running statistics (torch's buffers)
+SEQUENCE_OPS = ("embedding", "scores", "mix")  # token rows and self-attention over the N rows as one sequence
 
 
 @dataclass(frozen=True, eq=False)
@@ -449,3 +451,41 @@ def hinge_embedding(prediction, target, reduction="mean", *, name="L", margin=1.
     """``nn.HingeEmbeddingLoss(margin=...)``: ``P`` where ``Y`` is 1, ``max(0, margin - P)`` where it is -1
     (its gradient -1 at the margin, torch's ``clamp_min``)."""
     return entry_loss("hinge_embedding", prediction, target, reduction, name=name, margin=margin)
+
+
+# -- sequences: token indices, embeddings, self-attention ------------------------------------------
+
+
+def tokens(name, count):
+    """A batch of token indices from 0 to ``count - 1``: a vector of ``N`` integers (an embedding's input)."""
+    return Node("tokens", _name(name, "tokens node"), shape=(BATCH,),
+                options=(("embeddings", _size(count, "the number of embeddings")),))
+
+
+def embedding(indices, weight, *, name):
+    """``nn.Embedding``: the rows ``W[idx]`` of the ``num_embeddings x d`` weight, one per token (``N x d``)."""
+    indices, weight = _node(indices, "embedding's input"), _node(weight, "embedding's weight")
+    if indices.op != "tokens":
+        raise GraphError(f"embedding {name}: the input must be a tokens node, got {indices.name} ({indices.op})")
+    if len(weight.shape) != 2 or weight.shape[0] != indices.option("embeddings"):
+        raise ShapeError(f"embedding {name}: the weight {weight.name} must be {indices.option('embeddings')} x d "
+                         f"for the tokens {indices.name}, got {' x '.join(map(str, weight.shape))}")
+    return Node("embedding", _name(name, "embedding"), (indices, weight), (BATCH, weight.shape[1]))
+
+
+def scores(queries, keys, *, name):
+    """Self-attention's scores over the ``N`` rows taken as one sequence: ``Q K^T / sqrt(d)``, ``N x N``."""
+    queries, keys = _batch(queries, "scores' queries"), _batch(keys, "scores' keys")
+    if queries.shape != keys.shape:
+        raise ShapeError(f"scores {name}: the queries {queries.name} and the keys {keys.name} must have one shape, "
+                         f"got {' x '.join(map(str, queries.shape))} and {' x '.join(map(str, keys.shape))}")
+    return Node("scores", _name(name, "scores"), (queries, keys), (BATCH, BATCH))
+
+
+def mix(weights, values, *, name):
+    """Self-attention's output: each row the mix ``P V`` of the value rows by its row of ``N x N`` weights."""
+    weights, values = _batch(weights, "mix's weights"), _batch(values, "mix's values")
+    if weights.shape != (BATCH, BATCH):
+        raise ShapeError(f"mix {name}: the weights {weights.name} must be N x N, got "
+                         f"{' x '.join(map(str, weights.shape))}")
+    return Node("mix", _name(name, "mix"), (weights, values), values.shape)

@@ -37,7 +37,7 @@ RULE_NAMES = {"linear": "linear layer", "conv2d": "convolution", "max_pool2d": "
               "layer_norm": "layer norm",
               "l1": "L1 loss", "smooth_l1": "smooth L1 loss", "huber": "Huber loss", "kl_div": "KL divergence",
               "poisson_nll": "Poisson NLL", "bce": "binary cross-entropy", "hinge_embedding": "hinge embedding loss",
-              "batch_norm2d": "batch norm 2d (training mode)"}
+              "batch_norm2d": "batch norm 2d (training mode)", "scores": "attention scores", "mix": "attention's mix"}
 ROLE_NAMES = {"A": "input", "W": "weight", "b": "bias", "X": "input", "gamma": "scale", "beta": "shift"}
 
 
@@ -54,14 +54,16 @@ class MatrixRenderer(LatexRenderer):
     def _render_MatrixDerivation(self, derivation):
         self.loss = self.name(derivation.loss)
         first = derivation.leaves[0].shape
-        images = len(first) == 4
+        images, tokens = len(first) == 4, derivation.leaves[0].op == "tokens"
         batch = self.shape(first if images else (BATCH, first[-1]))
+        sample = "an image" if images else "a token index" if tokens else "a row"
         intro = Block(caption(
-            "Each sample is " + ("an image" if images else "a row") + ", as in PyTorch: a batch ",
-            self.name(derivation.leaves[0]), " is ", batch,
+            f"Each sample is {sample}, as in PyTorch: a batch ", self.name(derivation.leaves[0]), " is ",
+            BATCH if tokens else batch, " token indices" * tokens +
             ", a linear layer computes ", r"Z = A W^\top + \mathbf{1} b^\top", ", and ",
             r"\delta_V = \partial %s / \partial V" % self.loss, " has the shape of ", "V",
-            ". The shape of each factor is written under it.", *(_convolutions(derivation) if images else ())), ())
+            ". The shape of each factor is written under it.", "", *(_convolutions(derivation) if images else ()),
+            *_sequences(derivation)), ())
         forward = [row for node in derivation.forward for row in self.render(node)[0].rows]
         backward = [row for step in _parameters_first(derivation.backward) for row in self.render(step)[0].rows]
         return [intro, Block(caption("The forward pass:"), tuple(forward)),
@@ -135,26 +137,53 @@ class MatrixRenderer(LatexRenderer):
 
 def _convolutions(derivation):
     """What the image layers' symbols mean, with each convolution's stride and padding: caption segments
-    that go on from text (so they start with an empty formula)."""
+    that go on from a formula (so they start with text and end with an empty formula)."""
     settings = "; ".join(f"{n.name}: stride {n.option('stride')}, padding {n.option('padding')}"
                          for n in derivation.forward if n.op == "conv2d")
-    return ("", " Here ", r"A \star W", " is the cross-correlation of each image with each kernel (torch's conv2d, "
+    return (" Here ", r"A \star W", " is the cross-correlation of each image with each kernel (torch's conv2d, "
             "over the zero-padded image at the layer's stride" + (f"; {settings}" if settings else "") + "), ",
             r"\delta \star_{\mathrm{full}} \operatorname{rot180}(W)^\top",
             " the transposed convolution (the adjoint spread stride apart, padded by k - 1 and correlated with "
             "the kernel turned by 180 degrees, its input and output channels swapped, the padding cut off), ",
             r"\operatorname{unpool}_{\arg\max}", " sends each window's adjoint to its first maximum and ",
-            r"\operatorname{unpool}_{1/k^2}", " spreads it evenly over the window.", *_channel_norms(derivation))
+            r"\operatorname{unpool}_{1/k^2}", " spreads it evenly over the window.", "", *_channel_norms(derivation))
 
 
 def _channel_norms(derivation):
     """What a BatchNorm2d's symbols mean: statistics, gamma and beta per channel, over M = N H W entries
-    (caption segments going on from text, as :func:`_convolutions`')."""
+    (caption segments going on from a formula, as :func:`_convolutions`')."""
     if not any(n.op == "batch_norm2d" for n in derivation.forward):
         return ()
-    return ("", " In a batch norm of images, ", r"\mu, \sigma, \gamma, \beta", " have one entry per channel (",
+    return (" In a batch norm of images, ", r"\mu, \sigma, \gamma, \beta", " have one entry per channel (",
             r"\sigma = \sqrt{\operatorname{var} + \epsilon}", ", the biased variance), each applied to the ",
-            r"M = N H W", " entries of its channel, and ", r"\sum_{n,i,j}", " sums over them.")
+            r"M = N H W", " entries of its channel, and ", r"\sum_{n,i,j}", " sums over them.", "")
+
+
+def _sequences(derivation):
+    """What an embedding's and an attention's symbols mean (nothing when the derivation has neither)."""
+    ops = {n.op for n in derivation.forward}
+    out = ()
+    if "embedding" in ops:
+        out += (" Here ", r"\operatorname{onehot}(x)", " has a row per token with a 1 in the token's column, so ",
+                r"\operatorname{onehot}(x) W", " picks the rows of ", "W", " and ",
+                r"\operatorname{onehot}(x)^\top \delta",
+                " adds each row of the adjoint into its token's row (the token indices have no adjoint).", "")
+    widths = sorted({n.inputs[0].shape[1] for n in derivation.forward if n.op == "scores"})
+    if widths:
+        out += (" Self-attention takes the ", BATCH, " rows of a batch as one sequence: ", r"S = Q K^\top / \sqrt{d}",
+                f" (d = {', '.join(map(str, widths))}), ", r"P = \operatorname{softmax}(S)",
+                " row by row, and the output ", "P V", ".", "")
+    return out
+
+
+def _onehot_shape(factor, bindings):
+    r"""The shape of ``\operatorname{onehot}($x)`` of class or token indices, ``N x count`` (transposed with
+    a ``^\top``), else None."""
+    match = re.fullmatch(r"\\operatorname\{onehot\}\(\$(\w+)\)(\^\\top)?", factor)
+    if not match or match.group(1) not in bindings:
+        return None
+    shape = (BATCH, bindings[match.group(1)].options[0][1])  # the indices' count: classes or embeddings
+    return shape[::-1] if match.group(2) else shape
 
 
 def _bound(factors, names):
@@ -181,6 +210,8 @@ def _shape(factor, bindings, result):
         return (1, *shape) if len(shape) == 1 else shape[::-1]
     if factor == ONES:
         return (BATCH, 1)
+    if _onehot_shape(factor, bindings):
+        return _onehot_shape(factor, bindings)
     kernel = re.fullmatch(r"\\operatorname\{rot180\}\(\$(\w+)\)\^\\top", factor)
     if kernel:  # a kernel turned, its channels swapped: in x out x kh x kw
         out, inputs, *size = bindings[kernel.group(1)].shape

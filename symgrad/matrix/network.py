@@ -17,7 +17,7 @@ from . import graph
 from .derivation import derive
 
 __all__ = ["Linear", "Activation", "Dropout", "BatchNorm1d", "LayerNorm", "Conv2d", "MaxPool2d", "AvgPool2d",
-           "Flatten", "Network", "Model", "BatchNorm2d"]
+           "Flatten", "Network", "Model", "BatchNorm2d", "Embedding", "SelfAttention"]
 
 DTYPES = ("float32", "float64")
 
@@ -163,9 +163,37 @@ IMAGE_LAYERS = (Conv2d, MaxPool2d, AvgPool2d, Flatten, BatchNorm2d)
 
 
 @dataclass(frozen=True)
+class Embedding:
+    """``nn.Embedding(num_embeddings, embedding_dim)``, a network's first layer: its input is a vector of
+    ``N`` token indices (from 0), its output the ``N x embedding_dim`` rows ``W[idx]`` of its weight."""
+
+    num_embeddings: int
+    embedding_dim: int
+
+    def __post_init__(self):
+        graph.parameter("W", self.num_embeddings, self.embedding_dim)  # the graph's check of the sizes
+
+
+@dataclass(frozen=True)
+class SelfAttention:
+    """One head of self-attention, as ``nn.MultiheadAttention(embed_dim, 1)`` on an unbatched ``(L, E)``
+    input: the ``N`` rows of a batch are ONE sequence of ``N`` tokens. ``Q = A W_q^T + b_q`` (so ``K``,
+    ``V``), ``O = softmax(Q K^T / sqrt(d)) V``, output ``O W_o^T + b_o``; every weight ``d x d``."""
+
+    embed_dim: int
+
+    def __post_init__(self):
+        graph.parameter("W", self.embed_dim)  # the graph's check of the size
+
+
+SEQUENCE_LAYERS = (Embedding, SelfAttention)
+
+
+@dataclass(frozen=True)
 class Network:
     """A chain of layers; the first linear layer fixes the number of input features, or, for a
-    network of images (starting with :class:`Conv2d` or a pooling), ``input_shape`` = ``(C, H, W)``."""
+    network of images (starting with :class:`Conv2d` or a pooling), ``input_shape`` = ``(C, H, W)``; a
+    first :class:`Embedding` takes token indices (the data node ``x``)."""
 
     layers: tuple
     input_shape: tuple | None = None
@@ -176,9 +204,11 @@ class Network:
         if not widths:
             raise GraphError("a network needs at least one Linear layer")
         for layer in self.layers:
-            if not isinstance(layer, (Linear, Activation, Dropout, *NORMS, *IMAGE_LAYERS)):
+            if not isinstance(layer, (Linear, Activation, Dropout, *NORMS, *IMAGE_LAYERS, *SEQUENCE_LAYERS)):
                 raise GraphError(f"a network's layers are Linear, Activation, Dropout, BatchNorm1d, LayerNorm, Conv2d, "
-                                 f"MaxPool2d, AvgPool2d and Flatten, got {layer!r}")
+                                 f"MaxPool2d, AvgPool2d, Flatten, Embedding and SelfAttention, got {layer!r}")
+        if any(isinstance(layer, Embedding) for layer in self.layers[1:]):
+            raise GraphError("an Embedding is a network's first layer (its input is token indices)")
         if any(isinstance(layer, IMAGE_LAYERS) for layer in self.layers):
             if self.input_shape is None or len(tuple(self.input_shape)) != 3:
                 raise ShapeError(f"a network of images needs input_shape=(channels, height, width), "
@@ -195,6 +225,10 @@ class Network:
                 width = layer.out_features
             elif isinstance(layer, tuple(NORMS)) and _features(layer) != width:
                 raise ShapeError(f"{type(layer).__name__}({_features(layer)}) follows a layer with {width} outputs")
+            elif isinstance(layer, Embedding):
+                width = layer.embedding_dim
+            elif isinstance(layer, SelfAttention) and layer.embed_dim != width:
+                raise ShapeError(f"SelfAttention({layer.embed_dim}) follows a layer with {width} outputs")
 
     @property
     def in_features(self):
@@ -208,7 +242,9 @@ class Network:
         """``(inputs, output, parameters)``: the data node ``X``, the last layer's node, and the
         parameter nodes in torch's order (``W1, b1, W2, b2, ...``). Out of ``training``, a dropout is
         left out (torch's evaluation mode: the identity)."""
-        if self.input_shape is None:
+        if isinstance(self.layers[0], Embedding):
+            node = graph.tokens("x", self.layers[0].num_embeddings)
+        elif self.input_shape is None:
             node = graph.data("X", self.in_features)
         else:
             node = graph.images("X", *self.input_shape)
@@ -219,6 +255,10 @@ class Network:
                     dropouts += 1
                     mask = graph.mask(f"M{dropouts}", node.shape[1], layer.p)
                     node = graph.dropout(node, mask, name=f"D{dropouts}")
+                continue
+            if isinstance(layer, SEQUENCE_LAYERS):
+                depth, after = depth + 1, {}
+                node = _sequence_layer(layer, node, depth, parameters)
                 continue
             if isinstance(layer, (Linear, Conv2d)):
                 depth, after = depth + 1, {}
@@ -271,9 +311,13 @@ class Network:
     def initial_parameters(self, seed=0, dtype="float32"):
         """Parameter values drawn as torch's ``nn.Linear`` and ``nn.Conv2d`` draw them, uniform in
         ``(-1/sqrt(fan_in), 1/sqrt(fan_in))`` (``fan_in`` = the inputs of one output: ``in``, or
-        ``in_channels k^2``), from NumPy's generator seeded with ``seed``, by name."""
+        ``in_channels k^2``; an attention's projections so too), from NumPy's generator seeded with ``seed``,
+        by name; an embedding's weight standard normal, as torch's ``nn.Embedding``."""
         rng, values = np.random.default_rng(seed), {}
         for node in self.graph()[2]:
+            if node.name == "W1" and isinstance(self.layers[0], Embedding):
+                values[node.name] = rng.standard_normal(node.shape)
+                continue
             if node.name.startswith(("gamma", "beta")):  # a normalisation's gamma starts at 1, its beta at 0
                 values[node.name] = np.full(node.shape, 1.0 if node.name.startswith("gamma") else 0.0)
                 continue
@@ -290,6 +334,26 @@ class Network:
                 found.append(node)
             node = node.inputs[0]
         return tuple(reversed(found))
+
+
+def _sequence_layer(layer, node, depth, parameters):
+    """The nodes of an embedding (``Z = onehot(x) W``) or of a self-attention at ``depth``: ``Q, K, V`` (each
+    a linear layer of ``Wq, bq``, ...), the scores ``S``, the weights ``P = softmax(S)``, ``O = P V`` and
+    ``Z = O Wo^T + bo``; its parameters are added to ``parameters`` in the order the forward pass uses them
+    (W, or Wq, bq, Wk, bk, Wv, bv, Wo, bo: torch's ``in_proj_weight`` is Wq, Wk, Wv stacked, its
+    ``in_proj_bias`` bq, bk, bv, its ``out_proj`` Wo, bo)."""
+    if isinstance(layer, Embedding):
+        weight = graph.parameter(f"W{depth}", layer.num_embeddings, layer.embedding_dim)
+        parameters.append(weight)
+        return graph.embedding(node, weight, name=f"Z{depth}")
+    d = layer.embed_dim
+    weights = {p: graph.parameter(f"W{p}{depth}", d, d) for p in "qkvo"}
+    biases = {p: graph.parameter(f"b{p}{depth}", d) for p in "qkvo"}
+    parameters += [node for p in "qkvo" for node in (weights[p], biases[p])]
+    q, k, v = (graph.linear(node, weights[p], biases[p], name=f"{p.upper()}{depth}") for p in "qkv")
+    weights_ = graph.activation("softmax", graph.scores(q, k, name=f"S{depth}"), name=f"P{depth}")
+    mixed = graph.mix(weights_, v, name=f"O{depth}")
+    return graph.linear(mixed, weights["o"], biases["o"], name=f"Z{depth}")
 
 
 def _input(node):

@@ -6,7 +6,7 @@ import numpy as np
 from ..core.errors import DataError, ShapeError, SymgradError
 from . import arrays, graph
 from .evaluation import compile_walk, run
-from .graph import SIGNED_TARGETS
+from .graph import BATCH, SIGNED_TARGETS
 from .network import Model
 
 __all__ = ["Program", "TorchMasks"]
@@ -146,7 +146,9 @@ class Program:
         ``bce_with_logits`` and ``bce``, 1 or -1 for ``hinge_embedding``). Every batch is checked; a
         whole data set can be checked at once."""
         inputs, targets = np.asarray(inputs), np.asarray(targets)
-        if inputs.dtype != self.dtype:
+        if self._inputs.op == "tokens":
+            _check_tokens(self._inputs, inputs)
+        elif inputs.dtype != self.dtype:
             inputs = inputs.astype(self.dtype)
         loss = self.derivation.loss.op
         if inputs.shape[1:] != self._inputs.shape[1:]:
@@ -189,14 +191,30 @@ class Program:
             rows = [None] * walk.size
             for node, slot in walk.slot.items():
                 if not node.is_leaf and node is not self.derivation.loss:
-                    rows[slot] = np.empty((batch, *node.shape[1:]), self.dtype)
+                    rows[slot] = self._buffer(node, batch)
             for node, slot in walk.adjoint.items():
-                rows[slot] = gradients[node] if node in gradients else np.empty((batch, *node.shape[1:]), self.dtype)
+                rows[slot] = gradients[node] if node in gradients else self._buffer(node, batch)
             self._buffers[batch] = rows
         return self._buffers[batch]
 
 
+    def _buffer(self, node, batch):
+        """An array for ``node``'s value or adjoint over ``batch`` rows (each ``N`` of its shape is ``batch``:
+        attention's scores are ``N x N``)."""
+        return np.empty(tuple(batch if n == BATCH else n for n in node.shape), self.dtype)
+
+
+def _check_tokens(node, inputs):
+    """A batch of token indices: a vector of integers from 0 to the embedding's size less 1."""
+    count = node.option("embeddings")
+    if inputs.ndim != 1 or inputs.dtype.kind not in "iu":
+        raise ShapeError(f"{node.name} must be a vector of integer token indices, got {inputs.dtype} of shape "
+                         f"{inputs.shape}")
+    if len(inputs) and (inputs.min() < 0 or inputs.max() >= count):
+        raise ShapeError(f"{node.name}: token indices go from 0 to {count - 1}, got {inputs.min()} to {inputs.max()}")
+
+
 def _data_nodes(derivation):
     leaves = derivation.leaves
-    return (next(n for n in leaves if n.op == "data"),
+    return (next(n for n in leaves if n.op in ("data", "tokens")),
             next(n for n in leaves if n.op in ("classes", "targets")))

@@ -284,6 +284,45 @@ IMAGES = MappingProxyType({
     ),
 })
 
+def _root(xp, node):
+    """Attention's scale ``1 / sqrt(d)``, ``d`` the width of the queries."""
+    return xp.inverse_root(node.inputs[0].shape[1])
+
+
+# Embedding and one head of self-attention over the N rows of a batch as one sequence. An embedding
+# picks rows, W[idx] = onehot(idx) W; its gradient is the scatter-add of delta's rows (the tokens have
+# no adjoint). Attention is S = Q K^T / sqrt(d), P = softmax(S) (the row-wise rule of softmax), O = P V.
+SEQUENCES = MappingProxyType({
+    "embedding": Rule(
+        roles=("x", "W"),
+        forward=lambda xp, node, ins, out: xp.gather(ins[1], ins[0], out),
+        backward={"W": lambda xp, node, delta, value, ins, out: xp.scatter_rows(delta, ins[0], ins[1], out)},
+        latex_forward=r"$out = \operatorname{onehot}($x) $W",
+        latex_backward={"W": r"\operatorname{onehot}($x)^\top $delta"},
+    ),
+    "scores": Rule(
+        roles=("Q", "K"),
+        forward=lambda xp, node, ins, out: xp.scale(xp.affine(ins[0], ins[1], None, out), _root(xp, node), out),
+        backward={
+            "Q": lambda xp, node, delta, value, ins, out: xp.scale(xp.matmul(delta, ins[1], out), _root(xp, node), out),
+            "K": lambda xp, node, delta, value, ins, out: xp.scale(xp.matmul_tn(delta, ins[0], out), _root(xp, node),
+                                                                   out),
+        },
+        latex_forward=r"$out = \frac{1}{\sqrt{d}} $Q $K^\top",
+        latex_backward={"Q": r"\frac{1}{\sqrt{d}} $delta $K", "K": r"\frac{1}{\sqrt{d}} $delta^\top $Q"},
+    ),
+    "mix": Rule(
+        roles=("P", "V"),
+        forward=lambda xp, node, ins, out: xp.matmul(ins[0], ins[1], out),
+        backward={
+            "P": lambda xp, node, delta, value, ins, out: xp.affine(delta, ins[1], None, out),
+            "V": lambda xp, node, delta, value, ins, out: xp.matmul_tn(ins[0], delta, out),
+        },
+        latex_forward=r"$out = $P $V",
+        latex_backward={"P": r"$delta $V^\top", "V": r"$P^\top $delta"},
+    ),
+})
+
 LOSS_RULES = MappingProxyType({
     "mse": Rule(
         roles=("P", "Y"),
@@ -384,10 +423,10 @@ def rule_of(op, node):
 class _Rules(Mapping):
     """The linear layer's rule, dropout's, the normalisations', the image layers', each registered
     activation's (read from the registry at each lookup, so an operation registered later has its rule
-    too) and the losses', in that order."""
+    too), the losses' and the sequences' (embedding, attention's scores and mix), in that order."""
 
     def __getitem__(self, op):
-        for fixed in (LINEAR, DROPOUT, NORMALISATION, IMAGES, LOSS_RULES, ENTRY_LOSS_RULES):
+        for fixed in (LINEAR, DROPOUT, NORMALISATION, IMAGES, LOSS_RULES, ENTRY_LOSS_RULES, SEQUENCES):
             if op in fixed:
                 return fixed[op]
         activation = matrix_activations().get(op)
@@ -403,10 +442,11 @@ class _Rules(Mapping):
         yield from matrix_activations()
         yield from LOSS_RULES
         yield from ENTRY_LOSS_RULES
+        yield from SEQUENCES
 
     def __len__(self):
         return (len(LINEAR) + len(DROPOUT) + len(NORMALISATION) + len(IMAGES) + len(matrix_activations())
-                + len(LOSS_RULES) + len(ENTRY_LOSS_RULES))
+                + len(LOSS_RULES) + len(ENTRY_LOSS_RULES) + len(SEQUENCES))
 
 
 RULES = _Rules()

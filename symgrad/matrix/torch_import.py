@@ -1,21 +1,23 @@
 """``from_torch``: a torch ``nn.Sequential`` as a matrix-mode model, with its parameters copied, so a
 torch user can ask for the derivation of their own network; and ``to_torch``, the way back (the
-torch twin of a model). Torch is imported only when they are called."""
+torch twin of a model). Torch is imported only when they are called (or :class:`SelfAttentionBlock`
+first named)."""
+
+import functools
 
 from ..core.errors import NoDerivativeRuleError, SettingError, SymgradError
 from ..core.operations import RowWise, matrix_activations
 from .network import Activation, AvgPool2d, BatchNorm1d, Conv2d, Dropout, Flatten, LayerNorm, Linear, MaxPool2d
-from .network import BatchNorm2d
-from .network import Model, Network
+from .network import BatchNorm2d, Embedding, Model, Network, SelfAttention
 
-__all__ = ["from_torch", "to_torch"]
+__all__ = ["from_torch", "to_torch", "SelfAttentionBlock"]
 
 
 def supported():
     """The ``torch.nn`` modules matrix mode reads: Linear, Dropout, Flatten, the normalisations, the image
     layers and each registered activation's module."""
     return ("Linear", "Dropout", "Flatten", "BatchNorm1d", "LayerNorm", "Conv2d", "MaxPool2d", "AvgPool2d",
-            "BatchNorm2d",
+            "BatchNorm2d", "Embedding", "MultiheadAttention", "SelfAttentionBlock",
             *dict.fromkeys(op.torch_module for op in matrix_activations().values() if op.torch_module))
 
 
@@ -34,6 +36,17 @@ def from_torch(module, dtype=None, input_shape=None):
     Without ``input_shape`` matrix mode's values are ``N x k`` (a sample is a row), on which
     ``nn.Flatten()`` (``start_dim=1``) is the identity: it is read as no layer at all (and ``to_torch``
     writes none).
+
+    A first ``nn.Embedding(num_embeddings, embedding_dim)`` (no ``padding_idx``, ``max_norm``,
+    ``scale_grad_by_freq`` or ``sparse``) takes a vector of token indices. One head of self-attention is
+    an ``nn.MultiheadAttention(d, num_heads=1)`` (``bias=True``, no ``kdim``/``vdim`` of their own,
+    ``add_bias_kv`` or ``add_zero_attn``, ``dropout=0``) applied to an unbatched ``(N, d)`` input as
+    ``mha(x, x, x)``: the ``N`` rows of a batch are one sequence. An ``nn.Sequential`` cannot call an MHA
+    (it needs query, key and value), so a torch model holds it in a wrapper: :class:`SelfAttentionBlock`
+    (``forward(x) = mha(x, x, x, need_weights=False)[0]``) is read, and so is a bare MHA in the chain (read
+    as that block); for a wrapper of your own, put its MHA in a ``SelfAttentionBlock`` (or in the
+    ``nn.Sequential``) instead. ``in_proj_weight`` is split into ``Wq, Wk, Wv``, ``in_proj_bias`` into
+    ``bq, bk, bv``; ``out_proj`` is ``Wo, bo``.
 
     Parameters are copied (``dtype`` None keeps torch's, else ``"float32"`` or ``"float64"``); the
     torch module is not changed. symgrad's softplus is ``log(1 + e^z)`` everywhere, where torch's
@@ -69,12 +82,64 @@ def from_torch(module, dtype=None, input_shape=None):
                 for key in ("running_mean", "running_var", "num_batches_tracked"):
                     tensor = getattr(child, key)
                     buffers[f"H{suffix}.{key}"] = _array(tensor, None if key == "num_batches_tracked" else dtype)
+        elif type(child) in (torch.nn.Embedding, torch.nn.MultiheadAttention, _block_class()):
+            depth, norms = depth + 1, 0
+            layers.append(_sequence_layer(child, kind, where, depth, values, dtype))
         elif kind in supported() and type(child) is getattr(torch.nn, kind):
             layers.append(_activation(child, kind, where))
         else:
             raise NoDerivativeRuleError(f"matrix mode has no rule for {where}: an nn.Sequential may hold "
                                         f"{', '.join(supported())}")
     return Model(Network(layers, input_shape), values, buffers)
+
+
+def _sequence_layer(child, kind, where, depth, values, dtype):
+    """The :class:`~.network.Embedding` or :class:`~.network.SelfAttention` of ``child`` at ``depth``,
+    its parameters copied into ``values`` by name (``W``; ``Wq, bq, Wk, bk, Wv, bv, Wo, bo``)."""
+    if kind == "Embedding":
+        _refuse(where, [("padding_idx", child.padding_idx, None), ("max_norm", child.max_norm, None),
+                        ("scale_grad_by_freq", child.scale_grad_by_freq, False), ("sparse", child.sparse, False)])
+        values[f"W{depth}"] = _array(child.weight, dtype)
+        return Embedding(child.num_embeddings, child.embedding_dim)
+    mha = child if kind == "MultiheadAttention" else child.mha
+    d = mha.embed_dim
+    _refuse(where, [("num_heads", mha.num_heads, 1), ("kdim", mha.kdim, d), ("vdim", mha.vdim, d),
+                    ("add_bias_kv", mha.bias_k is not None, False), ("add_zero_attn", mha.add_zero_attn, False),
+                    ("dropout", mha.dropout, 0.0), ("bias", mha.in_proj_bias is not None, True)])
+    weights, biases = _array(mha.in_proj_weight, dtype), _array(mha.in_proj_bias, dtype)
+    for i, p in enumerate("qkv"):
+        values[f"W{p}{depth}"], values[f"b{p}{depth}"] = weights[i * d:(i + 1) * d], biases[i * d:(i + 1) * d]
+    values[f"Wo{depth}"], values[f"bo{depth}"] = _array(mha.out_proj.weight, dtype), _array(mha.out_proj.bias, dtype)
+    return SelfAttention(d)
+
+
+@functools.cache
+def _block_class():
+    """The class :class:`SelfAttentionBlock`, made at its first use (it needs torch)."""
+    import torch
+
+    class SelfAttentionBlock(torch.nn.Module):
+        """One head of self-attention as a module of an ``nn.Sequential``: ``forward(x) = mha(x, x, x,
+        need_weights=False)[0]`` for an unbatched ``(N, d)`` input. ``attention`` is an
+        ``nn.MultiheadAttention`` or its ``embed_dim`` (then ``nn.MultiheadAttention(d, 1, **options)``)."""
+
+        def __init__(self, attention, **options):
+            super().__init__()
+            self.mha = torch.nn.MultiheadAttention(attention, 1, **options) if isinstance(attention, int) \
+                else attention
+
+        def forward(self, x):
+            return self.mha(x, x, x, need_weights=False)[0]
+
+    SelfAttentionBlock.__module__, SelfAttentionBlock.__qualname__ = __name__, "SelfAttentionBlock"
+    return SelfAttentionBlock
+
+
+def __getattr__(name):
+    """``SelfAttentionBlock``, made when first named (torch is imported then)."""
+    if name == "SelfAttentionBlock":
+        return _block_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _norm(child, kind, where):
@@ -155,7 +220,8 @@ def _array(parameter, dtype):
 
 def to_torch(model):
     """The ``nn.Sequential`` of a :class:`~.network.Model`: its layers as torch's modules (softmax and
-    log-softmax over ``dim=1``, a dropout as ``nn.Dropout(p)``), with a copy of its parameters and its batch
+    log-softmax over ``dim=1``, a dropout as ``nn.Dropout(p)``, a self-attention as a :class:`SelfAttentionBlock`
+    of ``nn.MultiheadAttention(d, 1)``), with a copy of its parameters and its batch
     norms' buffers in its dtype."""
     import torch
 
@@ -182,6 +248,8 @@ def to_torch(model):
                 for tensor in module.parameters():
                     tensor.copy_(torch.from_numpy(next(parameters)))
             modules.append(module)
+        elif isinstance(layer, (Embedding, SelfAttention)):
+            modules.append(_sequence_module(torch, layer, parameters, dtype))
         elif isinstance(layer, Dropout):
             modules.append(torch.nn.Dropout(layer.p))
         elif isinstance(layer, Flatten):
@@ -194,3 +262,21 @@ def to_torch(model):
             modules.append(module(dim=1) if isinstance(op.matrix, RowWise) else
                            module(**dict(op.torch_options), **{k: float(v) for k, v in layer.settings}))
     return torch.nn.Sequential(*modules)
+
+
+def _sequence_module(torch, layer, parameters, dtype):
+    """``nn.Embedding``, or a :class:`SelfAttentionBlock` of ``nn.MultiheadAttention(d, 1)``, with the
+    layer's next parameters (``W``; ``Wq, bq, Wk, bk, Wv, bv, Wo, bo``) copied in."""
+    if isinstance(layer, Embedding):
+        module = torch.nn.Embedding(layer.num_embeddings, layer.embedding_dim, dtype=dtype)
+        with torch.no_grad():
+            module.weight.copy_(torch.from_numpy(next(parameters)))
+        return module
+    wq, bq, wk, bk, wv, bv, wo, bo = (torch.from_numpy(next(parameters)) for _ in range(8))
+    block = _block_class()(layer.embed_dim, dtype=dtype)
+    with torch.no_grad():
+        block.mha.in_proj_weight.copy_(torch.cat([wq, wk, wv]))
+        block.mha.in_proj_bias.copy_(torch.cat([bq, bk, bv]))
+        block.mha.out_proj.weight.copy_(wo)
+        block.mha.out_proj.bias.copy_(bo)
+    return block
