@@ -76,8 +76,28 @@ def test_the_digits_demo_is_mnist_shaped():
 
 
 def test_a_data_set_has_one_class_per_row():
-    with pytest.raises(DataError, match="one class per row"):
+    with pytest.raises(DataError, match=r"one class \(or one row of numbers\) per sample"):
         DataSet(np.zeros((3, 4)), np.zeros(2, int))
+
+
+@pytest.mark.parametrize("inputs, message", [
+    (np.zeros((2, 1, 4)), r"N x k rows, N x C x H x W images or N token indices: got inputs of shape \(2, 1, 4\)"),
+    (np.zeros(2), r"1-D inputs are token indices and must be integers, got float64"),
+])
+def test_a_data_set_takes_rows_images_or_tokens(inputs, message):
+    with pytest.raises(DataError, match=message):
+        DataSet(inputs, np.zeros(2, int))
+    assert DataSet(np.zeros((2, 1, 2, 2)), np.zeros(2, int)).inputs.shape == (2, 1, 2, 2)
+    assert DataSet(np.array([3, 1]), np.zeros(2, int)).inputs.tolist() == [3, 1]
+
+
+def test_rows_are_shaped_as_a_networks_images_channel_by_channel():
+    rows = DataSet(np.arange(16.0).reshape(2, 8), np.zeros(2, int))
+    images = rows.shaped((2, 2, 2))
+    assert images.inputs.shape == (2, 2, 2, 2) and images.inputs[1, 1, 0, 1] == 13.0
+    assert rows.shaped(None) is rows and images.shaped((2, 2, 2)) is images
+    with pytest.raises(DataError, match=r"inputs of shape \(2, 8\) cannot be images of shape 1 x 3 x 3"):
+        rows.shaped((1, 3, 3))
 
 
 # MNIST's IDX format, on small files the tests write byte by byte

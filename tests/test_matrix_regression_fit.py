@@ -139,8 +139,8 @@ def test_a_logistic_model_with_bce_with_logits_trains_as_torchs_script(targets):
     (np.zeros((4, 1), int), DataError, r"2-D targets are numbers .* must be floats, got int64"),
     (np.zeros((4, 1, 1)), DataError, r"targets are a vector of class indices or an N x k array of numbers, "
                                      r"got shape \(4, 1, 1\)"),
-    (np.zeros((3, 1)), DataError, r"one class per row of inputs \(or one row of numbers\): got inputs of shape "
-                                  r"\(4, 2\) and targets of shape \(3, 1\)"),
+    (np.zeros((3, 1)), DataError, r"one class \(or one row of numbers\) per sample of its inputs.*got inputs of "
+                                  r"shape \(4, 2\) and targets of shape \(3, 1\)"),
 ])
 def test_a_data_set_refuses_targets_of_the_wrong_kind(targets, error, message):
     with pytest.raises(error, match=message):

@@ -28,7 +28,8 @@ DIGITS_TEST = 297  # the last 297 of scikit-learn's 1797 digits (other writers) 
 
 @dataclass(frozen=True)
 class DataSet:
-    """``inputs`` (one sample per row) and their ``targets``: class indices (a vector of integers
+    """``inputs`` (one sample per row of an ``N x k`` array, per image of an ``N x C x H x W`` one, or
+    per token index of a vector of integers) and their ``targets``: class indices (a vector of integers
     from 0, for ``nll`` and ``cross_entropy``) or numbers (an ``N x k`` float array, one row per
     sample: values for ``mse``, 0/1 labels or probabilities for ``bce_with_logits``)."""
 
@@ -37,9 +38,12 @@ class DataSet:
 
     def __post_init__(self):
         inputs, targets = np.asarray(self.inputs), np.asarray(self.targets)
-        if inputs.ndim != 2 or targets.shape[:1] != inputs.shape[:1]:
-            raise DataError(f"a data set needs one class per row of inputs (or one row of numbers): got inputs of shape "
+        if inputs.ndim not in (1, 2, 4) or targets.shape[:1] != inputs.shape[:1]:
+            raise DataError(f"a data set needs one class (or one row of numbers) per sample of its inputs, which are "
+                            f"N x k rows, N x C x H x W images or N token indices: got inputs of shape "
                             f"{inputs.shape} and targets of shape {targets.shape}")
+        if inputs.ndim == 1 and inputs.dtype.kind not in "iu":
+            raise DataError(f"1-D inputs are token indices and must be integers, got {inputs.dtype}")
         if targets.ndim == 1 and targets.dtype.kind not in "iu":
             raise DataError(f"1-D targets are class indices and must be integers, got {targets.dtype} "
                             f"(numeric targets are one row per sample: targets.reshape(-1, 1))")
@@ -54,6 +58,16 @@ class DataSet:
 
     def __len__(self):
         return len(self.targets)
+
+    def shaped(self, input_shape):
+        """The data set with each sample as ``input_shape`` (a network's ``(C, H, W)``: rows of ``C H W``
+        pixels, channel by channel, as images), or unchanged when ``input_shape`` is None."""
+        if input_shape is None or self.inputs.shape[1:] == tuple(input_shape):
+            return self
+        if self.inputs.ndim != 2 or self.inputs.shape[1] != np.prod(input_shape):
+            raise DataError(f"inputs of shape {self.inputs.shape} cannot be images of shape "
+                            f"{' x '.join(map(str, input_shape))}")
+        return DataSet(self.inputs.reshape(len(self.inputs), *input_shape), self.targets)
 
     @property
     def has_classes(self):

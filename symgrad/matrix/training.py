@@ -77,8 +77,9 @@ class MatrixTraining(TrainingRun):
 
     def datasets(self):
         """``(train, test)``, loaded once per process for each ``data`` (a render or a verify trains
-        on them several times); the arrays are shared and read, never written."""
-        return _datasets(self.data)
+        on them several times), each sample of the network's ``input_shape`` (images) if it has one;
+        the arrays are shared and read, never written."""
+        return tuple(data.shaped(self.network.input_shape) for data in _datasets(self.data))
 
     def model(self, dtype=None):
         """The network with its initial parameters (``dtype``: the run's unless given)."""
