@@ -13,10 +13,6 @@ are the fastest over repeats.
 """
 
 import argparse
-import json
-import os
-import statistics
-import subprocess
 import sys
 
 import common  # noqa: F401  (pins threads before NumPy loads; workers get their own count)
@@ -37,66 +33,23 @@ def main():
     args = parser.parse_args()
     if args.worker:
         return worker(int(args.worker[0]), args.worker[1])
-    report({n: measure(n) for n in THREADS}, args.json)
+    common.report({n: measure(n) for n in THREADS}, args.json, CONTENDERS, RATIOS, "ms per step, batch 64, float32")
     return 0
 
 
 def measure(threads):
-    """``{"ms": {contender: median ms}, "ratios": {...}, "notes": {...}}`` for one thread count."""
-    runs, notes = {name: [] for name in CONTENDERS}, {}
-    for repeat in range(REPEATS):
-        for name in CONTENDERS if repeat % 2 == 0 else reversed(CONTENDERS):
-            result = _subprocess(threads, name)
-            runs[name].append(result["ms"])
-            if result.get("note"):
-                notes[name] = result["note"]
-    ms = {name: min(t) if None not in t else None for name, t in runs.items()}
-    ratios = {key: statistics.median(a / b for a, b in zip(runs[mine], runs[theirs]))
-              if ms[mine] is not None and ms[theirs] is not None else None
-              for key, (mine, theirs) in RATIOS.items()}
-    return {"ms": ms, "ratios": ratios, "notes": notes}
-
-
-def _subprocess(threads, name):
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-                "VECLIB_MAXIMUM_THREADS"):
-        env[var] = str(threads)
-    out = subprocess.run([sys.executable, __file__, "--worker", str(threads), name], env=env, check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return common.measure(__file__, threads, CONTENDERS, RATIOS, REPEATS)
 
 
 def worker(threads, name):
-    """Time one contender: its fastest round, in ms per step, as one JSON line (null and a note when
-    it cannot run here)."""
-    import time
-
+    """Time one contender (:func:`common.time_worker`)."""
     import numpy as np
 
     rng = np.random.default_rng(0)
     batches = [(rng.uniform(-1, 1, (BATCH, SIZES[0])).astype(np.float32), rng.integers(0, SIZES[-1], BATCH))
                for _ in range(8)]
-    try:
-        step = (_symgrad if name.startswith("symgrad") else _torch)(name, batches, threads)
-    except Exception as error:  # noqa: BLE001 - "does not work here" is a result, reported
-        common.print_json({"ms": None, "note": f"{type(error).__name__}: {error}"[:300]})
-        return 0
-    for _ in range(WARMUP):
-        step()
-    rounds, began = [], time.perf_counter()
-    while len(rounds) < ROUNDS and (len(rounds) < 3 or time.perf_counter() - began < BUDGET):
-        start = time.perf_counter()
-        for _ in range(STEPS):
-            step()
-        rounds.append((time.perf_counter() - start) / STEPS * 1e3)
-    common.print_json({"ms": min(rounds)})
-    return 0
-
-
-def _cycle(items):
-    while True:
-        yield from items
+    make = _symgrad if name.startswith("symgrad") else _torch
+    return common.time_worker(lambda: make(name, batches, threads), WARMUP, ROUNDS, STEPS, BUDGET)
 
 
 def _symgrad(name, batches, threads):
@@ -106,7 +59,7 @@ def _symgrad(name, batches, threads):
     network = Network([Linear(784, 128), Activation("relu"), Linear(128, 64), Activation("relu"), Linear(64, 10),
                        Activation("log_softmax")])
     program = Program(Model.initialised(network, seed=0, dtype="float32"), "nll")
-    batch = _cycle(batches)
+    batch = common.cycle(batches)
     if name == "symgrad_fwd_bwd":
         return lambda: program(*next(batch))
     from symgrad.numeric.optimizers import SGD
@@ -129,7 +82,7 @@ def _torch(name, batches, threads):
     net = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10),
                         nn.LogSoftmax(dim=1))
     criterion, optimizer = nn.NLLLoss(), torch.optim.SGD(net.parameters(), lr=LR)
-    batch = _cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches])
+    batch = common.cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches])
     loss = torch.compile(lambda x, y: criterion(net(x), y)) if name == "torch_compile_step" else \
         (lambda x, y: criterion(net(x), y))
 
@@ -142,24 +95,6 @@ def _torch(name, batches, threads):
 
     step()  # torch.compile compiles here, and fails here if it cannot
     return step
-
-
-def report(results, as_json):
-    suffix = {n: "1thread" if n == 1 else f"{n}threads" for n in THREADS}
-    summary = {f"{key}_{suffix[n]}": results[n]["ratios"][key] for key in RATIOS for n in THREADS}
-    notes = {name: note for r in results.values() for name, note in r["notes"].items()}
-    if as_json:
-        common.print_json({**summary, **{f"ms_{suffix[n]}": results[n]["ms"] for n in THREADS}, "notes": notes})
-        return
-    rows = [[name, *(_number(results[n]["ms"][name], 3) for n in THREADS)] for name in CONTENDERS]
-    rows += [[f"{key} (symgrad / torch)", *(_number(results[n]["ratios"][key], 2) for n in THREADS)] for key in RATIOS]
-    common.print_table(["ms per step, batch 64, float32", *(f"{n} thread(s)" for n in THREADS)], rows)
-    for name, note in notes.items():
-        print(f"note: {name}: {note}")
-
-
-def _number(value, digits):
-    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 if __name__ == "__main__":

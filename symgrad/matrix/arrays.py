@@ -227,16 +227,21 @@ def _into_images(value, out):
     return out
 
 
-def _correlate(x, w, stride):
-    """The cross-correlation ``out[n, o] = sum_c x[n, c] * w[o, c]`` (no padding), as im2col's matmul:
-    the windows' view contracted with the kernel by ``tensordot`` (one BLAS product)."""
-    columns = np.tensordot(_windows(x, w.shape[2:], stride), w, axes=([1, 4, 5], [1, 2, 3]))
-    return columns.transpose(0, 3, 1, 2)
+def _columns(x, kernel, stride):
+    """im2col: the ``kh x kw`` windows of each image (a :func:`_windows` view) copied once into
+    ``(N, C kh kw, Ho Wo)``, so that a kernel's product with them is one matrix product per image."""
+    windows = _windows(x, kernel, stride)
+    n, c, ho, wo, kh, kw = windows.shape
+    return np.ascontiguousarray(windows.transpose(0, 1, 4, 5, 2, 3)).reshape(n, c * kh * kw, ho * wo)
 
 
 def conv2d(x, w, b, stride, padding, out=None):
-    """``nn.Conv2d``: the correlation of the zero-padded images with each kernel, plus its bias."""
-    value = _correlate(_padded(x, padding), w, stride)
+    """``nn.Conv2d``: the correlation of the zero-padded images with each kernel, plus its bias:
+    ``W (out x C kh kw)`` times each image's im2col columns, already in NCHW order."""
+    x = _padded(x, padding)
+    (o, c, kh, kw), (h, wd) = w.shape, x.shape[2:]
+    value = np.matmul(w.reshape(o, c * kh * kw), _columns(x, (kh, kw), stride))
+    value = value.reshape(len(x), o, (h - kh) // stride + 1, (wd - kw) // stride + 1)
     out = _into_images(value, out)
     if b is not None:
         np.add(out, b[:, None, None], out=out)
@@ -244,23 +249,23 @@ def conv2d(x, w, b, stride, padding, out=None):
 
 
 def conv2d_input(delta, w, image, stride, padding, out=None):
-    """The input's adjoint, the transposed convolution: ``delta`` spread ``stride`` apart (zeros
-    between), padded by ``k - 1`` (and the rows and columns the forward pass's stride left over),
-    correlated with the kernel flipped and its channels swapped, then the padding cut off."""
-    (n, o, ho, wo), (kh, kw) = delta.shape, w.shape[2:]
-    h, wd = image[2] + 2 * padding, image[3] + 2 * padding
-    spread = np.zeros((n, o, h + kh - 1, wd + kw - 1), delta.dtype)
-    spread[:, :, kh - 1:kh - 1 + (ho - 1) * stride + 1:stride, kw - 1:kw - 1 + (wo - 1) * stride + 1:stride] = delta
-    flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-    value = _correlate(spread, flipped, 1)[:, :, padding:h - padding, padding:wd - padding]
-    return _into_images(value, out)
+    """The input's adjoint, the transposed convolution (``delta`` spread ``stride`` apart and
+    correlated with the kernel turned by 180 degrees, its channels swapped), computed as col2im: each
+    output pixel's ``W^T delta`` column (``C kh kw`` entries) added back over the window it came from,
+    then the padding cut off. The same sums, without the zeros of the spread ``delta``."""
+    (n, o, ho, wo), (_, c, kh, kw) = delta.shape, w.shape
+    columns = np.matmul(w.reshape(o, c * kh * kw).T, delta.reshape(n, o, ho * wo))
+    padded = (n, c, image[2] + 2 * padding, image[3] + 2 * padding)
+    value = _col2im(columns.reshape(n, c, kh * kw, ho, wo).transpose(2, 0, 1, 3, 4), padded, (kh, kw), stride)
+    return _into_images(value[:, :, padding:padded[2] - padding, padding:padded[3] - padding], out)
 
 
 def conv2d_weight(delta, x, kernel, stride, padding, out=None):
     """The kernel's gradient, the correlation of the padded images with ``delta``:
-    ``sum_{n, i, j} delta[n, o, i, j] * window(i, j)[n, c]``."""
-    value = np.tensordot(delta, _windows(_padded(x, padding), kernel, stride), axes=([0, 2, 3], [0, 2, 3]))
-    return _into_images(value, out)
+    ``sum_{n, i, j} delta[n, o, i, j] * window(i, j)[n, c]``, one matrix product per image, summed."""
+    (n, o, ho, wo), columns = delta.shape, _columns(_padded(x, padding), tuple(kernel), stride)
+    value = np.matmul(delta.reshape(n, o, ho * wo), columns.transpose(0, 2, 1)).sum(axis=0)
+    return _into_images(value.reshape(o, -1, *kernel), out)
 
 
 def sum_images(delta, out=None):
@@ -268,14 +273,13 @@ def sum_images(delta, out=None):
     return np.add.reduce(delta, axis=(0, 2, 3), out=out)
 
 
-def _spread(columns, image, stride):
-    """col2im: each window's values ``(N, C, Ho, Wo, kh, kw)`` added back where the window was, into
-    an array of ``image``'s shape (a loop over the kernel's entries, none over pixels)."""
-    out = np.zeros(image, columns.dtype)
-    ho, wo, kh, kw = columns.shape[2:]
-    for i in range(kh):
-        for j in range(kw):
-            out[:, :, i:i + stride * (ho - 1) + 1:stride, j:j + stride * (wo - 1) + 1:stride] += columns[..., i, j]
+def _col2im(values, image, kernel, stride):
+    """col2im: ``values[t]`` (``N x C x Ho x Wo``, the ``t``-th entry of every window, row by row) added
+    back where that entry of each window was, into zeros of ``image``'s shape (a loop over the
+    kernel's entries, none over pixels)."""
+    out = np.zeros(image, values[0].dtype)
+    for entry, value in zip(_window_entries(image, kernel, stride), values):
+        out[entry] += value
     return out
 
 
@@ -284,19 +288,38 @@ def _flat_windows(x, kernel, stride):
     return windows.reshape(*windows.shape[:4], kernel * kernel)
 
 
+def _window_entries(image, kernel, stride):
+    """For each entry ``(i, j)`` of a window (``kernel``: ``k`` or ``(kh, kw)``), row by row, the index of
+    the entries of an ``image``-shaped array holding that entry of every window at ``stride``:
+    ``N x C x Ho x Wo`` each."""
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    ho, wo = (image[2] - kh) // stride + 1, (image[3] - kw) // stride + 1
+    return [(np.s_[:, :, i:i + stride * (ho - 1) + 1:stride, j:j + stride * (wo - 1) + 1:stride])
+            for i in range(kh) for j in range(kw)]
+
+
 def max_pool2d(x, kernel, stride, out=None):
-    """``nn.MaxPool2d``: each window's maximum."""
-    return np.max(_flat_windows(x, kernel, stride), axis=-1, out=out)
+    """``nn.MaxPool2d``: each window's maximum, as the running maximum of its entries."""
+    entries = _window_entries(x.shape, kernel, stride)
+    out = _into_images(x[entries[0]], out)
+    for entry in entries[1:]:
+        np.maximum(out, x[entry], out=out)
+    return out
 
 
 def max_pool2d_input(delta, x, kernel, stride, out=None):
     """The input's adjoint: each window's ``delta`` to the first maximum of the window (row by row),
-    as torch's CPU kernel picks it."""
-    windows = _flat_windows(x, kernel, stride)
-    first = np.argmax(windows, axis=-1)[..., None]
-    columns = np.zeros(windows.shape, delta.dtype)
-    np.put_along_axis(columns, first, delta[..., None], axis=-1)
-    value = _spread(columns.reshape(*columns.shape[:4], kernel, kernel), x.shape, stride)
+    as torch's CPU kernel picks it: an entry takes it where it equals the maximum and no entry before
+    it did."""
+    entries = _window_entries(x.shape, kernel, stride)
+    maximum = max_pool2d(x, kernel, stride)
+    value, taken = np.zeros(x.shape, delta.dtype), np.zeros(delta.shape, bool)
+    chosen = np.empty(delta.shape, bool)
+    for entry in entries:
+        np.equal(x[entry], maximum, out=chosen)
+        np.greater(chosen, taken, out=chosen)  # chosen and not taken
+        np.logical_or(taken, chosen, out=taken)
+        value[entry] += delta * chosen
     return _into_images(value, out)
 
 
@@ -308,8 +331,8 @@ def avg_pool2d(x, kernel, stride, out=None):
 
 def avg_pool2d_input(delta, image, kernel, stride, out=None):
     """The input's adjoint: each window's ``delta / k^2`` to each pixel of the window."""
-    columns = np.broadcast_to((delta / (kernel * kernel))[..., None, None], (*delta.shape, kernel, kernel))
-    return _into_images(_spread(columns, image, stride), out)
+    share = delta / (kernel * kernel)
+    return _into_images(_col2im([share] * (kernel * kernel), image, kernel, stride), out)
 
 
 def reshape(a, shape, out=None):
