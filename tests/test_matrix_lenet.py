@@ -83,3 +83,12 @@ def test_float32_losses_over_two_epochs_agree_with_torchs(digits):
     assert len(ours) == len(theirs) == 2 * 24
     np.testing.assert_allclose([loss for loss, _ in ours], theirs, rtol=1e-4)
     assert accuracy(program, load_digits("test").shaped(IMAGE)) > 0.5  # the images were read as images
+
+
+def test_a_network_of_images_is_described_by_its_layers_in_order():
+    from symgrad.matrix.reports import network_shape
+
+    model = from_torch(nn.Sequential(nn.Conv2d(1, 2, 3, stride=2, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                     nn.AvgPool2d(2, 1), nn.Flatten(), nn.Linear(2, 3)), input_shape=(1, 8, 8))
+    assert network_shape(model.network) == ("1x8x8 images: Conv2d(1, 2, 3, stride=2, padding=1), relu, MaxPool2d(2), "
+                                            "AvgPool2d(2, 1), Flatten, Linear(2, 3)")

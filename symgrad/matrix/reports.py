@@ -30,8 +30,31 @@ def plot(result, path, title=""):
 
 def network_shape(network):
     """``784-128-64-10 (relu, dropout 0.2, log_softmax)``: the widths, then the activations, dropouts and
-    normalisations (``BatchNorm1d``, ``LayerNorm``) used."""
+    normalisations (``BatchNorm1d``, ``LayerNorm``) used; a network of images as its layers in order
+    (``1x28x28 images: Conv2d(1, 6, 5), relu, MaxPool2d(2), ..., Linear(84, 10)``)."""
+    if network.input_shape is not None:
+        return "x".join(map(str, network.input_shape)) + " images: " + ", ".join(map(_layer_name, network.layers))
     widths = [network.in_features] + [layer.out_features for layer in network.layers if hasattr(layer, "out_features")]
     kinds = dict.fromkeys(layer.kind if hasattr(layer, "kind") else f"dropout {layer.p:g}" if hasattr(layer, "p")
                           else type(layer).__name__ for layer in network.layers if not hasattr(layer, "out_features"))
     return "-".join(map(str, widths)) + (f" ({', '.join(kinds)})" if kinds else "")
+
+
+def _layer_name(layer):
+    """A layer as torch writes its module (``Conv2d(1, 6, 5)``, stride and padding when not 1 and 0), an
+    activation by its kind."""
+    if hasattr(layer, "kind"):
+        return layer.kind
+    if hasattr(layer, "out_channels"):
+        settings = [str(v) for v in (layer.in_channels, layer.out_channels, layer.kernel_size)]
+        settings += [f"{key}={getattr(layer, key)}" for key, default in (("stride", 1), ("padding", 0))
+                     if getattr(layer, key) != default]
+        return f"Conv2d({', '.join(settings)})"
+    if hasattr(layer, "out_features"):
+        return f"Linear({layer.in_features}, {layer.out_features})"
+    if hasattr(layer, "kernel_size"):
+        stride = f", {layer.stride}" if layer.stride != layer.kernel_size else ""
+        return f"{type(layer).__name__}({layer.kernel_size}{stride})"
+    if hasattr(layer, "num_features"):
+        return f"{type(layer).__name__}({layer.num_features})"
+    return f"dropout {layer.p:g}" if hasattr(layer, "p") else type(layer).__name__
