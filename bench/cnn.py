@@ -56,16 +56,7 @@ def _symgrad(name, batches, threads):
                        MaxPool2d(2), Flatten(), Linear(256, 120), Activation("relu"), Linear(120, 84),
                        Activation("relu"), Linear(84, 10)], input_shape=IMAGE)
     program = Program(Model.initialised(network, seed=0, dtype="float32"), "cross_entropy")
-    batch = common.cycle(batches)
-    if name == "symgrad_fwd_bwd":
-        return lambda: program(*next(batch))
-    optimizer = make_optimizer("SGD", OPTIONS)
-
-    def step():
-        program(*next(batch))
-        optimizer.step(program.parameters, program.gradients)
-
-    return step
+    return common.symgrad_step(program, make_optimizer("SGD", OPTIONS), batches, update=name != "symgrad_fwd_bwd")
 
 
 def _torch(name, batches, threads):
@@ -78,16 +69,8 @@ def _torch(name, batches, threads):
                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
                         nn.Linear(84, 10))
     criterion, optimizer = nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), **OPTIONS)
-    batch = common.cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches])
-
-    def step():
-        x, y = next(batch)
-        optimizer.zero_grad()
-        criterion(net(x), y).backward()
-        if name != "torch_eager_fwd_bwd":
-            optimizer.step()
-
-    return step
+    return common.torch_step(lambda x, y: criterion(net(x), y), optimizer, batches,
+                             update=name != "torch_eager_fwd_bwd")
 
 
 if __name__ == "__main__":

@@ -111,3 +111,33 @@ def report(results, as_json, contenders, ratios, title):
 
 def _number(value, digits):
     return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def symgrad_step(program, optimizer, batches, update=True):
+    """One symgrad training step on the next of ``batches``: forward and backward, then (``update``)
+    the optimizer's step."""
+    batch = cycle(batches)
+
+    def step():
+        program(*next(batch))
+        if update:
+            optimizer.step(program.parameters, program.gradients)
+
+    return step
+
+
+def torch_step(loss, optimizer, batches, update=True):
+    """One torch training step on the next of ``batches`` (NumPy pairs, read as tensors once):
+    ``loss(x, y).backward()``, then (``update``) the optimizer's step."""
+    import torch
+
+    batch = cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches])
+
+    def step():
+        x, y = next(batch)
+        optimizer.zero_grad()
+        loss(x, y).backward()
+        if update:
+            optimizer.step()
+
+    return step

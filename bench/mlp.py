@@ -59,18 +59,9 @@ def _symgrad(name, batches, threads):
     network = Network([Linear(784, 128), Activation("relu"), Linear(128, 64), Activation("relu"), Linear(64, 10),
                        Activation("log_softmax")])
     program = Program(Model.initialised(network, seed=0, dtype="float32"), "nll")
-    batch = common.cycle(batches)
-    if name == "symgrad_fwd_bwd":
-        return lambda: program(*next(batch))
     from symgrad.numeric.optimizers import SGD
 
-    optimizer = SGD(lr=LR)
-
-    def step():
-        program(*next(batch))
-        optimizer.step(program.parameters, program.gradients)
-
-    return step
+    return common.symgrad_step(program, SGD(lr=LR), batches, update=name != "symgrad_fwd_bwd")
 
 
 def _torch(name, batches, threads):
@@ -82,17 +73,9 @@ def _torch(name, batches, threads):
     net = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10),
                         nn.LogSoftmax(dim=1))
     criterion, optimizer = nn.NLLLoss(), torch.optim.SGD(net.parameters(), lr=LR)
-    batch = common.cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches])
     loss = torch.compile(lambda x, y: criterion(net(x), y)) if name == "torch_compile_step" else \
         (lambda x, y: criterion(net(x), y))
-
-    def step():
-        x, y = next(batch)
-        optimizer.zero_grad()
-        loss(x, y).backward()
-        if name != "torch_eager_fwd_bwd":
-            optimizer.step()
-
+    step = common.torch_step(loss, optimizer, batches, update=name != "torch_eager_fwd_bwd")
     step()  # torch.compile compiles here, and fails here if it cannot
     return step
 

@@ -141,19 +141,25 @@ def mask(name, features, p):
 # -- layers and activations -------------------------------------------------------------------
 
 
+def _bias(bias, weight, layer, what):
+    """A weighted layer's bias operand, ``(bias,)``, of one entry per output (a row of ``weight``), or
+    ``()`` for none."""
+    if bias is None:
+        return ()
+    bias = _node(bias, what)
+    if bias.shape != weight.shape[:1]:
+        raise ShapeError(f"{layer}: the bias {bias.name} must have {weight.shape[0]} entries, "
+                         f"got the shape {' x '.join(map(str, bias.shape))}")
+    return (bias,)
+
+
 def linear(inputs, weight, bias=None, *, name):
     """``inputs W^T + b``: ``N x in`` inputs, ``out x in`` weight, ``out`` bias (or none)."""
     inputs, weight = _batch(inputs, "linear layer's input"), _node(weight, "linear layer's weight")
     if len(weight.shape) != 2 or weight.shape[1] != inputs.shape[1]:
         raise ShapeError(f"linear {name}: the weight {weight.name} must be out x {inputs.shape[1]} "
                          f"for the input {inputs.name}, got {' x '.join(map(str, weight.shape))}")
-    operands = (inputs, weight)
-    if bias is not None:
-        bias = _node(bias, "linear layer's bias")
-        if bias.shape != weight.shape[:1]:
-            raise ShapeError(f"linear {name}: the bias {bias.name} must have {weight.shape[0]} entries, "
-                             f"got the shape {' x '.join(map(str, bias.shape))}")
-        operands += (bias,)
+    operands = (inputs, weight) + _bias(bias, weight, f"linear {name}", "linear layer's bias")
     return Node("linear", _name(name, "linear layer"), operands, (BATCH, weight.shape[0]))
 
 
@@ -235,13 +241,7 @@ def conv2d(inputs, weight, bias=None, *, stride=1, padding=0, name):
     if len(weight.shape) != 4 or weight.shape[1] != inputs.shape[1]:
         raise ShapeError(f"conv2d {name}: the weight {weight.name} must be out x {inputs.shape[1]} x kh x kw "
                          f"for the input {inputs.name}, got {' x '.join(map(str, weight.shape))}")
-    operands = (inputs, weight)
-    if bias is not None:
-        bias = _node(bias, "convolution's bias")
-        if bias.shape != weight.shape[:1]:
-            raise ShapeError(f"conv2d {name}: the bias {bias.name} must have {weight.shape[0]} entries, "
-                             f"got the shape {' x '.join(map(str, bias.shape))}")
-        operands += (bias,)
+    operands = (inputs, weight) + _bias(bias, weight, f"conv2d {name}", "convolution's bias")
     size = tuple(_window_size(n, k, stride, padding, f"conv2d {name}", axis)
                  for n, k, axis in zip(inputs.shape[2:], weight.shape[2:], ("height", "width")))
     return Node("conv2d", _name(name, "convolution"), operands, (BATCH, weight.shape[0], *size),
