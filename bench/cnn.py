@@ -11,7 +11,6 @@ repeats of symgrad's time over torch's in the same repeat. A step is forward, lo
 optimizer's update; forward + backward alone is timed too.
 """
 
-import argparse
 import sys
 
 import common  # noqa: F401  (pins threads before NumPy loads; workers get their own count)
@@ -26,14 +25,8 @@ RATIOS = {"ratio": ("symgrad_step", "torch_eager_step"), "fwd_bwd_ratio": ("symg
 
 
 def main():
-    parser = common.arguments(__doc__.splitlines()[0])
-    parser.add_argument("--worker", nargs=2, metavar=("THREADS", "CONTENDER"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker:
-        return worker(int(args.worker[0]), args.worker[1])
-    results = {n: common.measure(__file__, n, CONTENDERS, RATIOS, REPEATS) for n in THREADS}
-    common.report(results, args.json, CONTENDERS, RATIOS, "ms per LeNet step, batch 64, float32")
-    return 0
+    return common.side_by_side(__doc__, __file__, worker, CONTENDERS, RATIOS, THREADS, REPEATS,
+                               "ms per LeNet step, batch 64, float32")
 
 
 def worker(threads, name):

@@ -141,3 +141,16 @@ def torch_step(loss, optimizer, batches, update=True):
             optimizer.step()
 
     return step
+
+
+def side_by_side(doc, script, worker, contenders, ratios, threads, repeats, title):
+    """A side-by-side benchmark's command line: with ``--worker THREADS NAME`` time one contender
+    (``worker(threads, name)``), else :func:`measure` every thread count and :func:`report`."""
+    parser = arguments(doc.splitlines()[0])
+    parser.add_argument("--worker", nargs=2, metavar=("THREADS", "CONTENDER"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker(int(args.worker[0]), args.worker[1])
+    report({n: measure(script, n, contenders, ratios, repeats) for n in threads}, args.json, contenders, ratios,
+           title)
+    return 0

@@ -12,7 +12,6 @@ median over repeats of symgrad's time over torch's in the same repeat, and the m
 are the fastest over repeats.
 """
 
-import argparse
 import sys
 
 import common  # noqa: F401  (pins threads before NumPy loads; workers get their own count)
@@ -28,17 +27,8 @@ RATIOS = {"ratio": ("symgrad_step", "torch_eager_step"),
 
 
 def main():
-    parser = common.arguments(__doc__.splitlines()[0])
-    parser.add_argument("--worker", nargs=2, metavar=("THREADS", "CONTENDER"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker:
-        return worker(int(args.worker[0]), args.worker[1])
-    common.report({n: measure(n) for n in THREADS}, args.json, CONTENDERS, RATIOS, "ms per step, batch 64, float32")
-    return 0
-
-
-def measure(threads):
-    return common.measure(__file__, threads, CONTENDERS, RATIOS, REPEATS)
+    return common.side_by_side(__doc__, __file__, worker, CONTENDERS, RATIOS, THREADS, REPEATS,
+                               "ms per step, batch 64, float32")
 
 
 def worker(threads, name):

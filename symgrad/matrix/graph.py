@@ -87,12 +87,13 @@ def _node(value, what):
     return value
 
 
-def _batch(value, what):
-    """A node whose rows are samples: ``N x k``."""
+def _batch(value, what, kind="rows"):
+    """A node whose first axis is the batch: ``N x k`` rows, or ``N x C x H x W`` images."""
     value = _node(value, what)
-    if len(value.shape) != 2 or value.shape[0] != BATCH:
+    if len(value.shape) != {"rows": 2, "images": 4}[kind] or value.shape[0] != BATCH:
         dims = " x ".join(map(str, value.shape)) or "a scalar"
-        raise ShapeError(f"the {what} must be a batch of rows (N x k), got {value.name} of shape {dims}")
+        layout = "a batch of rows (N x k)" if kind == "rows" else "a batch of images (N x C x H x W)"
+        raise ShapeError(f"the {what} must be {layout}, got {value.name} of shape {dims}")
     return value
 
 
@@ -174,8 +175,8 @@ def dropout(z, mask, *, name):
     return Node("dropout", _name(name, "dropout"), (z, mask), z.shape, mask.options)
 
 
-def _norm(op, inputs, gamma, beta, eps, name, options=(), batch=_batch):
-    inputs = batch(inputs, f"{op}'s input")
+def _norm(op, inputs, gamma, beta, eps, name, options=(), kind="rows"):
+    inputs = _batch(inputs, f"{op}'s input", kind)
     features = inputs.shape[1]
     operands = [inputs]
     for what, p in (("gamma", gamma), ("beta", beta)):
@@ -210,15 +211,6 @@ def layer_norm(inputs, gamma, beta, eps=1e-5, *, name):
     return _norm("layer_norm", inputs, gamma, beta, eps, name)
 
 
-def _image_batch(value, what):
-    """A node whose entries are image batches: ``N x C x H x W``."""
-    value = _node(value, what)
-    if len(value.shape) != 4 or value.shape[0] != BATCH:
-        dims = " x ".join(map(str, value.shape)) or "a scalar"
-        raise ShapeError(f"the {what} must be a batch of images (N x C x H x W), got {value.name} of shape {dims}")
-    return value
-
-
 def _count(n, what, least):
     if isinstance(n, bool) or not isinstance(n, int) or n < least:
         raise ShapeError(f"{what} must be an integer of at least {least}, got {n!r}")
@@ -236,7 +228,7 @@ def _window_size(size, kernel, stride, padding, name, axis):
 def conv2d(inputs, weight, bias=None, *, stride=1, padding=0, name):
     """``nn.Conv2d``: each ``out x in x kh x kw`` kernel correlated with the zero-padded ``N x in x H x W``
     images at ``stride``, plus an ``out`` bias (or none)."""
-    inputs, weight = _image_batch(inputs, "convolution's input"), _node(weight, "convolution's weight")
+    inputs, weight = _batch(inputs, "convolution's input", "images"), _node(weight, "convolution's weight")
     stride, padding = _count(stride, "a convolution's stride", 1), _count(padding, "a convolution's padding", 0)
     if len(weight.shape) != 4 or weight.shape[1] != inputs.shape[1]:
         raise ShapeError(f"conv2d {name}: the weight {weight.name} must be out x {inputs.shape[1]} x kh x kw "
@@ -253,11 +245,11 @@ def batch_norm2d(inputs, gamma, beta, eps=1e-5, *, name, momentum=0.1):
     the mean and biased variance of its $M = N H W$ entries, $\hat X = (X - \mu_c) / \sigma_c$, then
     $\gamma_c \hat X + \beta_c$ (``gamma``, ``beta``: ``C`` entries); ``momentum`` as :func:`batch_norm`'s."""
     return _norm("batch_norm2d", inputs, gamma, beta, eps, name, _momentum("batch_norm2d", momentum, name),
-                 _image_batch)
+                 "images")
 
 
 def _pool(op, inputs, kernel, stride, name):
-    inputs = _image_batch(inputs, f"{op}'s input")
+    inputs = _batch(inputs, f"{op}'s input", "images")
     kernel = _count(kernel, f"{op}'s kernel size", 1)
     stride = kernel if stride is None else _count(stride, f"{op}'s stride", 1)
     size = tuple(_window_size(n, kernel, stride, 0, f"{op} {name}", axis)
@@ -277,7 +269,7 @@ def avg_pool2d(inputs, kernel, stride=None, *, name):
 
 def flatten(inputs, *, name):
     """``nn.Flatten()``: each ``C x H x W`` image as one row of ``C H W`` entries (channel by channel)."""
-    inputs = _image_batch(inputs, "flatten's input")
+    inputs = _batch(inputs, "flatten's input", "images")
     _, c, h, w = inputs.shape
     return Node("flatten", _name(name, "flatten"), (inputs,), (BATCH, c * h * w))
 
@@ -295,8 +287,8 @@ def activation(kind, z, *, name, **settings):
     if kind not in matrix_activations():
         raise GraphError(f"unknown activation {kind!r}: choose from {', '.join(activations())}")
     elementwise = not isinstance(matrix_activations()[kind].matrix, RowWise)
-    z = _image_batch(z, f"{kind}'s input") if elementwise and len(getattr(z, "shape", ())) == 4 else \
-        _batch(z, f"{kind}'s input")
+    images = elementwise and len(getattr(z, "shape", ())) == 4
+    z = _batch(z, f"{kind}'s input", "images" if images else "rows")
     return Node(kind, _name(name, kind), (z,), z.shape, activation_settings(kind, settings))
 
 
