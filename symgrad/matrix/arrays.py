@@ -7,6 +7,7 @@ stable NumPy form, so none overflows.
 """
 
 import functools
+import itertools
 
 import numpy as np
 import sympy
@@ -235,13 +236,43 @@ def _columns(x, kernel, stride):
     return np.ascontiguousarray(windows.transpose(0, 1, 4, 5, 2, 3)).reshape(n, c * kh * kw, ho * wo)
 
 
+def _samples_last(a):
+    """An ``(N, C, H, W)`` batch as the ``C x (H W N)`` matrix of its channels, the samples last (CHWN)."""
+    return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).reshape(a.shape[1], -1)
+
+
+def _columns_samples_last(x, kernel, stride):
+    """im2col over the whole batch: ``(C kh kw) x (Ho Wo N)``, the samples last, one copy per kernel
+    entry of blocks of ``Wo N`` contiguous entries (``N`` when strided)."""
+    (n, c, h, wd), (kh, kw) = x.shape, kernel
+    image = np.ascontiguousarray(x.transpose(1, 2, 3, 0))
+    ho, wo = (h - kh) // stride + 1, (wd - kw) // stride + 1
+    columns = np.empty((c, kh, kw, ho, wo, n), x.dtype)
+    for (i, j), entry in zip(itertools.product(range(kh), range(kw)),
+                             _window_entries(image.shape, kernel, stride, axes=(1, 2))):
+        columns[:, i, j] = image[entry]
+    return columns.reshape(c * kh * kw, ho * wo * n)
+
+
+def _per_image(c, kernel, ho, wo):
+    """Whether a convolution's products go image by image (each image's ``Ho Wo`` columns at least as
+    many as the ``C kh kw`` rows) or as one product over the whole batch, the samples last, which
+    is faster when each image would give only a thin product."""
+    return ho * wo >= c * kernel[0] * kernel[1]
+
+
 def conv2d(x, w, b, stride, padding, out=None):
     """``nn.Conv2d``: the correlation of the zero-padded images with each kernel, plus its bias:
-    ``W (out x C kh kw)`` times each image's im2col columns, already in NCHW order."""
+    ``W (out x C kh kw)`` times the im2col columns, image by image or over the whole batch
+    (:func:`_per_image`)."""
     x = _padded(x, padding)
-    (o, c, kh, kw), (h, wd) = w.shape, x.shape[2:]
-    value = np.matmul(w.reshape(o, c * kh * kw), _columns(x, (kh, kw), stride))
-    value = value.reshape(len(x), o, (h - kh) // stride + 1, (wd - kw) // stride + 1)
+    (o, c, kh, kw), (n, _, h, wd) = w.shape, x.shape
+    ho, wo = (h - kh) // stride + 1, (wd - kw) // stride + 1
+    if _per_image(c, (kh, kw), ho, wo):
+        value = np.matmul(w.reshape(o, c * kh * kw), _columns(x, (kh, kw), stride)).reshape(n, o, ho, wo)
+    else:
+        value = np.matmul(w.reshape(o, c * kh * kw), _columns_samples_last(x, (kh, kw), stride))
+        value = value.reshape(o, ho, wo, n).transpose(3, 0, 1, 2)
     out = _into_images(value, out)
     if b is not None:
         np.add(out, b[:, None, None], out=out)
@@ -252,19 +283,30 @@ def conv2d_input(delta, w, image, stride, padding, out=None):
     """The input's adjoint, the transposed convolution (``delta`` spread ``stride`` apart and
     correlated with the kernel turned by 180 degrees, its channels swapped), computed as col2im: each
     output pixel's ``W^T delta`` column (``C kh kw`` entries) added back over the window it came from,
-    then the padding cut off. The same sums, without the zeros of the spread ``delta``."""
+    then the padding cut off. The same sums, without the zeros of the spread ``delta``.
+
+    The columns come from one matrix product over the whole batch, laid out channels, rows, columns,
+    samples (CHWN), so that each of the ``kh kw`` additions runs over blocks of ``Wo N`` contiguous
+    entries (``N`` when strided) instead of rows of ``Wo``."""
     (n, o, ho, wo), (_, c, kh, kw) = delta.shape, w.shape
-    columns = np.matmul(w.reshape(o, c * kh * kw).T, delta.reshape(n, o, ho * wo))
-    padded = (n, c, image[2] + 2 * padding, image[3] + 2 * padding)
-    value = _col2im(columns.reshape(n, c, kh * kw, ho, wo).transpose(2, 0, 1, 3, 4), padded, (kh, kw), stride)
-    return _into_images(value[:, :, padding:padded[2] - padding, padding:padded[3] - padding], out)
+    kernel_major = np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(kh * kw * c, o)
+    columns = np.matmul(kernel_major, _samples_last(delta)).reshape(kh * kw, c, ho, wo, n)
+    padded = (c, image[2] + 2 * padding, image[3] + 2 * padding, n)
+    value = _col2im(columns, padded, (kh, kw), stride, axes=(1, 2))
+    return _into_images(value[:, padding:padded[1] - padding, padding:padded[2] - padding].transpose(3, 0, 1, 2),
+                        out)
 
 
 def conv2d_weight(delta, x, kernel, stride, padding, out=None):
     """The kernel's gradient, the correlation of the padded images with ``delta``:
-    ``sum_{n, i, j} delta[n, o, i, j] * window(i, j)[n, c]``, one matrix product per image, summed."""
-    (n, o, ho, wo), columns = delta.shape, _columns(_padded(x, padding), tuple(kernel), stride)
-    value = np.matmul(delta.reshape(n, o, ho * wo), columns.transpose(0, 2, 1)).sum(axis=0)
+    ``sum_{n, i, j} delta[n, o, i, j] * window(i, j)[n, c]``, one matrix product per image, summed, or
+    one over the whole batch (:func:`_per_image`)."""
+    (n, o, ho, wo), x = delta.shape, _padded(x, padding)
+    if _per_image(x.shape[1], kernel, ho, wo):
+        columns = _columns(x, tuple(kernel), stride)
+        value = np.matmul(delta.reshape(n, o, ho * wo), columns.transpose(0, 2, 1)).sum(axis=0)
+    else:
+        value = np.matmul(_columns_samples_last(x, tuple(kernel), stride), _samples_last(delta).T).T
     return _into_images(value.reshape(o, -1, *kernel), out)
 
 
@@ -273,12 +315,12 @@ def sum_images(delta, out=None):
     return np.add.reduce(delta, axis=(0, 2, 3), out=out)
 
 
-def _col2im(values, image, kernel, stride):
-    """col2im: ``values[t]`` (``N x C x Ho x Wo``, the ``t``-th entry of every window, row by row) added
-    back where that entry of each window was, into zeros of ``image``'s shape (a loop over the
-    kernel's entries, none over pixels)."""
+def _col2im(values, image, kernel, stride, axes=(2, 3)):
+    """col2im: ``values[t]`` (the ``t``-th entry of every window, row by row) added back where that
+    entry of each window was, into zeros of ``image``'s shape whose ``axes`` are the rows and columns
+    (a loop over the kernel's entries, none over pixels)."""
     out = np.zeros(image, values[0].dtype)
-    for entry, value in zip(_window_entries(image, kernel, stride), values):
+    for entry, value in zip(_window_entries(image, kernel, stride, axes), values):
         out[entry] += value
     return out
 
@@ -288,14 +330,19 @@ def _flat_windows(x, kernel, stride):
     return windows.reshape(*windows.shape[:4], kernel * kernel)
 
 
-def _window_entries(image, kernel, stride):
+def _window_entries(image, kernel, stride, axes=(2, 3)):
     """For each entry ``(i, j)`` of a window (``kernel``: ``k`` or ``(kh, kw)``), row by row, the index of
-    the entries of an ``image``-shaped array holding that entry of every window at ``stride``:
-    ``N x C x Ho x Wo`` each."""
+    the entries of an ``image``-shaped array (rows and columns on ``axes``) holding that entry of every
+    window at ``stride``."""
     kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
-    ho, wo = (image[2] - kh) // stride + 1, (image[3] - kw) // stride + 1
-    return [(np.s_[:, :, i:i + stride * (ho - 1) + 1:stride, j:j + stride * (wo - 1) + 1:stride])
-            for i in range(kh) for j in range(kw)]
+    (rows, columns), ho, wo = axes, (image[axes[0]] - kh) // stride + 1, (image[axes[1]] - kw) // stride + 1
+    entries = []
+    for i, j in itertools.product(range(kh), range(kw)):
+        entry = [slice(None)] * len(image)
+        entry[rows], entry[columns] = (slice(i, i + stride * (ho - 1) + 1, stride),
+                                       slice(j, j + stride * (wo - 1) + 1, stride))
+        entries.append(tuple(entry))
+    return entries
 
 
 def max_pool2d(x, kernel, stride, out=None):
@@ -307,19 +354,22 @@ def max_pool2d(x, kernel, stride, out=None):
     return out
 
 
-def max_pool2d_input(delta, x, kernel, stride, out=None):
+def max_pool2d_input(delta, x, kernel, stride, out=None, maximum=None):
     """The input's adjoint: each window's ``delta`` to the first maximum of the window (row by row),
-    as torch's CPU kernel picks it: an entry takes it where it equals the maximum and no entry before
-    it did."""
+    as torch's CPU kernel picks it: an entry takes it where it equals the window's ``maximum`` (the
+    forward value, recomputed when not given) and no entry before it did."""
     entries = _window_entries(x.shape, kernel, stride)
-    maximum = max_pool2d(x, kernel, stride)
+    maximum = max_pool2d(x, kernel, stride) if maximum is None else maximum
     value, taken = np.zeros(x.shape, delta.dtype), np.zeros(delta.shape, bool)
     chosen = np.empty(delta.shape, bool)
     for entry in entries:
         np.equal(x[entry], maximum, out=chosen)
         np.greater(chosen, taken, out=chosen)  # chosen and not taken
         np.logical_or(taken, chosen, out=taken)
-        value[entry] += delta * chosen
+        if stride >= kernel:  # windows apart: each pixel in one window at most
+            np.multiply(delta, chosen, out=value[entry])
+        else:
+            value[entry] += delta * chosen
     return _into_images(value, out)
 
 

@@ -267,8 +267,9 @@ def _unpooled(delta, image, kernel, stride, shares):
     return _images(out.tolist(), None)
 
 
-def max_pool2d_input(delta, x, kernel, stride, out=None):
-    r"""The input's adjoint: each window's ``delta`` to its first maximum (row by row), as torch's.
+def max_pool2d_input(delta, x, kernel, stride, out=None, maximum=None):
+    r"""The input's adjoint: each window's ``delta`` to its first maximum (row by row), as torch's
+    (the forward ``maximum`` is not needed: the brackets compare the window's entries).
     Pixel ``k`` of a window ``x_1, x_2, ...`` gets $\delta \prod_{j < k} [x_k > x_j] \prod_{j > k}
     [x_k \geq x_j]$, the brackets relu's step (0 at 0): numbers pick the first maximum exactly,
     symbols keep the brackets."""

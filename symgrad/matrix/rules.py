@@ -263,7 +263,7 @@ IMAGES = MappingProxyType({
         roles=("A",),
         forward=lambda xp, node, ins, out: xp.max_pool2d(ins[0], node.option("kernel"), node.option("stride"), out),
         backward={"A": lambda xp, node, delta, value, ins, out: xp.max_pool2d_input(
-            delta, ins[0], node.option("kernel"), node.option("stride"), out)},
+            delta, ins[0], node.option("kernel"), node.option("stride"), out, maximum=value)},
         latex_forward=r"$out = \operatorname{maxpool}($A)",
         latex_backward={"A": r"\operatorname{unpool}_{\arg\max}($delta)"},
     ),
