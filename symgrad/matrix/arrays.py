@@ -269,11 +269,11 @@ def conv2d(x, w, b, stride, padding, out=None):
     (o, c, kh, kw), (n, _, h, wd) = w.shape, x.shape
     ho, wo = (h - kh) // stride + 1, (wd - kw) // stride + 1
     if _per_image(c, (kh, kw), ho, wo):
-        value = np.matmul(w.reshape(o, c * kh * kw), _columns(x, (kh, kw), stride)).reshape(n, o, ho, wo)
+        out = np.empty((n, o, ho, wo), x.dtype) if out is None else out
+        np.matmul(w.reshape(o, c * kh * kw), _columns(x, (kh, kw), stride), out=out.reshape(n, o, ho * wo))
     else:
         value = np.matmul(w.reshape(o, c * kh * kw), _columns_samples_last(x, (kh, kw), stride))
-        value = value.reshape(o, ho, wo, n).transpose(3, 0, 1, 2)
-    out = _into_images(value, out)
+        out = _into_images(value.reshape(o, ho, wo, n).transpose(3, 0, 1, 2), out)
     if b is not None:
         np.add(out, b[:, None, None], out=out)
     return out
@@ -285,14 +285,16 @@ def conv2d_input(delta, w, image, stride, padding, out=None):
     output pixel's ``W^T delta`` column (``C kh kw`` entries) added back over the window it came from,
     then the padding cut off. The same sums, without the zeros of the spread ``delta``.
 
-    The columns come from one matrix product over the whole batch, laid out channels, rows, columns,
-    samples (CHWN), so that each of the ``kh kw`` additions runs over blocks of ``Wo N`` contiguous
-    entries (``N`` when strided) instead of rows of ``Wo``."""
+    Each kernel entry's ``W^T delta`` rows come from one matrix product over the whole batch, laid out
+    channels, rows, columns, samples (CHWN), and are added at once, while they are in the cache, over
+    blocks of ``Wo N`` contiguous entries (``N`` when strided) instead of rows of ``Wo``."""
     (n, o, ho, wo), (_, c, kh, kw) = delta.shape, w.shape
-    kernel_major = np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(kh * kw * c, o)
-    columns = np.matmul(kernel_major, _samples_last(delta)).reshape(kh * kw, c, ho, wo, n)
+    kernel_major, samples_last = np.ascontiguousarray(w.transpose(2, 3, 1, 0)), _samples_last(delta)
     padded = (c, image[2] + 2 * padding, image[3] + 2 * padding, n)
-    value = _col2im(columns, padded, (kh, kw), stride, axes=(1, 2))
+    value, share = np.zeros(padded, delta.dtype), np.empty((c, ho * wo * n), delta.dtype)
+    for (i, j), entry in zip(itertools.product(range(kh), range(kw)),
+                             _window_entries(padded, (kh, kw), stride, axes=(1, 2))):
+        value[entry] += np.matmul(kernel_major[i, j], samples_last, out=share).reshape(c, ho, wo, n)
     return _into_images(value[:, padding:padded[1] - padding, padding:padded[2] - padding].transpose(3, 0, 1, 2),
                         out)
 
@@ -315,12 +317,12 @@ def sum_images(delta, out=None):
     return np.add.reduce(delta, axis=(0, 2, 3), out=out)
 
 
-def _col2im(values, image, kernel, stride, axes=(2, 3)):
+def _col2im(values, image, kernel, stride):
     """col2im: ``values[t]`` (the ``t``-th entry of every window, row by row) added back where that
-    entry of each window was, into zeros of ``image``'s shape whose ``axes`` are the rows and columns
-    (a loop over the kernel's entries, none over pixels)."""
+    entry of each window was, into zeros of ``image``'s shape (a loop over the kernel's entries, none
+    over pixels)."""
     out = np.zeros(image, values[0].dtype)
-    for entry, value in zip(_window_entries(image, kernel, stride, axes), values):
+    for entry, value in zip(_window_entries(image, kernel, stride), values):
         out[entry] += value
     return out
 
