@@ -18,6 +18,7 @@ from ..core.backprop import Backprop, backward
 from ..core.calculus import as_graph, newton_update, second_partials
 from ..core.errors import DerivationError, DirectionError, ShapeError, SymgradError
 from ..core.graph import Graph
+from .diagram import diagram_of
 from .latex import latex
 from ..core.numbers import exact
 from .rules import differentiate
@@ -141,6 +142,10 @@ class Derivation:
     def _repr_latex_(self):
         """The derivation displayed in Jupyter."""
         return latex(self, jupyter=True)
+
+    def diagram(self, partials=False):
+        """The graph drawn with each value and adjoint (:func:`~symgrad.explain.diagram.diagram_of`)."""
+        return diagram_of(self, partials)
 
     def every_step(self):
         """Every step of every answer's tree, each shared step once and after its sub-steps."""
