@@ -3,14 +3,15 @@
 #   make test   set everything up, then run the whole test suite
 # Set-up: a virtual environment in .venv with symgrad and its extras (torch 2.13.0 CPU included),
 # and TeX (Debian's texlive packages and latexmk, with poppler-utils and qpdf; LuaLaTeX and Noto/Symbola
-# fonts for titles in other scripts) through apt-get when missing.
+# fonts for titles in other scripts; Graphviz for the graph diagrams) through apt-get when missing.
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 EXTRAS := torch,test,digits
 APT_PACKAGES := latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended \
-                lmodern poppler-utils qpdf texlive-luatex fontconfig fonts-noto-core fonts-noto-cjk fonts-symbola
+                lmodern poppler-utils qpdf texlive-luatex fontconfig fonts-noto-core fonts-noto-cjk fonts-symbola \
+                graphviz
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # One thread per numeric library: on 2 cores torch's and NumPy's pools otherwise fight.
@@ -45,7 +46,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 tex:
 	@if command -v latexmk >/dev/null && command -v pdflatex >/dev/null && command -v pdftotext >/dev/null \
-	  && command -v qpdf >/dev/null && command -v lualatex >/dev/null && kpsewhich fontspec.sty >/dev/null \
+	  && command -v qpdf >/dev/null && command -v dot >/dev/null && command -v lualatex >/dev/null && kpsewhich fontspec.sty >/dev/null \
 	  && fc-list -q "Noto Serif CJK SC" && fc-list -q "Noto Naskh Arabic" && fc-list -q Symbola; then :; else \
 	  echo "TeX is missing: installing $(APT_PACKAGES) with apt-get"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \

@@ -110,7 +110,7 @@ def test_the_same_seed_gives_the_same_files(tmp_path):
         assert main(["render", str(S3), "-o", str(out), "--variants", "2", "--seed", seed, "--answers", "--quiet"]) == 0
     names = sorted(p.name for p in runs[0].iterdir())
     assert names == [f"s3_backprop_by_hand-0{k}{end}" for k in (1, 2)
-                     for end in ("-loss.pdf", "-surface.pdf", ".key.json", ".pdf", ".tex")]  # figures too
+                     for end in ("-graph.pdf", "-loss.pdf", "-surface.pdf", ".key.json", ".pdf", ".tex")]  # figures too
     assert all((runs[0] / n).read_bytes() == (runs[1] / n).read_bytes() for n in names)
     keys = [json.loads((run / "s3_backprop_by_hand-01.key.json").read_text()) for run in runs]
     assert keys[0]["questions"][0]["point"] != keys[2]["questions"][0]["point"]  # another seed, other numbers
@@ -141,7 +141,8 @@ def test_without_tex_the_tex_and_keys_are_written_and_the_message_says_how_to_in
     assert "TeX is not installed" in err and "apt-get install latexmk" in err
     assert "rendering" in err  # progress, for several worksheets
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "s0_sgd_by_hand.key.json", "s0_sgd_by_hand.tex", "s3_backprop_by_hand.key.json", "s3_backprop_by_hand.tex"]
+        "s0_sgd_by_hand.key.json", "s0_sgd_by_hand.tex", "s3_backprop_by_hand-graph.pdf",  # the figure the TeX includes
+        "s3_backprop_by_hand.key.json", "s3_backprop_by_hand.tex"]
     assert "2 worksheets rendered" in out
 
 

@@ -28,8 +28,9 @@ def test_tex_key_and_figure_are_written(tmp_path):
 
 @pytest.mark.parametrize("name, answers, figures", [
     ("directional_derivative", False, []),  # the figures show the answers: not in the student's version
-    ("s3_backprop_by_hand", True, ["s3_backprop_by_hand-loss.pdf", "s3_backprop_by_hand-surface.pdf"]),
-    ("s3_backprop_by_hand", False, []),
+    ("s3_backprop_by_hand", True, ["s3_backprop_by_hand-graph.pdf", "s3_backprop_by_hand-loss.pdf",
+                                   "s3_backprop_by_hand-surface.pdf"]),
+    ("s3_backprop_by_hand", False, ["s3_backprop_by_hand-graph.pdf"]),  # the graph's definitions only
     ("s1_batch_gradient_descent", True, ["s1_batch_gradient_descent-loss.pdf"]),
 ])
 def test_figures_are_drawn_for_the_teachers_version(tmp_path, name, answers, figures):

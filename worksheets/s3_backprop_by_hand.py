@@ -19,6 +19,7 @@ WORKSHEET = Worksheet(
     notes=r"Two inputs, two hidden linear units, one output, no biases and no activation: "
           r"$y^* = w_5 (w_1 x_1 + w_3 x_2) + w_6 (w_2 x_1 + w_4 x_2)$, loss $(y - y^*)^2$.",
     model=model,
+    diagram=True,
     point={w1: 1.0, w2: 0.5, w3: 0.5, w4: 0.7, w5: 1.0, w6: 2.0, x1: 0.5, x2: 1.0, y: 0.8},
     variants={w1: (0.5, 1.5, 0.1), w5: (0.5, 1.5, 0.1), x1: (0.5, 1, 0.1), x2: (0.5, 1, 0.1), y: (0.5, 1, 0.1),
               "learning_rate": (0.01, 0.05, 0.01)},

@@ -18,6 +18,7 @@ WORKSHEET = Worksheet(
     notes=r"$z = w x + b$, $p = \sigma(z)$, $L = -[y \log p + (1 - y)\log(1 - p)]$. "
           r"At $z = 0$, $\sigma'(z) = \sigma(z)(1 - \sigma(z)) = 1/4$.",
     model=model,
+    diagram=True,
     point={w: 0.5, b: -1, x: 2, y: 1},
     variants={w: (-1, 1, 0.5), b: (-1, 1, 0.5), x: (1, 3, 1), y: (0, 1, 1), "learning_rate": (0.1, 0.5, 0.1)},
     questions=[

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["write_atomically", "atomic_path", "staging_folder", "check_output", "check_folder"]
+__all__ = ["write_atomically", "atomic_path", "staging_folder", "check_output", "check_folder", "SOURCE_DATE_EPOCH"]
 
 CHUNK = 1 << 16  # bytes per write call
+SOURCE_DATE_EPOCH = "1704067200"  # 2024-01-01: the date written in PDFs, so the same input gives the same bytes
 
 
 def write_atomically(path, content):

@@ -2,30 +2,34 @@ r"""Computational-graph diagrams, as CS231n draws backpropagation: one box per n
 leaf, left to right, each with its definition, its forward value at the point and, under it in red,
 its adjoint $\partial L / \partial \text{node}$; an edge may carry its local partial.
 
-Layout by Graphviz's ``dot`` (a layered drawing: inputs on the left, the loss on the right), through
-the ``graphviz`` package: :class:`Diagram` holds the DOT source and renders SVG (notebooks show it),
-PNG or PDF (worksheets include it). A graph of more than ``limit`` boxes is drawn collapsed: boxes of
+Layout by Graphviz's ``dot`` (a layered drawing: inputs on the left, the loss on the right), run as
+a program with a time limit: :class:`Diagram` holds the DOT source and renders SVG (notebooks show it),
+PNG or PDF (worksheets include it; its creation date fixed, so the same diagram gives the same bytes). A graph of more than ``limit`` boxes is drawn collapsed: boxes of
 the same structure at the same depth (a layer's ``h`` units, its weights) become one box with a count.
 Every label is text escaped for Graphviz's HTML-like labels.
 """
 
 import html
+import os
 import re
+import subprocess
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import sympy
 from sympy.printing.str import StrPrinter
 
 from ..core.backprop import backward
 from ..core.errors import SymgradError
-from ..core.files import write_atomically
+from ..core.files import SOURCE_DATE_EPOCH, write_atomically
 from .notation import decimal
 
 __all__ = ["Diagram", "Box", "diagram", "diagram_of", "LIMIT"]
 
 LIMIT = 40  # boxes beyond which a graph is drawn collapsed
 GRADIENT_COLOUR = "#c0392b"
-RENDER_SECONDS = 30
+WIDTH = 60  # characters of a definition or a local partial in a box or on an edge
+SECONDS = 30  # the longest dot may take to draw one diagram
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,17 @@ class Diagram:
 
     def render(self, format):
         """The diagram drawn by ``dot`` as ``format`` (``svg``, ``png``, ``pdf``), bytes."""
-        import graphviz
-
         try:
-            return graphviz.Source(self.source).pipe(format=format, quiet=True)
-        except graphviz.ExecutableNotFound:
+            done = subprocess.run(["dot", f"-T{format}"], input=self.source.encode(), capture_output=True,
+                                  timeout=SECONDS, check=False)
+        except FileNotFoundError:
             raise SymgradError("Graphviz's dot is not installed (Debian: apt-get install graphviz; "
                                "`make setup` installs it)") from None
-        except graphviz.CalledProcessError as error:
-            raise SymgradError(f"Graphviz could not draw the diagram: {error.stderr.decode(errors='replace')[:200]}")
+        except subprocess.TimeoutExpired:
+            raise SymgradError(f"Graphviz took more than {SECONDS} s to draw the diagram") from None
+        if done.returncode != 0:
+            raise SymgradError(f"Graphviz could not draw the diagram: {done.stderr.decode(errors='replace')[:200]}")
+        return _fixed_date(done.stdout) if format == "pdf" else done.stdout
 
     def svg(self):
         return self.render("svg").decode()
@@ -70,6 +76,14 @@ class Diagram:
             raise SymgradError(f"a diagram is written as .svg, .png, .pdf or .dot, not {path}")
         write_atomically(path, self.source.encode() if suffix == "dot" else self.render(suffix))
         return path
+
+
+def _fixed_date(pdf):
+    """``pdf`` with cairo's creation date replaced by ``SOURCE_DATE_EPOCH``'s (the TeX builds' date), in
+    as many bytes, so the cross-reference offsets stay right."""
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH))
+    date = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y%m%d%H%M%S").encode()
+    return re.sub(rb"/CreationDate \(D:\d{14}", b"/CreationDate (D:" + date, pdf)
 
 
 @dataclass(frozen=True)
@@ -171,8 +185,10 @@ class _Names:
         starred = re.fullmatch(r"\{?(\w+)\}?\^\{?\*\}?", latex)
         return starred[1] + "*" if starred else s.name
 
-    def expression(self, expr):
-        return self.printer.doprint(expr).replace(_STAR, "*")
+    def expression(self, expr, width=WIDTH):
+        """``expr`` on one line, cut at ``width`` characters with an ellipsis."""
+        text = self.printer.doprint(expr).replace(_STAR, "*")
+        return text if len(text) <= width else text[:width - 1] + "…"
 
 
 _STAR = "\ue000"
@@ -206,14 +222,14 @@ def _collapsed(graph, output, shown, name, value, adjoint):
         parents = graph.parents(s) if graph.is_node(s) else ()
         depth[s] = 1 + max((depth[p] for p in parents), default=-1)
         key[s] = (depth[s], _structure(graph.definition(s), key) if graph.is_node(s) else
-                  ("leaf", re.sub(r"_?\d+$", "", s.name)))
+                  ("leaf", _unindexed(s.name)))
     groups = {}
     for s in shown:
         groups.setdefault(key[s], []).append(s)
     boxes, edges = [], set()
     for k, members in groups.items():
         first = members[0]
-        title = name(first) if len(members) == 1 else f"{re.sub(r'_?[0-9]+$', '', name(first))}  ×{len(members)}"
+        title = name(first) if len(members) == 1 else f"{_unindexed(name(first))} ×{len(members)}"
         rows = [] if not graph.is_node(first) else [(f"{name(first)} = {name.expression(graph.definition(first))}"
                                                     + (" (and the like)" if len(members) > 1 else ""), None)]
         rows += _range_rows(members, value, adjoint, name, output)
@@ -223,6 +239,11 @@ def _collapsed(graph, output, shown, name, value, adjoint):
                 edges.add((str(key[p]), str(k)))
     order = {box.key: i for i, box in enumerate(boxes)}
     return diagram(boxes, [(a, b, "") for a, b in sorted(edges, key=lambda e: (order[e[0]], order[e[1]]))])
+
+
+def _unindexed(name):
+    """A name without its index: ``w12`` and ``w_3`` are ``w``."""
+    return re.sub(r"_?[0-9]+$", "", name)
 
 
 def _structure(expr, key):
@@ -243,5 +264,6 @@ def _range_rows(members, value, adjoint, name, output):
         numbers = [table[s] for s in members if s in table and table[s].is_number]
         if numbers:
             low, high = min(numbers, key=float), max(numbers, key=float)
-            rows.append((f"{label} {_number(low)} … {_number(high)}", colour))
+            shown = f"{_number(low)} … {_number(high)}" if low != high else f"{_number(low)} each"
+            rows.append((f"{label} {shown}", colour))
     return rows

@@ -1,11 +1,12 @@
 """What ``symgrad train`` shows of a matrix-mode run: each epoch's mean training loss and the final
 accuracy, as S2 prints them, and the loss curve."""
 
+from ..explain.diagram import Box, diagram
 from ..explain.plots import loss_curve
 from ..numeric.epochs import table_rows
 from ..numeric.optimizers import make_optimizer
 
-__all__ = ["report", "plot", "network_shape"]
+__all__ = ["report", "plot", "network_shape", "network_diagram"]
 
 
 def report(spec, result, every=None):
@@ -58,3 +59,38 @@ def _layer_name(layer):
     if hasattr(layer, "num_features"):
         return f"{type(layer).__name__}({layer.num_features})"
     return f"dropout {layer.p:g}" if hasattr(layer, "p") else type(layer).__name__
+
+
+def network_diagram(network, loss=None, batch=None):
+    """A network drawn left to right, one box per layer (its node, operation and parameters with their
+    shapes), each edge labelled with the shape of the tensor it carries (``N x 6 x 24 x 24``, or
+    ``batch`` for ``N``); with ``loss`` (as :meth:`Network.loss` takes it) the loss node too."""
+    _, output, _ = network.graph()
+    if loss is not None:
+        output = network.loss(loss)
+    order, seen = [], set()
+
+    def visit(node):
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        for parent in node.inputs:
+            visit(parent)
+        order.append(node)
+
+    visit(output)
+    drawn = [n for n in order if n.op != "parameter"]
+    boxes = [Box(str(id(n)), n.name, _layer_rows(n, batch), leaf=n.is_leaf) for n in drawn]
+    edges = [(str(id(p)), str(id(n)), _dims(p.shape, batch)) for n in drawn for p in n.inputs if p.op != "parameter"]
+    return diagram(boxes, edges)
+
+
+def _layer_rows(node, batch):
+    parameters = [p for p in node.inputs if p.op == "parameter"]
+    rows = [(node.op, None)] if not node.is_leaf else [(f"{node.op} {_dims(node.shape, batch)}", None)]
+    rows += [(f"{p.name}: {_dims(p.shape, batch)}", "#1f5fa8") for p in parameters]
+    return tuple(rows)
+
+
+def _dims(shape, batch):
+    return " × ".join(str(batch) if d == "N" and batch is not None else str(d) for d in shape) or "scalar"

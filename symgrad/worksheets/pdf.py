@@ -19,11 +19,11 @@ import tempfile
 from pathlib import Path
 
 from ..core.errors import SymgradError
+from ..core.files import SOURCE_DATE_EPOCH
 
 __all__ = ["build_pdf", "engine", "TexError", "TexMissingError", "tex_available", "INSTALL_HINT", "SOURCE_DATE_EPOCH",
            "PDFLATEX_TEXT"]
 
-SOURCE_DATE_EPOCH = "1704067200"  # 2024-01-01: PDF dates fixed, so the same input gives the same bytes
 INSTALL_HINT = ("install TeX with: sudo apt-get install latexmk texlive-latex-base texlive-latex-recommended "
                 "texlive-fonts-recommended lmodern texlive-luatex fontconfig fonts-noto-core fonts-noto-cjk "
                 "fonts-symbola (or run `make setup`)")

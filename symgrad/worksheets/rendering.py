@@ -19,6 +19,8 @@ from .document import worksheet_tex
 from ..core.equality import equal
 from ..core.errors import DerivationError
 from ..core.files import staging_folder, write_atomically
+from ..explain.derivation import derive
+from ..explain.diagram import diagram_of
 from ..explain.figures import Figure
 from .answer_key import answer_key, derive_questions
 from ..explain.latex import LatexRenderer
@@ -55,7 +57,7 @@ def render_worksheet(sheet, folder, *, answers=False, pdf=True):
         check = replace(check, training=training.check)
     tex, key = folder / f"{sheet.name}.tex", folder / f"{sheet.name}.key.json"
     with staging_folder(folder) as stage:  # the files appear together, each whole, or none does
-        figures = _figures(sheet, derivations, stage) if answers else ()
+        figures = _graph_figure(sheet, stage, answers) + (_figures(sheet, derivations, stage) if answers else ())
         training_figures = training.figures(sheet, stage) if answers and training is not None else ()
         write_atomically(stage / tex.name, worksheet_tex(sheet, derivations, answers=answers, check=check,
                                                          figures=figures, training=training,
@@ -76,6 +78,21 @@ def _agree(sheet, derivations):
             if not equal(sheet.model.expand(d), a):
                 raise DerivationError(f"worksheet {sheet.name}, question {index}: the derivation gives {d}, "
                                       f"but the engine's answer is {a}")
+
+
+def _graph_figure(sheet, folder, answers):
+    """The model's graph (``sheet.diagram``), with the values and adjoints at the point for the teacher."""
+    if not sheet.diagram:
+        return ()
+    graph = sheet.model
+    derivation = derive(graph, graph.leaves(graph.output), at=sheet.point if answers else None)
+    name = f"{sheet.name}-graph.pdf"
+    diagram_of(derivation).write(folder / name)
+    caption = ("The model's graph at the point: each box gives a leaf or a named intermediate, its definition, "
+               "its value in the forward pass and, in red, its adjoint, the partial of the loss by it, "
+               "which the backward pass sends from right to left." if answers else
+               "The model's graph: each box gives a leaf or a named intermediate and its definition.")
+    return (Figure(name, caption),)
 
 
 def _figures(sheet, derivations, folder):

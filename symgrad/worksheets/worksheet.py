@@ -85,6 +85,8 @@ class Worksheet:
     draws them from. With a ``training`` run, the PDF prints the ``predictions`` (:class:`Prediction`)
     before and after training, and ``surface`` names two of the run's parameters to draw the loss over
     (the other parameters at their initial values, averaged over the data) with the run's trajectory.
+    ``diagram`` draws the model's graph (:mod:`symgrad.explain.diagram`): in the teacher's version with
+    each box's value at the point and its adjoint, in the student's with the definitions only.
     """
 
     name: str
@@ -97,6 +99,7 @@ class Worksheet:
     variants: Mapping = field(default_factory=dict)
     predictions: tuple = ()
     surface: tuple = ()
+    diagram: bool = False
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not SAFE_NAME.fullmatch(self.name):
