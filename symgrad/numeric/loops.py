@@ -35,6 +35,7 @@ __all__ = ["Objective", "History", "EpochRow", "compile_objective", "train", "tr
 
 FEW = 8  # float64 batches of at most this many samples are computed sample by sample, in Python floats
 PROGRESS_FROM = 10_000  # iterations from which a run shows a progress bar by default (on a terminal)
+MEASURABLE = 0.01  # seconds an exact iteration must take for the next one's growth to be judged from it
 
 
 @dataclass(frozen=True)
@@ -323,13 +324,15 @@ class _Loop:
     def _within_budget(self):
         """Stop an exact run before an iteration that would take it past ``exact_seconds``, judging by the
         last iteration's time and how much longer it took than the one before (exact values that nest
-        at every step make each iteration several times slower than the last)."""
+        at every step make each iteration several times slower than the last), when the one before took
+        long enough to be measured."""
         starts = self.exact_starts
         starts.append(time.perf_counter())
         if len(starts) < 2:
             return
         t, last = len(starts) - 1, starts[-1] - starts[-2]
-        growth = last / (starts[-2] - starts[-3]) if len(starts) > 2 and starts[-2] > starts[-3] else 1.0
+        before = starts[-2] - starts[-3] if len(starts) > 2 else 0.0
+        growth = last / before if before >= MEASURABLE else 1.0  # a shorter iteration says nothing of growth
         if starts[-1] - starts[0] + last * max(growth, 1.0) > self.exact_seconds:
             error = TrainingError(
                 f"exact-mode training stopped before {self._where(t)} of {self.plan.iterations}: the next iteration "
