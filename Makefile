@@ -26,6 +26,7 @@ export VECLIB_MAXIMUM_THREADS = 1
 
 demo: setup
 	$(BIN)/symgrad render worksheets -o out --answers
+	pdftoppm -png -r 80 -singlefile out/s3_backprop_by_hand-graph.pdf out/s3_backprop_by_hand-graph
 	@echo "The worksheets' PDFs, TeX sources and answer keys are in $(CURDIR)/out/"
 
 test: setup
