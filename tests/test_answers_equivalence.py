@@ -3,6 +3,7 @@ import pytest
 import sympy as sp
 
 from symgrad import SymgradError, sigmoid
+from symgrad.core.activations import step
 from symgrad.answers.problems import TooComplex
 from symgrad.answers.equivalence import Probes, Tolerance, agree, equivalent, number_value
 
@@ -74,6 +75,24 @@ def test_probes_avoid_where_the_reference_is_undefined():
 
 def test_probes_are_reproducible():
     assert Probes.choose([x, y], [x * y], seed=5) == Probes.choose([x, y], [x * y], seed=5)
+
+
+def test_probes_give_a_step_reference_more_than_one_value():
+    """relu's derivative by w is 0 wherever wx + b <= 0: six such points (about one seed in a hundred)
+    would not tell x [wx + b > 0] from [wx + b > 0]."""
+    w, b = sp.symbols("w b")
+    reference = x * step(w * x + b)
+    undecided = []
+    for seed in range(300):
+        probes = Probes.choose([w, x, b], [reference], seed=seed)
+        if len(set(probes.values(reference))) == 1 or agree(probes.values(step(w * x + b)),
+                                                            probes.values(reference)) is not False:
+            undecided.append(seed)
+    assert not undecided
+
+
+def test_probes_of_a_constant_reference_stop_at_the_count():
+    assert len(Probes.choose([x], [sp.Integer(3)], count=6, seed=1).points) == 6
 
 
 def test_probes_refuse_a_reference_undefined_everywhere():

@@ -97,18 +97,23 @@ class Probes:
         Values are drawn from [-2, 2] (never 0 or ±1, where different answers often agree); where the
         references are undefined (a logarithm of a negative number), from (0, 1). ``seed`` (any
         value :class:`random.Random` takes) makes them reproducible; None draws them from the
-        system's randomness."""
+        system's randomness. A reference whose value is the same at every point (relu's derivative 0
+        at each, which would not tell ``x [wx + b > 0]`` from ``[wx + b > 0]``) is probed further
+        until a point gives it another value (within ``attempts``)."""
         rng = random.Random(seed)
         variables = tuple(variables)
-        points = []
+        points, seen = [], []  # seen[k]: the references' values at points[k]
+        varying = [bool((r if isinstance(r, sympy.Basic) else exact(r)).free_symbols & set(variables)) for r in references]
         for attempt in range(attempts):
-            if len(points) == count:
+            if len(points) >= count and not _flat(seen, varying):
                 break
             positive = attempt >= attempts // 3
             point = tuple(_draw(rng, positive) for _ in variables)
-            probes = cls(variables, (point,))
-            if all(_is_real(probes.values(r)[0]) for r in references):
+            values = tuple(cls(variables, (point,)).values(r)[0] for r in references)
+            if all(_is_real(v) for v in values) and (len(points) < count or _flat(seen, varying) - _flat(
+                    seen + [values], varying)):
                 points.append(point)
+                seen.append(values)
         if not points:
             raise SymgradError("the answer is undefined at every point tried: cannot compare answers to it")
         return cls(variables, tuple(points))
@@ -125,6 +130,11 @@ class Probes:
                 raise TooComplex(TOO_LARGE) from None
             out.append(number_value(at_point))
         return tuple(out)
+
+
+def _flat(seen, varying):
+    """The references (by index) that depend on the variables yet take one value at every point seen."""
+    return {k for k, column in enumerate(zip(*seen)) if varying[k] and len({complex(v) for v in column}) == 1}
 
 
 def _draw(rng, positive):
