@@ -41,17 +41,13 @@ class TextError(SymgradError):
         self.problem, self.column = problem, column
 
 
-def _snake(name):
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-
-
 def functions():
     """``{name: (callable, indexed)}``: every function a text may call, by name: each operation with a
     spelling (by it and by its name in snake case) or of the softmax family, and each loss."""
     found = {}
     for op in operations():
         if op.spellings or op.indexed:
-            found.setdefault(_snake(op.name), (op.function, op.indexed))
+            found.setdefault(op.plain_name, (op.function, op.indexed))
     for name, _, op in spelled():
         found.setdefault(name, (op.function, op.indexed))
     for name in losses.__all__:  # a loss of a model's output: huber(p, y), not the unit Huber function
