@@ -77,6 +77,10 @@ class TextRenderer:
             forms.append(prettyForm(f"    ({note})"))
         return prettyForm(*stringPict.next(*forms)).render(wrap_line=False)
 
+    def row(self, *parts, **options):
+        """:meth:`line`, indented (every line of a tall one)."""
+        return "\n".join(INDENT + t for t in self.line(*parts, **options).split("\n"))
+
     def _as_form(self, part):
         return prettyForm(part) if isinstance(part, str) else part
 
@@ -110,9 +114,18 @@ class TextRenderer:
 
     def _render_Simplification(self, step):
         lines = self.render(step.body)
-        if step.result.is_number or step.result == step.body.result:
-            return lines
-        return lines + [INDENT + self.line("", self.form(step.result), note="simplified")]
+        if not step.result.is_number and step.result != step.body.result:
+            lines.append(self.row("", self.form(step.result), note="simplified"))
+        return lines + (self.ordinary(step) if isinstance(step.body, S.Partial) else [])
+
+    def ordinary(self, partial):
+        """The partial as it is wherever torch's guards in it are inactive (the clamped log as ``log``),
+        when that differs: bce's gradient reads ``σ(z) - y``."""
+        ordinary = written_as(partial.result, "ordinary")
+        if ordinary == partial.result:
+            return []
+        lhs = self.partial(partial.body.of, partial.body.wrt)
+        return ["Where no clamp of torch's is active:", self.row(lhs, self.form(simplest(ordinary)))]
 
     def _render_Rule(self, step):
         return [self.line(self.hole(step), self.form(step.result), note=self.notes(step))]
@@ -132,7 +145,7 @@ class TextRenderer:
         parts = [self.partial(step.node, step.parent), self.hole(rule), self.form(rule.result)]
         if step.result != rule.result:
             parts.append(self.form(step.result))
-        return [INDENT + self.line(*parts, note=self.notes(rule))]
+        return [self.row(*parts, note=self.notes(rule))]
 
     def _render_PathSum(self, step):
         lhs = self.partial(step.of, step.wrt)
@@ -154,7 +167,7 @@ class TextRenderer:
             together = sympy.Add(*[sympy.Mul(*[f.result for f in path.factors], evaluate=False)
                                    for path in step.paths], evaluate=False)
             lines.append("Together:")
-            lines.append(INDENT + self.line(lhs, self.form(together)))
+            lines.append(self.row(lhs, self.form(together)))
         return lines
 
     def _render_Partial(self, step):
@@ -162,10 +175,7 @@ class TextRenderer:
         lines = self.render(step.chain)
         lhs = self.partial(step.of, step.wrt)
         if step.result != step.chain.result:
-            lines += ["In the variables:", INDENT + self.line(lhs, self.form(step.result))]
-        ordinary = written_as(step.result, "ordinary")
-        if ordinary != step.result:
-            lines += ["Where no clamp of torch's is active:", INDENT + self.line(lhs, self.form(simplest(ordinary)))]
+            lines += ["In the variables:", self.row(lhs, self.form(step.result))]
         return lines
 
     def _render_PartialAt(self, step):
@@ -183,11 +193,11 @@ class TextRenderer:
                 lines.append(INDENT + f"{local} = {self.value(f.result.xreplace(values))}")
                 continue
             self.shown.add((f, step.point))
-            lines.append(INDENT + self.line(local, *self.values(f.result, values)))
+            lines.append(self.row(local, *self.values(f.result, values)))
         if len(factors) > 1:
             by_path = " + ".join(" · ".join(_factor(f.result.xreplace(values)) for f in path.factors)
                                  for path in chain.paths)
-            lines.append(INDENT + self.line(lhs, by_path, self.value(step.result)))
+            lines.append(self.row(lhs, by_path, self.value(step.result)))
         return lines
 
     def _render_Update(self, step):
@@ -210,7 +220,7 @@ class TextRenderer:
                 after = theta if len(chain) == 1 else f"{theta}⁽{k}⁾"
                 gradient = self.partial(S.path_sum(u.gradient).of, u.variable)
                 numbers = f"{_factor(u.previous.result)} - {_number(u.learning_rate)} · {_factor(u.gradient.result)}"
-                lines.append(INDENT + self.line(after, f"{before} - η {gradient}", numbers, self.value(u.result),
+                lines.append(self.row(after, f"{before} - η {gradient}", numbers, self.value(u.result),
                                                 relations=["←", "=", "="]))
         return lines
 
@@ -220,7 +230,7 @@ class TextRenderer:
         dot = " + ".join(f"{_factor(g.result)} · {_factor(c)}" for g, c in zip(step.gradient, step.direction))
         direction = ", ".join(_number(c) for c in step.direction)
         lines.append(f"Along v = ({direction}), normalised to a unit vector:")
-        lines.append(INDENT + self.line(f"D_v {f}", f"∇{f} · v / ‖v‖", f"({dot}) / {_factor(step.norm)}",
+        lines.append(self.row(f"D_v {f}", f"∇{f} · v / ‖v‖", f"({dot}) / {_factor(step.norm)}",
                                         self.value(step.result)))
         return lines
 
@@ -230,11 +240,11 @@ class TextRenderer:
         u, v = step.wrt
         first = step.partial.body if isinstance(step.partial, S.Simplification) else step.partial
         if ("derived", first) in self.shown:
-            lines = ["As derived above:", INDENT + self.line(self.partial(step.of, u), self.form(step.partial.result))]
+            lines = ["As derived above:", self.row(self.partial(step.of, u), self.form(step.partial.result))]
         else:
             lines = self.render(step.partial)
         lines.append(f"Its derivative with respect to {self.symbol(v)}, by the same rules:")
-        lines.append(INDENT + self.line(self.second_partial(step.of, u, v), self.hole(step.rule),
+        lines.append(self.row(self.second_partial(step.of, u, v), self.hole(step.rule),
                                         self.form(step.rule.result), note=self.notes(step.rule)))
         return lines
 
@@ -244,14 +254,14 @@ class TextRenderer:
         if (step.second, step.point) in self.shown:
             return [f"As derived above: {lhs} = {self.value(step.result)}"]
         self.shown.add((step.second, step.point))
-        return self.render(step.second) + ["At the point:", INDENT + self.line(
+        return self.render(step.second) + ["At the point:", self.row(
             lhs, *self.values(step.second.result, dict(step.point)))]
 
     def _render_Symmetric(self, step):
         u, v = step.wrt
         shown = self.value(step.result) if step.result.is_number else self.form(step.result)
         return ["By symmetry (the second partials of a smooth function commute):",
-                INDENT + self.line(self.second_partial(step.of, u, v), self.second_partial(step.of, v, u), shown)]
+                self.row(self.second_partial(step.of, u, v), self.second_partial(step.of, v, u), shown)]
 
     # -- a whole derivation ------------------------------------------------------------------------
 
@@ -263,13 +273,13 @@ class TextRenderer:
         point = ", ".join(f"{self.symbol(s)} = {_number(v)}" for s, v in derivation.point)
         lines = [f"The forward pass at {point}:"]
         for node, _ in derivation.forward:
-            lines.append(INDENT + self.line(self.symbol(node), *self.values(derivation.graph.definition(node), values)))
+            lines.append(self.row(self.symbol(node), *self.values(derivation.graph.definition(node), values)))
         return lines
 
     def derivation(self, derivation):
         """The lines of a whole derivation: the model, the forward pass at the point, each answer's steps."""
         graph = derivation.graph
-        lines = ["The model:"] + [INDENT + self.line(self.symbol(n), self.form(graph.definition(n)))
+        lines = ["The model:"] + [self.row(self.symbol(n), self.form(graph.definition(n)))
                                   for n in graph.nodes]
         forward = self.forward(derivation)
         lines += [""] + forward if forward else []
@@ -284,7 +294,7 @@ class TextRenderer:
         values = [a.result for a in derivation.answers]
         if S.second_order(derivation.answers[0]):
             n = len(derivation.wrt)
-            return ["Answer:", INDENT + self.line("H", self.form(sympy.Matrix(n, n, values)))]
+            return ["Answer:", self.row("H", self.form(sympy.Matrix(n, n, values)))]
         lines = ["Answer:"]
         for answer, symbol, value in zip(derivation.answers, derivation.wrt, values):
             if isinstance(answer, (S.Update, S.NewtonStep)):
@@ -294,7 +304,7 @@ class TextRenderer:
             else:
                 lhs = self.partial(derivation.output, symbol)
             shown = self.value(value) if sympy.sympify(value).is_number else self.form(value)
-            lines.append(INDENT + self.line(lhs, shown))
+            lines.append(self.row(lhs, shown))
         return lines
 
 
@@ -311,7 +321,7 @@ class _Printer(PrettyPrinter):
         if e in self.values:
             form = self._print(self.values[e])
             shown = self.values[e]
-            return prettyForm(*form.parens()) if shown.is_negative or not shown.is_Integer and shown.is_Rational else form
+            return prettyForm(*form.parens()) if shown.is_negative else form
         return prettyForm(self.renderer.symbol(e))
 
     def _print_Function(self, e, sort=False, func_name=None, left="(", right=")"):
