@@ -154,8 +154,9 @@ class TextRenderer:
         chain = " + ".join(" · ".join(self.partial(c, p) for c, p in zip(path.path, path.path[1:]))
                            for path in step.paths)
         many = f", summed over the {len(step.paths)} paths" if len(step.paths) > 1 else ""
-        lines = [f"{lhs} by the chain rule, along each path from {self.symbol(step.of)} down to "
-                 f"{self.symbol(step.wrt)}{many}:", INDENT + f"{lhs} = {chain}"]
+        direct = len(step.paths) == 1 and len(step.paths[0].path) == 2  # one edge: no chain to write
+        lines = [] if direct else [f"{lhs} by the chain rule, along each path from {self.symbol(step.of)} down to "
+                                   f"{self.symbol(step.wrt)}{many}:", INDENT + f"{lhs} = {chain}"]
         factors = S.local_partials(step)
         new = [f for f in factors if f not in self.shown]
         if new:
