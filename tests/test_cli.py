@@ -64,4 +64,4 @@ def test_demo_takes_a_worksheet_file_and_names_a_missing_one(capsys):
     out = capsys.readouterr().out
     assert out.count("== ") == 1 and "1 worksheet derived" in out
     assert main(["demo", str(sheet), str(WORKSHEETS / "missing.py")]) == 2
-    assert "no such worksheet file or folder" in capsys.readouterr().err
+    assert "no worksheet file or folder at" in capsys.readouterr().err

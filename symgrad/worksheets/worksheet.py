@@ -194,7 +194,7 @@ def worksheet_files(paths):
         elif p.exists():
             files.append(p)
         else:
-            raise SymgradError(f"no such worksheet file or folder: {p}")
+            raise SymgradError(f"no worksheet file or folder at {p}")
     return files
 
 
