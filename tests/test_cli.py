@@ -56,3 +56,12 @@ def test_a_stopped_render_writes_nothing_half_done_and_says_so(tmp_path):
     stems = {n.split(".")[0] for n in names}
     assert all({f"{s}.tex", f"{s}.key.json"} <= set(names) for s in stems)  # each worksheet written whole
     assert len(stems) < len(list(WORKSHEETS.glob("*.py")))
+
+
+def test_demo_takes_a_worksheet_file_and_names_a_missing_one(capsys):
+    sheet = WORKSHEETS / "s3_backprop_by_hand.py"
+    assert main(["demo", str(sheet)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("== ") == 1 and "1 worksheet derived" in out
+    assert main(["demo", str(sheet), str(WORKSHEETS / "missing.py")]) == 2
+    assert "no worksheet file or folder at" in capsys.readouterr().err

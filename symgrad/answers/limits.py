@@ -7,10 +7,13 @@ import math
 import re
 from dataclasses import dataclass
 
+import sympy
+
 from ..core.errors import SymgradError
 from ..core.serialize import MAX_DIGITS, MAX_NAME
+from .problems import TooComplex
 
-__all__ = ["Limits", "DEFAULT_LIMITS", "read_json", "check_key", "check_key_entry", "key_question_name"]
+__all__ = ["Limits", "DEFAULT_LIMITS", "bounded_power", "read_json", "check_key", "check_key_entry", "key_question_name"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,19 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+def bounded_power(base, exponent, limits):
+    """``base ** exponent``, refused (:class:`~symgrad.answers.problems.TooComplex`) when the exponent or
+    the exact result would be too large."""
+    if exponent.is_Number:
+        if abs(exponent) > limits.max_exponent:
+            raise TooComplex(f"an exponent is larger than {limits.max_exponent}")
+        if base.is_Rational and exponent.is_Integer:
+            bits = max(abs(base.p), abs(base.q)).bit_length() * abs(int(exponent))
+            if bits > limits.max_bits:
+                raise TooComplex("a power is too large to compute exactly")
+    return sympy.Pow(base, exponent)
 
 
 # -- what a key file must stay within ------------------------------------------------------------

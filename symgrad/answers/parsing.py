@@ -28,7 +28,7 @@ from ..core.differentiation import derivative
 from ..core.errors import SymgradError
 from ..core.numbers import exact
 from ..core.losses import bce
-from .limits import DEFAULT_LIMITS
+from .limits import DEFAULT_LIMITS, bounded_power
 from .spellings import LOG, Spellings
 from .problems import TooComplex, UnknownSymbols, Unreadable
 from .tokens import tokenize
@@ -404,7 +404,7 @@ class _Emitter:
         value = _apply(function, arguments, order, shown)
         if isinstance(value, sympy.log) and isinstance(value.args[0], Softmax):
             value = LogSoftmax(*value.args[0].args)  # \log\operatorname{softmax}_k, as symgrad prints it
-        self._operand(value if power is None else _power(value, power, self.reader.limits))
+        self._operand(value if power is None else bounded_power(value, power, self.reader.limits))
         return j
 
     def _iverson(self, i):
@@ -444,7 +444,7 @@ class _Emitter:
             j = end + 1
         radicand = self._argument(j, "\\sqrt")
         value = self.sub(self.tokens[radicand[0]:radicand[1]])
-        self._operand(_power(value, 1 / index, self.reader.limits) if index != 2 else sympy.sqrt(value))
+        self._operand(bounded_power(value, 1 / index, self.reader.limits) if index != 2 else sympy.sqrt(value))
         return radicand[2]
 
     def _power(self, i):
@@ -599,20 +599,8 @@ class _Builder:
         if isinstance(tree, sympy.Mul):
             return sympy.Mul(*args)
         if isinstance(tree, sympy.Pow):
-            return _power(*args, self.limits)
+            return bounded_power(*args, self.limits)
         raise Unreadable("the expression is not well formed")
-
-
-def _power(base, exponent, limits):
-    """``base ** exponent``, refused when the exponent or the exact result would be too large."""
-    if exponent.is_Number:
-        if abs(exponent) > limits.max_exponent:
-            raise TooComplex(f"an exponent is larger than {limits.max_exponent}")
-        if base.is_Rational and exponent.is_Integer:
-            bits = max(abs(base.p), abs(base.q)).bit_length() * abs(int(exponent))
-            if bits > limits.max_bits:
-                raise TooComplex("a power in the answer is too large to compute exactly")
-    return sympy.Pow(base, exponent)
 
 
 def _check_size(expr, limits):

@@ -11,7 +11,7 @@ import sys
 from ..core.errors import SymgradError
 from .signals import exit_status, signal_name, terminate_as_interrupt
 
-COMMANDS = ("demo", "render", "train", "verify", "check")
+COMMANDS = ("demo", "render", "train", "verify", "check", "explain")
 
 
 def main(argv=None):

@@ -1,21 +1,21 @@
-"""Derive the answers of every worksheet in a folder and print them, exactly and as decimals."""
+"""Derive the answers of worksheets and print them, exactly and as decimals.
 
-from pathlib import Path
+Each WORKSHEET is a worksheet file (symgrad demo mine.py) or a folder of them (default: worksheets).
+"""
+
 
 import sympy
 
-from ..core.errors import SymgradError
-from ..worksheets.worksheet import load_worksheet
+from ..worksheets.worksheet import load_worksheet, worksheet_files
 
 
 def add_arguments(parser):
-    parser.add_argument("folder", nargs="?", default="worksheets", help="the worksheets' folder (default: worksheets)")
+    parser.add_argument("worksheets", nargs="*", default=["worksheets"], metavar="WORKSHEET",
+                        help="worksheet files or folders of them (default: worksheets)")
 
 
 def run(args):
-    paths = sorted(Path(args.folder).glob("*.py"))
-    if not paths:
-        raise SymgradError(f"no worksheets (*.py) in {args.folder}")
+    paths = worksheet_files(args.worksheets)
     for path in paths:
         sheet = load_worksheet(path)
         print(f"== {sheet.name}: {sheet.title}")
@@ -27,7 +27,7 @@ def run(args):
             print(f"  {number}. {_describe(question)}")
             print(f"     = {_show(question.answer(sheet))}")
         print()
-    print(f"{len(paths)} worksheets derived from {args.folder}/")
+    print(f"{len(paths)} worksheet{'s' if len(paths) != 1 else ''} derived from {', '.join(args.worksheets)}")
     return 0
 
 

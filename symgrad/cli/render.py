@@ -8,7 +8,6 @@ worksheet is rendered, and each file is written whole (a symlink there is replac
 """
 
 import sys
-from pathlib import Path
 
 from tqdm import tqdm
 
@@ -17,7 +16,7 @@ from ..core.files import check_folder
 from ..worksheets import pdf as tex
 from ..worksheets.pdf import INSTALL_HINT
 from ..worksheets.rendering import render_worksheet
-from ..worksheets.worksheet import load_worksheet
+from ..worksheets.worksheet import load_worksheet, worksheet_files
 
 
 def add_arguments(parser):
@@ -35,7 +34,7 @@ def run(args):
     if args.variants < 0:
         raise SymgradError(f"--variants must be 0 or more, got {args.variants}")
     check_folder(args.output)
-    sheets = [load_worksheet(p) for p in _files(args.worksheets)]
+    sheets = [load_worksheet(p) for p in worksheet_files(args.worksheets)]
     jobs = []
     for sheet in sheets:
         if args.variants and not sheet.variants:
@@ -57,15 +56,3 @@ def run(args):
         return 1
     return 0
 
-
-def _files(paths):
-    files = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found = sorted(p.glob("*.py"))
-            if not found:
-                raise SymgradError(f"no worksheets (*.py) in {p}")
-            files.extend(found)
-        else:
-            files.append(p)
-    return files

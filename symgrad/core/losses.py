@@ -20,6 +20,7 @@ import operator
 import mpmath
 import numpy as np
 import sympy
+from sympy.printing.pretty.stringpict import prettyForm
 
 from .activations import _tensor, hardtanh, log_softmax, sigmoid, softplus, step
 from .errors import ShapeError, SymgradError
@@ -69,12 +70,25 @@ class _OfTheClamp(sympy.Function):
         inner = self.latex % {"log": printer._print(sympy.log(x)), "x": printer._print(x)}
         return inner if exp is None else r"\left(%s\right)^{%s}" % (inner, exp)
 
+    def _pretty(self, printer):
+        """As the LaTeX reads, in SymPy's pretty printer (the terminal's text)."""
+        log = printer._print(sympy.log(self.args[0]))
+        return self.pretty(log, lambda: printer._print(self.args[0]))
+
+    @staticmethod
+    def _bracket(log):
+        return prettyForm(*prettyForm(*log.left("[")).right(" ≥ -100]"))
+
 
 class clamped_log(_OfTheClamp):
     r"""torch's log as ``nn.BCELoss`` takes it: $\max(\log x, -100)$. Of a number it is ``log(x)``
     exactly, or -100 where that is below; its derivative is :class:`clamped_log_slope`."""
 
     latex = r"\max\left(%(log)s, -100\right)"
+
+    @staticmethod
+    def pretty(log, x):
+        return prettyForm(*prettyForm(*log.left("max(")).right(", -100)"))
 
     @staticmethod
     def value(x, unclamped):
@@ -94,6 +108,10 @@ class clamped_log_slope(_OfTheClamp):
 
     latex = r"\frac{\left[%(log)s \geq -100\right]}{%(x)s}"
 
+    @classmethod
+    def pretty(cls, log, x):
+        return cls._bracket(log) / x()
+
     @staticmethod
     def value(x, unclamped):
         return 1 / x if unclamped else sympy.S.Zero
@@ -107,6 +125,10 @@ class log_unclamped(_OfTheClamp):
     what simplification sees the slope as, times $1/x$ (so that $p\,(1-p)$ cancels through it)."""
 
     latex = r"\left[%(log)s \geq -100\right]"
+
+    @classmethod
+    def pretty(cls, log, x):
+        return cls._bracket(log)
 
     @staticmethod
     def value(x, unclamped):

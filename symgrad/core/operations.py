@@ -124,6 +124,11 @@ class Operation:
             object.__setattr__(self, "matrix_name", self.name.lower())
 
     @property
+    def plain_name(self):
+        """Its name in snake case, as text calls it: ``LogSoftmax`` is ``log_softmax``."""
+        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", self.name).lower()
+
+    @property
     def parameters(self):
         """The names of its settings (the trailing arguments of an application that are not inputs)."""
         return tuple(name for name, _ in getattr(self.function, "settings", ()))

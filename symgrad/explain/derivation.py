@@ -20,6 +20,7 @@ from ..core.errors import DerivationError, DirectionError, ShapeError, SymgradEr
 from ..core.graph import Graph
 from .diagram import diagram_of
 from .latex import latex
+from .text import text
 from ..core.numbers import exact
 from .rules import differentiate
 from .steps import (ChainProduct, Directional, Given, LocalPartial, Partial, PartialAt, NewtonStep, PathSum,
@@ -138,6 +139,15 @@ class Derivation:
             raise SymgradError("this derivation already combines its partials; derive the gradient again")
         if purpose and not self.point:
             raise SymgradError(f"{purpose} needs a point: derive(..., at={{...}})")
+
+    def __str__(self):
+        """The derivation as plain Unicode text (:func:`~symgrad.explain.text.text`)."""
+        return text(self)
+
+    def __repr__(self):
+        at = f" at {', '.join(f'{k}={v}' for k, v in self.point)}" if self.point else ""
+        return (f"<Derivation of {self.output} with respect to {', '.join(map(str, self.wrt))}{at}: "
+                f"{self.result}>")
 
     def _repr_latex_(self):
         """The derivation displayed in Jupyter."""

@@ -248,7 +248,7 @@ class LatexRenderer:
         blocks = [] if len(step.paths[0].path) == 2 and len(step.paths) == 1 else [
             Block(caption("By the chain rule, along each path from ", self.symbol(of), " down to ",
                            self.symbol(wrt), f"{many}:"), (Row(lhs, chain),))]
-        factors = list(dict.fromkeys(f for path in step.paths for f in path.factors))
+        factors = S.local_partials(step)
         new = [f for f in factors if f not in self.shown]
         if new:
             blocks.append(Block(caption("The local partial derivatives, each by its rules:"), ()))
@@ -277,7 +277,7 @@ class LatexRenderer:
         return self._fitting(simplest(ordinary), r"\text{where no clamp of torch's is active}")
 
     def _render_PartialAt(self, step):
-        chain = _path_sum(step.partial)
+        chain = S.path_sum(step.partial)
         lhs = self.partial(chain.of, chain.wrt)
         if (chain.of, chain.wrt, step.point) in self.shown:  # asked before: recalled, not derived again
             piece, rounded = self.number(step.result)
@@ -286,7 +286,7 @@ class LatexRenderer:
         blocks = self.render(step.partial)
         values = dict(step.point + step.nodes)
         rows = []
-        factors = list(dict.fromkeys(f for path in chain.paths for f in path.factors))
+        factors = S.local_partials(chain)
         for f in factors:
             local = self.partial(f.node, f.parent)
             if (f, step.point) in self.shown:  # derived at this point before: its value only
@@ -309,11 +309,11 @@ class LatexRenderer:
         one block with every parameter's update."""
         blocks, rows = [], []
         for step in steps:  # a gradient derived before is recalled, not derived again
-            blocks.extend(self.render(_updates(step)[0].gradient))
+            blocks.extend(self.render(S.update_chain(step)[0].gradient))
         for step in steps:
-            rows.extend(self._update_rows(_updates(step)))
-        count = len(_updates(steps[0]))
-        of = self.symbol(_path_sum(steps[0].gradient).of)
+            rows.extend(self._update_rows(S.update_chain(step)))
+        count = len(S.update_chain(steps[0]))
+        of = self.symbol(S.path_sum(steps[0].gradient).of)
         heading = caption("The update ", r"\theta \leftarrow \theta - \eta\, \partial %s / \partial \theta" % of,
                            " with ", rf"\eta = {number(steps[0].learning_rate)}",
                            f" ({count} steps):" if count > 1 else ":")
@@ -326,7 +326,7 @@ class LatexRenderer:
             theta = self.symbol(u.variable)
             before = theta if k == 1 else f"{theta}^{{({k - 1})}}"
             after = theta if len(chain) == 1 else f"{theta}^{{({k})}}"
-            gradient = self.partial(_path_sum(u.gradient).of, u.variable)
+            gradient = self.partial(S.path_sum(u.gradient).of, u.variable)
             rows.append(Row(after, Piece.of(r"%s - \eta\, %s" % (before, gradient)),
                             relation=r"\leftarrow" if k == 1 else "="))
             (previous, r1), (g, r2) = self.number(u.previous.result), self.number(u.gradient.result)
@@ -340,7 +340,7 @@ class LatexRenderer:
         blocks = []
         for g in step.gradient:
             blocks.extend(self.render(g))
-        f = self.symbol(_path_sum(step.gradient[0]).of)
+        f = self.symbol(S.path_sum(step.gradient[0]).of)
         v = [self.number(c)[0] for c in step.direction]
         grads = [self.number(g.result) for g in step.gradient]
         rounded = any(r for _, r in grads)
@@ -400,7 +400,7 @@ class LatexRenderer:
         blocks = [] if recalled else [b for h in step.hessian for b in self.render(h)]  # else printed in H below
         rows = []
         for g in step.gradient:  # each first partial is derived above, with the Hessian
-            chain = _path_sum(g)
+            chain = S.path_sum(g)
             if (chain.of, chain.wrt, step.point) not in self.shown:
                 self.shown.add((chain.of, chain.wrt, step.point))
                 lhs = self.partial(chain.of, chain.wrt)
@@ -410,7 +410,7 @@ class LatexRenderer:
         n = len(step.variables)
         h = sympy.Matrix(n, n, [e.result for e in step.hessian])
         new = [replace(step, index=i).result for i in range(n)]  # each parameter's step, by the step's rule
-        of = self.symbol(_path_sum(step.gradient[0]).of)
+        of = self.symbol(S.path_sum(step.gradient[0]).of)
         theta = _pmatrix([self.symbol(v) for v in step.variables], 1)
         matrix, r1 = self._numbers_matrix(h, n)
         inverse, r2 = self._numbers_matrix(h.inv(), n)
@@ -456,7 +456,7 @@ class LatexRenderer:
 
     def answer(self, derivation):
         """The block stating the answers: ``lhs = value`` for each, with decimals where inexact."""
-        if _second_order(derivation.answers[0]):
+        if S.second_order(derivation.answers[0]):
             return self.hessian_answer(derivation)
         rows = []
         for answer, symbol in zip(derivation.answers, derivation.wrt):
@@ -502,12 +502,6 @@ def latex(obj, *, graph=None, jupyter=False, forward=True):
     return display(blocks) if jupyter else document(blocks)
 
 
-def _second_order(answer):
-    """Whether an answer is an entry of a Hessian."""
-    inner = answer.body if isinstance(answer, S.Simplification) else answer
-    return isinstance(inner, (S.SecondPartial, S.SecondPartialAt, S.Symmetric))
-
-
 def _pmatrix(cells, n):
     """The matrix of ``n`` columns of the LaTeX ``cells`` (row by row), in round brackets."""
     rows = [" & ".join(cells[i:i + n]) for i in range(0, len(cells), n)]
@@ -550,21 +544,6 @@ def _raised(expr, u):
     """Whether ``u`` is the base of a power somewhere in ``expr`` (where it needs parentheses unless
     it is an atom or a function's application)."""
     return any(p.base == u for p in expr.atoms(sympy.Pow))
-
-
-def _path_sum(step):
-    """The sum over paths inside a partial, its value, or their simplifications."""
-    while not isinstance(step, S.PathSum):
-        step = step.substeps[0]
-    return step
-
-
-def _updates(step):
-    chain = []
-    while isinstance(step, S.Update):
-        chain.append(step)
-        step = step.previous
-    return chain[::-1]
 
 
 def rule_note(step):

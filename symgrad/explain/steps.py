@@ -30,6 +30,7 @@ __all__ = [
     "PiecewiseRule",
     "LocalPartial", "ChainProduct", "PathSum", "Simplification", "Partial", "PartialAt", "Given", "Update",
     "Directional", "SecondPartial", "SecondPartialAt", "Symmetric", "NewtonStep", "recombine", "walk_steps",
+    "path_sum", "local_partials", "update_chain", "second_order",
 ]
 
 
@@ -581,3 +582,33 @@ class NewtonStep(Step):
         h = sympy.hessian(self.function, self.variables).xreplace(point)
         g = sympy.Matrix([sympy.diff(self.function, v) for v in self.variables]).xreplace(point)
         return point[self.variable] - (h.inv() * g)[self.index]
+
+
+# -- reading a derivation's trees, for its renderers ---------------------------------------------
+
+
+def path_sum(step):
+    """The sum over paths inside a partial, its value, or their simplifications."""
+    while not isinstance(step, PathSum):
+        step = step.substeps[0]
+    return step
+
+
+def local_partials(chain):
+    """The local partials of a :class:`PathSum`'s paths, each once, in the order they first appear."""
+    return list(dict.fromkeys(f for path in chain.paths for f in path.factors))
+
+
+def update_chain(step):
+    """The updates of one parameter that end in ``step``, the first one first."""
+    chain = []
+    while isinstance(step, Update):
+        chain.append(step)
+        step = step.previous
+    return chain[::-1]
+
+
+def second_order(answer):
+    """Whether an answer is an entry of a Hessian."""
+    inner = answer.body if isinstance(answer, Simplification) else answer
+    return isinstance(inner, (SecondPartial, SecondPartialAt, Symmetric))

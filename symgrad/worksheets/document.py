@@ -17,7 +17,7 @@ from ..explain.layout import document as layout_document
 from ..explain.notation import number
 from .prompts import prompt
 
-__all__ = ["worksheet_tex", "PREAMBLE"]
+__all__ = ["worksheet_tex", "derivation_tex", "PREAMBLE"]
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \ifdefined\pdftrailerid \pdftrailerid{}\fi
@@ -75,6 +75,19 @@ def worksheet_tex(sheet, derivations, *, answers, check, figures=(), training=No
     if training is not None:
         body.append(training.tex(sheet, answers=answers, figures=training_figures))
     body.append(r"\vfill\noindent\rule{\textwidth}{0.4pt}\\ \small %s" % escape_text(check.sentence()))
+    return PREAMBLE + "\\begin{document}\n" + "\n\n".join(body) + "\n\\end{document}\n"
+
+
+def derivation_tex(derivation, title, figure=None):
+    """A one-page document of ``derivation``: ``title`` (text, escaped), the model's definitions and
+    point, the derivation and its answer, and ``figure`` (a :class:`~symgrad.explain.figures.Figure`)."""
+    renderer = LatexRenderer(derivation.graph)
+    body = [r"\begin{center}{\Large %s}\end{center}" % escape_text(title),
+            "\\subsection*{The model}\n" + layout_document([renderer.definitions(derivation.graph)])]
+    if derivation.point:
+        body.append("The point: " + ", ".join(f"${renderer.symbol(s)} = {number(v)}$" for s, v in derivation.point) + ".")
+    body.append(layout_document(renderer.derivation(derivation) + [renderer.answer(derivation)]))
+    body.extend([figure_tex(figure)] if figure is not None else [])
     return PREAMBLE + "\\begin{document}\n" + "\n\n".join(body) + "\n\\end{document}\n"
 
 

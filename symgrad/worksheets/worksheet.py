@@ -25,7 +25,8 @@ from ..numeric.training import Training, TrainingRun, plan
 from ..core.variables import as_point, as_scalar, resolve, resolve_all
 
 __all__ = ["Worksheet", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative",
-           "GradientStep", "Hessian", "NewtonStep", "TrainingRun", "Training", "Prediction", "Range", "load_worksheet"]
+           "GradientStep", "Hessian", "NewtonStep", "TrainingRun", "Training", "Prediction", "Range", "load_worksheet",
+           "worksheet_files"]
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,23 @@ class Worksheet:
     def walk(self, wrt, of=None):
         graph = self.graph_of(of)
         return backward(graph, resolve_all(wrt, graph.leaves() + graph.nodes, f"worksheet {self.name}"))
+
+
+def worksheet_files(paths):
+    """The worksheet files ``paths`` name: each a file, or a folder whose ``*.py`` files are taken in
+    order; a missing path or a folder without worksheets is a SymgradError."""
+    files = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(p.glob("*.py"))
+            if not found:
+                raise SymgradError(f"no worksheets (*.py) in {p}")
+            files.extend(found)
+        elif p.exists():
+            files.append(p)
+        else:
+            raise SymgradError(f"no worksheet file or folder at {p}")
+    return files
 
 
 def load_worksheet(path):
