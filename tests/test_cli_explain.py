@@ -1,5 +1,6 @@
 """symgrad explain: expressions typed as text derive as the same expressions built in Python."""
 
+import re
 import shutil
 import subprocess
 import time
@@ -96,6 +97,18 @@ def test_pdf_is_a_page_with_the_derivative_and_the_graph(tmp_path, capsys):
     assert "30" in text and "graph" in text  # dL/dw = 2 w x = 30; the figure's caption
     assert main(["explain", "w**2*x", "--format", "pdf"]) == 2
     assert "needs -o" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not tex_available() or shutil.which("pdfinfo") is None or shutil.which("dot") is None,
+                    reason="TeX, pdfinfo or Graphviz is not installed")
+def test_a_long_derivation_is_still_one_page(tmp_path):
+    out = tmp_path / "d.pdf"  # three partials with their forward pass: three A4 pages' worth
+    assert main(["explain", "sigma(w*x + b)", "--loss", "bce(p, y)", "--name", "p", "--at", "w=1,b=0,x=1,y=1",
+                 "-o", str(out)]) == 0
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.M), info
+    height = float(re.search(r"Page size:\s+[\d.]+ x ([\d.]+)", info)[1])
+    assert height > 842  # taller than A4: the page grew to hold it
 
 
 HOSTILE = [

@@ -78,6 +78,14 @@ def worksheet_tex(sheet, derivations, *, answers, check, figures=(), training=No
     return PREAMBLE + "\\begin{document}\n" + "\n\n".join(body) + "\n\\end{document}\n"
 
 
+ONE_PAGE = r"""\ifdim\dimexpr\ht0+\dp0\relax<15000pt
+\ifdefined\pageheight\pageheight\else\pdfpageheight\fi=\dimexpr\ht0+\dp0+5cm\relax
+\textheight=\dimexpr\ht0+\dp0+1pt\relax \vsize=\textheight
+\box0
+\else\unvbox0\fi
+"""  # box 0's page made as tall as box 0 (TeX's dimensions end near 16384 pt: a longer one is paged)
+
+
 def derivation_tex(derivation, title, figure=None):
     """A one-page document of ``derivation``: ``title`` (text, escaped), the model's definitions and
     point, the derivation and its answer, and ``figure`` (a :class:`~symgrad.explain.figures.Figure`)."""
@@ -88,7 +96,7 @@ def derivation_tex(derivation, title, figure=None):
         body.append("The point: " + ", ".join(f"${renderer.symbol(s)} = {number(v)}$" for s, v in derivation.point) + ".")
     body.append(layout_document(renderer.derivation(derivation) + [renderer.answer(derivation)]))
     body.extend([figure_tex(figure)] if figure is not None else [])
-    return PREAMBLE + "\\begin{document}\n" + "\n\n".join(body) + "\n\\end{document}\n"
+    return PREAMBLE + "\\begin{document}\n\\setbox0=\\vbox{" + "\n\n".join(body) + "}\n" + ONE_PAGE + "\\end{document}\n"
 
 
 def _model(sheet, renderer):
