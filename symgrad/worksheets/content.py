@@ -1,0 +1,29 @@
+r"""What a worksheet shows, whichever format writes it (:mod:`~symgrad.worksheets.document` for TeX,
+:mod:`~symgrad.worksheets.html` for HTML): the line naming its version, the model's point, and each
+question's derivation as blocks of rows (:mod:`symgrad.explain.layout`)."""
+
+from ..explain.notation import number
+
+__all__ = ["version_line", "point_values", "answer_blocks"]
+
+
+def version_line(answers):
+    """Which version a worksheet is: the teacher's (``answers``) or the student's."""
+    return "Teacher's version, with the derivations and answers" if answers else "Student's version"
+
+
+def point_values(sheet, renderer):
+    """The point as math, one ``symbol = value`` per variable, in the worksheet's order."""
+    return [f"{renderer.symbol(s)} = {number(v)}" for s, v in sheet.point.items()]
+
+
+def answer_blocks(renderer, derivations):
+    """Each derivation's blocks, its answer last; the forward pass only in the first derivation at a
+    point. ``renderer`` is the document's one :class:`~symgrad.explain.latex.LatexRenderer` (a partial
+    shown once is recalled after), so the derivations must be rendered in order, all of them."""
+    shown, out = False, []
+    for derivation in derivations:
+        forward = bool(derivation.point) and not shown
+        shown = shown or forward
+        out.append(renderer.derivation(derivation, forward=forward) + [renderer.answer(derivation)])
+    return out
