@@ -1,10 +1,12 @@
 r"""What a worksheet shows, whichever format writes it (:mod:`~symgrad.worksheets.document` for TeX,
 :mod:`~symgrad.worksheets.html` for HTML): the line naming its version, the model's point, and each
-question's derivation as blocks of rows (:mod:`symgrad.explain.layout`)."""
+question's derivation as blocks of rows (:mod:`symgrad.explain.layout`); the model's graph."""
 
+from ..explain.derivation import derive
+from ..explain.diagram import diagram_of
 from ..explain.notation import number
 
-__all__ = ["version_line", "point_values", "answer_blocks"]
+__all__ = ["version_line", "point_values", "answer_blocks", "graph_diagram"]
 
 
 def version_line(answers):
@@ -27,3 +29,17 @@ def answer_blocks(renderer, derivations):
         shown = shown or forward
         out.append(renderer.derivation(derivation, forward=forward) + [renderer.answer(derivation)])
     return out
+
+
+def graph_diagram(sheet, answers):
+    """The model's graph (``sheet.diagram``) and its caption, with the values and adjoints at the point
+    for the teacher (``answers``), the definitions only for the student; None when not asked for."""
+    if not sheet.diagram:
+        return None
+    graph = sheet.model
+    derivation = derive(graph, graph.leaves(graph.output), at=sheet.point if answers else None)
+    caption = ("The model's graph at the point: each box gives a leaf or a named intermediate, its definition, "
+               "its value in the forward pass and, in red, its adjoint, the partial of the loss by it, "
+               "which the backward pass sends from right to left." if answers else
+               "The model's graph: each box gives a leaf or a named intermediate and its definition.")
+    return diagram_of(derivation), caption
