@@ -64,8 +64,7 @@ _CONFIG = r"""window.MathJax = {
   tex: {packages: {'[-]': ['autoload', 'require', 'newcommand']}, macros: {boldsymbol: ['\\mathbf{#1}', 1]}},
   svg: {fontCache: 'global'},
   options: {enableMenu: false},
-  startup: {typeset: false, ready: function () {
-    MathJax.startup.defaultReady();
+  startup: {typeset: false, pageReady: function () {
     document.querySelectorAll('.tex').forEach(function (el) {
       var svg = MathJax.tex2svg(el.textContent, {display: el.classList.contains('display')});
       el.textContent = '';
