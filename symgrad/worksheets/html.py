@@ -3,7 +3,7 @@ r"""Worksheets and derivations as self-contained HTML pages, readable offline.
 One file holds everything: MathJax 3.2.2 (its single-file component ``es5/tex-svg.js``, whose SVG
 output needs no fonts) inlined in a script, the model's graph as inline SVG, and a few lines of
 script that reveal a derivation one step at a time: a button shows the step's hint (its caption, the
-rules it applies), then the step. Without script (``<noscript>``) and in print every step shows.
+rules named beside its lines), then the step. Without script (``<noscript>``) and in print every step shows.
 
 Nothing a worksheet supplies reaches the page unescaped: text is HTML-escaped, math is the filtered
 TeX of :func:`~symgrad.explain.escaping.escape_math`, typeset by MathJax from each element's text (no
@@ -170,7 +170,7 @@ def _steps(blocks, prefix):
         hint = " ".join(_segments(c) for c in captions)
         notes = list(dict.fromkeys(r.note for r in block.rows if r.note))
         if notes:
-            hint += " " + ("Rule" if len(notes) == 1 else "Rules") + ": " + ", ".join(map(_math, notes)) + "."
+            hint += " Beside its lines: " + ", ".join(map(_math, notes)) + "."
         items.append(
             f'<li class="step"{" hidden" if index > 1 else ""}>'
             f'<button type="button" class="reveal" aria-controls="{name}-hint {name}-work">'

@@ -79,6 +79,7 @@ def render_html(sheet, folder, *, answers=False):
     page = worksheet_html(sheet, derivations, answers=answers, check=crosscheck(derivations),
                           diagram=graph_diagram(sheet, answers))
     path = Path(folder) / f"{sheet.name}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, page)
     return path
 
