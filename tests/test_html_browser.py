@@ -59,3 +59,12 @@ def test_a_steps_button_shows_its_hint_then_the_step(page, tmp_path):
     assert work.locator("mjx-container").count() == 1
     tab.screenshot(path=tmp_path / "s3.png", full_page=True)
     assert (tmp_path / "s3.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("tex", [r"\href{javascript:alert(1)}{x}", r"\class{c}{x}", r"\style{color:red}{x}",
+                                 r"\cssId{i}{x}", r"\require{html}\href{javascript:alert(1)}{x}"])
+def test_mathjax_here_cannot_link_or_style(page, tex):
+    drawn = page.tab.evaluate("tex => MathJax.tex2svg(tex).outerHTML", tex)
+    assert "<a " not in drawn and "javascript" not in drawn.split("<mjx-assistive-mml")[0]
+    assert 'class="c"' not in drawn and 'id="i"' not in drawn and "color:red" not in drawn
+    assert page.errors == []
