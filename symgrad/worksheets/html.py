@@ -58,10 +58,12 @@ _NOSCRIPT = """<noscript><style>.steps [hidden] { display: block !important; } b
 </style></noscript>"""
 
 # MathJax's configuration: typeset by the script below, from each .tex element's text; no package is
-# loaded on demand (autoload, require: they would fetch files and define \href, \class, \style, \cssId).
+# loaded on demand (autoload, require: they would fetch files and define \href, \class, \style, \cssId);
+# a buffer large enough for LeNet's longest formula (MathJax's default, 5 KiB, is not).
 _CONFIG = r"""window.MathJax = {
   loader: {load: []},
-  tex: {packages: {'[-]': ['autoload', 'require', 'newcommand']}, macros: {boldsymbol: ['\\mathbf{#1}', 1]}},
+  tex: {packages: {'[-]': ['autoload', 'require', 'newcommand']}, macros: {boldsymbol: ['\\mathbf{#1}', 1]},
+        maxBuffer: 256 * 1024},
   svg: {fontCache: 'global'},
   options: {enableMenu: false},
   startup: {typeset: false, pageReady: function () {
