@@ -88,6 +88,18 @@ def test_svg_is_the_graph_with_the_values_at_the_point(tmp_path, capsys):
     assert any(decimal(dict(derivation.forward)[node]) in t for t in texts)
 
 
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+def test_html_is_one_page_with_the_graph_and_the_steps_behind_hints(tmp_path, capsys):
+    out = tmp_path / "d.html"
+    assert main(["explain", "sigma(w*x + b)", "--wrt", "w", "--at", "w=1/2,b=-1,x=3", "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    derivation = derive(sigmoid(w * x + b), w, at={w: half, b: -1, x: 3})
+    assert page.count("<svg") >= 1 and decimal(derivation.result) in page  # the graph's dL/dw, inline
+    assert page.count('<li class="step"') == page.count('<li class="step" hidden') + 1 > 1  # one at a time
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.S)  # MathJax's menu code names its site
+    assert "<script" in page and not re.search(r"(src|href)=[\"']https?:", markup)
+
+
 @pytest.mark.skipif(not tex_available() or shutil.which("pdftotext") is None or shutil.which("dot") is None,
                     reason="TeX, pdftotext or Graphviz is not installed")
 def test_pdf_is_a_page_with_the_derivative_and_the_graph(tmp_path, capsys):

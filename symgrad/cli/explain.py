@@ -5,9 +5,10 @@ EXPRESSION is plain text such as "sigma(w*x + b)" or "mse(w**2*x, y)", read by a
 z2, z3), exp, log, sqrt, mse, bce, ...). With --loss, EXPRESSION is the model, its output is named
 --name (default: yhat) and the loss, written in that name, is derived: "bce(p, y)" --name p. --at
 gives the point (w=0.5,b=-1,x=sqrt(2)): the forward pass, each partial's value and the answer as
-numbers. --format: text (the default), latex, pdf (a one-page document with the model's graph) or
-svg (the graph, with each value and adjoint at the point); -o FILE writes the file whole, its format
-taken from its suffix (.txt, .tex, .pdf, .svg) unless --format is given.
+numbers. --format: text (the default), latex, pdf (a one-page document with the model's graph),
+html (one self-contained page: the graph, then the steps revealed one at a time) or svg (the graph,
+with each value and adjoint at the point); -o FILE writes the file whole, its format taken from its
+suffix (.txt, .tex, .pdf, .html, .svg) unless --format is given.
 """
 
 import re
@@ -21,15 +22,17 @@ from ..core.errors import SymgradError
 from ..core.files import write_atomically
 from ..core.graph import Graph
 from ..explain.derivation import derive
+from ..explain.diagram import caption
 from ..explain.figures import Figure
 from ..explain.latex import LatexRenderer
 from ..explain.layout import document
 from ..worksheets.document import derivation_tex
+from ..worksheets.html import derivation_html
 from ..worksheets.pdf import build_pdf
 from .reading import TextError, read_expression
 
 LOSS = "L"  # the loss's node when --loss is given
-SUFFIXES = {".txt": "text", ".tex": "latex", ".pdf": "pdf", ".svg": "svg"}
+SUFFIXES = {".txt": "text", ".tex": "latex", ".pdf": "pdf", ".html": "html", ".svg": "svg"}
 _NAME = re.compile(r"[A-Za-z]\w*")
 
 
@@ -40,7 +43,7 @@ def add_arguments(parser):
     parser.add_argument("--at", metavar="POINT", help="the point, as name=value pairs: w=0.5,b=-1,x=sqrt(2)")
     parser.add_argument("--loss", metavar="LOSS", help='the loss of the model\'s output: "bce(p, y)"')
     parser.add_argument("--name", default="yhat", help="the name of the model's output in --loss (default: yhat)")
-    parser.add_argument("--format", choices=sorted(FORMATS), help="text, latex, pdf or svg (default: text, or "
+    parser.add_argument("--format", choices=sorted(FORMATS), help="text, latex, pdf, html or svg (default: text, or "
                         "what -o's suffix says)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the file whole instead of printing")
 
@@ -145,17 +148,19 @@ def _pdf(derivation, title):
     with tempfile.TemporaryDirectory(prefix="symgrad-explain-") as folder:
         folder = Path(folder)
         derivation.diagram().write(folder / "graph.pdf")
-        caption = ("The model's graph at the point: each box gives a leaf or a named intermediate, its definition, "
-                   "its value and, in red, the partial of the output by it." if derivation.point else
-                   "The model's graph: each box gives a leaf or a named intermediate and its definition.")
         tex = folder / "explain.tex"
-        tex.write_text(derivation_tex(derivation, title, Figure("graph.pdf", caption)), encoding="utf-8")
+        tex.write_text(derivation_tex(derivation, title, Figure("graph.pdf", caption(bool(derivation.point)))), encoding="utf-8")
         return build_pdf(tex, [folder / "graph.pdf"]).read_bytes()
+
+
+def _html(derivation, title):
+    """One self-contained page: the graph, then the steps revealed one at a time."""
+    return derivation_html(derivation, title, derivation.diagram())
 
 
 def _svg(derivation, title):
     return derivation.diagram().svg()
 
 
-FORMATS = {"text": _text, "latex": _latex, "pdf": _pdf, "svg": _svg}
+FORMATS = {"text": _text, "latex": _latex, "pdf": _pdf, "html": _html, "svg": _svg}
 """Each format: a function of the derivation and a title (the expression as typed) to the file's content."""

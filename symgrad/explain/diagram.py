@@ -24,7 +24,7 @@ from ..core.errors import SymgradError
 from ..core.files import SOURCE_DATE_EPOCH, write_atomically
 from .notation import decimal
 
-__all__ = ["Diagram", "Box", "diagram", "diagram_of", "LIMIT"]
+__all__ = ["Diagram", "Box", "diagram", "diagram_of", "caption", "LIMIT"]
 
 LIMIT = 40  # boxes beyond which a graph is drawn collapsed
 GRADIENT_COLOUR = "#c0392b"
@@ -76,6 +76,15 @@ class Diagram:
             raise SymgradError(f"a diagram is written as .svg, .png, .pdf or .dot, not {path}")
         write_atomically(path, self.source.encode() if suffix == "dot" else self.render(suffix))
         return path
+
+
+def caption(values):
+    """The caption of a derivation's diagram, with the values and adjoints at a point or without."""
+    if values:
+        return ("The model's graph at the point: each box gives a leaf or a named intermediate, its definition, "
+                "its value in the forward pass and, in red, its adjoint, the partial of the output by it, "
+                "which the backward pass sends from right to left.")
+    return "The model's graph: each box gives a leaf or a named intermediate and its definition."
 
 
 def _fixed_date(pdf):

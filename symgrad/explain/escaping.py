@@ -13,7 +13,7 @@ import re
 
 from ..core.math_commands import is_allowed_command, tokens
 
-__all__ = ["escape", "escape_text"]
+__all__ = ["escape", "escape_text", "escape_math", "segments"]
 
 _TEXT = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
          "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}"}
@@ -28,13 +28,20 @@ def escape_text(text):
 
 def escape(text):
     """Text with inline ``$...$`` math: text escaped, math filtered. An unmatched ``$`` is text."""
+    return "".join("$%s$" % escape_math(p) if is_math else escape_text(p) for is_math, p in segments(text))
+
+
+def segments(text):
+    """``text`` split at its ``$`` signs into ``(is_math, part)`` pairs, text first, neither escaped;
+    control characters as spaces; an unmatched last ``$`` is text."""
     parts = _CONTROL.sub(" ", str(text)).split("$")
     if len(parts) % 2 == 0:  # an odd number of dollars: the last one is a dollar sign
         parts[-2:] = [parts[-2] + "$" + parts[-1]]
-    return "".join(escape_text(p) if i % 2 == 0 else "$%s$" % _math(p) for i, p in enumerate(parts))
+    return [(i % 2 == 1, p) for i, p in enumerate(parts)]
 
 
-def _math(source):
+def escape_math(source):
+    """Math (without its dollars) filtered: only allowed commands kept, the rest printed literally."""
     out = [_math_token(t) for t in tokens(source)]
     if not _balanced(source):
         out = [r"\{" if t == "{" else r"\}" if t == "}" else t for t in out]

@@ -9,7 +9,7 @@ many characters wide a LaTeX formula prints. Blocks become ``align*`` environmen
 import re
 from dataclasses import dataclass
 
-__all__ = ["Piece", "Row", "Block", "caption", "SUM", "PRODUCT", "ATOM", "width", "document", "display", "WIDTH"]
+__all__ = ["Piece", "Row", "Block", "caption", "SUM", "PRODUCT", "ATOM", "width", "document", "display", "chain", "WIDTH"]
 
 WIDTH = 66  # characters of math that fit across a page (11pt, 15 cm), captions and notes included
 SUM, PRODUCT, ATOM = 1, 2, 3  # how tightly a piece binds
@@ -154,7 +154,8 @@ def _lines(row, budget):
     return lines
 
 
-def _rows(block, budget):
+def chain(block, budget=WIDTH):
+    """A block's rows as the lines of an ``align*`` or ``aligned`` environment."""
     return " \\\\\n".join(line for row in block.rows for line in _lines(row, budget))
 
 
@@ -166,7 +167,7 @@ def document(blocks, budget=WIDTH):
         if caption:
             out.append(r"\noindent %s" % caption)
         if block.rows:
-            out.append("\\begin{align*}\n%s\n\\end{align*}" % _rows(block, budget))
+            out.append("\\begin{align*}\n%s\n\\end{align*}" % chain(block, budget))
     return "\n".join(out)
 
 
@@ -178,5 +179,5 @@ def display(blocks, budget=WIDTH):
         if caption:
             lines.append(r"&\hspace{-3em}%s" % caption)
         if block.rows:
-            lines.append(_rows(block, budget))
+            lines.append(chain(block, budget))
     return "$$\\begin{aligned}\n%s\n\\end{aligned}$$" % " \\\\\n".join(lines)

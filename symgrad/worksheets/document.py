@@ -14,7 +14,7 @@ from ..explain.escaping import escape, escape_text
 from ..explain.figures import figure_tex
 from ..explain.latex import LatexRenderer
 from ..explain.layout import document as layout_document
-from ..explain.notation import number
+from .content import answer_blocks, point_values, version_line
 from .prompts import prompt
 
 __all__ = ["worksheet_tex", "derivation_tex", "PREAMBLE"]
@@ -56,21 +56,16 @@ def worksheet_tex(sheet, derivations, *, answers, check, figures=(), training=No
     ``check`` (a :class:`~symgrad.twin.crosscheck.CrossCheck`)."""
     renderer = LatexRenderer(sheet.model)
     body = [r"\begin{center}{\LARGE %s}\end{center}" % escape(sheet.title)]
-    version = "Teacher's version, with the derivations and answers" if answers else "Student's version"
-    body.append(r"\begin{center}\small %s --- %s\end{center}" % (escape_text(sheet.name), version))
+    body.append(r"\begin{center}\small %s --- %s\end{center}" % (escape_text(sheet.name), version_line(answers)))
     if sheet.notes:
         body.append(escape(sheet.notes))
-    body.append(_model(sheet, renderer))
-    forward_shown = False
-    for number_, (question, derivation) in enumerate(zip(sheet.questions, derivations), 1):
+    body.append(_model(sheet.model, tuple(sheet.point.items()), renderer))
+    prompts = [prompt(q, d, renderer) for q, d in zip(sheet.questions, derivations)]
+    blocks = answer_blocks(renderer, derivations) if answers else [None] * len(prompts)
+    for number_, (text, shown) in enumerate(zip(prompts, blocks), 1):
         body.append(r"\subsection*{Question %d}" % number_)
-        body.append(prompt(question, derivation, renderer))
-        if not answers:
-            body.append(r"\vspace{6\baselineskip}")
-            continue
-        forward = bool(derivation.point) and not forward_shown
-        forward_shown = forward_shown or forward
-        body.append(layout_document(renderer.derivation(derivation, forward=forward) + [renderer.answer(derivation)]))
+        body.append(text)
+        body.append(layout_document(shown) if answers else r"\vspace{6\baselineskip}")
     body.extend(figure_tex(f) for f in figures)
     if training is not None:
         body.append(training.tex(sheet, answers=answers, figures=training_figures))
@@ -91,17 +86,15 @@ def derivation_tex(derivation, title, figure=None):
     point, the derivation and its answer, and ``figure`` (a :class:`~symgrad.explain.figures.Figure`)."""
     renderer = LatexRenderer(derivation.graph)
     body = [r"\begin{center}{\Large %s}\end{center}" % escape_text(title),
-            "\\subsection*{The model}\n" + layout_document([renderer.definitions(derivation.graph)])]
-    if derivation.point:
-        body.append("The point: " + ", ".join(f"${renderer.symbol(s)} = {number(v)}$" for s, v in derivation.point) + ".")
+            _model(derivation.graph, derivation.point, renderer)]
     body.append(layout_document(renderer.derivation(derivation) + [renderer.answer(derivation)]))
     body.extend([figure_tex(figure)] if figure is not None else [])
     return PREAMBLE + "\\begin{document}\n\\setbox0=\\vbox{" + "\n\n".join(body) + "}\n" + ONE_PAGE + "\\end{document}\n"
 
 
-def _model(sheet, renderer):
-    text = "\\subsection*{The model}\n" + layout_document([renderer.definitions(sheet.model)])
-    if sheet.point:
-        values = ", ".join(f"${renderer.symbol(s)} = {number(v)}$" for s, v in sheet.point.items())
-        text += "\nThe point: " + values + "."
+def _model(graph, point, renderer):
+    """The model's definitions, then the point (``(symbol, value)`` pairs) when there is one."""
+    text = "\\subsection*{The model}\n" + layout_document([renderer.definitions(graph)])
+    if point:
+        text += "\nThe point: " + ", ".join(f"${v}$" for v in point_values(point, renderer)) + "."
     return text

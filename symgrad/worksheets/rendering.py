@@ -1,6 +1,7 @@
 """Rendering one worksheet: derive every question, check the derivations against the engine's
 answers and every number against numeric computations, run its training (checked against
-PyTorch's run), then write ``NAME.tex``, ``NAME.key.json``, the figures, and ``NAME.pdf``.
+PyTorch's run), then write ``NAME.tex``, ``NAME.key.json``, the figures, and ``NAME.pdf``; or, as a
+page, ``NAME.html`` alone (:func:`render_html`: the same checks, the training run left to the PDF).
 
 Nothing is written before every check has passed, so a worksheet with a wrong number gets no files.
 The files are drawn and written into a staging folder inside the output folder, then each replaces
@@ -19,10 +20,10 @@ from .document import worksheet_tex
 from ..core.equality import equal
 from ..core.errors import DerivationError
 from ..core.files import staging_folder, write_atomically
-from ..explain.derivation import derive
-from ..explain.diagram import diagram_of
 from ..explain.figures import Figure
 from .answer_key import answer_key, derive_questions
+from .content import graph_diagram
+from .html import worksheet_html
 from ..explain.latex import LatexRenderer
 from ..explain.notation import number
 from ..numeric.compilation import compile_function
@@ -31,7 +32,7 @@ from .training_section import section
 from ..explain.plots import directions_plot
 from ..explain.steps import Directional
 
-__all__ = ["Rendered", "render_worksheet"]
+__all__ = ["Rendered", "render_worksheet", "render_html"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,20 @@ def render_worksheet(sheet, folder, *, answers=False, pdf=True):
     return Rendered(tex, key, built, files)
 
 
+def render_html(sheet, folder, *, answers=False):
+    """Write ``sheet`` into ``folder`` as one self-contained page, ``NAME.html``, once its derivations
+    have been checked as :func:`render_worksheet` checks them (its training run is not run: the PDF has
+    it); with ``answers`` the derivations, step by step. Returns the page's path."""
+    derivations = derive_questions(sheet)
+    _agree(sheet, derivations)
+    page = worksheet_html(sheet, derivations, answers=answers, check=crosscheck(derivations),
+                          diagram=graph_diagram(sheet, answers))
+    path = Path(folder) / f"{sheet.name}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, page)
+    return path
+
+
 def _agree(sheet, derivations):
     """Each derivation's result equals the engine's answer (a node kept in it expanded)."""
     for index, (question, derivation) in enumerate(zip(sheet.questions, derivations), 1):
@@ -81,18 +96,13 @@ def _agree(sheet, derivations):
 
 
 def _graph_figure(sheet, folder, answers):
-    """The model's graph (``sheet.diagram``), with the values and adjoints at the point for the teacher."""
-    if not sheet.diagram:
+    """The model's graph (:func:`~symgrad.worksheets.content.graph_diagram`) drawn as a PDF figure."""
+    drawn = graph_diagram(sheet, answers)
+    if drawn is None:
         return ()
-    graph = sheet.model
-    derivation = derive(graph, graph.leaves(graph.output), at=sheet.point if answers else None)
     name = f"{sheet.name}-graph.pdf"
-    diagram_of(derivation).write(folder / name)
-    caption = ("The model's graph at the point: each box gives a leaf or a named intermediate, its definition, "
-               "its value in the forward pass and, in red, its adjoint, the partial of the loss by it, "
-               "which the backward pass sends from right to left." if answers else
-               "The model's graph: each box gives a leaf or a named intermediate and its definition.")
-    return (Figure(name, caption),)
+    drawn[0].write(folder / name)
+    return (Figure(name, drawn[1]),)
 
 
 def _figures(sheet, derivations, folder):
