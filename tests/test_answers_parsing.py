@@ -63,6 +63,12 @@ def read(text, notation=NOTATION):
     (r"\tanh^2(x)", sp.tanh(x) ** 2),
     (r"\tanh(x)^2", sp.tanh(x) ** 2),
     (r"1 - \tanh^{2}{\left(x \right)}", 1 - sp.tanh(x) ** 2),
+    (r"\sech^2(x) + \operatorname{sech}(y)^2 + \csch x + \coth(z)",
+     sp.sech(x) ** 2 + sp.sech(y) ** 2 + sp.csch(x) + sp.coth(z)),
+    (r"\operatorname{arsinh}(x) + \operatorname{arcsinh}(y) + \operatorname{asinh}(z)",
+     sp.asinh(x) + sp.asinh(y) + sp.asinh(z)),
+    (r"\operatorname{artanh} x + \operatorname{arccosh}(y) + \operatorname{arcoth}(z) + \operatorname{arsech}(w)"
+     r" + \operatorname{arccsch}(b)", sp.atanh(x) + sp.acosh(y) + sp.acoth(z) + sp.asech(w) + sp.acsch(b)),
     (r"\ln x^2", sp.log(x ** 2)),
     (r"\log{\left(w \right)}^{2}", sp.log(w) ** 2),
     (r"\exp 2x", 2 * sp.exp(2) * x / 2),
@@ -295,7 +301,7 @@ def test_our_reader_reads_dw_as_names():
 # SymPy's own LaTeX of random expressions reads back as the same expression.
 LEAVES = st.sampled_from([w, x, y, b, W, w5, x1, eta, t0, sp.Integer(2), sp.Integer(3), sp.Rational(1, 2),
                           sp.Rational(-3, 4)])
-UNARY = [sp.exp, sp.log, sigmoid, sp.tanh, sp.sqrt, relu, softplus, lambda e: -e, sp.Abs]
+UNARY = [sp.exp, sp.log, sigmoid, sp.tanh, sp.sech, sp.asinh, sp.sqrt, relu, softplus, lambda e: -e, sp.Abs]
 BINARY = [sp.Add, sp.Mul, lambda a, c: a / c, lambda a, c: a - c, lambda a, c: a ** 2 * c]
 EXPRESSIONS = st.recursive(
     LEAVES,

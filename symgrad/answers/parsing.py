@@ -28,6 +28,7 @@ from ..core.differentiation import derivative
 from ..core.errors import SymgradError
 from ..core.numbers import exact
 from ..core.losses import bce
+from .equivalence import TOO_LARGE
 from .limits import DEFAULT_LIMITS
 from .spellings import LOG, Spellings
 from .problems import TooComplex, UnknownSymbols, Unreadable
@@ -535,17 +536,23 @@ def _leibniz(top, bottom):
 
 
 def _apply(function, arguments, order, shown):
+    r"""``function`` (differentiated ``order`` times) at ``arguments``; SymPy may evaluate it as it
+    builds it (``\cosh`` of ``\cosh(10)`` asks whether it is positive): a value too large for that
+    is :class:`TooComplex`."""
     arity = function.nargs
     if len(arguments) not in arity:
         raise Unreadable(f"{shown} takes {_count(arity)}, not {len(arguments)}")
-    if order == 0:
-        return function(*arguments)
-    if len(arguments) != 1:
+    if order and len(arguments) != 1:
         raise Unreadable(f"a prime on {shown} needs a function of one argument")
-    value = function(_T)
-    for _ in range(order):
-        value = derivative(value, _T)
-    return value.xreplace({_T: arguments[0]})
+    try:
+        if order == 0:
+            return function(*arguments)
+        value = function(_T)
+        for _ in range(order):
+            value = derivative(value, _T)
+        return value.xreplace({_T: arguments[0]})
+    except OverflowError:
+        raise TooComplex(TOO_LARGE) from None
 
 
 def _count(arity):
