@@ -52,6 +52,7 @@ QUESTIONS = {
     "at_relu": lambda: Question.derivative_at(relu(w * x + b), w, {w: 0.5, x: 2, b: -0.5}),
     "at_mean": lambda: Question.derivative_at(mse([w, 2 * w, 3 * w], [2, 4, 6]), w, {w: 1}),
     "at_log": lambda: Question.derivative_at(sp.log(w * x), w, {w: 2, x: 3}),
+    "at_exp": lambda: Question.derivative_at(sp.exp(2 * w), w, {w: sp.Rational(1, 2)}),
     "at_neuron": lambda: Question.derivative_at(NEURON.model, w, NEURON_POINT),
     # gradient: symbolic, numeric, a matrix of parameters
     "grad_line": lambda: Question.gradient((w * x + b - y) ** 2, [w, b]),
@@ -308,6 +309,16 @@ ROWS = [
     ("at_neuron", "-4", False, "missing_chain_factor"),      # dp/dz = 1/4 forgotten
     ("at_neuron", "-0.5", False, "missing_chain_factor"),    # dz/dw = 2 forgotten
     ("at_neuron", "1", False, "sign_error"),
+    # -- at_exp: 2e = 5.43656..., decimals typed truncated ---------------------------------------------------------------------
+    ("at_exp", r"5.4365\ldots", True, None),
+    ("at_exp", "5.43656...", True, None),
+    ("at_exp", r"5.436 \dots", True, None),
+    ("at_exp", r"-5.4365\ldots", False, "sign_error"),
+    ("at_exp", "2.71828...", False, "missing_chain_factor"),
+    ("at_exp", r"2.718\dots", False, "missing_chain_factor"),
+    ("at_exp", "7.389...", False, "other"),
+    ("at_exp", r"5.4\ldots\ldots", None, "unparseable"),
+    ("at_exp", "...", None, "unparseable"),
     # -- grad_line: (2x(wx+b-y), 2(wx+b-y)) ------------------------------------------------------------------------------------------------------
     ("grad_line", r"(2x(xw+b-y), 2(xw+b-y))", True, None),
     ("grad_line", r"\begin{pmatrix} 2x(xw+b-y) \\ 2(xw+b-y) \end{pmatrix}", True, None),

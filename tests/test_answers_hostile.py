@@ -60,6 +60,7 @@ def corpus(marker):
         r"\exp(\exp(\exp(\exp(\exp(10)))))", r"\sqrt[10^{10}]{2}", r"(10^{100})^{1000}",
         r"\sech(" * 300 + "x" + ")" * 300, r"\cosh(" * 5 + "10" + ")" * 5, r"\operatorname{arcosh}(" * 40 + "x" + ")" * 40,
         r"\csch^{10^{10}}(x)", r"\operatorname{arsinh}^{2^{2^{40}}}(x)",
+        "." * 1900, r"1.5\ldots" * 200, "1" * 31 + ".5...", "…" * 500, r"2^{1.5\ldots}^{9.9...}",
         r"x^{999} (x+1)^{999} (x+2)^{999} (x+3)^{999}", "1/0", "0^0", "0^{-1}", r"\log 0", r"\ln(-1)",
         r"\sigma(" * 19 + "x" + ")" * 19, r"\tanh^{1000}(x)", "9" * 30 + "^{999}",
         # legitimate-looking, but beyond floats, Python's 4,300 digits or mpmath's exponents

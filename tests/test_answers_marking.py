@@ -41,3 +41,13 @@ def test_a_numeric_answer_typed_as_an_expression_of_the_variables():
                                                       "value: put in the numbers.")
     assert mark(q, scheme, "2x(xw + y)").feedback == ("The question asks for a number: put in the values of "
                                                       "the variables.")
+
+
+def test_a_decimal_with_an_ellipsis_is_read_as_truncated_and_the_feedback_says_so():
+    q = Question.derivative_at(sp.exp(w), w, {w: 1})
+    scheme = MarkingScheme.prepare(q)
+    right, wrong = mark(q, scheme, r"2.718\ldots"), mark(q, scheme, "(-2.718...)")
+    assert (right.correct, right.mistake) == (True, None)
+    assert right.feedback == "Correct. The decimals ending in an ellipsis were read as typed, truncated: 2.718."
+    assert wrong.mistake == "sign_error" and wrong.feedback.endswith("read as typed, truncated: 2.718.")
+    assert "truncated" not in mark(q, scheme, "2.718").feedback

@@ -4,7 +4,7 @@ A detail is a SymPy expression printed with the question's own notation, so noth
 reaches a sentence except through symgrad's reading of it.
 """
 
-__all__ = ["sentence", "why_wrong"]
+__all__ = ["sentence", "why_wrong", "truncated_note"]
 
 SENTENCES = {
     None: "Correct.",
@@ -68,6 +68,11 @@ REASONS = {
                  "zero, say, or the logarithm of a negative number).",
     "shape": "The answer should be {detail}.",
 }
+
+
+def truncated_note(decimals):
+    """The note added to a verdict on an answer with decimals typed with an ellipsis (their digits)."""
+    return f"The decimals ending in an ellipsis were read as typed, truncated: {', '.join(decimals)}."
 
 
 def why_wrong(reason, detail=None):

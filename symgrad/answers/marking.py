@@ -18,7 +18,7 @@ from ..core.differentiation import derivative
 from ..core.errors import SymgradError
 from ..explain.simplification import simplest as simplest_form
 from .equivalence import Probes, agree, equivalent, number_value
-from .feedback import REASONS, sentence, why_wrong
+from .feedback import REASONS, sentence, truncated_note, why_wrong
 from .mistakes import PRIORITY, candidates
 from .parsing import read_answer, typed_size
 from .problems import AnswerProblem
@@ -100,9 +100,12 @@ def mark(question, scheme, answer):
         return Verdict(False, 0.0, problem.kind, sentence(problem.kind, _plain(problem)))
     interpreted = _interpreted(reading, notation)
     try:
-        return _mark_reading(question, scheme, reading, interpreted)
+        verdict = _mark_reading(question, scheme, reading, interpreted)
     except AnswerProblem as problem:  # its value is too large to compute
-        return Verdict(False, 0.0, problem.kind, sentence(problem.kind, _plain(problem)), interpreted)
+        verdict = Verdict(False, 0.0, problem.kind, sentence(problem.kind, _plain(problem)), interpreted)
+    if reading.truncated:
+        verdict = dataclasses.replace(verdict, feedback=f"{verdict.feedback} {truncated_note(reading.truncated)}")
+    return verdict
 
 
 def _mark_reading(question, scheme, reading, interpreted):

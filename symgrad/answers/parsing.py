@@ -50,7 +50,7 @@ class Reading:
     ``sizes[i]`` is how many symbols cell ``i`` was typed with (brackets and a leading sign aside; 0 for
     an answer given as an object), to tell a messy right answer from a simple one;
     ``derivatives`` maps each derivative the student wrote to ``(of, wrt)``, ``values`` to its value and
-    ``latex`` to how it prints."""
+    ``latex`` to how it prints; ``truncated`` are the digits of the decimals typed with an ellipsis."""
 
     cells: tuple
     shape: tuple | None = None
@@ -58,6 +58,7 @@ class Reading:
     derivatives: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)
     latex: dict = field(default_factory=dict)
+    truncated: tuple = ()
 
 
 def read_answer(answer, notation, limits=DEFAULT_LIMITS):
@@ -137,7 +138,8 @@ def _read_latex(text, notation, limits):
     if reader.unknown:
         raise UnknownSymbols(dict.fromkeys(reader.unknown))
     sizes = tuple(typed_size(cell) for row in rows for cell in row)
-    return Reading(cells, shape, sizes, reader.derivatives, reader.values, reader.latex)
+    truncated = tuple(t.truncated for t in tokens if t.truncated)
+    return Reading(cells, shape, sizes, reader.derivatives, reader.values, reader.latex, truncated)
 
 
 def _after_last_equals(tokens):
