@@ -90,6 +90,8 @@ def read(text, notation=NOTATION):
     (r"\frac{e^{-z}}{(1+e^{-z})^2}", sp.exp(-z) / (1 + sp.exp(-z)) ** 2),
     (r"w - \eta \cdot 2x(xw - y)", w - 2 * eta * x * (x * w - y)),
     (r"\frac{dL}{dw} = 2x(xw - y)", 2 * x * (x * w - y)),
+    (r"\nabla_w L = 2x(xw - y)", 2 * x * (x * w - y)),
+    (r"\nabla_{\theta} L = \nabla_{w5} L = 2x", 2 * x),
     (r"= 2x(xw-y) = 2x^2w - 2xy", 2 * x ** 2 * w - 2 * x * y),
     ("$x y$", x * y),
 ])
@@ -106,6 +108,10 @@ def test_reading(text, expected):
     (r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \\ \end{bmatrix}", (1, 2, 3, 4), (2, 2)),
     (r"\begin{pmatrix} 1 & 2 \end{pmatrix}", (1, 2), (1, 2)),
     (r"\nabla = (2x, 2y)", None, None),
+    (r"\nabla L = (2x, 2y)", (2 * x, 2 * y), None),
+    (r"\nabla_{w,b} L = 2x, 2y", (2 * x, 2 * y), None),
+    (r"\nabla L = \begin{pmatrix} 2x \\ 2y \end{pmatrix}", (2 * x, 2 * y), (2, 1)),
+    (r"(2x, \nabla L)", None, None),
 ])
 def test_layouts(text, cells, shape):
     if cells is None:

@@ -38,6 +38,8 @@ def kinds(text, words=frozenset(), folded=frozenset()):
      [("begin", "pmatrix"), ("number", 1), ("amp", None), ("number", 2), ("row", None), ("number", 3),
       ("amp", None), ("number", 4), ("end", "pmatrix")]),
     ("$x$", [("name", "x")]),
+    (r"\nabla L \nabla_w \nabla_{w, b} \nabla_\theta", [("nabla", ""), ("name", "L"), ("nabla", "w"), ("nabla", "w,b"),
+                                                         ("nabla", "theta")]),
     (r"\(x\)", [("name", "x")]),
     (r"x \, y \; z \quad w", [("name", "x"), ("name", "y"), ("name", "z"), ("name", "w")]),
     ("σ(z)·2 − η", [("name", "sigma"), ("open", "("), ("name", "z"), ("close", ")"), ("op", "*"), ("number", 2),

@@ -41,6 +41,7 @@ PLACEHOLDERS = tuple(c for c in string.ascii_letters if c not in "deEiI")
 _CONFIG = ConversionConfig(lowercase_symbols=False, interpret_as_mixed_fractions=False,
                            interpret_simple_eq_as_assignment=False, interpret_contains_as_eq=False)
 _OPERATORS = {"+": "+", "-": "-", "*": r"\cdot", "/": "/"}
+NABLA = r"\nabla can only name a gradient before its value, as in \nabla L = (a, b) or \nabla_w L = a"
 _PRIMARY_ENDS = ("number", "name", "close")
 
 
@@ -143,12 +144,15 @@ def _read_latex(text, notation, limits):
 
 
 def _after_last_equals(tokens):
-    """``\\frac{dL}{dw} = 2x(xw - y)`` answers with its right-hand side (the last one in a chain)."""
+    r"""``\frac{dL}{dw} = 2x(xw - y)`` and ``\nabla L = (-1.692, -0.846)`` answer with the right-hand side
+    (the last one in a chain); a ``\nabla`` before it names what it is the gradient of."""
     depth, last = 0, -1
     for k, t in enumerate(tokens):
         depth += (t.kind in ("open", "begin")) - (t.kind in ("close", "end"))
         if t.kind == "equals" and depth == 0:
             last = k
+    if any(t.kind == "nabla" and tokens[k + 1].kind != "name" for k, t in enumerate(tokens[:last])):
+        raise Unreadable(NABLA)
     return tokens[last + 1:]
 
 
@@ -271,7 +275,7 @@ class _Reader:
 _MISPLACED = {"comma": "a comma can only separate the entries of the whole answer, as in (a, b)",
               "amp": "& can only separate the entries of a matrix", "row": "\\\\ can only end a row of a matrix",
               "begin": "a matrix can only be the whole answer", "end": "a matrix can only be the whole answer",
-              "equals": "= can only come before the answer",
+              "equals": "= can only come before the answer", "nabla": NABLA,
               "greater": "> can only appear in relu's derivative, written [z > 0]"}
 
 

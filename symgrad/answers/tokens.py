@@ -10,7 +10,8 @@ Names are read as LaTeX reads them (``xw`` is ``x`` times ``w``) with two conven
 followed by digits is subscripted (``w5`` is ``w_5``), and the multi-letter ``words`` the question
 declares (``relu``, ``lr``) are one name each. Numbers are exact: ``2.5e-3`` is ``1/400``; a decimal
 followed by an ellipsis (``1.692\ldots``, ``\dots``, ``...``) is the decimal, marked truncated. ``>`` and
-``\mathbb{1}`` are tokens for an Iverson bracket, ``\mathbb{1}[z > 0]``; the parser refuses them elsewhere.
+``\mathbb{1}`` are tokens for an Iverson bracket, ``\mathbb{1}[z > 0]``, and ``\nabla`` (with its subscript,
+``\nabla_w``) for the name of a gradient, ``\nabla L = ...``; the parser refuses them elsewhere.
 """
 
 import re
@@ -85,8 +86,9 @@ class Name:
 @dataclass(frozen=True)
 class Token:
     """One lexeme. ``kind`` is number, name, op, sup, frac, sqrt, partial, prime, open, close, bar,
-    comma, amp, row, equals, greater, indicator (a blackboard-bold 1), begin or end; ``value`` is the
-    exact number, the :class:`Name`, the operator (``+ - * /``), the bracket or the environment;
+    comma, amp, row, equals, greater, indicator (a blackboard-bold 1), nabla, begin or end; ``value`` is the
+    exact number, the :class:`Name`, the operator (``+ - * /``), the bracket, the environment or the
+    subscript of a nabla (``w`` of ``\nabla_{w}``, "" for none);
     ``text`` is what was typed."""
 
     kind: str
@@ -342,6 +344,9 @@ class _Lexer:
             self._emit("prime", match.group())
         elif name in ("gt", "geq", "ge"):  # > and >=, only inside an Iverson bracket
             self._emit("greater", match.group())
+        elif name == "nabla":
+            sub = _SUBSCRIPT.match(self.text, end)
+            self._emit("nabla", self.text[self.i:sub.end() if sub else end], self._subscript(sub) if sub else "")
         elif name == "mathbb":
             one = _ONE.match(self.text, end)
             if one is None:
