@@ -56,6 +56,7 @@ QUESTIONS = {
     "at_neuron": lambda: Question.derivative_at(NEURON.model, w, NEURON_POINT),
     # gradient: symbolic, numeric, a matrix of parameters
     "grad_line": lambda: Question.gradient((w * x + b - y) ** 2, [w, b]),
+    "grad_at": lambda: Question.gradient((w * x + b - y) ** 2, [w, b], {w: 1, x: 2, b: 0, y: 3}),
     "grad_s3": lambda: Question.gradient(S3.model, [w1, w2, w3, w4, w5, w6], S3.point),
     "grad_matrix": lambda: Question.gradient(a11 * x + 2 * a12 * x + 3 * a21 + 4 * a22 * x ** 2,
                                              sp.Matrix([[a11, a12], [a21, a22]]), {x: 1}),
@@ -312,6 +313,22 @@ ROWS = [
     ("at_neuron", "-4", False, "missing_chain_factor"),      # dp/dz = 1/4 forgotten
     ("at_neuron", "-0.5", False, "missing_chain_factor"),    # dz/dw = 2 forgotten
     ("at_neuron", "1", False, "sign_error"),
+    # -- grad_at: (-4, -2), entries named by their variables in any order -----------------------------------------------------
+    ("grad_at", "w = -4, b = -2", True, None),
+    ("grad_at", "b=-2, w=-4", True, None),
+    ("grad_at", "(b = -2, w = -4)", True, None),
+    ("grad_at", r"\frac{\partial L}{\partial b} = -2, \frac{\partial L}{\partial w} = -4", True, None),
+    ("grad_at", r"\frac{dL}{dw} = -4, \frac{dL}{db} = -2", True, None),
+    ("grad_at", r"\nabla_b L = -2, \nabla_w L = -4", True, None),
+    ("grad_at", "w = 4, b = 2", False, "sign_error"),
+    ("grad_at", "b = 2, w = -4", False, "sign_error"),
+    ("grad_at", r"\frac{\partial L}{\partial b} = 2, \frac{\partial L}{\partial w} = 4", False, "sign_error"),
+    ("grad_at", "w = -4, x = -2", False, "other"),
+    ("grad_at", "w = -4, w = -2", False, "other"),
+    ("grad_at", "b = -2, b = -2", False, "other"),
+    ("grad_at", "w = -4, c = -2", None, "unknown_symbol"),
+    ("grad_at", "-4, b = -2", None, "unparseable"),
+    ("grad_at", "w + 1 = -4, b = -2", None, "unparseable"),
     # -- at_exp: 2e = 5.43656..., decimals typed truncated ---------------------------------------------------------------------
     ("at_exp", r"5.4365\ldots", True, None),
     ("at_exp", "5.43656...", True, None),
@@ -339,6 +356,9 @@ ROWS = [
     ("grad_line", r"\nabla \mathcal{L} = (2(xw+b-y), 2(xw+b-y))", False, "missing_chain_factor"),
     ("grad_line", r"\nabla = (2x(xw+b-y), 2(xw+b-y))", None, "unparseable"),
     ("grad_line", r"\nabla L", None, "unparseable"),
+    ("grad_line", r"b = 2(xw+b-y), w = 2x(xw+b-y)", True, None),
+    ("grad_line", r"\frac{\partial L}{\partial w} = 2(xw+b-y), \frac{\partial L}{\partial b} = 2(xw+b-y)", False,
+     "missing_chain_factor"),
     ("grad_line", r"(2x \nabla L, 2)", None, "unparseable"),
     # -- grad_s3: (2.1, 4.2, 4.2, 8.4, 4.2, 3.99) ---------------------------------------------------------------------------------------------------
     ("grad_s3", "(2.1, 4.2, 4.2, 8.4, 4.2, 3.99)", True, None),
@@ -379,6 +399,8 @@ ROWS = [
     ("step_s3", "(-3.2, -1.1)", False, "gd_missing_learning_rate"),
     ("step_s3", "(0.958, 1.021)", False, "gd_wrong_sign"),
     ("step_s3", "(0.979, 0.958)", False, "wrong_variable"),   # the right values, in the wrong order
+    ("step_s3", "w_1 = 0.979, w_5 = 0.958", True, None),
+    ("step_s3", "w5 = 1.042, w1 = 1.021", False, "gd_wrong_sign"),
     # -- step_symbolic: w - eta 2x(wx - y) --------------------------------------------------------------------------------------------------------------------
     ("step_symbolic", r"w - 2\eta x(xw - y)", True, None),
     ("step_symbolic", r"w - \eta \cdot 2x(xw-y)", True, None),

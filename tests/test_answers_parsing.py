@@ -327,3 +327,28 @@ def test_sympy_latex_reads_back(expr):
     point = {s: sp.Rational(k + 3, 7) for k, s in enumerate(sorted(expr.free_symbols, key=str))}
     a, c = complex(got.xreplace(point).evalf(30)), complex(expr.xreplace(point).evalf(30))
     assert abs(a - c) <= 1e-12 * max(1, abs(c)), (sp.latex(expr), got)
+
+
+@pytest.mark.parametrize("text, labels, cells", [
+    ("b = 1, w = 2", (b, w), (1, 2)),
+    ("(b = 1, w = 2)", (b, w), (1, 2)),
+    (r"\frac{\partial L}{\partial w} = 2x, \frac{dL}{db} = 2", (w, b), (2 * x, 2)),
+    (r"\nabla_{w5} L = 1, \nabla_\eta L = 2", (w5, eta), (1, 2)),
+    (r"w = \frac{dL}{dw} = 2x, b = 2", (w, b), (2 * x, 2)),
+    (r"\nabla L = (1, 2)", (), (1, 2)),  # one name for the whole answer
+    ("w = 1, 2", (), (1, 2)),
+])
+def test_entries_named_by_their_variables(text, labels, cells):
+    reading = read_answer(text, NOTATION)
+    assert (reading.labels, reading.cells) == (labels, cells)
+
+
+@pytest.mark.parametrize("text, problem, message", [
+    ("1, w = 2", Unreadable, "name every entry or none"),
+    ("w + 1 = 1, b = 2", Unreadable, "an entry is named by a variable or its derivative"),
+    (r"\nabla_{w,b} L = 1, b = 2", Unreadable, "an entry is named by a variable or its derivative"),
+    ("c = 1, w = 2", UnknownSymbols, "c"),
+])
+def test_entries_named_wrongly(text, problem, message):
+    with pytest.raises(problem, match=message):
+        read_answer(text, NOTATION)

@@ -67,6 +67,9 @@ REASONS = {
     "undefined": "Your answer has no finite value where the question's function is defined (a division by "
                  "zero, say, or the logarithm of a negative number).",
     "shape": "The answer should be {detail}.",
+    "not_a_variable": "${detail}$ names none of the variables: name each entry by one of ${order}$.",
+    "named_twice": "${detail}$ is given twice: give each of ${order}$ once.",
+    "not_named": "No entry is named ${detail}$: give one for each of ${order}$.",
 }
 
 
@@ -75,6 +78,6 @@ def truncated_note(decimals):
     return f"The decimals ending in an ellipsis were read as typed, truncated: {', '.join(decimals)}."
 
 
-def why_wrong(reason, detail=None):
+def why_wrong(reason, detail=None, **fields):
     """The sentence for a wrong answer's ``reason`` (a key of :data:`REASONS`)."""
-    return REASONS[reason].format(detail=detail)
+    return REASONS[reason].format(detail=detail, **fields)

@@ -115,10 +115,16 @@ def _mark_reading(question, scheme, reading, interpreted):
     if restated:
         return Verdict(False, 0.0, "other", why_wrong("restated"), interpreted)
     cells = [notation.expand(c.xreplace(reading.values)) for c in reading.cells]
+    sizes = reading.sizes
+    if reading.labels:
+        order, problem = _by_name(reading.labels, question)
+        if problem:
+            return Verdict(False, 0.0, "other", problem, interpreted)
+        cells, sizes = [cells[k] for k in order], [sizes[k] for k in order]
     cells, transposed, problem = _arrange(cells, reading.shape, question)
     if problem:
         return Verdict(False, 0.0, "other", problem, interpreted)
-    sizes = reading.sizes if not transposed else (0,) * len(cells)
+    sizes = sizes if not transposed else (0,) * len(cells)
     judgements = [dataclasses.replace(_judge(question, scheme, i, cell, sizes[i]), component=i)
                   for i, cell in enumerate(cells)]
     if transposed:
@@ -127,7 +133,7 @@ def _mark_reading(question, scheme, reading, interpreted):
             return Verdict(False, 0.0, "transposed", sentence("transposed", f"{rows}x{columns}"), interpreted)
         return Verdict(False, 0.0, "other", _shape_message(question), interpreted)
     kinds = {j.kind for j in judgements}
-    if len(cells) > 1 and kinds - {None, "transposed"} and _reordered(question, scheme, cells):
+    if len(cells) > 1 and kinds - {None, "transposed"} and not reading.labels and _reordered(question, scheme, cells):
         order = ", ".join(question.notation.show(w) for w in question.wrt)
         return Verdict(False, 0.0, "wrong_variable", why_wrong("reordered", order), interpreted)
     return Verdict(*_aggregate(question, judgements), interpreted)
@@ -143,6 +149,27 @@ def _reordered(question, scheme, cells):
             return False
         unused.discard(match)
     return True
+
+
+def _by_name(labels, question):
+    """``(order, problem)``: for entries named by variables (``b = -0.415, w = 0.669``), the index of the
+    entry of each of the question's variables, in their order; or a message when the names are not those
+    variables, each once."""
+    variables = ", ".join(question.notation.show(w) for w in question.wrt)
+    if len(question.answer) != len(question.wrt):
+        return None, _shape_message(question)
+    given = {}
+    for k, label in enumerate(labels):
+        shown = question.notation.show(label)
+        if label not in question.wrt:
+            return None, why_wrong("not_a_variable", shown, order=variables)
+        if label in given:
+            return None, why_wrong("named_twice", shown, order=variables)
+        given[label] = k
+    missing = [w for w in question.wrt if w not in given]
+    if missing:
+        return None, why_wrong("not_named", question.notation.show(missing[0]), order=variables)
+    return [given[w] for w in question.wrt], None
 
 
 def _arrange(cells, shape, question):
@@ -251,6 +278,8 @@ def _interpreted(reading, notation):
         long = {n: n.evalf(15) for n in e.atoms(sympy.Rational) if max(abs(n.p), n.q) > LONG}
         return notation.show(e.xreplace(long) if long else e, reading.latex)
 
+    if reading.labels:
+        return ", ".join(f"{show(label)} = {show(cell)}" for label, cell in zip(reading.labels, reading.cells))
     if len(reading.cells) == 1 and reading.shape is None:
         return show(reading.cells[0])
     if reading.shape is not None:

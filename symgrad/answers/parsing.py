@@ -51,7 +51,8 @@ class Reading:
     ``sizes[i]`` is how many symbols cell ``i`` was typed with (brackets and a leading sign aside; 0 for
     an answer given as an object), to tell a messy right answer from a simple one;
     ``derivatives`` maps each derivative the student wrote to ``(of, wrt)``, ``values`` to its value and
-    ``latex`` to how it prints; ``truncated`` are the digits of the decimals typed with an ellipsis."""
+    ``latex`` to how it prints; ``truncated`` are the digits of the decimals typed with an ellipsis;
+    ``labels`` the symbol each cell is named by (``w = 0.669, b = -0.415``), when the answer names them."""
 
     cells: tuple
     shape: tuple | None = None
@@ -60,6 +61,7 @@ class Reading:
     values: dict = field(default_factory=dict)
     latex: dict = field(default_factory=dict)
     truncated: tuple = ()
+    labels: tuple = ()
 
 
 def read_answer(answer, notation, limits=DEFAULT_LIMITS):
@@ -132,15 +134,33 @@ def _read_object(answer, notation, limits):
 
 def _read_latex(text, notation, limits):
     tokens = tokenize(text, notation.words, limits, notation.function_words)
-    tokens = _after_last_equals(tokens)
     reader = _Reader(notation, limits)
-    rows, shape = _layout(tokens)
+    entries = _named_entries(tokens)
+    if entries:
+        labels = tuple(reader.label(name) for name, _ in entries)
+        rows, shape = [[value for _, value in entries]], None
+    else:
+        labels = ()
+        rows, shape = _layout(_after_last_equals(tokens))
     cells = tuple(reader.expression(cell, 0) for row in rows for cell in row)
     if reader.unknown:
         raise UnknownSymbols(dict.fromkeys(reader.unknown))
     sizes = tuple(typed_size(cell) for row in rows for cell in row)
-    truncated = tuple(t.truncated for t in tokens if t.truncated)
-    return Reading(cells, shape, sizes, reader.derivatives, reader.values, reader.latex, truncated)
+    truncated = tuple(t.truncated for row in rows for cell in row for t in cell if t.truncated)
+    return Reading(cells, shape, sizes, reader.derivatives, reader.values, reader.latex, truncated, labels)
+
+
+def _named_entries(tokens):
+    r"""``[(name, value)]`` token lists when the answer is entries each named before its ``=`` (``w = 0.669,
+    b = -0.415``, ``\frac{\partial L}{\partial b} = ..., \frac{\partial L}{\partial w} = ...``, in brackets
+    or not), else None (``\nabla L = (a, b)`` has one ``=`` for the whole answer)."""
+    parts = _split(tokens[1:-1] if _is_tuple(tokens) else tokens, "comma")
+    named = [_has_top_level(part, "equals") for part in parts]
+    if len(parts) < 2 or not any(named[1:]):
+        return None
+    if not all(named):
+        raise Unreadable("name every entry or none, as in w = 0.669, b = -0.415")
+    return [(_split(part, "equals")[0], _after_last_equals(part)) for part in parts]
 
 
 def _after_last_equals(tokens):
@@ -205,6 +225,20 @@ def _has_top_level(tokens, kind):
     return len(_split(tokens, kind)) > 1
 
 
+def _argument(tokens, j, after):
+    """``(start, end, next)`` of the argument at ``j``: a braced or bracketed group (its inside) or
+    one number or name."""
+    if j >= len(tokens):
+        raise Unreadable(f"{after} is missing its argument")
+    t = tokens[j]
+    if t.kind == "open":
+        end = _matching(tokens, j)
+        return j + 1, end, end + 1
+    if t.kind in ("number", "name", "prime"):
+        return j, j + 1, j + 1
+    raise Unreadable(f"{after} must be followed by a group in braces or a single symbol")
+
+
 def _matching(tokens, k):
     """The index of the bracket closing the one opened at ``k`` (the lexer checked they balance)."""
     depth = 0
@@ -264,6 +298,23 @@ class _Reader:
         self.derivatives[placeholder] = (of, wrt)
         self.values[placeholder] = derivative(self.notation.expand(of), wrt)
         return placeholder
+
+    def label(self, tokens):
+        r"""The symbol an entry is named by (None when unknown): ``w``, ``\frac{\partial L}{\partial w}``,
+        ``\frac{dL}{dw}`` and ``\nabla_w L`` name ``w``."""
+        name = tokens[0] if len(tokens) == 1 and tokens[0].kind == "name" else None
+        if len(tokens) == 2 and tokens[0].kind == "nabla" and tokens[1].kind == "name" and tokens[0].value:
+            sub = tokenize(tokens[0].value, self.notation.words, self.limits, self.notation.function_words)
+            name = sub[0] if len(sub) == 1 and sub[0].kind == "name" else None
+        elif tokens and tokens[0].kind == "frac":
+            top = _argument(tokens, 1, "\\frac")
+            bottom = _argument(tokens, top[2], "\\frac")
+            leibniz = bottom[2] == len(tokens) and _leibniz(tokens[top[0]:top[1]], tokens[bottom[0]:bottom[1]])
+            name = leibniz[1] if leibniz else None
+        if name is None:
+            raise Unreadable(r"an entry is named by a variable or its derivative, as in w = 0.669 or "
+                             r"\frac{\partial L}{\partial w} = 0.669")
+        return self._lookup(name)
 
     def _lookup(self, token):
         value = self.notation.names.get(token.value.key)
@@ -392,7 +443,7 @@ class _Emitter:
         while j < len(self.tokens) and self.tokens[j].kind == "prime":
             order, j = order + 1, j + 1
         if j < len(self.tokens) and self.tokens[j].kind == "sup":
-            script = self._argument(j + 1, "^")
+            script = _argument(self.tokens, j + 1, "^")
             if all(t.kind == "prime" for t in self.tokens[script[0]:script[1]]):  # \sigma^{\prime}
                 order += script[1] - script[0]
             else:
@@ -432,8 +483,8 @@ class _Emitter:
         return j + 1
 
     def _fraction(self, i):
-        numerator = self._argument(i + 1, "\\frac")
-        denominator = self._argument(numerator[2], "\\frac")
+        numerator = _argument(self.tokens, i + 1, "\\frac")
+        denominator = _argument(self.tokens, numerator[2], "\\frac")
         top, bottom = self.tokens[numerator[0]:numerator[1]], self.tokens[denominator[0]:denominator[1]]
         leibniz = _leibniz(top, bottom)
         if leibniz:
@@ -449,7 +500,7 @@ class _Emitter:
             end = _matching(self.tokens, j)
             index = self.sub(self.tokens[j + 1:end])
             j = end + 1
-        radicand = self._argument(j, "\\sqrt")
+        radicand = _argument(self.tokens, j, "\\sqrt")
         value = self.sub(self.tokens[radicand[0]:radicand[1]])
         self._operand(_power(value, 1 / index, self.reader.limits) if index != 2 else sympy.sqrt(value))
         return radicand[2]
@@ -457,26 +508,13 @@ class _Emitter:
     def _power(self, i):
         if not self.last_is_operand:
             raise Unreadable("^ must follow what it raises to a power")
-        script = self._argument(i + 1, "^")
+        script = _argument(self.tokens, i + 1, "^")
         exponent = self.sub(self.tokens[script[0]:script[1]])
         base = self.out.pop()
         self.out.append("{%s}^{%s}" % (base, self.bind(exponent)))
         return script[2]
 
     # -- spans ---------------------------------------------------------------------------------------
-
-    def _argument(self, j, after):
-        """``(start, end, next)`` of the argument at ``j``: a braced or bracketed group (its inside) or
-        one number or name."""
-        if j >= len(self.tokens):
-            raise Unreadable(f"{after} is missing its argument")
-        t = self.tokens[j]
-        if t.kind == "open":
-            end = _matching(self.tokens, j)
-            return j + 1, end, end + 1
-        if t.kind in ("number", "name", "prime"):
-            return j, j + 1, j + 1
-        raise Unreadable(f"{after} must be followed by a group in braces or a single symbol")
 
     def _factor_end(self, j):
         """The end of the factor a function applies to without parentheses: ``\\ln x``, ``\\exp 2x``
@@ -492,12 +530,13 @@ class _Emitter:
         elif t.kind == "bar":
             end = self._closing_bar(j) + 1
         elif t.kind in ("frac", "sqrt"):
-            end = self._argument(self._argument(j + 1, t.text)[2], t.text)[2] if t.kind == "frac" else (
-                self._argument(j + 1, t.text)[2])
+            end = _argument(self.tokens, j + 1, t.text)[2]
+            if t.kind == "frac":
+                end = _argument(self.tokens, end, t.text)[2]
         else:
             raise Unreadable("a function must be followed by its argument, as in \\ln(x)")
         if end < len(self.tokens) and self.tokens[end].kind == "sup":
-            end = self._argument(end + 1, "^")[2]
+            end = _argument(self.tokens, end + 1, "^")[2]
         return end
 
     def _calls(self, j):
