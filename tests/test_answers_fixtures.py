@@ -329,6 +329,7 @@ ROWS = [
     ("grad_at", "w = -4, c = -2", None, "unknown_symbol"),
     ("grad_at", "-4, b = -2", None, "unparseable"),
     ("grad_at", "w + 1 = -4, b = -2", None, "unparseable"),
+    ("grad_at", "w = -4.02, b = -2", False, "other"),         # more figures than needed: not a rounding
     # -- at_exp: 2e = 5.43656..., decimals typed truncated ---------------------------------------------------------------------
     ("at_exp", r"5.4365\ldots", True, None),
     ("at_exp", "5.43656...", True, None),
@@ -337,6 +338,11 @@ ROWS = [
     ("at_exp", "2.71828...", False, "missing_chain_factor"),
     ("at_exp", r"2.718\dots", False, "missing_chain_factor"),
     ("at_exp", "7.389...", False, "other"),
+    ("at_exp", "5.4", False, "rounded_too_early"),           # 3 significant figures are needed
+    ("at_exp", "5.45", False, "other"),                      # 0.25% off with the 3 figures needed
+    ("at_exp", r"5.4\ldots", False, "rounded_too_early"),
+    ("at_exp", "5", False, "other"),                         # 8% off: more than rounding
+    ("at_exp", "5.4300", False, "other"),                    # as many figures as needed, and wrong
     ("at_exp", r"5.4\ldots\ldots", None, "unparseable"),
     ("at_exp", "...", None, "unparseable"),
     # -- grad_line: (2x(wx+b-y), 2(wx+b-y)) ------------------------------------------------------------------------------------------------------
@@ -364,7 +370,7 @@ ROWS = [
     ("grad_s3", "(2.1, 4.2, 4.2, 8.4, 4.2, 3.99)", True, None),
     ("grad_s3", r"\begin{pmatrix} 2.1 \\ 4.2 \\ 4.2 \\ 8.4 \\ 4.2 \\ 3.99 \end{pmatrix}", True, None),
     ("grad_s3", "(-2.1, -4.2, -4.2, -8.4, -4.2, -3.99)", False, "sign_error"),
-    ("grad_s3", "(2.1, 4.2, 4.2, 8.4, 4.2, 4)", False, "other"),
+    ("grad_s3", "(2.1, 4.2, 4.2, 8.4, 4.2, 4)", False, "rounded_too_early"),  # 3.99 rounded to one figure
     ("grad_s3", "(2.1, 4.2, 4.2, 8.4, 4.2)", False, "other"),
     # -- grad_matrix: the gradient has the shape of the parameter: [[1, 2], [3, 4]] -------------------------------------------------------------------
     ("grad_matrix", r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", True, None),
@@ -401,6 +407,8 @@ ROWS = [
     ("step_s3", "(0.979, 0.958)", False, "wrong_variable"),   # the right values, in the wrong order
     ("step_s3", "w_1 = 0.979, w_5 = 0.958", True, None),
     ("step_s3", "w5 = 1.042, w1 = 1.021", False, "gd_wrong_sign"),
+    ("step_s3", "w_5 = 0.958, w_1 = 0.98", False, "rounded_too_early"),
+    ("grad_s3", "(2.1, 4.2, 4.2, 8.4, 4.2, 4.0)", False, "rounded_too_early"),
     # -- step_symbolic: w - eta 2x(wx - y) --------------------------------------------------------------------------------------------------------------------
     ("step_symbolic", r"w - 2\eta x(xw - y)", True, None),
     ("step_symbolic", r"w - \eta \cdot 2x(xw-y)", True, None),

@@ -79,3 +79,15 @@ def test_a_variable_with_no_named_entry_is_named():
     verdict = mark(q, MarkingScheme.prepare(q), "y = 2, w = 6")
     assert verdict.feedback == "No entry is named $x$: give one for each of $w, x, y$."
     assert mark(q, MarkingScheme.prepare(q), "y = 2, x = 3, w = 6").correct
+
+
+def test_an_answer_rounded_too_early_gets_the_questions_credit():
+    q = Question.derivative_at(sp.exp(2 * w), w, {w: sp.Rational(1, 2)})
+    verdict = mark(q, MarkingScheme.prepare(q), "5.4")
+    assert (verdict.mistake, verdict.score) == ("rounded_too_early", 0.5)
+    assert verdict.feedback == "You rounded $5.44$ to $5.4$, too early: give 3 significant figures."
+    q = Question.gradient((w * x + b - y) ** 2, [w, b], {w: 1, x: sp.Rational(7, 3), b: 0, y: 3}, rounding_credit=0.2)
+    verdict = mark(q, MarkingScheme.prepare(q), "(-3.11, -1.33)")
+    assert (verdict.mistake, verdict.score) == ("rounded_too_early", 0.6)  # (1 + 0.2) / 2
+    assert verdict.feedback == ("1 of 2 entries are right. You rounded $-1.333$ to $-1.33$, too early: give 4 "
+                                "significant figures.")

@@ -131,6 +131,8 @@ def test_a_matrix_of_parameters_wants_its_shape(sandbox):
 
 @pytest.mark.parametrize("build, message", [
     (lambda: Question.derivative(LOSS, w, colour="red"), "unknown option 'colour'"),
+    (lambda: Question.derivative(LOSS, w, rounding_credit=2), "rounding_credit is a number from 0 to 1, not 2"),
+    (lambda: Question.derivative(LOSS, w, rounding_credit="half"), "rounding_credit is a number from 0 to 1"),
     (lambda: Question.derivative("x**2", x), "not a string"),
     (lambda: Question.derivative_at(LOSS, w, {w: 1}), "the point gives no value for x, y"),
     (lambda: Question.derivative_at(LOSS, w, {"v": 1, x: 1, y: 1}), "unknown variable 'v'"),

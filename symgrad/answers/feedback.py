@@ -37,6 +37,7 @@ SENTENCES = {
                                  "$w - \\eta\\, \\partial L/\\partial w$.",
     "gd_missing_learning_rate": "The learning rate is missing: the update is "
                                 "$w - \\eta\\, \\partial L/\\partial w$ with $\\eta = {detail}$.",
+    "rounded_too_early": "You rounded ${detail}$ to ${yours}$, too early: give {figures} significant figures.",
     "transposed": "Your matrix is transposed: a gradient has the shape of its parameter ({detail}).",
     "unparseable": "symgrad could not read this answer: {detail}.",
     "unknown_symbol": "Your answer uses a name the question does not have: {detail}. Use the question's "

@@ -10,7 +10,7 @@ reading and one evaluation of the answer per point. Both run inside the checking
 import dataclasses
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy
 
@@ -83,12 +83,13 @@ def _same(values, reference, question, probes):
 
 @dataclass(frozen=True)
 class _Judgement:
-    """The verdict on one component: ``kind`` None when right; ``detail`` for the feedback."""
+    """The verdict on one component: ``kind`` None when right; ``detail`` (and ``fields``) for the feedback."""
 
     kind: str | None
     detail: object = None
     messy: bool = False
     component: int = 0
+    fields: dict = field(default_factory=dict)
 
 
 def mark(question, scheme, answer):
@@ -235,6 +236,12 @@ def _judge_number(question, scheme, i, cell, messy):
     for candidate, wrong_value in scheme.wrong[i]:
         if wrong_value is not None and question.tolerance.accepts(value, wrong_value):
             return _Judgement(candidate.kind, candidate.detail)
+    right = scheme.right[i]
+    if isinstance(value, complex) and isinstance(right, complex) and not value.imag and not right.imag \
+            and question.tolerance.rounded_too_early(value.real, right.real):
+        figures = question.tolerance.figures(right.real)
+        return _Judgement("rounded_too_early", f"{right.real:.{figures}g}",
+                          fields={"yours": f"{value.real:.15g}", "figures": figures})
     return _Judgement("other")
 
 
@@ -253,10 +260,12 @@ def _aggregate(question, judgements):
     if kind == "other" and first.detail in REASONS:
         feedback = why_wrong(first.detail)
     else:
-        feedback = sentence(kind, _detail(question, kind, first.detail), wrt=_wrt(question, first.component))
+        feedback = sentence(kind, _detail(question, kind, first.detail), wrt=_wrt(question, first.component),
+                            **first.fields)
     if n > 1:
         feedback = f"{n - len(wrong)} of {n} entries are right. " + feedback
-    return False, (n - len(wrong)) / n, kind, feedback
+    rounded = sum(1 for j in wrong if j.kind == "rounded_too_early")
+    return False, (n - len(wrong) + question.rounding_credit * rounded) / n, kind, feedback
 
 
 def _detail(question, kind, detail):

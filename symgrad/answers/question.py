@@ -14,6 +14,8 @@ be written by name in answers, and asked about). Options, for every constructor:
 - ``names``: how the function itself is written in a derivative such as ``\frac{\partial L}{\partial w}``
   (default ``L``, ``f``, ``J``, ``\mathcal{L}``); an answer holding the very derivative asked for is wrong;
 - ``tolerance``: for numeric answers, relative (a number) or ``{"relative": r, "absolute": a}``;
+- ``rounding_credit``: the credit (0 to 1, 0.5 by default) for a number rounded too early, within ten
+  times the tolerance but not within it;
 - ``log_base``: what ``\log`` means in answers (natural by default);
 - ``limits``: :class:`~symgrad.answers.limits.Limits`; ``id``: a name for the question.
 """
@@ -40,7 +42,8 @@ from .spellings import Spellings
 __all__ = ["Question"]
 
 FUNCTION_NAMES = ("L", "f", "J", r"\mathcal{L}")
-OPTIONS = frozenset("symbols functions aliases names tolerance log_base limits id".split())
+OPTIONS = frozenset("symbols functions aliases names tolerance rounding_credit log_base limits id".split())
+ROUNDING_CREDIT = 0.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +63,7 @@ class Question:
     tolerance: Tolerance = Tolerance()
     limits: Limits = DEFAULT_LIMITS
     id: str | None = None
+    rounding_credit: float = ROUNDING_CREDIT
 
     # -- constructors ------------------------------------------------------------------------------
 
@@ -175,9 +179,12 @@ class Question:
             variables, symbols=options.get("symbols"), functions=options.get("functions"),
             aliases=options.get("aliases"), nodes=model.node_spellings(), function=model.function,
             function_names=options.get("names", FUNCTION_NAMES), log_base=options.get("log_base"))
+        credit = options.get("rounding_credit", ROUNDING_CREDIT)
+        if not isinstance(credit, (int, float)) or isinstance(credit, bool) or not 0 <= credit <= 1:
+            raise SymgradError(f"rounding_credit is a number from 0 to 1, not {credit!r}")
         return cls(task, model.function, wrt, point, partials, tuple(answer), notation,
                    tuple(model.slipping(w) for w in wrt), Tolerance.of(options.get("tolerance")),
-                   options.get("limits", DEFAULT_LIMITS), options.get("id"))
+                   options.get("limits", DEFAULT_LIMITS), options.get("id"), float(credit))
 
 
 class _Model:
