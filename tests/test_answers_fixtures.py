@@ -21,6 +21,8 @@ z1, z2, z3 = sp.symbols("z1:4")
 S3 = load_worksheet(Path(__file__).parent.parent / "worksheets" / "s3_backprop_by_hand.py")
 NEURON = load_worksheet(Path(__file__).parent.parent / "worksheets" / "sigmoid_neuron.py")
 NEURON_POINT = {w: sp.Rational(1, 2), b: -1, x: 2, y: 1}
+SIGMA, T = sp.Function("sigma"), sp.Symbol("t")  # a function the teacher names and defines
+LOGISTIC = {"sigma": sp.Lambda(T, 1 / (1 + sp.exp(-T)))}
 
 
 QUESTIONS = {
@@ -38,6 +40,8 @@ QUESTIONS = {
     "d_tanh": lambda: Question.derivative(sp.tanh(w * x), w),
     "d_tanh_square": lambda: Question.derivative((sp.tanh(z) - y) ** 2, z),
     "d_atanh": lambda: Question.derivative(sp.atanh(w * x), w),
+    "d_defined": lambda: Question.derivative(SIGMA(w * x), w, functions=LOGISTIC),
+    "at_defined": lambda: Question.derivative_at((SIGMA(w) - y) ** 2, w, {w: 0, y: 1}, functions=LOGISTIC),
     "d_s3": lambda: Question.derivative(S3.model, w5),
     "d_product_log": lambda: Question.derivative(w ** 2 * sp.log(w), w),
     "d_neuron": lambda: Question.derivative(NEURON.model, w),          # z = wx + b, p = sigma(z), L = bce(p, y)
@@ -207,6 +211,17 @@ ROWS = [
     ("d_tanh_square", r"2(\tanh(z) - y)", False, "missing_chain_factor"),
     ("d_tanh_square", r"-2(\tanh(z) - y)\sech^2(z)", False, "sign_error"),
     ("d_tanh_square", r"2(\tanh(z) - y)\csch^2(z)", False, "other"),
+    # -- d_defined: sigma(wx) with sigma defined as the logistic function: x sigma(wx)(1 - sigma(wx)) ------------------
+    ("d_defined", r"x\sigma(wx)(1-\sigma(wx))", True, None),
+    ("d_defined", r"x \sigma'(wx)", True, None),
+    ("d_defined", r"\frac{x e^{-wx}}{(1+e^{-wx})^2}", True, None),
+    ("d_defined", r"-x\sigma(wx)(1-\sigma(wx))", False, "sign_error"),
+    ("d_defined", r"\sigma(wx)", False, "returned_function_value"),
+    ("d_defined", r"w \sigma'(wx)", False, "wrong_variable"),
+    # -- at_defined: 2 (sigma(0) - 1) sigma'(0) = -1/4 ---------------------------------------------------------------------
+    ("at_defined", "-0.25", True, None),
+    ("at_defined", "0.25", False, "sign_error"),
+    ("at_defined", "-1", False, "missing_chain_factor"),
     # -- d_atanh: x / (1 - w^2 x^2) ------------------------------------------------------------------------------------
     ("d_atanh", r"\frac{x}{1 - (wx)^2}", True, None),
     ("d_atanh", r"\frac{1}{1 - (wx)^2}", False, "missing_chain_factor"),

@@ -9,7 +9,8 @@ be written by name in answers, and asked about). Options, for every constructor:
 
 - ``symbols``: how variables are typed, ``{"yhat": r"\hat{y}"}`` (SymPy's LaTeX is always accepted);
 - ``functions``: named functions, ``{"f": sympy.Lambda(t, t**2)}`` (``\sigma``, relu, softplus and
-  the elementary functions are known);
+  the elementary functions are known); the function may apply them as ``sympy.Function("f")``, and is
+  differentiated through their definitions;
 - ``aliases``: abbreviations, ``{r"\hat{y}": sigmoid(z)}``;
 - ``names``: how the function itself is written in a derivative such as ``\frac{\partial L}{\partial w}``
   (default ``L``, ``f``, ``J``, ``\mathcal{L}``); an answer holding the very derivative asked for is wrong;
@@ -23,6 +24,7 @@ be written by name in answers, and asked about). Options, for every constructor:
 from dataclasses import dataclass, field, replace
 
 import sympy
+from sympy.core.function import AppliedUndef
 
 from ..core.backprop import backward
 from ..core.differentiation import derivative
@@ -37,7 +39,7 @@ from ..explain.tasks import (Derivative, DerivativeAt, DirectionalDerivative, Gr
 from .equivalence import Probes, Tolerance, equivalent, number_value
 from .limits import DEFAULT_LIMITS, Limits, check_key_entry
 from .mistakes import Slipping
-from .spellings import Spellings
+from .spellings import Spellings, as_callable
 
 __all__ = ["Question"]
 
@@ -157,7 +159,7 @@ class Question:
             raise SymgradError(f"unknown option {sorted(unknown)[0]!r}: choose from {', '.join(sorted(OPTIONS))}")
         if task.numeric and not point:
             raise SymgradError(f"{where}a {task.kind} question needs a point")
-        model = _Model(function)
+        model = _Model(_through_definitions(function, options.get("functions")))
         wrt = tuple(resolve_all(task.variables, model.leaves + model.nodes, "function", strict=False))
         nodes = [w.name for w in wrt if model.is_node(w)] if task.second_order else []
         if nodes:
@@ -185,6 +187,26 @@ class Question:
         return cls(task, model.function, wrt, point, partials, tuple(answer), notation,
                    tuple(model.slipping(w) for w in wrt), Tolerance.of(options.get("tolerance")),
                    options.get("limits", DEFAULT_LIMITS), options.get("id"), float(credit))
+
+
+def _through_definitions(function, functions):
+    """``function`` (an expression or a Graph) with each application of a function the question defines
+    (``functions``, by name) written as its definition, so that it is differentiated through it:
+    ``sigma(z)``, ``sigma = sympy.Function("sigma")``, with ``{"sigma": Lambda(t, 1 / (1 + exp(-t)))}``."""
+    defined = {name: as_callable(name, f) for name, f in (functions or {}).items()}
+
+    def written(expr):
+        return expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in defined,
+                            lambda e: defined[e.func.__name__](*e.args))
+
+    if not defined:
+        return function
+    if isinstance(function, Graph):
+        graph = Graph()
+        for node in function.nodes:
+            graph.define(node, written(function.definition(node)), latex=function.latex_name(node))
+        return graph.with_output(function.output)
+    return written(function) if isinstance(function, sympy.Basic) else function
 
 
 class _Model:
