@@ -171,7 +171,7 @@ def _after_last_equals(tokens):
         depth += (t.kind in ("open", "begin")) - (t.kind in ("close", "end"))
         if t.kind == "equals" and depth == 0:
             last = k
-    if any(t.kind == "nabla" and tokens[k + 1].kind != "name" for k, t in enumerate(tokens[:last])):
+    if any(t.kind == "nabla" and tokens[k + 1].kind != "name" for k, t in enumerate(tokens[:max(last, 0)])):
         raise Unreadable(NABLA)
     return tokens[last + 1:]
 

@@ -85,7 +85,7 @@ class Name:
 
 @dataclass(frozen=True)
 class Token:
-    """One lexeme. ``kind`` is number, name, op, sup, frac, sqrt, partial, prime, open, close, bar,
+    r"""One lexeme. ``kind`` is number, name, op, sup, frac, sqrt, partial, prime, open, close, bar,
     comma, amp, row, equals, greater, indicator (a blackboard-bold 1), nabla, begin or end; ``value`` is the
     exact number, the :class:`Name`, the operator (``+ - * /``), the bracket, the environment or the
     subscript of a nabla (``w`` of ``\nabla_{w}``, "" for none);
