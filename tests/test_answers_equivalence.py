@@ -5,7 +5,7 @@ import sympy as sp
 from symgrad import SymgradError, sigmoid
 from symgrad.core.activations import step
 from symgrad.answers.problems import TooComplex
-from symgrad.answers.equivalence import Probes, Tolerance, agree, equivalent, number_value
+from symgrad.answers.equivalence import Probes, Tolerance, agree, equivalent, number_value, significant_figures
 
 x, y, z, p = sp.symbols("x y z p")
 
@@ -32,6 +32,41 @@ def test_tolerance(tolerance, value, reference, accepted):
 def test_bad_tolerance(tolerance, message):
     with pytest.raises(SymgradError, match=message):
         Tolerance.of(tolerance)
+
+
+@pytest.mark.parametrize("text, relative", [("1%", sp.Rational(1, 100)), ("0.01", sp.Rational(1, 100)),
+                                            (" 0.5 % ", sp.Rational(1, 200)), ("1e-3", sp.Rational(1, 1000))])
+def test_a_tolerance_as_typed(text, relative):
+    assert Tolerance.parse(text) == Tolerance(relative)
+
+
+@pytest.mark.parametrize("text", ["", "%", "1%%", "x", "1/0", "-1%"])
+def test_a_tolerance_as_typed_that_is_none(text):
+    with pytest.raises(SymgradError, match="a tolerance is a number or a percentage|must not be negative"):
+        Tolerance.parse(text)
+
+
+@pytest.mark.parametrize("tolerance, value, reference, rounded, figures", [
+    (None, -1.7, -1.6923, True, 4),       # 0.45% off, 2 figures of the 4 needed
+    (None, -1.69, -1.6923, True, 4),
+    (None, -1.692, -1.6923, False, 4),    # within the tolerance
+    (None, -1.9, -1.6923, False, 4),      # 12% off: not a rounding
+    (None, -8.01, -8, False, 1),          # more figures than needed: not a rounding
+    (None, 4, 3.99, True, 3),
+    (0.01, 1.7, 1.6923, False, 2),        # within 1%
+    (0.01, 2, 1.6923, False, 2),          # 18% off
+    (0.01, 2, 1.86, True, 3),             # 7.5% off, 1 figure of 3 (1.9 is 2.2% off)
+    ({"absolute": 0.001}, 0.01, 0.0123, True, 2),
+])
+def test_rounded_too_early(tolerance, value, reference, rounded, figures):
+    t = Tolerance.of(tolerance)
+    assert (t.rounded_too_early(value, reference), t.figures(reference)) == (rounded, figures)
+
+
+@pytest.mark.parametrize("x, figures", [(-1.7, 2), (-1.70, 2), (0.0012, 2), (1200, 4), (0, 1), (3.99, 3),
+                                        (1 / 3, 15), (1.5e-20, 2)])
+def test_significant_figures(x, figures):
+    assert significant_figures(x) == figures
 
 
 @pytest.mark.parametrize("expr, value", [

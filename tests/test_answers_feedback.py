@@ -6,7 +6,7 @@ from symgrad.answers.mistakes import MISTAKES
 
 @pytest.mark.parametrize("kind", [None, *MISTAKES])
 def test_every_verdict_has_a_sentence(kind):
-    text = sentence(kind, "x", wrt="w")
+    text = sentence(kind, "x", wrt="w", yours="1.7", figures=4)  # the fields of wrong_variable and rounded_too_early
     assert text.endswith(".") and "{" not in text.replace("{n-1}", "")
 
 
@@ -18,12 +18,15 @@ def test_every_verdict_has_a_sentence(kind):
     ("power_rule_error", "u^{2}", "The power rule is misapplied at $u^{2}$: the derivative of $u^n$ is $n u^{n-1} u'$, "
                                   "the exponent drops by one."),
     ("wrong_variable", "x", "You differentiated with respect to $x$; the question asks for $w$."),
+    ("rounded_too_early", "-1.692", "You rounded $-1.692$ to $-1.7$, too early: give 4 significant figures."),
 ])
 def test_sentences(kind, detail, expected):
-    assert sentence(kind, detail, wrt="w") == expected
+    assert sentence(kind, detail, wrt="w", yours="-1.7", figures=4) == expected
 
 
 def test_reasons():
-    assert set(REASONS) == {"restated", "reordered", "unevaluated", "symbolic", "undefined", "shape"}
+    assert set(REASONS) == {"restated", "reordered", "unevaluated", "symbolic", "undefined", "shape", "not_a_variable",
+                            "named_twice", "not_named"}
     assert why_wrong("shape", "3 entries") == "The answer should be 3 entries."
+    assert why_wrong("not_named", "b", order="w, b") == "No entry is named $b$: give one for each of $w, b$."
     assert set(SENTENCES) - {"missing_chain_factor*"} == {None, *MISTAKES}

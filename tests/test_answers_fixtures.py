@@ -21,6 +21,8 @@ z1, z2, z3 = sp.symbols("z1:4")
 S3 = load_worksheet(Path(__file__).parent.parent / "worksheets" / "s3_backprop_by_hand.py")
 NEURON = load_worksheet(Path(__file__).parent.parent / "worksheets" / "sigmoid_neuron.py")
 NEURON_POINT = {w: sp.Rational(1, 2), b: -1, x: 2, y: 1}
+SIGMA, T = sp.Function("sigma"), sp.Symbol("t")  # a function the teacher names and defines
+LOGISTIC = {"sigma": sp.Lambda(T, 1 / (1 + sp.exp(-T)))}
 
 
 QUESTIONS = {
@@ -36,6 +38,10 @@ QUESTIONS = {
     "d_power": lambda: Question.derivative((w ** 2 + 1) ** 3, w),
     "d_constant": lambda: Question.derivative(5 * w ** 3, w),
     "d_tanh": lambda: Question.derivative(sp.tanh(w * x), w),
+    "d_tanh_square": lambda: Question.derivative((sp.tanh(z) - y) ** 2, z),
+    "d_atanh": lambda: Question.derivative(sp.atanh(w * x), w),
+    "d_defined": lambda: Question.derivative(SIGMA(w * x), w, functions=LOGISTIC),
+    "at_defined": lambda: Question.derivative_at((SIGMA(w) - y) ** 2, w, {w: 0, y: 1}, functions=LOGISTIC),
     "d_s3": lambda: Question.derivative(S3.model, w5),
     "d_product_log": lambda: Question.derivative(w ** 2 * sp.log(w), w),
     "d_neuron": lambda: Question.derivative(NEURON.model, w),          # z = wx + b, p = sigma(z), L = bce(p, y)
@@ -50,9 +56,11 @@ QUESTIONS = {
     "at_relu": lambda: Question.derivative_at(relu(w * x + b), w, {w: 0.5, x: 2, b: -0.5}),
     "at_mean": lambda: Question.derivative_at(mse([w, 2 * w, 3 * w], [2, 4, 6]), w, {w: 1}),
     "at_log": lambda: Question.derivative_at(sp.log(w * x), w, {w: 2, x: 3}),
+    "at_exp": lambda: Question.derivative_at(sp.exp(2 * w), w, {w: sp.Rational(1, 2)}),
     "at_neuron": lambda: Question.derivative_at(NEURON.model, w, NEURON_POINT),
     # gradient: symbolic, numeric, a matrix of parameters
     "grad_line": lambda: Question.gradient((w * x + b - y) ** 2, [w, b]),
+    "grad_at": lambda: Question.gradient((w * x + b - y) ** 2, [w, b], {w: 1, x: 2, b: 0, y: 3}),
     "grad_s3": lambda: Question.gradient(S3.model, [w1, w2, w3, w4, w5, w6], S3.point),
     "grad_matrix": lambda: Question.gradient(a11 * x + 2 * a12 * x + 3 * a21 + 4 * a22 * x ** 2,
                                              sp.Matrix([[a11, a12], [a21, a22]]), {x: 1}),
@@ -78,6 +86,9 @@ ROWS = [
     ("d_square", r"2x^2w - 2xy", True, None),
     ("d_square", r"2 \cdot x \cdot (x \cdot w - y)", True, None),
     ("d_square", r"-2x(y - xw)", True, None),
+    ("d_square", r"\nabla_w L = 2x(xw-y)", True, None),
+    ("d_square", r"\nabla_{w} L = 2(xw-y)", False, "missing_chain_factor"),
+    ("d_square", r"\nabla_w L = \frac{\partial L}{\partial w}", False, "other"),
     ("d_square", r"\frac{dL}{dw} = 2x(xw - y)", True, None),
     ("d_square", r"$2x(xw-y)$", True, None),
     ("d_square", r"x (2 w x - 2 y)", True, None),
@@ -187,6 +198,38 @@ ROWS = [
     ("d_tanh", r"1 - \tanh^2(wx)", False, "missing_chain_factor"),
     ("d_tanh", r"w(1 - \tanh^2(wx))", False, "wrong_variable"),
     ("d_tanh", r"\tanh(wx)", False, "returned_function_value"),
+    ("d_tanh", r"x\operatorname{sech}^2(wx)", True, None),
+    ("d_tanh", r"x \sech^2(wx)", True, None),
+    ("d_tanh", r"\frac{x}{\cosh(wx)^2}", True, None),
+    ("d_tanh", r"\sech^2(wx)", False, "missing_chain_factor"),
+    ("d_tanh", r"w \sech^{2}(wx)", False, "wrong_variable"),
+    ("d_tanh", r"-x \operatorname{sech}(wx)^2", False, "sign_error"),
+    ("d_tanh", r"\coth(wx)", False, "other"),
+    # -- d_tanh_square: 2(tanh z - y) sech^2 z ----------------------------------------------------------------------
+    ("d_tanh_square", r"2(\tanh(z) - y)\operatorname{sech}^2(z)", True, None),
+    ("d_tanh_square", r"2(\tanh z - y) \sech^2 z", True, None),
+    ("d_tanh_square", r"2(\tanh(z) - y)", False, "missing_chain_factor"),
+    ("d_tanh_square", r"-2(\tanh(z) - y)\sech^2(z)", False, "sign_error"),
+    ("d_tanh_square", r"2(\tanh(z) - y)\csch^2(z)", False, "other"),
+    # -- d_defined: sigma(wx) with sigma defined as the logistic function: x sigma(wx)(1 - sigma(wx)) ------------------
+    ("d_defined", r"x\sigma(wx)(1-\sigma(wx))", True, None),
+    ("d_defined", r"x \sigma'(wx)", True, None),
+    ("d_defined", r"\frac{x e^{-wx}}{(1+e^{-wx})^2}", True, None),
+    ("d_defined", r"-x\sigma(wx)(1-\sigma(wx))", False, "sign_error"),
+    ("d_defined", r"\sigma(wx)", False, "returned_function_value"),
+    ("d_defined", r"w \sigma'(wx)", False, "wrong_variable"),
+    # -- at_defined: 2 (sigma(0) - 1) sigma'(0) = -1/4 ---------------------------------------------------------------------
+    ("at_defined", "-0.25", True, None),
+    ("at_defined", "0.25", False, "sign_error"),
+    ("at_defined", "-1", False, "missing_chain_factor"),
+    # -- d_atanh: x / (1 - w^2 x^2) ------------------------------------------------------------------------------------
+    ("d_atanh", r"\frac{x}{1 - (wx)^2}", True, None),
+    ("d_atanh", r"\frac{1}{1 - (wx)^2}", False, "missing_chain_factor"),
+    ("d_atanh", r"\operatorname{artanh}(wx)", False, "returned_function_value"),
+    ("d_atanh", r"\operatorname{arctanh}(wx)", False, "returned_function_value"),
+    ("d_atanh", r"\operatorname{atanh}(w x)", False, "returned_function_value"),
+    ("d_atanh", r"\operatorname{arsinh}(wx)", False, "other"),
+    ("d_atanh", r"\operatorname{arcsinh}(wx) + \operatorname{arcosh}(2 + wx)", False, "other"),
     # -- d_s3: dL/dw5 with y* = w5 h1 + w6 h2: -2(y - y*) h1 -----------------------------------------------------------
     ("d_s3", r"-2(y - y^*) h_1", True, None),
     ("d_s3", r"2(y^* - y)(w_1 x_1 + w_3 x_2)", True, None),
@@ -285,6 +328,38 @@ ROWS = [
     ("at_neuron", "-4", False, "missing_chain_factor"),      # dp/dz = 1/4 forgotten
     ("at_neuron", "-0.5", False, "missing_chain_factor"),    # dz/dw = 2 forgotten
     ("at_neuron", "1", False, "sign_error"),
+    # -- grad_at: (-4, -2), entries named by their variables in any order -----------------------------------------------------
+    ("grad_at", "w = -4, b = -2", True, None),
+    ("grad_at", "b=-2, w=-4", True, None),
+    ("grad_at", "(b = -2, w = -4)", True, None),
+    ("grad_at", r"\frac{\partial L}{\partial b} = -2, \frac{\partial L}{\partial w} = -4", True, None),
+    ("grad_at", r"\frac{dL}{dw} = -4, \frac{dL}{db} = -2", True, None),
+    ("grad_at", r"\nabla_b L = -2, \nabla_w L = -4", True, None),
+    ("grad_at", "w = 4, b = 2", False, "sign_error"),
+    ("grad_at", "b = 2, w = -4", False, "sign_error"),
+    ("grad_at", r"\frac{\partial L}{\partial b} = 2, \frac{\partial L}{\partial w} = 4", False, "sign_error"),
+    ("grad_at", "w = -4, x = -2", False, "other"),
+    ("grad_at", "w = -4, w = -2", False, "other"),
+    ("grad_at", "b = -2, b = -2", False, "other"),
+    ("grad_at", "w = -4, c = -2", None, "unknown_symbol"),
+    ("grad_at", "-4, b = -2", None, "unparseable"),
+    ("grad_at", "w + 1 = -4, b = -2", None, "unparseable"),
+    ("grad_at", "w = -4.02, b = -2", False, "other"),         # more figures than needed: not a rounding
+    # -- at_exp: 2e = 5.43656..., decimals typed truncated ---------------------------------------------------------------------
+    ("at_exp", r"5.4365\ldots", True, None),
+    ("at_exp", "5.43656...", True, None),
+    ("at_exp", r"5.436 \dots", True, None),
+    ("at_exp", r"-5.4365\ldots", False, "sign_error"),
+    ("at_exp", "2.71828...", False, "missing_chain_factor"),
+    ("at_exp", r"2.718\dots", False, "missing_chain_factor"),
+    ("at_exp", "7.389...", False, "other"),
+    ("at_exp", "5.4", False, "rounded_too_early"),           # 3 significant figures are needed
+    ("at_exp", "5.45", False, "other"),                      # 0.25% off with the 3 figures needed
+    ("at_exp", r"5.4\ldots", False, "rounded_too_early"),
+    ("at_exp", "5", False, "other"),                         # 8% off: more than rounding
+    ("at_exp", "5.4300", False, "other"),                    # as many figures as needed, and wrong
+    ("at_exp", r"5.4\ldots\ldots", None, "unparseable"),
+    ("at_exp", "...", None, "unparseable"),
     # -- grad_line: (2x(wx+b-y), 2(wx+b-y)) ------------------------------------------------------------------------------------------------------
     ("grad_line", r"(2x(xw+b-y), 2(xw+b-y))", True, None),
     ("grad_line", r"\begin{pmatrix} 2x(xw+b-y) \\ 2(xw+b-y) \end{pmatrix}", True, None),
@@ -296,11 +371,21 @@ ROWS = [
     ("grad_line", r"(2(xw+b-y), 2x(xw+b-y))", False, "wrong_variable"),
     ("grad_line", r"(2x(xw+b-y))", False, "other"),
     ("grad_line", r"(2x(xw+b-y), 2(xw+b-y), 0)", False, "other"),
+    ("grad_line", r"\nabla L = (2x(xw+b-y), 2(xw+b-y))", True, None),
+    ("grad_line", r"\nabla_{w,b} L = \begin{pmatrix} 2x(xw+b-y) \\ 2(xw+b-y) \end{pmatrix}", True, None),
+    ("grad_line", r"\nabla_{w,b} L = (-2x(xw+b-y), -2(xw+b-y))", False, "sign_error"),
+    ("grad_line", r"\nabla \mathcal{L} = (2(xw+b-y), 2(xw+b-y))", False, "missing_chain_factor"),
+    ("grad_line", r"\nabla = (2x(xw+b-y), 2(xw+b-y))", None, "unparseable"),
+    ("grad_line", r"\nabla L", None, "unparseable"),
+    ("grad_line", r"b = 2(xw+b-y), w = 2x(xw+b-y)", True, None),
+    ("grad_line", r"\frac{\partial L}{\partial w} = 2(xw+b-y), \frac{\partial L}{\partial b} = 2(xw+b-y)", False,
+     "missing_chain_factor"),
+    ("grad_line", r"(2x \nabla L, 2)", None, "unparseable"),
     # -- grad_s3: (2.1, 4.2, 4.2, 8.4, 4.2, 3.99) ---------------------------------------------------------------------------------------------------
     ("grad_s3", "(2.1, 4.2, 4.2, 8.4, 4.2, 3.99)", True, None),
     ("grad_s3", r"\begin{pmatrix} 2.1 \\ 4.2 \\ 4.2 \\ 8.4 \\ 4.2 \\ 3.99 \end{pmatrix}", True, None),
     ("grad_s3", "(-2.1, -4.2, -4.2, -8.4, -4.2, -3.99)", False, "sign_error"),
-    ("grad_s3", "(2.1, 4.2, 4.2, 8.4, 4.2, 4)", False, "other"),
+    ("grad_s3", "(2.1, 4.2, 4.2, 8.4, 4.2, 4)", False, "rounded_too_early"),  # 3.99 rounded to one figure
     ("grad_s3", "(2.1, 4.2, 4.2, 8.4, 4.2)", False, "other"),
     # -- grad_matrix: the gradient has the shape of the parameter: [[1, 2], [3, 4]] -------------------------------------------------------------------
     ("grad_matrix", r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", True, None),
@@ -335,6 +420,10 @@ ROWS = [
     ("step_s3", "(-3.2, -1.1)", False, "gd_missing_learning_rate"),
     ("step_s3", "(0.958, 1.021)", False, "gd_wrong_sign"),
     ("step_s3", "(0.979, 0.958)", False, "wrong_variable"),   # the right values, in the wrong order
+    ("step_s3", "w_1 = 0.979, w_5 = 0.958", True, None),
+    ("step_s3", "w5 = 1.042, w1 = 1.021", False, "gd_wrong_sign"),
+    ("step_s3", "w_5 = 0.958, w_1 = 0.98", False, "rounded_too_early"),
+    ("grad_s3", "(2.1, 4.2, 4.2, 8.4, 4.2, 4.0)", False, "rounded_too_early"),
     # -- step_symbolic: w - eta 2x(wx - y) --------------------------------------------------------------------------------------------------------------------
     ("step_symbolic", r"w - 2\eta x(xw - y)", True, None),
     ("step_symbolic", r"w - \eta \cdot 2x(xw-y)", True, None),

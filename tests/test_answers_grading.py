@@ -224,3 +224,21 @@ def test_check_with_a_seed_grades_reproducibly_and_rejects_a_gamed_answer(tmp_pa
         grades.append(out.read_text())
         assert [r["correct"] for r in read_grades(out) if r["question"] != "TOTAL"] == ["yes", "no"]
     assert grades[0] == grades[1]
+
+
+@pytest.mark.parametrize("tolerance", [None, "1%", "0.01", "1 %"])
+def test_the_tolerance_of_the_command_line_is_every_questions(files, tolerance):
+    folder, key, _ = files
+    answers, out = folder / "close.csv", folder / "g.csv"
+    answers.write_text("student,question,answer\nada,q1,4.23\nada,q3,4.26\nada,q4,2.1\n")  # 0.7%, 1.4%, 0% off
+    option = ["--tolerance", tolerance] if tolerance else []
+    assert main(["check", "--key", str(key), "--answers", str(answers), "-o", str(out), "--quiet", *option]) == 0
+    got = [r["correct"] for r in read_grades(out) if r["question"] != "TOTAL"]
+    assert got == (["yes", "no", "yes"] if tolerance else ["no", "no", "yes"])
+
+
+def test_a_tolerance_that_is_no_number_is_refused(files, capsys):
+    folder, key, answers = files
+    with pytest.raises(SystemExit):
+        main(["check", "--key", str(key), "--answers", str(answers), "-o", str(folder / "g.csv"), "--tolerance", "1x"])
+    assert "a tolerance is a number or a percentage (0.01 or 1%), not '1x'" in capsys.readouterr().err

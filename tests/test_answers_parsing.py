@@ -63,6 +63,12 @@ def read(text, notation=NOTATION):
     (r"\tanh^2(x)", sp.tanh(x) ** 2),
     (r"\tanh(x)^2", sp.tanh(x) ** 2),
     (r"1 - \tanh^{2}{\left(x \right)}", 1 - sp.tanh(x) ** 2),
+    (r"\sech^2(x) + \operatorname{sech}(y)^2 + \csch x + \coth(z)",
+     sp.sech(x) ** 2 + sp.sech(y) ** 2 + sp.csch(x) + sp.coth(z)),
+    (r"\operatorname{arsinh}(x) + \operatorname{arcsinh}(y) + \operatorname{asinh}(z)",
+     sp.asinh(x) + sp.asinh(y) + sp.asinh(z)),
+    (r"\operatorname{artanh} x + \operatorname{arccosh}(y) + \operatorname{arcoth}(z) + \operatorname{arsech}(w)"
+     r" + \operatorname{arccsch}(b)", sp.atanh(x) + sp.acosh(y) + sp.acoth(z) + sp.asech(w) + sp.acsch(b)),
     (r"\ln x^2", sp.log(x ** 2)),
     (r"\log{\left(w \right)}^{2}", sp.log(w) ** 2),
     (r"\exp 2x", 2 * sp.exp(2) * x / 2),
@@ -84,6 +90,8 @@ def read(text, notation=NOTATION):
     (r"\frac{e^{-z}}{(1+e^{-z})^2}", sp.exp(-z) / (1 + sp.exp(-z)) ** 2),
     (r"w - \eta \cdot 2x(xw - y)", w - 2 * eta * x * (x * w - y)),
     (r"\frac{dL}{dw} = 2x(xw - y)", 2 * x * (x * w - y)),
+    (r"\nabla_w L = 2x(xw - y)", 2 * x * (x * w - y)),
+    (r"\nabla_{\theta} L = \nabla_{w5} L = 2x", 2 * x),
     (r"= 2x(xw-y) = 2x^2w - 2xy", 2 * x ** 2 * w - 2 * x * y),
     ("$x y$", x * y),
 ])
@@ -100,6 +108,10 @@ def test_reading(text, expected):
     (r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \\ \end{bmatrix}", (1, 2, 3, 4), (2, 2)),
     (r"\begin{pmatrix} 1 & 2 \end{pmatrix}", (1, 2), (1, 2)),
     (r"\nabla = (2x, 2y)", None, None),
+    (r"\nabla L = (2x, 2y)", (2 * x, 2 * y), None),
+    (r"\nabla_{w,b} L = 2x, 2y", (2 * x, 2 * y), None),
+    (r"\nabla L = \begin{pmatrix} 2x \\ 2y \end{pmatrix}", (2 * x, 2 * y), (2, 1)),
+    (r"(2x, \nabla L)", None, None),
 ])
 def test_layouts(text, cells, shape):
     if cells is None:
@@ -295,7 +307,7 @@ def test_our_reader_reads_dw_as_names():
 # SymPy's own LaTeX of random expressions reads back as the same expression.
 LEAVES = st.sampled_from([w, x, y, b, W, w5, x1, eta, t0, sp.Integer(2), sp.Integer(3), sp.Rational(1, 2),
                           sp.Rational(-3, 4)])
-UNARY = [sp.exp, sp.log, sigmoid, sp.tanh, sp.sqrt, relu, softplus, lambda e: -e, sp.Abs]
+UNARY = [sp.exp, sp.log, sigmoid, sp.tanh, sp.sech, sp.asinh, sp.sqrt, relu, softplus, lambda e: -e, sp.Abs]
 BINARY = [sp.Add, sp.Mul, lambda a, c: a / c, lambda a, c: a - c, lambda a, c: a ** 2 * c]
 EXPRESSIONS = st.recursive(
     LEAVES,
@@ -315,3 +327,28 @@ def test_sympy_latex_reads_back(expr):
     point = {s: sp.Rational(k + 3, 7) for k, s in enumerate(sorted(expr.free_symbols, key=str))}
     a, c = complex(got.xreplace(point).evalf(30)), complex(expr.xreplace(point).evalf(30))
     assert abs(a - c) <= 1e-12 * max(1, abs(c)), (sp.latex(expr), got)
+
+
+@pytest.mark.parametrize("text, labels, cells", [
+    ("b = 1, w = 2", (b, w), (1, 2)),
+    ("(b = 1, w = 2)", (b, w), (1, 2)),
+    (r"\frac{\partial L}{\partial w} = 2x, \frac{dL}{db} = 2", (w, b), (2 * x, 2)),
+    (r"\nabla_{w5} L = 1, \nabla_\eta L = 2", (w5, eta), (1, 2)),
+    (r"w = \frac{dL}{dw} = 2x, b = 2", (w, b), (2 * x, 2)),
+    (r"\nabla L = (1, 2)", (), (1, 2)),  # one name for the whole answer
+    ("w = 1, 2", (), (1, 2)),
+])
+def test_entries_named_by_their_variables(text, labels, cells):
+    reading = read_answer(text, NOTATION)
+    assert (reading.labels, reading.cells) == (labels, cells)
+
+
+@pytest.mark.parametrize("text, problem, message", [
+    ("1, w = 2", Unreadable, "name every entry or none"),
+    ("w + 1 = 1, b = 2", Unreadable, "an entry is named by a variable or its derivative"),
+    (r"\nabla_{w,b} L = 1, b = 2", Unreadable, "an entry is named by a variable or its derivative"),
+    ("c = 1, w = 2", UnknownSymbols, "c"),
+])
+def test_entries_named_wrongly(text, problem, message):
+    with pytest.raises(problem, match=message):
+        read_answer(text, NOTATION)

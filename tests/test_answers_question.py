@@ -131,6 +131,8 @@ def test_a_matrix_of_parameters_wants_its_shape(sandbox):
 
 @pytest.mark.parametrize("build, message", [
     (lambda: Question.derivative(LOSS, w, colour="red"), "unknown option 'colour'"),
+    (lambda: Question.derivative(LOSS, w, rounding_credit=2), "rounding_credit is a number from 0 to 1, not 2"),
+    (lambda: Question.derivative(LOSS, w, rounding_credit="half"), "rounding_credit is a number from 0 to 1"),
     (lambda: Question.derivative("x**2", x), "not a string"),
     (lambda: Question.derivative_at(LOSS, w, {w: 1}), "the point gives no value for x, y"),
     (lambda: Question.derivative_at(LOSS, w, {"v": 1, x: 1, y: 1}), "unknown variable 'v'"),
@@ -161,3 +163,20 @@ def test_the_answers_checked_against_are_right_three_ways(function, wrt, point):
     exact = [float(a) for a in Question.gradient(function, wrt, point).answer]
     for other in (finite_difference_gradient(function, wrt, point), torch_gradient(function, wrt, point)):
         assert other == pytest.approx(exact, rel=1e-8, abs=1e-10)
+
+
+def test_a_function_the_teacher_names_and_defines_is_differentiated_through_its_definition(sandbox):
+    sigma, f, t = sp.Function("sigma"), sp.Function("f"), sp.Symbol("t")
+    logistic = {"sigma": sp.Lambda(t, 1 / (1 + sp.exp(-t)))}
+    q = Question.derivative(sigma(z), z, functions=logistic)
+    assert q.answer == (sp.exp(-z) / (1 + sp.exp(-z)) ** 2,)
+    assert q.check(r"\sigma'(z)", sandbox).correct and q.check(r"\sigma(z)(1 - \sigma(z))", sandbox).correct
+    g = sg.Graph()
+    g.define("z", w * x + b)
+    g.define("p", sigma(sp.Symbol("z")), latex="p")
+    g.define("L", (sp.Symbol("p") - y) ** 2)
+    q = Question.derivative(g, w, functions=logistic)
+    assert q.check(r"2(p - y) \sigma'(z) x", sandbox).correct  # the graph's nodes are still names
+    assert q.check(r"2(p - y) x", sandbox).mistake == "missing_chain_factor"
+    q = Question.derivative_at(f(w) * w, w, {w: 3}, functions={"f": lambda u: u ** 2})  # (w^3)' = 27
+    assert q.answer == (27,) and q.check("27", sandbox).correct

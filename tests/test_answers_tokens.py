@@ -38,6 +38,8 @@ def kinds(text, words=frozenset(), folded=frozenset()):
      [("begin", "pmatrix"), ("number", 1), ("amp", None), ("number", 2), ("row", None), ("number", 3),
       ("amp", None), ("number", 4), ("end", "pmatrix")]),
     ("$x$", [("name", "x")]),
+    (r"\nabla L \nabla_w \nabla_{w, b} \nabla_\theta", [("nabla", ""), ("name", "L"), ("nabla", "w"), ("nabla", "w,b"),
+                                                         ("nabla", "theta")]),
     (r"\(x\)", [("name", "x")]),
     (r"x \, y \; z \quad w", [("name", "x"), ("name", "y"), ("name", "z"), ("name", "w")]),
     ("σ(z)·2 − η", [("name", "sigma"), ("open", "("), ("name", "z"), ("close", ")"), ("op", "*"), ("number", 2),
@@ -90,6 +92,12 @@ def test_declared_words_are_one_name(text, words, folded, expected):
     ("_x", "a subscript"),
     (r"\infty", "infinity"),
     ("x @ y", "'@' is not allowed"),
+    (r"x \ldots", "an ellipsis can only end a decimal"),
+    ("2...", "an ellipsis can only end a decimal"),
+    (r"\dots", "an ellipsis can only end a decimal"),
+    ("2.5e-3...", "an ellipsis can only end a decimal"),
+    ("1.692....", "'.' is not allowed"),
+    (r"1.5\dotsb", r"the command \\dotsb is not allowed"),
 ])
 def test_unreadable(text, message):
     with pytest.raises(Unreadable, match=message):
@@ -113,6 +121,13 @@ def test_limits_are_configurable():
     with pytest.raises(TooComplex, match="at most 10"):
         tokenize("x" * 11, limits=Limits(max_length=10))
     assert len(tokenize("(" * 25 + "x" + ")" * 25, limits=Limits(max_depth=30))) == 51
+
+
+@pytest.mark.parametrize("text", [r"-1.692\ldots", r"-1.692 \dots", "-1.692...", "-1.692…"])
+def test_a_decimal_before_an_ellipsis_is_the_decimal_marked_truncated(text):
+    sign, number = tokenize(text)
+    assert (sign.value, number.value, number.truncated) == ("-", sp.Rational(1692, 1000), "1.692")
+    assert tokenize("1.692")[0].truncated is None
 
 
 def test_an_answer_must_be_text():

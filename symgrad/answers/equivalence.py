@@ -31,11 +31,15 @@ FLOOR = 1e-20  # |a - b| below this is rounding in 30-digit arithmetic, whatever
 SIMPLIFY_LIMIT = 200  # operations in a difference that simplify may still be given
 EXPAND_LIMIT = 400  # terms a polynomial difference may have once expanded, to be expanded
 TOO_LARGE = "its value is too large to compute"
+ROUNDING_BAND = 10  # an answer this many tolerances off, but not one, was rounded too early
+MAX_FIGURES = 17  # the significant figures of a float
 
 
 @dataclass(frozen=True)
 class Tolerance:
-    """A numeric answer ``a`` matches the exact value ``b`` when ``|a - b| <= max(relative |b|, absolute)``."""
+    """A numeric answer ``a`` matches the exact value ``b`` when ``|a - b| <= max(relative |b|, absolute)``;
+    it is rounded too early when it misses that, but not ``ROUNDING_BAND`` times that, and has fewer
+    significant figures than ``b`` needs to be matched (``-1.7`` for ``-1.6923``, not ``-8.01`` for ``-8``)."""
 
     relative: object = sympy.Rational(1, 1000)
     absolute: object = sympy.S.Zero
@@ -54,13 +58,43 @@ class Tolerance:
             return cls(exact(tolerance.get("relative", 0)), exact(tolerance.get("absolute", 0)))
         return cls(exact(tolerance))
 
+    @classmethod
+    def parse(cls, text):
+        """A relative Tolerance as typed on a command line: ``1%`` or ``0.01``."""
+        number = text.strip().removesuffix("%")
+        try:
+            relative = exact(number.strip())
+        except SymgradError:
+            relative = None
+        if relative is None or not relative.is_Rational:
+            raise SymgradError(f"a tolerance is a number or a percentage (0.01 or 1%), not {text[:20]!r}")
+        return cls(relative / 100 if number != text.strip() else relative)
+
     def __post_init__(self):
         if self.relative < 0 or self.absolute < 0:
             raise SymgradError("a tolerance must not be negative")
 
-    def accepts(self, value, reference):
-        """Whether the complex ``value`` matches ``reference`` (both None-free)."""
-        return abs(value - reference) <= max(float(self.relative) * abs(reference), float(self.absolute))
+    def accepts(self, value, reference, band=1):
+        """Whether the complex ``value`` matches ``reference`` (both None-free), within ``band`` times the
+        tolerance."""
+        return abs(value - reference) <= band * max(float(self.relative) * abs(reference), float(self.absolute))
+
+    def rounded_too_early(self, value, reference):
+        """Whether ``value`` is ``reference`` rounded too early (both real): see the class."""
+        return (not self.accepts(value, reference) and self.accepts(value, reference, ROUNDING_BAND)
+                and significant_figures(value) < self.figures(reference))
+
+    def figures(self, reference):
+        """The significant figures ``reference`` (real) must be given to for its rounding to be accepted."""
+        for figures in range(1, MAX_FIGURES):
+            if self.accepts(float(f"{reference:.{figures}g}"), reference):
+                return figures
+        return MAX_FIGURES
+
+
+def significant_figures(x):
+    """The significant figures of the real ``x`` in its shortest decimal form (``-1.70`` has 2, ``0.0012`` 2)."""
+    return max(len(f"{abs(x):.15g}".split("e")[0].replace(".", "").lstrip("0")), 1)
 
 
 def number_value(expr):

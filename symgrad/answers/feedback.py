@@ -4,7 +4,7 @@ A detail is a SymPy expression printed with the question's own notation, so noth
 reaches a sentence except through symgrad's reading of it.
 """
 
-__all__ = ["sentence", "why_wrong"]
+__all__ = ["sentence", "why_wrong", "truncated_note"]
 
 SENTENCES = {
     None: "Correct.",
@@ -37,6 +37,7 @@ SENTENCES = {
                                  "$w - \\eta\\, \\partial L/\\partial w$.",
     "gd_missing_learning_rate": "The learning rate is missing: the update is "
                                 "$w - \\eta\\, \\partial L/\\partial w$ with $\\eta = {detail}$.",
+    "rounded_too_early": "You rounded ${detail}$ to ${yours}$, too early: give {figures} significant figures.",
     "transposed": "Your matrix is transposed: a gradient has the shape of its parameter ({detail}).",
     "unparseable": "symgrad could not read this answer: {detail}.",
     "unknown_symbol": "Your answer uses a name the question does not have: {detail}. Use the question's "
@@ -67,9 +68,17 @@ REASONS = {
     "undefined": "Your answer has no finite value where the question's function is defined (a division by "
                  "zero, say, or the logarithm of a negative number).",
     "shape": "The answer should be {detail}.",
+    "not_a_variable": "${detail}$ names none of the variables: name each entry by one of ${order}$.",
+    "named_twice": "${detail}$ is given twice: give each of ${order}$ once.",
+    "not_named": "No entry is named ${detail}$: give one for each of ${order}$.",
 }
 
 
-def why_wrong(reason, detail=None):
+def truncated_note(decimals):
+    """The note added to a verdict on an answer with decimals typed with an ellipsis (their digits)."""
+    return f"The decimals ending in an ellipsis were read as typed, truncated: {', '.join(decimals)}."
+
+
+def why_wrong(reason, detail=None, **fields):
     """The sentence for a wrong answer's ``reason`` (a key of :data:`REASONS`)."""
-    return REASONS[reason].format(detail=detail)
+    return REASONS[reason].format(detail=detail, **fields)

@@ -13,6 +13,7 @@ the question's function. A key may name the ``student`` it was made for (a per-s
 the key holds the answer's tree, symgrad's own answer must agree with it.
 """
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +35,12 @@ class Key:
     student: str | None = None
 
 
-def load_key(source, question_type=Question, sandbox=None, limits=DEFAULT_LIMITS):
+def load_key(source, question_type=Question, sandbox=None, limits=DEFAULT_LIMITS, tolerance=None):
     """The :class:`Key` in a JSON file (or an already-loaded dict). Its fields are checked here, and its
     questions built by ``question_type.from_key`` in ``sandbox``'s worker (the default one), each within
-    ``limits.prepare_seconds`` and the worker's memory: a key is data from outside, as an answer is."""
+    ``limits.prepare_seconds`` and the worker's memory: a key is data from outside, as an answer is.
+    ``tolerance`` (a :class:`~symgrad.answers.equivalence.Tolerance`), when given, is every question's
+    instead of the key's."""
     if isinstance(source, (str, Path)):
         try:
             data = read_json(Path(source).read_text(encoding="utf-8"), f"cannot read the key {source}")
@@ -48,9 +51,11 @@ def load_key(source, question_type=Question, sandbox=None, limits=DEFAULT_LIMITS
     check_key(data)
     worksheet = str(data.get("worksheet", "worksheet"))
     questions = {}
+    build = question_type.from_key if tolerance is None else functools.partial(question_type.from_key,
+                                                                                 tolerance=tolerance)
     for entry in data["questions"]:
         question = (sandbox or default_sandbox()).run(key_question_name(entry), limits.prepare_seconds,
-                                                      question_type.from_key, entry, data.get("nodes"))
+                                                      build, entry, data.get("nodes"))
         if question.id in questions:
             raise SymgradError(f"the key {worksheet} has two questions with id {question.id!r}")
         questions[question.id] = question

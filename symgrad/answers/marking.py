@@ -10,7 +10,7 @@ reading and one evaluation of the answer per point. Both run inside the checking
 import dataclasses
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy
 
@@ -18,7 +18,7 @@ from ..core.differentiation import derivative
 from ..core.errors import SymgradError
 from ..explain.simplification import simplest as simplest_form
 from .equivalence import Probes, agree, equivalent, number_value
-from .feedback import REASONS, sentence, why_wrong
+from .feedback import REASONS, sentence, truncated_note, why_wrong
 from .mistakes import PRIORITY, candidates
 from .parsing import read_answer, typed_size
 from .problems import AnswerProblem
@@ -83,12 +83,13 @@ def _same(values, reference, question, probes):
 
 @dataclass(frozen=True)
 class _Judgement:
-    """The verdict on one component: ``kind`` None when right; ``detail`` for the feedback."""
+    """The verdict on one component: ``kind`` None when right; ``detail`` (and ``fields``) for the feedback."""
 
     kind: str | None
     detail: object = None
     messy: bool = False
     component: int = 0
+    fields: dict = field(default_factory=dict)
 
 
 def mark(question, scheme, answer):
@@ -100,9 +101,12 @@ def mark(question, scheme, answer):
         return Verdict(False, 0.0, problem.kind, sentence(problem.kind, _plain(problem)))
     interpreted = _interpreted(reading, notation)
     try:
-        return _mark_reading(question, scheme, reading, interpreted)
+        verdict = _mark_reading(question, scheme, reading, interpreted)
     except AnswerProblem as problem:  # its value is too large to compute
-        return Verdict(False, 0.0, problem.kind, sentence(problem.kind, _plain(problem)), interpreted)
+        verdict = Verdict(False, 0.0, problem.kind, sentence(problem.kind, _plain(problem)), interpreted)
+    if reading.truncated:
+        verdict = dataclasses.replace(verdict, feedback=f"{verdict.feedback} {truncated_note(reading.truncated)}")
+    return verdict
 
 
 def _mark_reading(question, scheme, reading, interpreted):
@@ -112,10 +116,16 @@ def _mark_reading(question, scheme, reading, interpreted):
     if restated:
         return Verdict(False, 0.0, "other", why_wrong("restated"), interpreted)
     cells = [notation.expand(c.xreplace(reading.values)) for c in reading.cells]
+    sizes = reading.sizes
+    if reading.labels:
+        order, problem = _by_name(reading.labels, question)
+        if problem:
+            return Verdict(False, 0.0, "other", problem, interpreted)
+        cells, sizes = [cells[k] for k in order], [sizes[k] for k in order]
     cells, transposed, problem = _arrange(cells, reading.shape, question)
     if problem:
         return Verdict(False, 0.0, "other", problem, interpreted)
-    sizes = reading.sizes if not transposed else (0,) * len(cells)
+    sizes = sizes if not transposed else (0,) * len(cells)
     judgements = [dataclasses.replace(_judge(question, scheme, i, cell, sizes[i]), component=i)
                   for i, cell in enumerate(cells)]
     if transposed:
@@ -124,7 +134,7 @@ def _mark_reading(question, scheme, reading, interpreted):
             return Verdict(False, 0.0, "transposed", sentence("transposed", f"{rows}x{columns}"), interpreted)
         return Verdict(False, 0.0, "other", _shape_message(question), interpreted)
     kinds = {j.kind for j in judgements}
-    if len(cells) > 1 and kinds - {None, "transposed"} and _reordered(question, scheme, cells):
+    if len(cells) > 1 and kinds - {None, "transposed"} and not reading.labels and _reordered(question, scheme, cells):
         order = ", ".join(question.notation.show(w) for w in question.wrt)
         return Verdict(False, 0.0, "wrong_variable", why_wrong("reordered", order), interpreted)
     return Verdict(*_aggregate(question, judgements), interpreted)
@@ -140,6 +150,27 @@ def _reordered(question, scheme, cells):
             return False
         unused.discard(match)
     return True
+
+
+def _by_name(labels, question):
+    """``(order, problem)``: for entries named by variables (``b = -0.415, w = 0.669``), the index of the
+    entry of each of the question's variables, in their order; or a message when the names are not those
+    variables, each once."""
+    variables = ", ".join(question.notation.show(w) for w in question.wrt)
+    if len(question.answer) != len(question.wrt):
+        return None, _shape_message(question)
+    given = {}
+    for k, label in enumerate(labels):
+        shown = question.notation.show(label)
+        if label not in question.wrt:
+            return None, why_wrong("not_a_variable", shown, order=variables)
+        if label in given:
+            return None, why_wrong("named_twice", shown, order=variables)
+        given[label] = k
+    missing = [w for w in question.wrt if w not in given]
+    if missing:
+        return None, why_wrong("not_named", question.notation.show(missing[0]), order=variables)
+    return [given[w] for w in question.wrt], None
 
 
 def _arrange(cells, shape, question):
@@ -205,6 +236,12 @@ def _judge_number(question, scheme, i, cell, messy):
     for candidate, wrong_value in scheme.wrong[i]:
         if wrong_value is not None and question.tolerance.accepts(value, wrong_value):
             return _Judgement(candidate.kind, candidate.detail)
+    right = scheme.right[i]
+    if isinstance(value, complex) and isinstance(right, complex) and not value.imag and not right.imag \
+            and question.tolerance.rounded_too_early(value.real, right.real):
+        figures = question.tolerance.figures(right.real)
+        return _Judgement("rounded_too_early", f"{right.real:.{figures}g}",
+                          fields={"yours": f"{value.real:.15g}", "figures": figures})
     return _Judgement("other")
 
 
@@ -223,10 +260,12 @@ def _aggregate(question, judgements):
     if kind == "other" and first.detail in REASONS:
         feedback = why_wrong(first.detail)
     else:
-        feedback = sentence(kind, _detail(question, kind, first.detail), wrt=_wrt(question, first.component))
+        feedback = sentence(kind, _detail(question, kind, first.detail), wrt=_wrt(question, first.component),
+                            **first.fields)
     if n > 1:
         feedback = f"{n - len(wrong)} of {n} entries are right. " + feedback
-    return False, (n - len(wrong)) / n, kind, feedback
+    rounded = sum(1 for j in wrong if j.kind == "rounded_too_early")
+    return False, (n - len(wrong) + question.rounding_credit * rounded) / n, kind, feedback
 
 
 def _detail(question, kind, detail):
@@ -248,6 +287,8 @@ def _interpreted(reading, notation):
         long = {n: n.evalf(15) for n in e.atoms(sympy.Rational) if max(abs(n.p), n.q) > LONG}
         return notation.show(e.xreplace(long) if long else e, reading.latex)
 
+    if reading.labels:
+        return ", ".join(f"{show(label)} = {show(cell)}" for label, cell in zip(reading.labels, reading.cells))
     if len(reading.cells) == 1 and reading.shape is None:
         return show(reading.cells[0])
     if reading.shape is not None:

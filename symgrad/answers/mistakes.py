@@ -32,7 +32,7 @@ MISTAKES = (
     "gd_wrong_sign", "gd_used_loss_not_gradient", "gd_missing_learning_rate", "transposed",
     "sign_error", "missing_mean_factor", "log_base_confusion", "missing_chain_factor",
     "missing_constant_factor", "power_rule_error", "wrong_variable", "returned_function_value",
-    "product_rule_error", "quotient_rule_error", "integrated_instead",
+    "product_rule_error", "quotient_rule_error", "integrated_instead", "rounded_too_early",
     "not_simplified_but_correct", "unparseable", "unknown_symbol", "too_complex", "other",
 )
 PRIORITY = {kind: rank for rank, kind in enumerate(MISTAKES)}

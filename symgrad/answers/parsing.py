@@ -28,6 +28,7 @@ from ..core.differentiation import derivative
 from ..core.errors import SymgradError
 from ..core.numbers import exact
 from ..core.losses import bce
+from .equivalence import TOO_LARGE
 from .limits import DEFAULT_LIMITS, bounded_power
 from .spellings import LOG, Spellings
 from .problems import TooComplex, UnknownSymbols, Unreadable
@@ -40,6 +41,7 @@ PLACEHOLDERS = tuple(c for c in string.ascii_letters if c not in "deEiI")
 _CONFIG = ConversionConfig(lowercase_symbols=False, interpret_as_mixed_fractions=False,
                            interpret_simple_eq_as_assignment=False, interpret_contains_as_eq=False)
 _OPERATORS = {"+": "+", "-": "-", "*": r"\cdot", "/": "/"}
+NABLA = r"\nabla can only name a gradient before its value, as in \nabla L = (a, b) or \nabla_w L = a"
 _PRIMARY_ENDS = ("number", "name", "close")
 
 
@@ -49,7 +51,8 @@ class Reading:
     ``sizes[i]`` is how many symbols cell ``i`` was typed with (brackets and a leading sign aside; 0 for
     an answer given as an object), to tell a messy right answer from a simple one;
     ``derivatives`` maps each derivative the student wrote to ``(of, wrt)``, ``values`` to its value and
-    ``latex`` to how it prints."""
+    ``latex`` to how it prints; ``truncated`` are the digits of the decimals typed with an ellipsis;
+    ``labels`` the symbol each cell is named by (``w = 0.669, b = -0.415``), when the answer names them."""
 
     cells: tuple
     shape: tuple | None = None
@@ -57,6 +60,8 @@ class Reading:
     derivatives: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)
     latex: dict = field(default_factory=dict)
+    truncated: tuple = ()
+    labels: tuple = ()
 
 
 def read_answer(answer, notation, limits=DEFAULT_LIMITS):
@@ -129,23 +134,45 @@ def _read_object(answer, notation, limits):
 
 def _read_latex(text, notation, limits):
     tokens = tokenize(text, notation.words, limits, notation.function_words)
-    tokens = _after_last_equals(tokens)
     reader = _Reader(notation, limits)
-    rows, shape = _layout(tokens)
+    entries = _named_entries(tokens)
+    if entries:
+        labels = tuple(reader.label(name) for name, _ in entries)
+        rows, shape = [[value for _, value in entries]], None
+    else:
+        labels = ()
+        rows, shape = _layout(_after_last_equals(tokens))
     cells = tuple(reader.expression(cell, 0) for row in rows for cell in row)
     if reader.unknown:
         raise UnknownSymbols(dict.fromkeys(reader.unknown))
     sizes = tuple(typed_size(cell) for row in rows for cell in row)
-    return Reading(cells, shape, sizes, reader.derivatives, reader.values, reader.latex)
+    truncated = tuple(t.truncated for row in rows for cell in row for t in cell if t.truncated)
+    return Reading(cells, shape, sizes, reader.derivatives, reader.values, reader.latex, truncated, labels)
+
+
+def _named_entries(tokens):
+    r"""``[(name, value)]`` token lists when the answer is entries each named before its ``=`` (``w = 0.669,
+    b = -0.415``, ``\frac{\partial L}{\partial b} = ..., \frac{\partial L}{\partial w} = ...``, in brackets
+    or not), else None (``\nabla L = (a, b)`` has one ``=`` for the whole answer)."""
+    parts = _split(tokens[1:-1] if _is_tuple(tokens) else tokens, "comma")
+    named = [_has_top_level(part, "equals") for part in parts]
+    if len(parts) < 2 or not any(named[1:]):
+        return None
+    if not all(named):
+        raise Unreadable("name every entry or none, as in w = 0.669, b = -0.415")
+    return [(_split(part, "equals")[0], _after_last_equals(part)) for part in parts]
 
 
 def _after_last_equals(tokens):
-    """``\\frac{dL}{dw} = 2x(xw - y)`` answers with its right-hand side (the last one in a chain)."""
+    r"""``\frac{dL}{dw} = 2x(xw - y)`` and ``\nabla L = (-1.692, -0.846)`` answer with the right-hand side
+    (the last one in a chain); a ``\nabla`` before it names what it is the gradient of."""
     depth, last = 0, -1
     for k, t in enumerate(tokens):
         depth += (t.kind in ("open", "begin")) - (t.kind in ("close", "end"))
         if t.kind == "equals" and depth == 0:
             last = k
+    if any(t.kind == "nabla" and tokens[k + 1].kind != "name" for k, t in enumerate(tokens[:max(last, 0)])):
+        raise Unreadable(NABLA)
     return tokens[last + 1:]
 
 
@@ -196,6 +223,20 @@ def _split(tokens, kind):
 
 def _has_top_level(tokens, kind):
     return len(_split(tokens, kind)) > 1
+
+
+def _argument(tokens, j, after):
+    """``(start, end, next)`` of the argument at ``j``: a braced or bracketed group (its inside) or
+    one number or name."""
+    if j >= len(tokens):
+        raise Unreadable(f"{after} is missing its argument")
+    t = tokens[j]
+    if t.kind == "open":
+        end = _matching(tokens, j)
+        return j + 1, end, end + 1
+    if t.kind in ("number", "name", "prime"):
+        return j, j + 1, j + 1
+    raise Unreadable(f"{after} must be followed by a group in braces or a single symbol")
 
 
 def _matching(tokens, k):
@@ -258,6 +299,23 @@ class _Reader:
         self.values[placeholder] = derivative(self.notation.expand(of), wrt)
         return placeholder
 
+    def label(self, tokens):
+        r"""The symbol an entry is named by (None when unknown): ``w``, ``\frac{\partial L}{\partial w}``,
+        ``\frac{dL}{dw}`` and ``\nabla_w L`` name ``w``."""
+        name = tokens[0] if len(tokens) == 1 and tokens[0].kind == "name" else None
+        if len(tokens) == 2 and tokens[0].kind == "nabla" and tokens[1].kind == "name" and tokens[0].value:
+            sub = tokenize(tokens[0].value, self.notation.words, self.limits, self.notation.function_words)
+            name = sub[0] if len(sub) == 1 and sub[0].kind == "name" else None
+        elif tokens and tokens[0].kind == "frac":
+            top = _argument(tokens, 1, "\\frac")
+            bottom = _argument(tokens, top[2], "\\frac")
+            leibniz = bottom[2] == len(tokens) and _leibniz(tokens[top[0]:top[1]], tokens[bottom[0]:bottom[1]])
+            name = leibniz[1] if leibniz else None
+        if name is None:
+            raise Unreadable(r"an entry is named by a variable or its derivative, as in w = 0.669 or "
+                             r"\frac{\partial L}{\partial w} = 0.669")
+        return self._lookup(name)
+
     def _lookup(self, token):
         value = self.notation.names.get(token.value.key)
         if value is None:
@@ -268,7 +326,7 @@ class _Reader:
 _MISPLACED = {"comma": "a comma can only separate the entries of the whole answer, as in (a, b)",
               "amp": "& can only separate the entries of a matrix", "row": "\\\\ can only end a row of a matrix",
               "begin": "a matrix can only be the whole answer", "end": "a matrix can only be the whole answer",
-              "equals": "= can only come before the answer",
+              "equals": "= can only come before the answer", "nabla": NABLA,
               "greater": "> can only appear in relu's derivative, written [z > 0]"}
 
 
@@ -385,7 +443,7 @@ class _Emitter:
         while j < len(self.tokens) and self.tokens[j].kind == "prime":
             order, j = order + 1, j + 1
         if j < len(self.tokens) and self.tokens[j].kind == "sup":
-            script = self._argument(j + 1, "^")
+            script = _argument(self.tokens, j + 1, "^")
             if all(t.kind == "prime" for t in self.tokens[script[0]:script[1]]):  # \sigma^{\prime}
                 order += script[1] - script[0]
             else:
@@ -425,8 +483,8 @@ class _Emitter:
         return j + 1
 
     def _fraction(self, i):
-        numerator = self._argument(i + 1, "\\frac")
-        denominator = self._argument(numerator[2], "\\frac")
+        numerator = _argument(self.tokens, i + 1, "\\frac")
+        denominator = _argument(self.tokens, numerator[2], "\\frac")
         top, bottom = self.tokens[numerator[0]:numerator[1]], self.tokens[denominator[0]:denominator[1]]
         leibniz = _leibniz(top, bottom)
         if leibniz:
@@ -442,7 +500,7 @@ class _Emitter:
             end = _matching(self.tokens, j)
             index = self.sub(self.tokens[j + 1:end])
             j = end + 1
-        radicand = self._argument(j, "\\sqrt")
+        radicand = _argument(self.tokens, j, "\\sqrt")
         value = self.sub(self.tokens[radicand[0]:radicand[1]])
         self._operand(bounded_power(value, 1 / index, self.reader.limits) if index != 2 else sympy.sqrt(value))
         return radicand[2]
@@ -450,26 +508,13 @@ class _Emitter:
     def _power(self, i):
         if not self.last_is_operand:
             raise Unreadable("^ must follow what it raises to a power")
-        script = self._argument(i + 1, "^")
+        script = _argument(self.tokens, i + 1, "^")
         exponent = self.sub(self.tokens[script[0]:script[1]])
         base = self.out.pop()
         self.out.append("{%s}^{%s}" % (base, self.bind(exponent)))
         return script[2]
 
     # -- spans ---------------------------------------------------------------------------------------
-
-    def _argument(self, j, after):
-        """``(start, end, next)`` of the argument at ``j``: a braced or bracketed group (its inside) or
-        one number or name."""
-        if j >= len(self.tokens):
-            raise Unreadable(f"{after} is missing its argument")
-        t = self.tokens[j]
-        if t.kind == "open":
-            end = _matching(self.tokens, j)
-            return j + 1, end, end + 1
-        if t.kind in ("number", "name", "prime"):
-            return j, j + 1, j + 1
-        raise Unreadable(f"{after} must be followed by a group in braces or a single symbol")
 
     def _factor_end(self, j):
         """The end of the factor a function applies to without parentheses: ``\\ln x``, ``\\exp 2x``
@@ -485,12 +530,13 @@ class _Emitter:
         elif t.kind == "bar":
             end = self._closing_bar(j) + 1
         elif t.kind in ("frac", "sqrt"):
-            end = self._argument(self._argument(j + 1, t.text)[2], t.text)[2] if t.kind == "frac" else (
-                self._argument(j + 1, t.text)[2])
+            end = _argument(self.tokens, j + 1, t.text)[2]
+            if t.kind == "frac":
+                end = _argument(self.tokens, end, t.text)[2]
         else:
             raise Unreadable("a function must be followed by its argument, as in \\ln(x)")
         if end < len(self.tokens) and self.tokens[end].kind == "sup":
-            end = self._argument(end + 1, "^")[2]
+            end = _argument(self.tokens, end + 1, "^")[2]
         return end
 
     def _calls(self, j):
@@ -535,17 +581,23 @@ def _leibniz(top, bottom):
 
 
 def _apply(function, arguments, order, shown):
+    r"""``function`` (differentiated ``order`` times) at ``arguments``; SymPy may evaluate it as it
+    builds it (``\cosh`` of ``\cosh(10)`` asks whether it is positive): a value too large for that
+    is :class:`TooComplex`."""
     arity = function.nargs
     if len(arguments) not in arity:
         raise Unreadable(f"{shown} takes {_count(arity)}, not {len(arguments)}")
-    if order == 0:
-        return function(*arguments)
-    if len(arguments) != 1:
+    if order and len(arguments) != 1:
         raise Unreadable(f"a prime on {shown} needs a function of one argument")
-    value = function(_T)
-    for _ in range(order):
-        value = derivative(value, _T)
-    return value.xreplace({_T: arguments[0]})
+    try:
+        if order == 0:
+            return function(*arguments)
+        value = function(_T)
+        for _ in range(order):
+            value = derivative(value, _T)
+        return value.xreplace({_T: arguments[0]})
+    except OverflowError:
+        raise TooComplex(TOO_LARGE) from None
 
 
 def _count(arity):

@@ -9,11 +9,14 @@ be written by name in answers, and asked about). Options, for every constructor:
 
 - ``symbols``: how variables are typed, ``{"yhat": r"\hat{y}"}`` (SymPy's LaTeX is always accepted);
 - ``functions``: named functions, ``{"f": sympy.Lambda(t, t**2)}`` (``\sigma``, relu, softplus and
-  the elementary functions are known);
+  the elementary functions are known); the function may apply them as ``sympy.Function("f")``, and is
+  differentiated through their definitions;
 - ``aliases``: abbreviations, ``{r"\hat{y}": sigmoid(z)}``;
 - ``names``: how the function itself is written in a derivative such as ``\frac{\partial L}{\partial w}``
   (default ``L``, ``f``, ``J``, ``\mathcal{L}``); an answer holding the very derivative asked for is wrong;
 - ``tolerance``: for numeric answers, relative (a number) or ``{"relative": r, "absolute": a}``;
+- ``rounding_credit``: the credit (0 to 1, 0.5 by default) for a number rounded too early, within ten
+  times the tolerance but not within it;
 - ``log_base``: what ``\log`` means in answers (natural by default);
 - ``limits``: :class:`~symgrad.answers.limits.Limits`; ``id``: a name for the question.
 """
@@ -21,6 +24,7 @@ be written by name in answers, and asked about). Options, for every constructor:
 from dataclasses import dataclass, field, replace
 
 import sympy
+from sympy.core.function import AppliedUndef
 
 from ..core.backprop import backward
 from ..core.differentiation import derivative
@@ -35,12 +39,13 @@ from ..explain.tasks import (Derivative, DerivativeAt, DirectionalDerivative, Gr
 from .equivalence import Probes, Tolerance, equivalent, number_value
 from .limits import DEFAULT_LIMITS, Limits, check_key_entry
 from .mistakes import Slipping
-from .spellings import Spellings
+from .spellings import Spellings, as_callable
 
 __all__ = ["Question"]
 
 FUNCTION_NAMES = ("L", "f", "J", r"\mathcal{L}")
-OPTIONS = frozenset("symbols functions aliases names tolerance log_base limits id".split())
+OPTIONS = frozenset("symbols functions aliases names tolerance rounding_credit log_base limits id".split())
+ROUNDING_CREDIT = 0.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +65,7 @@ class Question:
     tolerance: Tolerance = Tolerance()
     limits: Limits = DEFAULT_LIMITS
     id: str | None = None
+    rounding_credit: float = ROUNDING_CREDIT
 
     # -- constructors ------------------------------------------------------------------------------
 
@@ -153,7 +159,7 @@ class Question:
             raise SymgradError(f"unknown option {sorted(unknown)[0]!r}: choose from {', '.join(sorted(OPTIONS))}")
         if task.numeric and not point:
             raise SymgradError(f"{where}a {task.kind} question needs a point")
-        model = _Model(function)
+        model = _Model(_through_definitions(function, options.get("functions")))
         wrt = tuple(resolve_all(task.variables, model.leaves + model.nodes, "function", strict=False))
         nodes = [w.name for w in wrt if model.is_node(w)] if task.second_order else []
         if nodes:
@@ -175,9 +181,32 @@ class Question:
             variables, symbols=options.get("symbols"), functions=options.get("functions"),
             aliases=options.get("aliases"), nodes=model.node_spellings(), function=model.function,
             function_names=options.get("names", FUNCTION_NAMES), log_base=options.get("log_base"))
+        credit = options.get("rounding_credit", ROUNDING_CREDIT)
+        if not isinstance(credit, (int, float)) or isinstance(credit, bool) or not 0 <= credit <= 1:
+            raise SymgradError(f"rounding_credit is a number from 0 to 1, not {credit!r}")
         return cls(task, model.function, wrt, point, partials, tuple(answer), notation,
                    tuple(model.slipping(w) for w in wrt), Tolerance.of(options.get("tolerance")),
-                   options.get("limits", DEFAULT_LIMITS), options.get("id"))
+                   options.get("limits", DEFAULT_LIMITS), options.get("id"), float(credit))
+
+
+def _through_definitions(function, functions):
+    """``function`` (an expression or a Graph) with each application of a function the question defines
+    (``functions``, by name) written as its definition, so that it is differentiated through it:
+    ``sigma(z)``, ``sigma = sympy.Function("sigma")``, with ``{"sigma": Lambda(t, 1 / (1 + exp(-t)))}``."""
+    defined = {name: as_callable(name, f) for name, f in (functions or {}).items()}
+
+    def written(expr):
+        return expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in defined,
+                            lambda e: defined[e.func.__name__](*e.args))
+
+    if not defined:
+        return function
+    if isinstance(function, Graph):
+        graph = Graph()
+        for node in function.nodes:
+            graph.define(node, written(function.definition(node)), latex=function.latex_name(node))
+        return graph.with_output(function.output)
+    return written(function) if isinstance(function, sympy.Basic) else function
 
 
 class _Model:

@@ -29,7 +29,7 @@ from ..core.operations import operation_of, operations, spelled, written_as
 from .problems import AnswerProblem, Unreadable
 from .tokens import GREEK, tokenize
 
-__all__ = ["Spellings", "standard_functions"]
+__all__ = ["Spellings", "standard_functions", "as_callable"]
 
 LOG = "log"  # \log: natural unless the question says otherwise; \log_{10}, \log_2 name their base
 CONSTANTS = {"e": sympy.E, "pi": sympy.pi}
@@ -175,7 +175,7 @@ class _Builder:
         for name, f in (functions or {}).items():
             self.words |= {name} if name.isalpha() and len(name) > 1 else set()
             key = _key(sympy.latex(sympy.Symbol(name)), self.words, f"function {name}")
-            self.functions[key if key.split("_")[0] in GREEK else key.lower()] = _callable(name, f)
+            self.functions[key if key.split("_")[0] in GREEK else key.lower()] = as_callable(name, f)
 
     def add_variable(self, v, extra):
         spellings = [*extra, sympy.latex(v)] + ([v.name] if v.name in self.words else [])
@@ -243,7 +243,7 @@ def _expression(expr, what):
     return exact(expr)
 
 
-def _callable(name, f):
+def as_callable(name, f):
     """A picklable SymPy callable: a function class or a Lambda (a Python callable becomes a Lambda)."""
     if isinstance(f, (sympy.FunctionClass, sympy.Lambda)):
         return f

@@ -8,8 +8,10 @@ with longer numbers than :class:`~symgrad.answers.limits.Limits` allow is
 
 Names are read as LaTeX reads them (``xw`` is ``x`` times ``w``) with two conveniences: a letter
 followed by digits is subscripted (``w5`` is ``w_5``), and the multi-letter ``words`` the question
-declares (``relu``, ``lr``) are one name each. Numbers are exact: ``2.5e-3`` is ``1/400``. ``>`` and
-``\mathbb{1}`` are tokens for an Iverson bracket, ``\mathbb{1}[z > 0]``; the parser refuses them elsewhere.
+declares (``relu``, ``lr``) are one name each. Numbers are exact: ``2.5e-3`` is ``1/400``; a decimal
+followed by an ellipsis (``1.692\ldots``, ``\dots``, ``...``) is the decimal, marked truncated. ``>`` and
+``\mathbb{1}`` are tokens for an Iverson bracket, ``\mathbb{1}[z > 0]``, and ``\nabla`` (with its subscript,
+``\nabla_w``) for the name of a gradient, ``\nabla L = ...``; the parser refuses them elsewhere.
 """
 
 import re
@@ -42,14 +44,17 @@ BARS = frozenset("lvert rvert vert mid".split())
 ENVIRONMENTS = frozenset("pmatrix bmatrix Bmatrix matrix smallmatrix".split())
 SPACES = frozenset(",;:! ")  # \, \; \: \! and "\ "
 UNICODE = {"−": "-", "–": "-", "·": r"\cdot ", "⋅": r"\cdot ", "×": r"\times ", "÷": r"\div ",
-           "∂": r"\partial ", "²": "^2", "³": "^3", "√": r"\sqrt ", "′": "'"}
+           "∂": r"\partial ", "²": "^2", "³": "^3", "√": r"\sqrt ", "′": "'", "…": r"\ldots "}
 WHY_NOT = {"!": "factorials are not part of these answers", "<": "an answer is not an inequality",
            "%": "comments (%) are not allowed",
            "$": "dollar signs are only allowed around the whole answer", "#": "# is not allowed",
-           "infty": "infinity is not an answer here"}
+           "infty": "infinity is not an answer here",
+           **dict.fromkeys(("ldots", "dots", "..."), "an ellipsis can only end a decimal, as 1.692... does")}
 
 _NUMBER = re.compile(r"\d+(?:\.\d*)?|\.\d+")
 _SCIENTIFIC = re.compile(r"[eE]([+-]?)(\d+)")
+ELLIPSES = (r"\ldots", r"\dots", "...")
+_ELLIPSIS = re.compile(r"\s*(?:\\l?dots(?![A-Za-z])|\.\.\.)")
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
 _LETTERS = re.compile(r"[A-Za-z]+")
 _DIGITS = re.compile(r"\d+")
@@ -80,15 +85,22 @@ class Name:
 
 @dataclass(frozen=True)
 class Token:
-    """One lexeme. ``kind`` is number, name, op, sup, frac, sqrt, partial, prime, open, close, bar,
-    comma, amp, row, equals, greater, indicator (a blackboard-bold 1), begin or end; ``value`` is the
-    exact number, the :class:`Name`, the operator (``+ - * /``), the bracket or the environment;
+    r"""One lexeme. ``kind`` is number, name, op, sup, frac, sqrt, partial, prime, open, close, bar,
+    comma, amp, row, equals, greater, indicator (a blackboard-bold 1), nabla, begin or end; ``value`` is the
+    exact number, the :class:`Name`, the operator (``+ - * /``), the bracket, the environment or the
+    subscript of a nabla (``w`` of ``\nabla_{w}``, "" for none);
     ``text`` is what was typed."""
 
     kind: str
     text: str
     position: int
     value: object = None
+
+    @property
+    def truncated(self):
+        r"""The digits of a decimal typed with an ellipsis after it (``1.692`` of ``1.692\ldots``, whose
+        value they are), else None."""
+        return _NUMBER.match(self.text).group() if self.kind == "number" and self.text.endswith(ELLIPSES) else None
 
 
 def function_words():
@@ -166,6 +178,8 @@ class _Lexer:
                 self._command()
             elif c.isdigit() or (c == "." and self.text[self.i + 1:self.i + 2].isdigit()):
                 self._number()
+            elif self.text.startswith("...", self.i):
+                raise Unreadable(WHY_NOT["..."])
             elif c.isalpha():
                 self._letters()
             elif c in "+-*/":
@@ -237,6 +251,15 @@ class _Lexer:
             digits = digits[0]
             self._check_digits(digits)
             self._emit("number", digits, exact(digits))
+            return
+        if digits.endswith(".") and self.text.startswith("...", match.end() - 1):  # 2... is 2 and ...
+            digits = digits[:-1]
+        ellipsis = _ELLIPSIS.match(self.text, self.i + len(digits))
+        if ellipsis:
+            if "." not in digits:
+                raise Unreadable(WHY_NOT["..."])
+            self._check_digits(digits)
+            self._emit("number", self.text[self.i:ellipsis.end()], exact(digits))
             return
         scientific = _SCIENTIFIC.match(self.text, match.end())
         text = self.text[self.i:scientific.end()] if scientific else digits
@@ -321,6 +344,9 @@ class _Lexer:
             self._emit("prime", match.group())
         elif name in ("gt", "geq", "ge"):  # > and >=, only inside an Iverson bracket
             self._emit("greater", match.group())
+        elif name == "nabla":
+            sub = _SUBSCRIPT.match(self.text, end)
+            self._emit("nabla", self.text[self.i:sub.end() if sub else end], self._subscript(sub) if sub else "")
         elif name == "mathbb":
             one = _ONE.match(self.text, end)
             if one is None:

@@ -10,11 +10,14 @@ The output files are checked before any answer is, and written whole at the end;
 stops the batch, leaving no half-written file, and says how far it got.
 """
 
+import argparse
 import sys
 
+from ..answers.equivalence import Tolerance
 from ..answers.grading import grading, read_answers, totals, write_grades
 from ..answers.keys import load_key
 from ..answers.sandbox import Sandbox
+from ..core.errors import SymgradError
 from ..core.files import check_output
 from .signals import exit_status, signal_name
 
@@ -29,6 +32,8 @@ def add_arguments(parser):
     parser.add_argument("-o", "--output", required=True, metavar="GRADES.csv", help="where to write the grades")
     parser.add_argument("--report", metavar="REPORT.pdf", help="also write a one-page summary per class")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--tolerance", type=_tolerance, metavar="1%",
+                        help="the relative tolerance of numeric answers, 1%% or 0.01, instead of each key's")
     parser.add_argument("--seed", type=int, help="draw the points symbolic answers are compared at from this seed, "
                         "to grade reproducibly (by default they are secret, drawn afresh each run)")
 
@@ -41,7 +46,7 @@ def run(args):
     submissions, grades, written = [], [], []
     sandbox = Sandbox(seed=args.seed)  # one worker prepares the keys and checks the answers
     try:
-        keys = [load_key(path, sandbox=sandbox) for path in args.key]
+        keys = [load_key(path, sandbox=sandbox, tolerance=args.tolerance) for path in args.key]
         submissions = read_answers(args.answers)
         _show_problems(args.answers, [s.problem for s in submissions if s.problem is not None])
         for g in grading(submissions, keys, sandbox=sandbox, progress=not args.quiet):
@@ -61,6 +66,13 @@ def run(args):
     print(f"checked {len(grades)} answers from {len(student_totals)} students: {right} right; "
           f"grades in {args.output}" + (f", summary in {args.report}" if args.report else ""), file=sys.stdout)
     return 0
+
+
+def _tolerance(text):
+    try:
+        return Tolerance.parse(text)
+    except SymgradError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _show_problems(path, problems):
