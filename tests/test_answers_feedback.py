@@ -26,7 +26,7 @@ def test_sentences(kind, detail, expected):
 
 def test_reasons():
     assert set(REASONS) == {"restated", "reordered", "unevaluated", "symbolic", "undefined", "shape", "not_a_variable",
-                            "named_twice", "not_named"}
+                            "named_twice", "not_named", "unworked"}
     assert why_wrong("shape", "3 entries") == "The answer should be 3 entries."
     assert why_wrong("not_named", "b", order="w, b") == "No entry is named $b$: give one for each of $w, b$."
     assert set(SENTENCES) - {"missing_chain_factor*"} == {None, *MISTAKES}

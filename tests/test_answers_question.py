@@ -100,6 +100,9 @@ def test_checking_with_options(sandbox, question, answer, correct):
     (r"\frac{\partial L}{\partial w}", dict(mistake="other", feedback="Your answer contains the derivative the "
                                                                        "question asks for: work it out.")),
     ("(2x, 1)", dict(mistake="other", feedback="The answer should be one expression.")),
+    (r"\frac{\partial}{\partial w}(x^2w^2 - 2xwy + y^2)", dict(mistake="other", feedback=(
+        r"Your answer still holds a derivative to work out, $\frac{\partial}{\partial w}\left(w^{2} x^{2} - "
+        r"2 w x y + y^{2}\right)$."))),
 ])
 def test_verdict_fields(sandbox, answer, fields):
     verdict = Question.derivative(LOSS, w).check(answer, sandbox)

@@ -23,7 +23,7 @@ from ..core.errors import SymgradError
 from ..core.numbers import exact
 from .problems import TooComplex
 
-__all__ = ["Tolerance", "Probes", "number_value", "equivalent", "agree", "RTOL"]
+__all__ = ["Tolerance", "Probes", "number_value", "equivalent", "expanded", "agree", "RTOL"]
 
 RTOL = 1e-9
 PRECISION = 30
@@ -216,9 +216,14 @@ def equivalent(expr, reference, probes, reference_values=None, values=None):
 def _expanded_is_zero(difference):
     """Whether ``difference`` expands to 0, when it is a polynomial with rational coefficients whose
     expansion has at most ``EXPAND_LIMIT`` terms; None when it is not (or might be larger)."""
-    if _expanded_terms(difference, {}) > EXPAND_LIMIT:
-        return None
-    return sympy.expand(difference) == 0
+    expansion = expanded(difference)
+    return None if expansion is None else expansion == 0
+
+
+def expanded(expr):
+    """``expr`` expanded, when it is a polynomial with rational coefficients whose expansion has at most
+    ``EXPAND_LIMIT`` terms; else None."""
+    return sympy.expand(expr) if _expanded_terms(expr, {}) <= EXPAND_LIMIT else None
 
 
 def _expanded_terms(expr, seen):

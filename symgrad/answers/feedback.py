@@ -4,7 +4,7 @@ A detail is a SymPy expression printed with the question's own notation, so noth
 reaches a sentence except through symgrad's reading of it.
 """
 
-__all__ = ["sentence", "why_wrong", "truncated_note"]
+__all__ = ["sentence", "why_wrong", "truncated_note", "LINE_SENTENCES"]
 
 SENTENCES = {
     None: "Correct.",
@@ -71,6 +71,13 @@ REASONS = {
     "not_a_variable": "${detail}$ names none of the variables: name each entry by one of ${order}$.",
     "named_twice": "${detail}$ is given twice: give each of ${order}$ once.",
     "not_named": "No entry is named ${detail}$: give one for each of ${order}$.",
+    "unworked": "Your answer still holds a derivative to work out, ${detail}$.",
+}
+
+# The mistakes only a line of a derivation shows, against the line before it (symgrad.answers.marking.check_lines).
+LINE_SENTENCES = {
+    "wrong_number_substituted": "A wrong number is substituted: {detail}.",
+    "sign_lost_expanding": "A sign is lost when expanding: the term ${detail}$ changed sign.",
 }
 
 

@@ -23,7 +23,8 @@ class Limits:
     exponent of at most ``max_exponent`` in absolute value and an exact power of at most ``max_bits``
     bits; an answer of at most ``max_operations`` operations once read. A check takes at most
     ``seconds`` of wall-clock time and its worker at most ``memory_mb`` MB above what it started with;
-    preparing a question (its right and typical wrong answers) at most ``prepare_seconds``."""
+    preparing a question (its right and typical wrong answers) at most ``prepare_seconds``. A derivation
+    has at most ``max_lines`` lines, each an answer's size, checked in ``seconds`` per line."""
 
     max_length: int = 2000
     max_tokens: int = 600
@@ -36,6 +37,7 @@ class Limits:
     seconds: float = 1.5
     memory_mb: int = 512
     prepare_seconds: float = 60.0
+    max_lines: int = 30
 
 
 DEFAULT_LIMITS = Limits()

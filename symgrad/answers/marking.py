@@ -1,31 +1,54 @@
-"""Marking one answer: read it, compare each component with the right answer, diagnose a wrong one
-against the typical mistakes, and write the verdict.
+r"""Marking one answer: read it, compare each component with the right answer, diagnose a wrong one
+against the typical mistakes, and write the verdict; and marking a whole derivation, line by line
+(:func:`check_lines`, rules below).
 
 A :class:`MarkingScheme` is prepared once per question (the right answer's values, the typical
 wrong answers and theirs, the points symbolic answers are compared at); :func:`mark` then costs one
 reading and one evaluation of the answer per point. Both run inside the checking worker
 (:mod:`~symgrad.answers.sandbox`), under its time and memory limits.
+
+The working is a list of lines, or one text split at ``\\`` and line ends; each line is read as an answer
+is (its right-hand side: ``\frac{\partial L}{\partial w} = ...`` and ``= ...`` give what follows the last
+``=``), under the same limits, and a derivative not yet worked out, ``\frac{\partial}{\partial w}(wx - y)``,
+is evaluated exactly. The rules:
+
+- a line is *right* when it equals the question's partial; it *follows* when it equals the line before
+  it (the first line: when it is right); an unreadable line is skipped, the next compared with the one
+  before it;
+- lines are compared symbolically (:func:`~symgrad.answers.equivalence.equivalent`, at random points)
+  while they still hold every variable of the partial; from the first line that has lost one (numbers
+  substituted), at the question's point (numerically, to the question's tolerance);
+- a line that does not follow is diagnosed, in order: a wrong number substituted (the last symbolic line
+  at the point with one value negated or given another variable's value, or two values swapped), a sign
+  lost when expanding (the line before, expanded, with one term's sign flipped), then the question's
+  typical mistakes (:mod:`~symgrad.answers.mistakes`) in their priority; else ``other``;
+- the derivation's ``first_wrong`` is the first line that does not follow, and ``final_correct`` says
+  whether its last line is right (a number, when the question asks for one).
 """
 
 import dataclasses
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import islice
 
 import sympy
 
 from ..core.differentiation import derivative
 from ..core.errors import SymgradError
+from ..core.variables import sorted_symbols
 from ..explain.simplification import simplest as simplest_form
-from .equivalence import Probes, agree, equivalent, number_value
-from .feedback import REASONS, sentence, truncated_note, why_wrong
+from ..explain.tasks import Derivative
+from .equivalence import Probes, agree, equivalent, expanded, number_value
+from .feedback import LINE_SENTENCES, REASONS, sentence, truncated_note, why_wrong
 from .mistakes import PRIORITY, candidates
 from .parsing import read_answer, typed_size
-from .problems import AnswerProblem
+from .problems import AnswerProblem, TooComplex, Unreadable
 from .tokens import tokenize
 from .verdict import Verdict
 
-__all__ = ["MarkingScheme", "mark"]
+__all__ = ["MarkingScheme", "mark", "DerivationCheck", "LineCheck", "lines_of", "check_lines", "refused"]
 
 MESSY = 4  # symbols typed beyond the simplest right form that make a right answer "not simplified"
 LONG = 10 ** 300  # numbers from this size on are shown rounded
@@ -115,6 +138,9 @@ def _mark_reading(question, scheme, reading, interpreted):
                 if wrt in question.wrt and notation.expand(of) == question.function]
     if restated:
         return Verdict(False, 0.0, "other", why_wrong("restated"), interpreted)
+    unworked = [p for p, (of, _) in reading.derivatives.items() if not of.is_Symbol]
+    if unworked:
+        return Verdict(False, 0.0, "other", why_wrong("unworked", reading.latex[unworked[0]]), interpreted)
     cells = [notation.expand(c.xreplace(reading.values)) for c in reading.cells]
     sizes = reading.sizes
     if reading.labels:
@@ -298,3 +324,219 @@ def _interpreted(reading, notation):
 
 def _plain(problem):
     return str(problem).rstrip(".")
+
+
+# -- a derivation, line by line ---------------------------------------------------------------------
+
+_BREAKS = re.compile(r"\\\\|\r\n|\r|\n")
+MAX_TERMS = 12  # terms of the line before, expanded, each tried with its sign lost
+MAX_PARTS = 16  # parts of the last symbolic line where a wrong number may have been put
+
+
+@dataclass(frozen=True)
+class LineCheck:
+    """One line: its ``number`` (from 1) and ``text``; ``status`` is ok (right), wrong or unreadable;
+    ``follows`` whether it follows from the line before; ``mistake`` the kind of a line that does not
+    follow or cannot be read (None otherwise); ``feedback`` a sentence for the student."""
+
+    number: int
+    text: str
+    status: str
+    follows: bool
+    mistake: str | None
+    feedback: str
+
+
+@dataclass(frozen=True)
+class DerivationCheck:
+    """The check of a derivation: its ``lines`` (:class:`LineCheck`), the number of the first line that
+    does not follow (None when every readable one does), whether the final line is right, and feedback."""
+
+    lines: tuple
+    first_wrong: int | None
+    final_correct: bool
+    feedback: str
+
+
+def refused(feedback):
+    """The check of a derivation not checked at all (too many lines, too long, over a limit), saying why."""
+    return DerivationCheck((), None, False, feedback)
+
+
+def lines_of(working, limits):
+    r"""The lines of ``working`` (a list of strings, or one string split at ``\\`` and line ends), without
+    blank ones and a leading ``&`` (of an aligned environment). Raises an AnswerProblem when there are more
+    than ``limits.max_lines`` or more characters than that many answers may have."""
+    if isinstance(working, str):
+        if len(working) > limits.max_lines * limits.max_length:
+            raise TooComplex(f"a derivation has at most {limits.max_lines * limits.max_length} characters")
+        working = _BREAKS.split(working)
+    elif not isinstance(working, (list, tuple)):
+        raise Unreadable(f"a derivation is a list of lines or a text, not a {type(working).__name__}")
+    elif len(working) > limits.max_lines:
+        raise TooComplex(f"a derivation has at most {limits.max_lines} lines")
+    elif not all(isinstance(line, str) for line in working):
+        raise Unreadable("each line of a derivation is text")
+    lines = [line.strip().removeprefix("&").strip() for line in working]
+    lines = tuple(line for line in lines if line != "")
+    if len(lines) > limits.max_lines:
+        raise TooComplex(f"a derivation has at most {limits.max_lines} lines")
+    if not lines:
+        raise Unreadable("the derivation is empty")
+    return lines
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A line read: its expression in the variables, and whether it is compared at the point."""
+
+    expr: object
+    at_point: bool
+
+
+class _Reference:
+    """What the lines of a derivation for ``question`` are compared with: its partial, the points, the
+    typical wrong partials."""
+
+    def __init__(self, question, seed):
+        self.question, self.notation = question, question.notation
+        wrt = question.wrt[0]
+        self.partial = question.partials[0]
+        self.point = question.point
+        self.probes = Probes.choose(self.notation.variables, [self.partial], seed=seed)
+        self.variables = self.partial.free_symbols
+        self.wrong = [c for c in candidates(question.function, question.wrt, question.partials, Derivative(wrt),
+                                            question.slippings) if c.derivative_of is None]
+
+    def same(self, a, b, at_point):
+        """Whether expressions ``a`` and ``b`` are equal: at the point, or as functions of the variables."""
+        if not at_point:
+            return equivalent(a, b, self.probes)
+        values = [number_value(e.xreplace(self.point)) for e in (a, b)]
+        return None not in values and self.question.tolerance.accepts(*values)
+
+    def diagnosis(self, line, before, symbolic):
+        """``(kind, feedback)`` of ``line``, which does not follow from ``before`` (a _Line, None for the
+        first); ``symbolic`` is the last line compared symbolically (None when there was none)."""
+        if line.at_point:
+            substituted = self._substitution(line, symbolic.expr if symbolic is not None else self.partial)
+            if substituted:
+                return "wrong_number_substituted", LINE_SENTENCES["wrong_number_substituted"].format(detail=substituted)
+        if before is not None:
+            terms = expanded(before.expr)
+            terms = sympy.Add.make_args(terms) if terms is not None else ()
+            for term in terms[:MAX_TERMS] if len(terms) > 1 else ():
+                if self.same(line.expr, before.expr - 2 * term, line.at_point):
+                    return "sign_lost_expanding", LINE_SENTENCES["sign_lost_expanding"].format(
+                        detail=self.notation.show(term))
+        for c in self.wrong:
+            if self.same(line.expr, c.value, line.at_point):
+                detail = c.detail if c.detail is None or isinstance(c.detail, str) else self.notation.show(c.detail)
+                return c.kind, sentence(c.kind, detail, wrt=self.notation.show(self.question.wrt[0]))
+        return "other", None
+
+    def _substitution(self, line, reference):
+        """How the numbers put into ``reference`` give ``line``, one value wrong or two swapped, in the
+        whole of it or in one part (a bracket, a factor, a term); None when they do not."""
+        value = number_value(line.expr.xreplace(self.point))
+        if value is None:
+            return None
+        point, show = self.point, self.notation.show
+        symbols = [v for v in sorted_symbols(reference.free_symbols) if v in point]
+        changes = [({v: other}, f"${show(v)} = {show(other)}$ instead of ${show(v)} = {show(point[v])}$")
+                   for v in symbols for other in dict.fromkeys([-point[v]] + [point[u] for u in symbols])
+                   if other != point[v]]
+        changes += [({v: point[u], u: point[v]}, f"the values of ${show(v)}$ and ${show(u)}$ are swapped")
+                    for k, v in enumerate(symbols) for u in symbols[k + 1:] if point[u] != point[v]]
+        for change, detail in changes:
+            for altered in _altered(reference, change):
+                at = number_value(altered.xreplace(point))
+                if at is not None and self.question.tolerance.accepts(value, at):
+                    return detail
+        return None
+
+
+def _altered(expr, change):
+    """``expr`` with ``change`` (``{symbol: value}``) made everywhere, then: a swap of two values in one part
+    (a bracket, a factor, a term), one value at one occurrence; at most ``MAX_PARTS`` of each."""
+    yield expr.xreplace(change)
+    if len(change) > 1:
+        parts = (p for p in sympy.preorder_traversal(expr) if not p.is_Atom and p != expr)
+        yield from (expr.xreplace({p: p.xreplace(change)}) for p in islice(parts, MAX_PARTS))
+    else:
+        (symbol, value), = change.items()
+        yield from islice(_one_replaced(expr, symbol, value), MAX_PARTS)
+
+
+def _one_replaced(expr, old, new):
+    """``expr`` with one occurrence of ``old`` replaced by ``new``, for each occurrence."""
+    if expr == old:
+        yield new
+        return
+    for k, arg in enumerate(expr.args):
+        for changed in _one_replaced(arg, old, new):
+            yield expr.func(*expr.args[:k], changed, *expr.args[k + 1:])
+
+
+def check_lines(question, lines, seed=None):
+    """The :class:`DerivationCheck` of ``lines`` (from :func:`lines_of`) for a derivative ``question``;
+    ``seed`` chooses the points symbolic lines are compared at."""
+    reference = _Reference(question, seed)
+    checks, before, symbolic, substituted = [], None, None, False
+    for number, text in enumerate(lines, 1):
+        try:
+            expr = _read_line(question, text)
+            substituted = substituted or (question.point is not None and not reference.variables <= expr.free_symbols)
+            line = _Line(expr, substituted)
+            check = _judge_line(reference, number, text, line, before, symbolic)
+        except AnswerProblem as problem:
+            checks.append(LineCheck(number, text, "unreadable", False, problem.kind,
+                                    sentence(problem.kind, str(problem).rstrip("."))))
+            continue
+        checks.append(check)
+        before = line
+        symbolic = line if not line.at_point else symbolic
+    return _summary(question, tuple(checks), before)
+
+
+def _read_line(question, text):
+    """A line's expression in the variables (its derivatives worked out); it must be one expression."""
+    reading = read_answer(text, question.notation, question.limits)
+    if len(reading.cells) != 1 or reading.shape is not None or reading.labels:
+        raise Unreadable("a line of a derivation is one expression")
+    return question.notation.expand(reading.cells[0].xreplace(reading.values))
+
+
+def _judge_line(reference, number, text, line, before, symbolic):
+    right = reference.same(line.expr, reference.partial, line.at_point)
+    follows = right if before is None else reference.same(line.expr, before.expr, line.at_point)
+    status = "ok" if right else "wrong"
+    previous = "the question" if before is None else f"line {number - 1}"
+    if follows:
+        feedback = "Right." if right else f"Follows from {previous}, but carries its mistake."
+        return LineCheck(number, text, status, True, None, feedback)
+    if right:
+        return LineCheck(number, text, status, False, None, f"Right, though it does not follow from {previous}.")
+    kind, feedback = reference.diagnosis(line, before, symbolic)
+    if feedback is None:
+        feedback = f"Does not follow from {previous}, and matches none of the typical mistakes."
+    return LineCheck(number, text, status, False, kind, feedback)
+
+
+def _summary(question, checks, last):
+    """The derivation's check from its lines' (``last`` is the last line read, None when none was): its
+    final line is right when the last line is read and right."""
+    read = [c for c in checks if c.status != "unreadable"]
+    first = next((c for c in read if not c.follows), None)
+    final = checks[-1].status == "ok" and (question.point is None or not last.expr.free_symbols)
+    if not read:
+        feedback = "No line of the derivation could be read."
+    elif first is None:
+        feedback = "Every line follows." + (" The result is right." if final else " The result is not finished.")
+    else:
+        feedback = f"Line {first.number} does not follow: {first.feedback}"
+        feedback += " The final line is right anyway." if final else " The final line is not right."
+    unreadable = len(checks) - len(read)
+    if unreadable:
+        feedback += f" {unreadable} line{'s' if unreadable > 1 else ''} could not be read."
+    return DerivationCheck(checks, first.number if first else None, final, feedback)

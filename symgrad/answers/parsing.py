@@ -299,6 +299,20 @@ class _Reader:
         self.values[placeholder] = derivative(self.notation.expand(of), wrt)
         return placeholder
 
+    def derivative_of(self, expr, wrt_token):
+        r"""``\frac{\partial}{\partial Y}(X)``: a placeholder whose value is dX/dY, X an expression."""
+        wrt = self._lookup(wrt_token)
+        if wrt is None:
+            return sympy.Dummy("unknown")
+        if wrt not in self.notation.variables:
+            raise Unreadable(f"{wrt_token.text} in \\partial {wrt_token.text} is not a variable of the question")
+        placeholder = sympy.Dummy("derivative")
+        self.latex[placeholder] = r"\frac{\partial}{\partial %s}\left(%s\right)" % (
+            self.notation.latex.get(wrt, sympy.latex(wrt)), self.notation.show(expr, self.latex))
+        self.derivatives[placeholder] = (expr, wrt)
+        self.values[placeholder] = derivative(self.notation.expand(expr.xreplace(self.values)), wrt)
+        return placeholder
+
     def label(self, tokens):
         r"""The symbol an entry is named by (None when unknown): ``w``, ``\frac{\partial L}{\partial w}``,
         ``\frac{dL}{dw}`` and ``\nabla_w L`` name ``w``."""
@@ -487,12 +501,30 @@ class _Emitter:
         denominator = _argument(self.tokens, numerator[2], "\\frac")
         top, bottom = self.tokens[numerator[0]:numerator[1]], self.tokens[denominator[0]:denominator[1]]
         leibniz = _leibniz(top, bottom)
+        operator = _differential(bottom) if len(top) == 1 and _is_d(top[0]) else None
         if leibniz:
             self._operand(self.reader.derivative(*leibniz))
+        elif operator is not None:
+            return self._derivative_of(denominator[2], operator)
         else:
             self.out.append(r"\frac{%s}{%s}" % (self.bind(self.sub(top)), self.bind(self.sub(bottom))))
             self.last_is_operand = True
         return denominator[2]
+
+    def _derivative_of(self, j, wrt_token):
+        r"""``\frac{\partial}{\partial w}(...)``: the derivative, not yet worked out, of the bracket at ``j``
+        (with its power, if it has one: ``\frac{\partial}{\partial w}(wx - y)^2``)."""
+        if j >= len(self.tokens) or self.tokens[j].kind != "open" or self.tokens[j].value != "(":
+            raise Unreadable("\\frac{\\partial}{\\partial w} must be followed by what it differentiates, in "
+                             "brackets: \\frac{\\partial}{\\partial w}(w x - y)")
+        end = _matching(self.tokens, j)
+        inner, j = self.sub(self.tokens[j + 1:end]), end + 1
+        if j < len(self.tokens) and self.tokens[j].kind == "sup":
+            script = _argument(self.tokens, j + 1, "^")
+            inner = bounded_power(inner, self.sub(self.tokens[script[0]:script[1]]), self.reader.limits)
+            j = script[2]
+        self._operand(self.reader.derivative_of(inner, wrt_token))
+        return j
 
     def _root(self, i):
         j, index = i + 1, 2
@@ -568,15 +600,18 @@ class _Emitter:
 _T = sympy.Dummy("t")
 
 
+def _is_d(token):
+    return token.kind == "partial" or token.kind == "name" and token.value.key == "d"
+
+
+def _differential(tokens):
+    """The name token of ``\\partial X`` or ``dX``, else None."""
+    return tokens[1] if len(tokens) == 2 and tokens[1].kind == "name" and _is_d(tokens[0]) else None
+
+
 def _leibniz(top, bottom):
     """``(of, wrt)`` name tokens when ``top/bottom`` is ``\\partial X / \\partial Y`` or ``dX / dY``."""
-    def differential(tokens):
-        if len(tokens) == 2 and tokens[1].kind == "name" and (
-                tokens[0].kind == "partial" or tokens[0].kind == "name" and tokens[0].value.key == "d"):
-            return tokens[1]
-        return None
-
-    of, wrt = differential(top), differential(bottom)
+    of, wrt = _differential(top), _differential(bottom)
     return (of, wrt) if of is not None and wrt is not None else None
 
 

@@ -46,6 +46,7 @@ __all__ = ["Question"]
 FUNCTION_NAMES = ("L", "f", "J", r"\mathcal{L}")
 OPTIONS = frozenset("symbols functions aliases names tolerance rounding_credit log_base limits id".split())
 ROUNDING_CREDIT = 0.5
+DERIVATIONS = ("derivative", "derivative_at")  # the tasks a derivation is checked line by line for
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,6 +144,16 @@ class Question:
         from .sandbox import default_sandbox  # not a cycle: the parser (65 ms to import) loads when first used
 
         return (sandbox or default_sandbox()).check(self, answer)
+
+    def check_derivation(self, lines, sandbox=None):
+        r"""The :class:`~symgrad.answers.marking.DerivationCheck` of a student's working, line by line:
+        a list of lines or one text split at ``\\`` and line ends (:mod:`symgrad.answers.marking` has
+        the rules). Only for a derivative, symbolic or at a point."""
+        from .sandbox import default_sandbox
+
+        if self.task.kind not in DERIVATIONS:
+            raise SymgradError(f"a derivation is checked line by line for a derivative, not a {self.task.kind}")
+        return (sandbox or default_sandbox()).check_derivation(self, lines)
 
     @property
     def kind(self):

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from ..core.errors import SymgradError
 from .feedback import sentence
 from .limits import DEFAULT_LIMITS
-from .marking import MarkingScheme, mark
+from .marking import MarkingScheme, check_lines, lines_of, mark, refused
+from .problems import AnswerProblem
 from .verdict import Verdict
 
 __all__ = ["Sandbox", "default_sandbox"]
@@ -76,19 +77,32 @@ class Sandbox:
 
     def check(self, question, answer):
         """The :class:`~symgrad.answers.verdict.Verdict` on ``answer``, within ``question.limits``."""
-        with self._lock:
-            token = self._hand_over(question)
-            try:
-                status, payload = self._call(("check", token, answer), question.limits.seconds)
-            except _Unpicklable:
-                return Verdict(False, 0.0, "unparseable", sentence(
-                    "unparseable", f"cannot read an answer of type {type(answer).__name__}"))
+        try:
+            status, payload = self._ask(question, "check", answer, question.limits.seconds)
+        except _Unpicklable:
+            return Verdict(False, 0.0, "unparseable", sentence(
+                "unparseable", f"cannot read an answer of type {type(answer).__name__}"))
         if status == "verdict":
             return payload
         if status in _LIMITS:
             return _too_complex(f"checking it {self._overrun(status, question.limits.seconds)}")
         return Verdict(False, 0.0, "other", f"symgrad could not check this answer ({payload}); please tell "
                        "your teacher.")
+
+    def check_derivation(self, question, working):
+        """The :class:`~symgrad.answers.marking.DerivationCheck` of ``working`` (lines of text), within
+        ``question.limits`` (its seconds per line)."""
+        try:
+            lines = lines_of(working, question.limits)
+        except AnswerProblem as problem:
+            return refused(sentence(problem.kind, str(problem).rstrip(".")))
+        seconds = question.limits.seconds * len(lines)
+        status, payload = self._ask(question, "derivation", lines, seconds)
+        if status == "verdict":
+            return payload
+        if status in _LIMITS:
+            return refused(sentence("too_complex", f"checking it {self._overrun(status, seconds)}"))
+        return refused(f"symgrad could not check this derivation ({payload}); please tell your teacher.")
 
     def run(self, subject, seconds, function, *args):
         """``function(*args)``, computed in the worker within ``seconds`` and its memory limit: work on
@@ -112,6 +126,12 @@ class Sandbox:
             self._stop()
 
     # -- the worker ------------------------------------------------------------------------------
+
+    def _ask(self, question, request, answer, seconds):
+        """``(status, payload)``: the worker's reply to ``request`` (check, derivation) about ``answer``."""
+        with self._lock:
+            token = self._hand_over(question)
+            return self._call((request, token, answer), seconds)
 
     def _hand_over(self, question):
         """Make sure the worker holds ``question`` and its scheme; returns its token."""
@@ -236,6 +256,9 @@ def _reply(message, questions, seed):
     if message[0] == "check":
         _, token, answer = message
         return "verdict", mark(*questions[token], answer)
+    if message[0] == "derivation":
+        _, token, lines = message
+        return "verdict", check_lines(questions[token][0], lines, seed)
     _, function, args = message
     return "done", _rebuilt(function(*args))
 
