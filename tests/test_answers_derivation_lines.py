@@ -117,6 +117,8 @@ def test_unreadable_lines_say_why(sandbox, questions):
     assert check.lines[0].feedback.startswith("Your answer uses a name the question does not have: the question "
                                               "has no symbol q.")
     assert check.feedback == "Every line follows. The result is right. 3 lines could not be read."
+    after = questions["square"].check_derivation(["= 2(wx-y)", r"\input{x}", r"= 2(0.5 \cdot 2 - 3)"], sandbox)
+    assert after.lines[2].feedback == "Follows from line 1, but carries its mistake."
     nothing = questions["square"].check_derivation([r"\input{x}"], sandbox)
     assert (nothing.first_wrong, nothing.final_correct) == (None, False)
     assert nothing.feedback == "No line of the derivation could be read. 1 line could not be read."

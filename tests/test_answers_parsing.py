@@ -36,6 +36,8 @@ def read(text, notation=NOTATION):
     (r"\frac{\partial L}{\partial w_5}", 0),
     (r"\frac{\partial L}{\partial w}", 2 * x * (w * x - y)),
     (r"\frac{dL}{dx}", 2 * w * (w * x - y)),
+    (r"\frac{\partial}{\partial w}(wx - y)", x),  # a derivative not yet worked out, in a derivation's line
+    (r"\frac{d}{dw}\left(wx - y\right)^2 + 1", 2 * x * (w * x - y) + 1),
     ("W - w", W - w),
     ("2x(xw-y)", 2 * x * (x * w - y)),
     # numbers are exact
@@ -154,6 +156,8 @@ def test_unknown_symbols_are_named_not_created(text, names):
     (r"\sigma(x, y)", "takes 1 argument, not 2"),
     (r"\log_{1} x", "no valid base"),
     (r"\frac{\partial L}{\partial \hat{p}}", "not a variable of the question"),
+    (r"\frac{\partial}{\partial \hat{p}}(w)", "not a variable of the question"),
+    (r"\frac{\partial}{\partial w} w x", "must be followed by what it differentiates, in brackets"),
     (r"f'(x, y)", "takes 1 argument"),
 ])
 def test_unparseable(text, message):
@@ -260,6 +264,8 @@ def test_derivatives_are_recorded_with_what_they_differentiate():
     reading = read_answer(r"w - \eta \frac{\partial L}{\partial w}", NOTATION)
     ((of, wrt),) = reading.derivatives.values()
     assert NOTATION.expand(of) == (w * x - y) ** 2 and wrt == w
+    reading = read_answer(r"2 \frac{\partial}{\partial w}(w x)", NOTATION)
+    assert list(reading.derivatives.values()) == [(w * x, w)]
 
 
 @pytest.mark.parametrize("answer, cells, shape", [

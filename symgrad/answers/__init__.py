@@ -5,14 +5,15 @@ Modules: ``question`` (the API; the tasks it sets are :mod:`symgrad.explain.task
 ``tokens``/``spellings``/``parsing`` (reading LaTeX through latex2sympy2_extended; ``problems`` and
 ``limits``: what cannot be read),
 ``equivalence``, ``mistakes``/``missteps`` (typical wrong answers), ``marking`` (one ``verdict``, with the
-sentences of ``feedback``), ``sandbox`` (the worker process and its limits), ``keys``, ``grading`` and
-``report`` (a class at once).
+sentences of ``feedback``, and a derivation line by line), ``sandbox`` (the worker process and its limits),
+``keys``, ``grading`` and ``report`` (a class at once).
 """
 
 from .equivalence import Tolerance
 from .limits import Limits
+from .marking import DerivationCheck
 from .mistakes import MISTAKES
 from .question import Question
 from .verdict import Verdict
 
-__all__ = ["Question", "Verdict", "MISTAKES", "Tolerance", "Limits"]
+__all__ = ["Question", "Verdict", "DerivationCheck", "MISTAKES", "Tolerance", "Limits"]

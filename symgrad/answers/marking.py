@@ -388,8 +388,9 @@ def lines_of(working, limits):
 
 @dataclass(frozen=True)
 class _Line:
-    """A line read: its expression in the variables, and whether it is compared at the point."""
+    """A line read: its number, its expression in the variables, and whether it is compared at the point."""
 
+    number: int
     expr: object
     at_point: bool
 
@@ -487,8 +488,8 @@ def check_lines(question, lines, seed=None):
         try:
             expr = _read_line(question, text)
             substituted = substituted or (question.point is not None and not reference.variables <= expr.free_symbols)
-            line = _Line(expr, substituted)
-            check = _judge_line(reference, number, text, line, before, symbolic)
+            line = _Line(number, expr, substituted)
+            check = _judge_line(reference, text, line, before, symbolic)
         except AnswerProblem as problem:
             checks.append(LineCheck(number, text, "unreadable", False, problem.kind,
                                     sentence(problem.kind, str(problem).rstrip("."))))
@@ -507,11 +508,13 @@ def _read_line(question, text):
     return question.notation.expand(reading.cells[0].xreplace(reading.values))
 
 
-def _judge_line(reference, number, text, line, before, symbolic):
+def _judge_line(reference, text, line, before, symbolic):
+    """The :class:`LineCheck` of ``line`` (typed as ``text``), after the line read ``before`` (None: the first)."""
+    number = line.number
     right = reference.same(line.expr, reference.partial, line.at_point)
     follows = right if before is None else reference.same(line.expr, before.expr, line.at_point)
     status = "ok" if right else "wrong"
-    previous = "the question" if before is None else f"line {number - 1}"
+    previous = "the question" if before is None else f"line {before.number}"
     if follows:
         feedback = "Right." if right else f"Follows from {previous}, but carries its mistake."
         return LineCheck(number, text, status, True, None, feedback)
