@@ -234,3 +234,28 @@ def test_the_points_are_secret_unless_a_seed_is_given():
         assert box._questions[q][1].probes.points == points[2]
     finally:
         box.close()
+
+
+def test_hostile_lines_of_a_derivation_are_reported_cleanly_and_run_nothing(tripwires):
+    log, marker, armed = tripwires
+    box = Sandbox()
+    try:
+        q = Question.derivative((w * x - y) ** 2, w)
+        assert q.check_derivation(["= 2x(xw-y)"], box).final_correct
+        armed.touch()
+        texts = [a for a in corpus(marker) if isinstance(a, str)]
+        for k in range(0, len(texts), 8):
+            lines = ["= 2(wx - y)x", *texts[k:k + 8], "= 2x(xw-y)"]
+            start = time.perf_counter()
+            check = q.check_derivation(lines, box)
+            elapsed = time.perf_counter() - start
+            assert elapsed < 2.0 * len(lines), (k, elapsed)
+            assert len(check.lines) == len(lines) and check.final_correct, (k, check.feedback)
+            assert all(c.mistake in CLEAN | {None} for c in check.lines), (k, check)
+        for working in ("= x \\\\ " * 100, "a" * 1_000_000, None, b"x", {"x": 1}, [None], 10 ** 400):
+            check = q.check_derivation(working, box)
+            assert check.lines == () and ("could not read" in check.feedback or "too complex" in check.feedback)
+        assert not marker.exists()
+        assert not log.exists(), log.read_text()
+    finally:
+        box.close()

@@ -48,7 +48,8 @@ from .problems import AnswerProblem, TooComplex, Unreadable
 from .tokens import tokenize
 from .verdict import Verdict
 
-__all__ = ["MarkingScheme", "mark", "DerivationCheck", "LineCheck", "lines_of", "check_lines", "refused"]
+__all__ = ["MarkingScheme", "mark", "DerivationCheck", "LineCheck", "LineReference", "lines_of", "check_lines",
+           "unreadable_line", "refused"]
 
 MESSY = 4  # symbols typed beyond the simplest right form that make a right answer "not simplified"
 LONG = 10 ** 300  # numbers from this size on are shown rounded
@@ -395,9 +396,9 @@ class _Line:
     at_point: bool
 
 
-class _Reference:
+class LineReference:
     """What the lines of a derivation for ``question`` are compared with: its partial, the points, the
-    typical wrong partials."""
+    typical wrong partials. Built once per question, in the checking worker."""
 
     def __init__(self, question, seed):
         self.question, self.notation = question, question.notation
@@ -409,10 +410,25 @@ class _Reference:
         self.wrong = [c for c in candidates(question.function, question.wrt, question.partials, Derivative(wrt),
                                             question.slippings) if c.derivative_of is None]
 
+    def mark(self, number, text, before, symbolic):
+        """``(LineCheck, line read)`` of line ``number``, after ``before`` (the last line read, None for
+        the first) and ``symbolic`` (the last compared symbolically); the line read is None when it cannot be."""
+        question = self.question
+        try:
+            expr = _read_line(question, text)
+            at_point = before.at_point if before is not None else False
+            at_point = at_point or (self.point is not None and not self.variables <= expr.free_symbols)
+            line = _Line(number, expr, at_point)
+            return _judge_line(self, text, line, before, symbolic), line
+        except AnswerProblem as problem:
+            return unreadable_line(number, text, problem.kind, sentence(problem.kind, str(problem).rstrip("."))), None
+
     def same(self, a, b, at_point):
-        """Whether expressions ``a`` and ``b`` are equal: at the point, or as functions of the variables."""
+        """Whether expressions ``a`` and ``b`` are equal: at the point, or as functions of the variables
+        (never when ``a`` is undefined at every probe, as an answer is not)."""
         if not at_point:
-            return equivalent(a, b, self.probes)
+            values = self.probes.values(a)
+            return any(v is not None for v in values) and equivalent(a, b, self.probes, values=values)
         values = [number_value(e.xreplace(self.point)) for e in (a, b)]
         return None not in values and self.question.tolerance.accepts(*values)
 
@@ -479,25 +495,23 @@ def _one_replaced(expr, old, new):
             yield expr.func(*expr.args[:k], changed, *expr.args[k + 1:])
 
 
-def check_lines(question, lines, seed=None):
-    """The :class:`DerivationCheck` of ``lines`` (from :func:`lines_of`) for a derivative ``question``;
-    ``seed`` chooses the points symbolic lines are compared at."""
-    reference = _Reference(question, seed)
-    checks, before, symbolic, substituted = [], None, None, False
+def check_lines(question, lines, mark_line):
+    """The :class:`DerivationCheck` of ``lines`` (from :func:`lines_of`) for a derivative ``question``:
+    ``mark_line(number, text, before, symbolic)`` is :meth:`LineReference.mark` (run under an answer's
+    limits), the ``(LineCheck, line read or None)`` of a line after the last line read and the last
+    compared symbolically."""
+    checks, before, symbolic = [], None, None
     for number, text in enumerate(lines, 1):
-        try:
-            expr = _read_line(question, text)
-            substituted = substituted or (question.point is not None and not reference.variables <= expr.free_symbols)
-            line = _Line(number, expr, substituted)
-            check = _judge_line(reference, text, line, before, symbolic)
-        except AnswerProblem as problem:
-            checks.append(LineCheck(number, text, "unreadable", False, problem.kind,
-                                    sentence(problem.kind, str(problem).rstrip("."))))
-            continue
+        check, line = mark_line(number, text, before, symbolic)
         checks.append(check)
-        before = line
-        symbolic = line if not line.at_point else symbolic
+        if line is not None:
+            before, symbolic = line, symbolic if line.at_point else line
     return _summary(question, tuple(checks), before)
+
+
+def unreadable_line(number, text, kind, feedback):
+    """The :class:`LineCheck` of a line that could not be read (or checked: ``too_complex``)."""
+    return LineCheck(number, text, "unreadable", False, kind, feedback)
 
 
 def _read_line(question, text):

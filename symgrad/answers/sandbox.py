@@ -13,6 +13,7 @@ process that started it: it holds no end of its pipe but its own, and ends with 
 """
 
 import atexit
+import functools
 import itertools
 import multiprocessing
 import os
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from ..core.errors import SymgradError
 from .feedback import sentence
 from .limits import DEFAULT_LIMITS
-from .marking import MarkingScheme, check_lines, lines_of, mark, refused
+from .marking import LineReference, MarkingScheme, check_lines, lines_of, mark, refused, unreadable_line
 from .problems import AnswerProblem
 from .verdict import Verdict
 
@@ -90,19 +91,29 @@ class Sandbox:
                        "your teacher.")
 
     def check_derivation(self, question, working):
-        """The :class:`~symgrad.answers.marking.DerivationCheck` of ``working`` (lines of text), within
-        ``question.limits`` (its seconds per line)."""
+        """The :class:`~symgrad.answers.marking.DerivationCheck` of ``working`` (lines of text), each line
+        checked within ``question.limits`` as an answer is (one over them is ``too_complex``), once what
+        the lines are compared with is prepared (within ``prepare_seconds``)."""
         try:
             lines = lines_of(working, question.limits)
         except AnswerProblem as problem:
             return refused(sentence(problem.kind, str(problem).rstrip(".")))
-        seconds = question.limits.seconds * len(lines)
-        status, payload = self._ask(question, "derivation", lines, seconds)
+        status, payload = self._ask(question, "lines", None, question.limits.prepare_seconds)
+        if status != "prepared":
+            return refused(f"symgrad could not prepare this question's derivations ({payload or status}); "
+                           "please tell your teacher.")
+        return check_lines(question, lines, functools.partial(self._mark_line, question))
+
+    def _mark_line(self, question, number, text, before, symbolic):
+        seconds = question.limits.seconds
+        status, payload = self._ask(question, "line", (number, text, before, symbolic), seconds)
         if status == "verdict":
             return payload
         if status in _LIMITS:
-            return refused(sentence("too_complex", f"checking it {self._overrun(status, seconds)}"))
-        return refused(f"symgrad could not check this derivation ({payload}); please tell your teacher.")
+            return unreadable_line(number, text, "too_complex", sentence(
+                "too_complex", f"checking it {self._overrun(status, seconds)}")), None
+        return unreadable_line(number, text, "other", f"symgrad could not check this line ({payload}); please tell "
+                               "your teacher."), None
 
     def run(self, subject, seconds, function, *args):
         """``function(*args)``, computed in the worker within ``seconds`` and its memory limit: work on
@@ -224,14 +235,14 @@ def _serve(connection, parents_end, parent, memory_mb, seed):
     parents_end.close()  # inherited by the fork: held open here, it would hide the parent's death
     parent.follow()
     _cap_memory(memory_mb)
-    questions = {}
+    questions, references = {}, {}  # token -> (question, scheme); token -> LineReference, when asked
     while True:
         try:
             message = connection.recv()
         except (EOFError, OSError):
             return
         try:
-            reply = _reply(message, questions, seed)
+            reply = _reply(message, questions, seed, references)
         except MemoryError:
             connection.send(("memory", None))
             os._exit(1)  # the heap may be in any state: let a fresh worker take over
@@ -244,9 +255,11 @@ def _serve(connection, parents_end, parent, memory_mb, seed):
         connection.send(reply)
 
 
-def _reply(message, questions, seed):
+def _reply(message, questions, seed, references):
     """The worker's reply to one message: ``question`` (hold a question, preparing its scheme unless
-    it comes with one), ``check`` (mark an answer to a held question) or ``run`` (compute a function)."""
+    it comes with one), ``check`` (mark an answer to a held question), ``lines`` (prepare a held question's
+    :class:`~symgrad.answers.marking.LineReference`, once), ``line`` (mark a line of a derivation against
+    it, preparing it if this worker has not) or ``run`` (compute a function)."""
     if message[0] == "question":
         _, token, question, scheme = message
         fresh = scheme is None
@@ -256,9 +269,11 @@ def _reply(message, questions, seed):
     if message[0] == "check":
         _, token, answer = message
         return "verdict", mark(*questions[token], answer)
-    if message[0] == "derivation":
-        _, token, lines = message
-        return "verdict", check_lines(questions[token][0], lines, seed)
+    if message[0] in ("lines", "line"):
+        _, token, line = message
+        if token not in references:
+            references[token] = LineReference(questions[token][0], seed)
+        return ("verdict", _rebuilt(references[token].mark(*line))) if line else ("prepared", None)
     _, function, args = message
     return "done", _rebuilt(function(*args))
 
