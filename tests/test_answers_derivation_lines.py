@@ -63,6 +63,9 @@ ROWS = [
     ("product", [rf"= {D}(w) \cdot {D}(e^{{-wx}})", "= -x e^{-wx}", "= -2e^{-2}"], 1, "product_rule_error", False),
     ("product", ["= e^{-wx}", "= e^{-2}"], 1, "product_rule_error", False),
     ("square", ["= 2x(wx-y)", "= 3x(wx-y)", "= -12"], 2, "other", False),
+    # a line with no value is no line's equal
+    ("square", ["= 2x(wx-y)", "= 1/0", "= 0^0", "= -8"], 2, "other", True),
+    ("symbolic", ["= 2x(wx-y)", r"= \ln(-1 - w^2)", "= 1"], 2, "other", False),
     # a line with numbers in a question without a point is compared as an expression
     ("symbolic", ["= 2x(wx-y)", "= -8"], 2, "other", False),
     # unreadable lines are skipped: the next is compared with the line before
@@ -104,6 +107,10 @@ def test_the_mistakes_are_named_in_the_feedback(sandbox, questions):
     assert lost.lines[2].feedback == "Right, though it does not follow from line 2."
     assert lost.feedback == ("Line 2 does not follow: A sign is lost when expanding: the term $- 2 x y$ changed "
                              "sign. The final line is right anyway.")
+    undefined = q.check_derivation(["= 2x(wx-y)", "= 1/0", "= 0^0"], sandbox)
+    assert undefined.lines[1].feedback == ("Your answer has no finite value where the question's function is "
+                                           "defined (a division by zero, say, or the logarithm of a negative number).")
+    assert (undefined.lines[2].follows, undefined.lines[2].mistake) == (False, "other")
     carried = q.check_derivation(["= 2(wx-y)", r"= 2(0.5 \cdot 2 - 3)"], sandbox)
     assert carried.lines[1].feedback == "Follows from line 1, but carries its mistake."
     assert carried.lines[0].feedback == ("A chain-rule factor is missing: multiply by the derivative of the inner "

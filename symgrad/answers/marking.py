@@ -425,16 +425,25 @@ class LineReference:
 
     def same(self, a, b, at_point):
         """Whether expressions ``a`` and ``b`` are equal: at the point, or as functions of the variables
-        (never when ``a`` is undefined at every probe, as an answer is not)."""
+        (never when either is undefined at every probe)."""
         if not at_point:
-            values = self.probes.values(a)
-            return any(v is not None for v in values) and equivalent(a, b, self.probes, values=values)
+            values, reference_values = self.probes.values(a), self.probes.values(b)
+            return (_somewhere(values) and _somewhere(reference_values)
+                    and equivalent(a, b, self.probes, reference_values, values))
         values = [number_value(e.xreplace(self.point)) for e in (a, b)]
         return None not in values and self.question.tolerance.accepts(*values)
+
+    def defined(self, line):
+        """Whether ``line`` has a value: at the point, or at some probe."""
+        if line.at_point:
+            return number_value(line.expr.xreplace(self.point)) is not None
+        return _somewhere(self.probes.values(line.expr))
 
     def diagnosis(self, line, before, symbolic):
         """``(kind, feedback)`` of ``line``, which does not follow from ``before`` (a _Line, None for the
         first); ``symbolic`` is the last line compared symbolically (None when there was none)."""
+        if not self.defined(line):
+            return "other", why_wrong("undefined")
         if line.at_point:
             substituted = self._substitution(line, symbolic.expr if symbolic is not None else self.partial)
             if substituted:
@@ -471,6 +480,10 @@ class LineReference:
                 if at is not None and self.question.tolerance.accepts(value, at):
                     return detail
         return None
+
+
+def _somewhere(values):
+    return any(v is not None for v in values)
 
 
 def _altered(expr, change):

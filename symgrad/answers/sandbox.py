@@ -98,10 +98,12 @@ class Sandbox:
             lines = lines_of(working, question.limits)
         except AnswerProblem as problem:
             return refused(sentence(problem.kind, str(problem).rstrip(".")))
-        status, payload = self._ask(question, "lines", None, question.limits.prepare_seconds)
+        seconds = question.limits.prepare_seconds
+        status, payload = self._ask(question, "lines", None, seconds)
+        if status in _LIMITS:
+            return refused(sentence("too_complex", f"preparing its question {self._overrun(status, seconds)}"))
         if status != "prepared":
-            return refused(f"symgrad could not prepare this question's derivations ({payload or status}); "
-                           "please tell your teacher.")
+            return refused(f"symgrad could not check this derivation ({payload}); please tell your teacher.")
         return check_lines(question, lines, functools.partial(self._mark_line, question))
 
     def _mark_line(self, question, number, text, before, symbolic):
@@ -139,7 +141,7 @@ class Sandbox:
     # -- the worker ------------------------------------------------------------------------------
 
     def _ask(self, question, request, answer, seconds):
-        """``(status, payload)``: the worker's reply to ``request`` (check, derivation) about ``answer``."""
+        """``(status, payload)``: the worker's reply to ``request`` (check, lines, line) about ``answer``."""
         with self._lock:
             token = self._hand_over(question)
             return self._call((request, token, answer), seconds)
