@@ -386,8 +386,11 @@ def outcome_counts(grades):
 
 
 def mistake_counts(grades):
-    """``{(worksheet, question): Counter of mistakes}`` (None counts right answers), for the report."""
+    """``{(worksheet, question): Counter}`` of the incorrect answers' mistakes, and of the answers whose
+    outcome is ``correct`` or ``not_checked`` under those names, for the report."""
     counts = {}
     for g in grades:
-        counts.setdefault((g.worksheet, g.submission.question), Counter())[g.verdict.mistake] += 1
+        v = g.verdict
+        counts.setdefault((g.worksheet, g.submission.question), Counter())[
+            v.mistake if v.outcome == "incorrect" else v.outcome] += 1
     return counts
