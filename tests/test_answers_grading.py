@@ -8,7 +8,9 @@ import pytest
 import sympy as sp
 
 from answer_keys import key_of_file
-from symgrad.answers.grading import read_answers
+from symgrad import Question
+from symgrad.answers.grading import Submission, Total, grade, outcome_counts, read_answers, totals
+from symgrad.answers.keys import Key
 from symgrad.cli import main
 from symgrad.core.errors import SymgradError
 from symgrad.core.serialize import to_tree
@@ -252,3 +254,18 @@ def test_a_tolerance_that_is_no_number_is_refused(files, capsys):
     with pytest.raises(SystemExit):
         main(["check", "--key", str(key), "--answers", str(answers), "-o", str(folder / "g.csv"), "--tolerance", "1x"])
     assert "a tolerance is a number or a percentage (0.01 or 1%), not '1x'" in capsys.readouterr().err
+
+
+def test_the_grades_count_correct_incorrect_and_not_checked_apart():
+    key = Key("w", {"q1": Question.derivative(w ** 2, w), "q2": Question.derivative(w ** 3, w),
+                    "q3": Question.derivative(w * x, w)})
+    submissions = [Submission("ann", "q1", "2w"), Submission("ann", "q2", "-3w^2"), Submission("ann", "q3", "2x("),
+                   Submission("ben", "q1", r"\frac{w}{w^2 - |w|^2}"), Submission("ben", "q2", "3w^2"),
+                   Submission("ben", "q3", "x", problem="line 7 is not valid CSV")]
+    grades = grade(submissions, [key], progress=False)
+    assert [g.verdict.outcome for g in grades] == ["correct", "incorrect", "not_checked", "not_checked", "correct",
+                                                   "not_checked"]
+    assert [g.verdict.reason for g in grades] == [None, None, "unreadable", "the equivalence test could not decide",
+                                                  None, "unreadable"]
+    assert outcome_counts(grades) == {"correct": 2, "incorrect": 1, "not_checked": 3}
+    assert totals(grades, [key]) == [Total("ann", 1.0, 3, 1, 1), Total("ben", 1.0, 3, 1, 2)]
