@@ -5,11 +5,12 @@ where every reference answer is defined and real, so a domain's singularities ar
 equal to a relative tolerance of 1e-9 with 30 significant digits computed; where the difference
 is a polynomial small enough to expand, the expansion decides exactly; then, only when the
 points cannot decide (the answer is undefined at some of them), a bounded ``simplify`` of the
-difference; a difference too large for it leaves the question undecided (None). The points are drawn afresh from the system's randomness unless a seed is given, so
-an answer cannot be tailored to them. Numeric answers are compared with the question's
-:class:`Tolerance` (0.1% relative by default). ``\frac{e^{-z}}{(1+e^{-z})^2}`` is therefore the
-same as ``\sigma(z)(1 - \sigma(z))``. A value beyond the range of floats is compared in high
-precision; one too large to compute at all (``\exp`` nested 19 deep) is :class:`TooComplex`.
+difference; a difference too large for it leaves the question undecided (None). The points are
+drawn afresh from the system's randomness unless a seed is given, so an answer cannot be tailored
+to them. Numeric answers are compared with the question's :class:`Tolerance` (0.1% relative by
+default). ``\frac{e^{-z}}{(1+e^{-z})^2}`` is therefore the same as ``\sigma(z)(1 - \sigma(z))``. A
+value beyond the range of floats is compared in high precision; one too large to compute at all
+(``\exp`` nested 19 deep) is :class:`TooComplex`.
 """
 
 import math
