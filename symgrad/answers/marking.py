@@ -18,12 +18,12 @@ from ..core.differentiation import derivative
 from ..core.errors import SymgradError
 from ..explain.simplification import simplest as simplest_form
 from .equivalence import Probes, agree, equivalent, number_value
-from .feedback import REASONS, sentence, truncated_note, why_wrong
+from .feedback import REASONS, UNDECIDED, sentence, truncated_note, why_wrong
 from .mistakes import PRIORITY, candidates
 from .parsing import read_answer, typed_size
 from .problems import AnswerProblem
 from .tokens import tokenize
-from .verdict import Verdict
+from .verdict import NOT_CHECKED, Verdict
 
 __all__ = ["MarkingScheme", "mark"]
 
@@ -197,8 +197,12 @@ def _judge(question, scheme, i, cell, size):
         return _judge_number(question, scheme, i, cell, size > scheme.simplest_sizes[i])
     values = scheme.probes.values(cell)
     if all(v is None for v in values):
-        return _Judgement("other", "undefined")
-    if equivalent(cell, question.answer[i], scheme.probes, scheme.right[i], values):
+        return _Judgement("other", "undefined") if _undefined_everywhere(cell) else _Judgement(
+            "undecided", UNDECIDED["undefined"])
+    same = equivalent(cell, question.answer[i], scheme.probes, scheme.right[i], values)
+    if same is None:
+        return _Judgement("undecided", UNDECIDED["partly_undefined"])
+    if same:
         return _Judgement(None, question.notation.show(scheme.simplest[i]), size > scheme.simplest_sizes[i] + MESSY)
     derivatives = {}
     for candidate, wrong_values in scheme.wrong[i]:
@@ -211,6 +215,12 @@ def _judge(question, scheme, i, cell, size):
         elif agree(values, wrong_values) is True:
             return _Judgement(candidate.kind, candidate.detail)
     return _Judgement("other")
+
+
+def _undefined_everywhere(cell):
+    r"""Whether ``cell`` has no value anywhere, not just at the probes: a constant (``1/0``) or an
+    expression with an infinity in it (``x/0``, ``x \log 0``)."""
+    return not cell.free_symbols or cell.has(sympy.zoo, sympy.nan, sympy.oo, sympy.S.NegativeInfinity)
 
 
 def _values_of_derivative(cell, var, probes):
@@ -246,7 +256,9 @@ def _judge_number(question, scheme, i, cell, messy):
 
 
 def _aggregate(question, judgements):
-    """``(correct, score, mistake, feedback)`` from the components' judgements."""
+    """``(correct, score, mistake, feedback)`` from the components' judgements: the most common mistake
+    among the wrong entries symgrad could decide, or, when it could decide none, the undecided one (the
+    answer is then not checked, and scores 0)."""
     n = len(judgements)
     wrong = [j for j in judgements if j.kind is not None]
     if not wrong:
@@ -254,9 +266,10 @@ def _aggregate(question, judgements):
         if messy:
             return True, 1.0, "not_simplified_but_correct", sentence("not_simplified_but_correct", messy[0].detail)
         return True, 1.0, None, sentence(None)
-    counts = Counter(j.kind for j in wrong)
+    decided = [j for j in wrong if j.kind not in NOT_CHECKED] or wrong
+    counts = Counter(j.kind for j in decided)
     kind = min(counts, key=lambda k: (-counts[k], PRIORITY[k]))
-    first = next(j for j in wrong if j.kind == kind)
+    first = next(j for j in decided if j.kind == kind)
     if kind == "other" and first.detail in REASONS:
         feedback = why_wrong(first.detail)
     else:
@@ -264,6 +277,8 @@ def _aggregate(question, judgements):
                             **first.fields)
     if n > 1:
         feedback = f"{n - len(wrong)} of {n} entries are right. " + feedback
+    if kind in NOT_CHECKED:
+        return False, 0.0, kind, feedback
     rounded = sum(1 for j in wrong if j.kind == "rounded_too_early")
     return False, (n - len(wrong) + question.rounding_credit * rounded) / n, kind, feedback
 
