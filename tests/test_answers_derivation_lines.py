@@ -63,9 +63,9 @@ ROWS = [
     ("product", [rf"= {D}(w) \cdot {D}(e^{{-wx}})", "= -x e^{-wx}", "= -2e^{-2}"], 1, "product_rule_error", False),
     ("product", ["= e^{-wx}", "= e^{-2}"], 1, "product_rule_error", False),
     ("square", ["= 2x(wx-y)", "= 3x(wx-y)", "= -12"], 2, "other", False),
-    # a line with no value is no line's equal
+    # a line with no value is no line's equal: wrong when it has none anywhere, else not checked
     ("square", ["= 2x(wx-y)", "= 1/0", "= 0^0", "= -8"], 2, "other", True),
-    ("symbolic", ["= 2x(wx-y)", r"= \ln(-1 - w^2)", "= 1"], 2, "other", False),
+    ("symbolic", ["= 2x(wx-y)", r"= \frac{x}{w^2 - |w|^2}", "= 1"], 3, "other", False),  # line 2 is not checked
     # a line with numbers in a question without a point is compared as an expression
     ("symbolic", ["= 2x(wx-y)", "= -8"], 2, "other", False),
     # unreadable lines are skipped: the next is compared with the line before
@@ -111,6 +111,11 @@ def test_the_mistakes_are_named_in_the_feedback(sandbox, questions):
     assert undefined.lines[1].feedback == ("Your answer has no finite value where the question's function is "
                                            "defined (a division by zero, say, or the logarithm of a negative number).")
     assert (undefined.lines[2].follows, undefined.lines[2].mistake) == (False, "other")
+    undecided = questions["symbolic"].check_derivation(["= 2x(wx-y)", r"= \frac{x}{w^2 - |w|^2}", "= 2x(wx-y)"], sandbox)
+    assert [(c.status, c.mistake) for c in undecided.lines] == [("ok", None), ("not_checked", "undecided"),
+                                                              ("ok", None)]
+    assert undecided.lines[1].feedback.startswith("Not checked: your answer has no finite value at any of the points")
+    assert undecided.lines[2].feedback == "Right."  # compared with line 1
     carried = q.check_derivation(["= 2(wx-y)", r"= 2(0.5 \cdot 2 - 3)"], sandbox)
     assert carried.lines[1].feedback == "Follows from line 1, but carries its mistake."
     assert carried.lines[0].feedback == ("A chain-rule factor is missing: multiply by the derivative of the inner "
@@ -123,12 +128,12 @@ def test_unreadable_lines_say_why(sandbox, questions):
         ("unreadable", "unknown_symbol"), ("unreadable", "unparseable"), ("unreadable", "too_complex"), ("ok", None)]
     assert check.lines[0].feedback.startswith("Your answer uses a name the question does not have: the question "
                                               "has no symbol q.")
-    assert check.feedback == "Every line follows. The result is right. 3 lines could not be read."
+    assert check.feedback == "Every line follows. The result is right. 3 lines could not be read or checked."
     after = questions["square"].check_derivation(["= 2(wx-y)", r"\input{x}", r"= 2(0.5 \cdot 2 - 3)"], sandbox)
     assert after.lines[2].feedback == "Follows from line 1, but carries its mistake."
     nothing = questions["square"].check_derivation([r"\input{x}"], sandbox)
     assert (nothing.first_wrong, nothing.final_correct) == (None, False)
-    assert nothing.feedback == "No line of the derivation could be read. 1 line could not be read."
+    assert nothing.feedback == "No line of the derivation could be read and checked."
 
 
 @pytest.mark.parametrize("working, feedback", [

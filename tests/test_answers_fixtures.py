@@ -1,8 +1,8 @@
 """Answer-test fixtures in the style of STACK's: (question, student's answer, expected verdict, expected
 mistake), one row per case, covering every mistake kind and every task kind.
 
-A row's verdict is True (right), False (wrong) or None for answers that are not graded at all
-(unparseable, unknown_symbol, too_complex).
+A row's verdict is True (right), False (wrong) or None for answers that are not checked (unparseable,
+unknown_symbol, too_complex, undecided): their outcome is "not_checked", neither right nor wrong.
 """
 
 from pathlib import Path
@@ -454,7 +454,33 @@ ROWS = [
     # -- newton_quadratic: the minimum, (4/7, -1/7) -------------------------------------------------------------------------------------------------------------
     ("newton_quadratic", r"(4/7, -1/7)", True, None),
     ("newton_quadratic", r"(-1/7, 4/7)", False, "wrong_variable"),
+    # -- outcomes: not checked (unreadable, unknown names, too complex, undecided) is neither right nor wrong ----------
+    ("d_square", r"\frac{x}{w^2 - |w|^2}", None, "undecided"),      # w^2 = |w|^2: no value at any point
+    ("d_product_log", r"\frac{w}{w - |w|}", None, "undecided"),     # the points have w > 0, where log w is real
+    ("d_product_log", r"\frac{1}{\sqrt{w^2} - w}", None, "undecided"),
+    ("d_log", r"\frac{w}{w - \sqrt{w^2}} + \frac{w}{w + \sqrt{w^2}}", None, "undecided"),
+    ("d_sigmoid", r"\frac{\sigma(z)}{\sqrt{z^2} - |z|}", None, "undecided"),
+    ("grad_line", r"(\frac{x}{w^2 - |w|^2}, \frac{1}{b^2 - |b|^2})", None, "undecided"),
+    ("grad_line", r"(2x(xw+b-y), \frac{1}{b^2 - |b|^2})", None, "undecided"),  # one entry right: still 0
+    ("hess_cubic", r"\begin{pmatrix} \frac{1}{x^2 - |x|^2} & 3x^2 + 2y \\ 3x^2 + 2y & 2x \end{pmatrix}", None, "undecided"),
+    ("d_log", r"\frac{1}{w", None, "unparseable"),
+    ("d_quotient", r"\frac{1}{(1+w)^2}}", None, "unparseable"),
+    ("d_product", r"e^{w} + \input{x}", None, "unparseable"),
+    ("step_one", r"1.08 +", None, "unparseable"),
+    ("d_log", r"\frac{1}{v}", None, "unknown_symbol"),
+    ("d_power", r"6w(w^2+k)^2", None, "unknown_symbol"),
+    ("grad_line", r"(2x(xw+b-y), 2(xw+b-c))", None, "unknown_symbol"),
+    ("d_log", r"w^{2^{2^{40}}}", None, "too_complex"),
+    ("at_square", r"2^{2^{2^{40}}}", None, "too_complex"),
+    ("d_square", r"\frac{1}{0}", False, "other"),       # undefined everywhere, not just at the points: wrong
+    ("d_square", r"\frac{x}{0}", False, "other"),
+    ("d_square", r"x \log 0", False, "other"),
+    ("at_square", r"\frac{1}{0}", False, "other"),
+    ("grad_line", r"(-2x(xw+b-y), \frac{1}{b^2 - |b|^2})", False, "sign_error"),  # a decided wrong entry: wrong
+    ("grad_line", r"(2(xw+b-y), \frac{1}{b^2 - |b|^2})", False, "missing_chain_factor"),
+    ("d_product_log", r"2w \log w + w", True, None),
 ]
+OUTCOME = {True: "correct", False: "incorrect", None: "not_checked"}
 
 
 @pytest.fixture(scope="module")
@@ -469,6 +495,10 @@ def test_answer_fixture(sandbox, questions, question, answer, correct, mistake):
     assert verdict.mistake == mistake, verdict
     assert verdict.correct is bool(correct), verdict
     assert verdict.score == 1.0 if correct else verdict.score < 1.0
+    assert verdict.outcome == OUTCOME[correct], verdict
+    assert (verdict.reason is None) is (correct is not None), verdict
+    if correct is None:
+        assert verdict.score == 0.0, verdict
 
 
 def test_the_table_covers_every_mistake_kind_and_every_task_kind(questions):

@@ -8,7 +8,9 @@ import pytest
 import sympy as sp
 
 from answer_keys import key_of_file
-from symgrad.answers.grading import read_answers
+from symgrad import Question
+from symgrad.answers.grading import Submission, Total, grade, outcome_counts, read_answers, totals
+from symgrad.answers.keys import Key
 from symgrad.cli import main
 from symgrad.core.errors import SymgradError
 from symgrad.core.serialize import to_tree
@@ -54,7 +56,10 @@ def test_grading_a_class(files, capsys):
     folder, key, answers = files
     out, report = folder / "grades.csv", folder / "grades.pdf"
     assert main(["check", "--key", str(key), "--answers", str(answers), "-o", str(out), "--report", str(report)]) == 0
-    assert "checking" in capsys.readouterr().err  # the progress bar
+    captured = capsys.readouterr()
+    assert "checking" in captured.err  # the progress bar
+    assert captured.out.startswith("checked 12 answers from 3 students: 5 correct, 5 incorrect, 2 not checked "
+                                   "(read these by hand); grades in ")
     rows = read_grades(out)
     answers_rows = [r for r in rows if r["question"] != "TOTAL"]
     assert [(r["student"], r["question"], r["correct"], r["mistake"]) for r in answers_rows] == [
@@ -62,9 +67,13 @@ def test_grading_a_class(files, capsys):
         ("bob", "q1", "no", "sign_error"), ("bob", "q3", "no", "returned_function_value"),
         ("bob", "q4", "no", "unparseable"), ("bob", "q6", "no", "gd_wrong_sign"), ("bob", "q9", "no", "other"),
         ("cy", "q3", "no", "other"), ("cy", "q3", "yes", ""), ("cy", "q4", "no", "too_complex")]
+    assert [r["outcome"] for r in answers_rows] == ["correct"] * 4 + [
+        "incorrect", "incorrect", "not_checked", "incorrect", "incorrect", "incorrect", "correct", "not_checked"]
+    assert list(rows[0]) == ["student", "worksheet", "question", "answer", "correct", "score", "mistake", "feedback",
+                             "interpreted", "outcome"]
     totals = {r["student"]: (r["score"], r["feedback"]) for r in rows if r["question"] == "TOTAL"}
-    assert totals == {"ada": ("4", "4 of 6 questions right"), "bob": ("0", "0 of 6 questions right"),
-                      "cy": ("1", "1 of 6 questions right")}
+    assert totals == {"ada": ("4", "4 of 6 questions right"), "bob": ("0", "0 of 6 questions right, 1 not checked"),
+                      "cy": ("1", "1 of 6 questions right, 1 not checked")}
     assert answers_rows[9]["answer"] == "'=1+1"  # inert in a spreadsheet
     assert answers_rows[8]["feedback"] == "There is no question 'q9' in the key."
     assert answers_rows[0]["interpreted"] == r"\frac{21}{5}"
@@ -111,10 +120,13 @@ def test_a_question_that_cannot_be_checked_does_not_stop_the_batch(tmp_path, cap
     (tmp_path / "a.csv").write_text("student,question,answer\nfay,bad,1\nfay,good,2w\ngus,bad,2\n")
     assert main(["check", "--key", str(tmp_path / "k.json"), "--answers", str(tmp_path / "a.csv"),
                  "-o", str(tmp_path / "g.csv"), "--quiet"]) == 0
-    assert "question bad: the question bad cannot be checked" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "question bad: the question bad cannot be checked" in captured.err
+    assert "3 answers from 2 students: 1 correct, 0 incorrect, 2 not checked (read these by hand)" in captured.out
     rows = [(r["student"], r["question"], r["correct"], r["feedback"][:36]) for r in read_grades(tmp_path / "g.csv")]
     assert rows[:2] == [("fay", "bad", "no", "This question could not be checked: "), ("fay", "good", "yes", "Correct.")]
     assert rows[3] == ("gus", "bad", "no", "This question could not be checked: ")
+    assert [r["outcome"] for r in read_grades(tmp_path / "g.csv")] == ["not_checked", "correct", "", "not_checked", ""]
 
 
 @pytest.mark.parametrize("content, suffix, message", [
@@ -242,3 +254,18 @@ def test_a_tolerance_that_is_no_number_is_refused(files, capsys):
     with pytest.raises(SystemExit):
         main(["check", "--key", str(key), "--answers", str(answers), "-o", str(folder / "g.csv"), "--tolerance", "1x"])
     assert "a tolerance is a number or a percentage (0.01 or 1%), not '1x'" in capsys.readouterr().err
+
+
+def test_the_grades_count_correct_incorrect_and_not_checked_apart():
+    key = Key("w", {"q1": Question.derivative(w ** 2, w), "q2": Question.derivative(w ** 3, w),
+                    "q3": Question.derivative(w * x, w)})
+    submissions = [Submission("ann", "q1", "2w"), Submission("ann", "q2", "-3w^2"), Submission("ann", "q3", "2x("),
+                   Submission("ben", "q1", r"\frac{w}{w^2 - |w|^2}"), Submission("ben", "q2", "3w^2"),
+                   Submission("ben", "q3", "x", problem="line 7 is not valid CSV")]
+    grades = grade(submissions, [key], progress=False)
+    assert [g.verdict.outcome for g in grades] == ["correct", "incorrect", "not_checked", "not_checked", "correct",
+                                                   "not_checked"]
+    assert [g.verdict.reason for g in grades] == [None, None, "unreadable", "the equivalence test could not decide",
+                                                  None, "unreadable"]
+    assert outcome_counts(grades) == {"correct": 2, "incorrect": 1, "not_checked": 3}
+    assert totals(grades, [key]) == [Total("ann", 1.0, 3, 1, 1), Total("ben", 1.0, 3, 1, 2)]

@@ -67,6 +67,7 @@ def read(text, notation=NOTATION):
     (r"1 - \tanh^{2}{\left(x \right)}", 1 - sp.tanh(x) ** 2),
     (r"\sech^2(x) + \operatorname{sech}(y)^2 + \csch x + \coth(z)",
      sp.sech(x) ** 2 + sp.sech(y) ** 2 + sp.csch(x) + sp.coth(z)),
+    (r"\sec^2(x) + \csc y + \cot(z) + \arccos(w)", sp.sec(x) ** 2 + sp.csc(y) + sp.cot(z) + sp.acos(w)),
     (r"\operatorname{arsinh}(x) + \operatorname{arcsinh}(y) + \operatorname{asinh}(z)",
      sp.asinh(x) + sp.asinh(y) + sp.asinh(z)),
     (r"\operatorname{artanh} x + \operatorname{arccosh}(y) + \operatorname{arcoth}(z) + \operatorname{arsech}(w)"

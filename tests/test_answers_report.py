@@ -36,3 +36,14 @@ def test_a_page_per_worksheet_with_the_teachers_names_shown_as_typed(tmp_path):
 def test_an_empty_class_still_makes_a_page(tmp_path):
     write_report(tmp_path / "r.pdf", [])
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) is not installed")
+def test_answers_not_checked_are_counted_apart_from_the_mistakes(tmp_path):
+    path = tmp_path / "r.pdf"
+    write_report(path, grades()[:5] + [Grade(Submission("dan", "q2", "2x("), "w1", wrong("unparseable")),
+                                       Grade(Submission("eve", "q2", "?"), "w1", wrong("undecided"))])
+    page = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "w1: 5 students, 7 answers, 2 not checked (read these by hand)" in page
+    assert "not checked" in page.replace("(read these by hand)", "").split("answers, 2 not checked")[1]  # its bar
+    assert "unparseable" not in page and "undecided" not in page  # not among the mistakes

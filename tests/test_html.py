@@ -142,10 +142,10 @@ def diagram_boxes(page):
 def test_the_s3_page_draws_the_graph_with_its_values(pages):
     boxes = diagram_boxes(pages[True])
     values = {name: next(t for t in lines if t.startswith("value ")) for name, lines in boxes.items()}
-    assert (values["h1"], values["h2"], values["L"]) == ("value 1", "value 0.95", "value 4.41")
-    assert "∂L/∂h1 = 4.2" in boxes["h1"]
+    assert (values["h₁"], values["h₂"], values["L"]) == ("value 1", "value 0.95", "value 4.41")
+    assert "∂L/∂h₁ = 4.2" in boxes["h₁"]
     student = diagram_boxes(pages[False])
-    assert student["h1"] == ["h1", "h1 = w1·x1 + w3·x2"]  # the definitions only
+    assert student["h₁"] == ["h₁", "h₁ = w₁·x₁ + w₃·x₂"]  # the definitions only
     assert "<?xml" not in body(pages[True]) and "<!DOCTYPE svg" not in body(pages[True])
 
 

@@ -5,11 +5,12 @@ where every reference answer is defined and real, so a domain's singularities ar
 equal to a relative tolerance of 1e-9 with 30 significant digits computed; where the difference
 is a polynomial small enough to expand, the expansion decides exactly; then, only when the
 points cannot decide (the answer is undefined at some of them), a bounded ``simplify`` of the
-difference. The points are drawn afresh from the system's randomness unless a seed is given, so
-an answer cannot be tailored to them. Numeric answers are compared with the question's
-:class:`Tolerance` (0.1% relative by default). ``\frac{e^{-z}}{(1+e^{-z})^2}`` is therefore the
-same as ``\sigma(z)(1 - \sigma(z))``. A value beyond the range of floats is compared in high
-precision; one too large to compute at all (``\exp`` nested 19 deep) is :class:`TooComplex`.
+difference; a difference too large for it leaves the question undecided (None). The points are
+drawn afresh from the system's randomness unless a seed is given, so an answer cannot be tailored
+to them. Numeric answers are compared with the question's :class:`Tolerance` (0.1% relative by
+default). ``\frac{e^{-z}}{(1+e^{-z})^2}`` is therefore the same as ``\sigma(z)(1 - \sigma(z))``. A
+value beyond the range of floats is compared in high precision; one too large to compute at all
+(``\exp`` nested 19 deep) is :class:`TooComplex`.
 """
 
 import math
@@ -198,8 +199,9 @@ def agree(values, reference_values, rtol=RTOL):
 
 def equivalent(expr, reference, probes, reference_values=None, values=None):
     """Whether ``expr`` equals ``reference`` (both symbolic): structure, then probes (confirmed by
-    expanding a small polynomial difference), then a bounded simplify. ``reference_values`` and
-    ``values``, their values at the probes, are computed if not given."""
+    expanding a small polynomial difference), then a bounded simplify; None when the probes cannot
+    decide and the difference is too large to simplify. ``reference_values`` and ``values``, their
+    values at the probes, are computed if not given."""
     if expr == reference:
         return True
     if reference_values is None:
@@ -249,8 +251,8 @@ def _expanded_terms(expr, seen):
 
 
 def _bounded_simplify_is_zero(difference):
-    """``simplify(difference) == 0``, attempted only on small differences (the worker's time limit
-    bounds it too)."""
+    """``simplify(difference) == 0``, attempted only on small differences (None on a larger one; the
+    worker's time limit bounds it too)."""
     if sympy.count_ops(difference) > SIMPLIFY_LIMIT:
-        return False
+        return None
     return sympy.simplify(difference) == 0

@@ -4,7 +4,7 @@ A detail is a SymPy expression printed with the question's own notation, so noth
 reaches a sentence except through symgrad's reading of it.
 """
 
-__all__ = ["sentence", "why_wrong", "truncated_note", "LINE_SENTENCES"]
+__all__ = ["sentence", "why_wrong", "truncated_note", "UNDECIDED", "LINE_SENTENCES"]
 
 SENTENCES = {
     None: "Correct.",
@@ -43,6 +43,7 @@ SENTENCES = {
     "unknown_symbol": "Your answer uses a name the question does not have: {detail}. Use the question's "
                       "symbols.",
     "too_complex": "This answer is too complex to check: {detail}.",
+    "undecided": "Not checked: {detail}. Your teacher will read it.",
     "other": "Not correct, and it matches none of the typical mistakes for this question.",
 }
 
@@ -78,6 +79,15 @@ REASONS = {
 LINE_SENTENCES = {
     "wrong_number_substituted": "A wrong number is substituted: {detail}.",
     "sign_lost_expanding": "A sign is lost when expanding: the term ${detail}$ changed sign.",
+}
+
+
+# Why the equivalence test could not decide (the detail of an "undecided" verdict).
+UNDECIDED = {
+    "undefined": "your answer has no finite value at any of the points where it was compared with the right "
+                 "answer",
+    "partly_undefined": "symgrad could not decide whether your answer is right: it has no finite value at some "
+                        "of the points where it was compared with the right answer, and is too long to simplify",
 }
 
 

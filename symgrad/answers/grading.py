@@ -24,14 +24,14 @@ from pathlib import Path
 from ..core.errors import SymgradError
 from ..core.files import write_atomically
 from .limits import read_json
-from .verdict import Verdict
+from .verdict import OUTCOMES, Verdict
 
 __all__ = ["Submission", "Grade", "Total", "read_answers", "grade", "grading", "totals", "write_grades",
-           "spreadsheet_cell", "mistake_counts", "MAX_FIELD"]
+           "spreadsheet_cell", "mistake_counts", "outcome_counts", "MAX_FIELD"]
 
 COLUMNS = ("student", "question", "answer")
 GRADE_COLUMNS = ("student", "worksheet", "question", "answer", "correct", "score", "mistake", "feedback",
-                 "interpreted")
+                 "interpreted", "outcome")
 TOTAL = "TOTAL"
 MAX_FIELD = 2 ** 20  # characters of a field that are read; a longer one is its row's verdict
 MAX_RECORD_LINES = 100  # lines a row may span (inside quotes)
@@ -65,12 +65,14 @@ class Grade:
 
 @dataclass(frozen=True)
 class Total:
-    """A student's total: the sum of scores over the questions of their key(s), and how many were right."""
+    """A student's total: the sum of scores over the questions of their key(s), how many were right, and
+    how many could not be checked (to be read by hand)."""
 
     student: str
     score: float
     out_of: int
     right: int
+    not_checked: int = 0
 
 
 def read_answers(path):
@@ -321,7 +323,7 @@ def grading(submissions, keys, sandbox=None, progress=True):
                     verdict = sandbox.check(question, s.answer)
                 except SymgradError as error:
                     print(f"symgrad check: question {s.question}: {error}", file=sys.stderr)
-                    verdict = unusable[question] = Verdict(False, 0.0, "other",
+                    verdict = unusable[question] = Verdict(False, 0.0, "undecided",
                                                            f"This question could not be checked: {error}")
             yield Grade(s, worksheet, verdict)
     except KeyboardInterrupt:
@@ -340,14 +342,16 @@ def totals(grades, keys):
     for student, worksheets in answered.items():
         questions = [(k.worksheet, q) for k in table.keys_of(student, worksheets) for q in k.questions]
         verdicts = [last[(student, w, q)] for w, q in questions if (student, w, q) in last]
-        out.append(Total(student, sum(v.score for v in verdicts), len(questions),
-                         sum(1 for v in verdicts if v.correct)))
+        outcomes = Counter(v.outcome for v in verdicts)
+        out.append(Total(student, sum(v.score for v in verdicts), len(questions), outcomes["correct"],
+                         outcomes["not_checked"]))
     return out
 
 
 def write_grades(path, grades, student_totals):
-    """The grades as CSV, written whole: one row per answer, each student's rows followed by their TOTAL
-    row, every cell made inert for spreadsheets (:func:`spreadsheet_cell`)."""
+    """The grades as CSV, written whole: one row per answer (its ``outcome`` last: correct, incorrect or
+    not_checked), each student's rows followed by their TOTAL row, every cell made inert for spreadsheets
+    (:func:`spreadsheet_cell`)."""
     by_student = {}
     for g in grades:
         by_student.setdefault(g.submission.student, []).append(g)
@@ -357,9 +361,10 @@ def write_grades(path, grades, student_totals):
             v = g.verdict
             rows.append([g.submission.student, g.worksheet or g.submission.worksheet or "", g.submission.question,
                          g.submission.answer, "yes" if v.correct else "no", f"{v.score:g}", v.mistake or "",
-                         v.feedback, v.interpreted or ""])
+                         v.feedback, v.interpreted or "", v.outcome])
+        unchecked = f", {total.not_checked} not checked" if total.not_checked else ""
         rows.append([total.student, "", TOTAL, "", "", f"{total.score:g}", "",
-                     f"{total.right} of {total.out_of} questions right", ""])
+                     f"{total.right} of {total.out_of} questions right{unchecked}", "", ""])
     text = io.StringIO()
     csv.writer(text).writerows([spreadsheet_cell(c) for c in row] for row in rows)
     write_atomically(path, text.getvalue())
@@ -374,9 +379,18 @@ def spreadsheet_cell(value):
     return text
 
 
+def outcome_counts(grades):
+    """``{outcome: answers}`` for each of :data:`~symgrad.answers.verdict.OUTCOMES`, in that order."""
+    counts = Counter(g.verdict.outcome for g in grades)
+    return {outcome: counts[outcome] for outcome in OUTCOMES}
+
+
 def mistake_counts(grades):
-    """``{(worksheet, question): Counter of mistakes}`` (None counts right answers), for the report."""
+    """``{(worksheet, question): Counter}`` of the incorrect answers' mistakes, and of the answers whose
+    outcome is ``correct`` or ``not_checked`` under those names, for the report."""
     counts = {}
     for g in grades:
-        counts.setdefault((g.worksheet, g.submission.question), Counter())[g.verdict.mistake] += 1
+        v = g.verdict
+        counts.setdefault((g.worksheet, g.submission.question), Counter())[
+            v.mistake if v.outcome == "incorrect" else v.outcome] += 1
     return counts

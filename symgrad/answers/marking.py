@@ -41,12 +41,12 @@ from ..core.variables import sorted_symbols
 from ..explain.simplification import simplest as simplest_form
 from ..explain.tasks import Derivative
 from .equivalence import Probes, agree, equivalent, expanded, number_value
-from .feedback import LINE_SENTENCES, REASONS, sentence, truncated_note, why_wrong
+from .feedback import LINE_SENTENCES, REASONS, UNDECIDED, sentence, truncated_note, why_wrong
 from .mistakes import PRIORITY, candidates
 from .parsing import read_answer, typed_size
 from .problems import AnswerProblem, TooComplex, Unreadable
 from .tokens import tokenize
-from .verdict import Verdict
+from .verdict import NOT_CHECKED, Verdict
 
 __all__ = ["MarkingScheme", "mark", "DerivationCheck", "LineCheck", "LineReference", "lines_of", "check_lines",
            "unreadable_line", "refused"]
@@ -224,8 +224,12 @@ def _judge(question, scheme, i, cell, size):
         return _judge_number(question, scheme, i, cell, size > scheme.simplest_sizes[i])
     values = scheme.probes.values(cell)
     if all(v is None for v in values):
-        return _Judgement("other", "undefined")
-    if equivalent(cell, question.answer[i], scheme.probes, scheme.right[i], values):
+        return _Judgement("other", "undefined") if _undefined_everywhere(cell) else _Judgement(
+            "undecided", UNDECIDED["undefined"])
+    same = equivalent(cell, question.answer[i], scheme.probes, scheme.right[i], values)
+    if same is None:
+        return _Judgement("undecided", UNDECIDED["partly_undefined"])
+    if same:
         return _Judgement(None, question.notation.show(scheme.simplest[i]), size > scheme.simplest_sizes[i] + MESSY)
     derivatives = {}
     for candidate, wrong_values in scheme.wrong[i]:
@@ -238,6 +242,12 @@ def _judge(question, scheme, i, cell, size):
         elif agree(values, wrong_values) is True:
             return _Judgement(candidate.kind, candidate.detail)
     return _Judgement("other")
+
+
+def _undefined_everywhere(cell):
+    r"""Whether ``cell`` has no value anywhere, not just at the probes: a constant (``1/0``) or an
+    expression with an infinity in it (``x/0``, ``x \log 0``)."""
+    return not cell.free_symbols or cell.has(sympy.zoo, sympy.nan, sympy.oo, sympy.S.NegativeInfinity)
 
 
 def _values_of_derivative(cell, var, probes):
@@ -273,7 +283,9 @@ def _judge_number(question, scheme, i, cell, messy):
 
 
 def _aggregate(question, judgements):
-    """``(correct, score, mistake, feedback)`` from the components' judgements."""
+    """``(correct, score, mistake, feedback)`` from the components' judgements: the most common mistake
+    among the wrong entries symgrad could decide, or, when it could decide none, the undecided one (the
+    answer is then not checked, and scores 0)."""
     n = len(judgements)
     wrong = [j for j in judgements if j.kind is not None]
     if not wrong:
@@ -281,9 +293,10 @@ def _aggregate(question, judgements):
         if messy:
             return True, 1.0, "not_simplified_but_correct", sentence("not_simplified_but_correct", messy[0].detail)
         return True, 1.0, None, sentence(None)
-    counts = Counter(j.kind for j in wrong)
+    decided = [j for j in wrong if j.kind not in NOT_CHECKED] or wrong
+    counts = Counter(j.kind for j in decided)
     kind = min(counts, key=lambda k: (-counts[k], PRIORITY[k]))
-    first = next(j for j in wrong if j.kind == kind)
+    first = next(j for j in decided if j.kind == kind)
     if kind == "other" and first.detail in REASONS:
         feedback = why_wrong(first.detail)
     else:
@@ -291,6 +304,8 @@ def _aggregate(question, judgements):
                             **first.fields)
     if n > 1:
         feedback = f"{n - len(wrong)} of {n} entries are right. " + feedback
+    if kind in NOT_CHECKED:
+        return False, 0.0, kind, feedback
     rounded = sum(1 for j in wrong if j.kind == "rounded_too_early")
     return False, (n - len(wrong) + question.rounding_credit * rounded) / n, kind, feedback
 
@@ -336,9 +351,10 @@ MAX_PARTS = 16  # parts of the last symbolic line where a wrong number may have 
 
 @dataclass(frozen=True)
 class LineCheck:
-    """One line: its ``number`` (from 1) and ``text``; ``status`` is ok (right), wrong or unreadable;
-    ``follows`` whether it follows from the line before; ``mistake`` the kind of a line that does not
-    follow or cannot be read (None otherwise); ``feedback`` a sentence for the student."""
+    """One line: its ``number`` (from 1) and ``text``; ``status`` is ok (right), wrong, unreadable, or
+    not_checked (the equivalence test could not decide: mistake ``undecided``); ``follows`` whether it follows
+    from the line before; ``mistake`` the kind of a line that does not follow or cannot be read or checked
+    (None otherwise); ``feedback`` a sentence for the student."""
 
     number: int
     text: str
@@ -419,13 +435,14 @@ class LineReference:
             at_point = before.at_point if before is not None else False
             at_point = at_point or (self.point is not None and not self.variables <= expr.free_symbols)
             line = _Line(number, expr, at_point)
-            return _judge_line(self, text, line, before, symbolic), line
+            check = _judge_line(self, text, line, before, symbolic)
+            return check, line if check.status != "not_checked" else None
         except AnswerProblem as problem:
             return unreadable_line(number, text, problem.kind, sentence(problem.kind, str(problem).rstrip("."))), None
 
     def same(self, a, b, at_point):
         """Whether expressions ``a`` and ``b`` are equal: at the point, or as functions of the variables
-        (never when either is undefined at every probe)."""
+        (never when either is undefined at every probe); None when the equivalence test cannot decide."""
         if not at_point:
             values, reference_values = self.probes.values(a), self.probes.values(b)
             return (_somewhere(values) and _somewhere(reference_values)
@@ -442,8 +459,6 @@ class LineReference:
     def diagnosis(self, line, before, symbolic):
         """``(kind, feedback)`` of ``line``, which does not follow from ``before`` (a _Line, None for the
         first); ``symbolic`` is the last line compared symbolically (None when there was none)."""
-        if not self.defined(line):
-            return "other", why_wrong("undefined")
         if line.at_point:
             substituted = self._substitution(line, symbolic.expr if symbolic is not None else self.partial)
             if substituted:
@@ -536,9 +551,17 @@ def _read_line(question, text):
 
 
 def _judge_line(reference, text, line, before, symbolic):
-    """The :class:`LineCheck` of ``line`` (typed as ``text``), after the line read ``before`` (None: the first)."""
+    """The :class:`LineCheck` of ``line`` (typed as ``text``), after the line read ``before`` (None: the first);
+    a line with no value is wrong when it has none anywhere (``1/0``), else not checked, as an answer is."""
     number = line.number
+    if not reference.defined(line):
+        if line.at_point or _undefined_everywhere(line.expr):
+            return LineCheck(number, text, "wrong", False, "other", why_wrong("undefined"))
+        return LineCheck(number, text, "not_checked", False, "undecided", sentence("undecided", UNDECIDED["undefined"]))
     right = reference.same(line.expr, reference.partial, line.at_point)
+    if right is None:
+        return LineCheck(number, text, "not_checked", False, "undecided",
+                         sentence("undecided", UNDECIDED["partly_undefined"]))
     follows = right if before is None else reference.same(line.expr, before.expr, line.at_point)
     status = "ok" if right else "wrong"
     previous = "the question" if before is None else f"line {before.number}"
@@ -556,17 +579,17 @@ def _judge_line(reference, text, line, before, symbolic):
 def _summary(question, checks, last):
     """The derivation's check from its lines' (``last`` is the last line read, None when none was): its
     final line is right when the last line is read and right."""
-    read = [c for c in checks if c.status != "unreadable"]
+    read = [c for c in checks if c.status in ("ok", "wrong")]
     first = next((c for c in read if not c.follows), None)
     final = checks[-1].status == "ok" and (question.point is None or not last.expr.free_symbols)
     if not read:
-        feedback = "No line of the derivation could be read."
-    elif first is None:
+        return DerivationCheck(checks, None, False, "No line of the derivation could be read and checked.")
+    if first is None:
         feedback = "Every line follows." + (" The result is right." if final else " The result is not finished.")
     else:
         feedback = f"Line {first.number} does not follow: {first.feedback}"
         feedback += " The final line is right anyway." if final else " The final line is not right."
-    unreadable = len(checks) - len(read)
-    if unreadable:
-        feedback += f" {unreadable} line{'s' if unreadable > 1 else ''} could not be read."
+    unchecked = len(checks) - len(read)
+    if unchecked:
+        feedback += f" {unchecked} line{'s' if unchecked > 1 else ''} could not be read or checked."
     return DerivationCheck(checks, first.number if first else None, final, feedback)

@@ -28,12 +28,14 @@ __all__ = ["MISTAKES", "Candidate", "Slipping", "derivative_slip", "candidates"]
 # Every kind a verdict can name, exactly so. Among wrong answers, the order is the priority when one
 # wrong answer fits several kinds (stepping uphill is also a sign error: it is reported as the former;
 # w e^w for (w e^w)' is the function itself before it is a product rule with the term e^w dropped).
+# unparseable, unknown_symbol, too_complex and undecided are answers that could not be checked
+# (verdict.NOT_CHECKED): a gradient is not checked only when none of its wrong entries is decided.
 MISTAKES = (
     "gd_wrong_sign", "gd_used_loss_not_gradient", "gd_missing_learning_rate", "transposed",
     "sign_error", "missing_mean_factor", "log_base_confusion", "missing_chain_factor",
     "missing_constant_factor", "power_rule_error", "wrong_variable", "returned_function_value",
     "product_rule_error", "quotient_rule_error", "integrated_instead", "rounded_too_early",
-    "not_simplified_but_correct", "unparseable", "unknown_symbol", "too_complex", "other",
+    "not_simplified_but_correct", "unparseable", "unknown_symbol", "too_complex", "undecided", "other",
 )
 PRIORITY = {kind: rank for rank, kind in enumerate(MISTAKES)}
 MAX_OTHER_VARIABLES = 12

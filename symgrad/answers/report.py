@@ -1,5 +1,6 @@
 """A one-page summary per class (per worksheet key) as a PDF: the distribution of the students'
-scores and the most common mistakes per question, drawn with matplotlib (no TeX).
+scores and, per question, the right answers, the most common mistakes and the answers not checked (to
+be read by hand), drawn with matplotlib (no TeX).
 
 Only the teacher's names (worksheet and question ids) and symgrad's mistake kinds are printed: no
 text a student typed reaches the report.
@@ -13,8 +14,7 @@ from .grading import mistake_counts
 __all__ = ["write_report"]
 
 TOP = 4  # mistakes shown per question; the rest are summed as "other mistakes"
-RIGHT, OTHER = "right", "other mistakes"
-_RIGHT_KINDS = (None, "not_simplified_but_correct")
+RIGHT, UNCHECKED, OTHER = "right", "not checked", "other mistakes"
 
 
 def write_report(path, grades):
@@ -41,8 +41,9 @@ def _page(plt, worksheet, grades):
     per_student = Counter()
     for (student, _), score in last.items():
         per_student[student] += score
-    figure.suptitle(_text(f"{worksheet or 'answers'}: {len(per_student)} students, {len(grades)} answers"),
-                    fontsize=14)
+    unchecked = sum(1 for g in grades if g.verdict.outcome == "not_checked")
+    figure.suptitle(_text(f"{worksheet or 'answers'}: {len(per_student)} students, {len(grades)} answers"
+                          + (f", {unchecked} not checked (read these by hand)" if unchecked else "")), fontsize=14)
     _score_histogram(scores, list(per_student.values()), len(questions))
     _mistake_bars(mistakes, questions, mistake_counts(grades), worksheet)
     figure.tight_layout(rect=(0, 0, 1, 0.96))
@@ -57,11 +58,11 @@ def _score_histogram(ax, totals, out_of):
 
 
 def _mistake_bars(ax, questions, counts, worksheet):
-    wrong = {q: Counter({k: n for k, n in counts[(worksheet, q)].items() if k not in _RIGHT_KINDS})
+    wrong = {q: Counter({k: n for k, n in counts[(worksheet, q)].items() if k not in ("correct", "not_checked")})
              for q in questions}
     shown = [k for k, _ in sum(wrong.values(), Counter()).most_common(TOP * 2)]
     segments = {q: _segments(counts[(worksheet, q)], wrong[q], shown) for q in questions}
-    labels = [RIGHT, *shown, OTHER]
+    labels = [RIGHT, UNCHECKED, *shown, OTHER]
     left = [0] * len(questions)
     for label, colour in zip(labels, _palette(len(labels))):
         widths = [segments[q].get(label, 0) for q in questions]
@@ -71,15 +72,16 @@ def _mistake_bars(ax, questions, counts, worksheet):
     ax.set_yticks(range(len(questions)), [_text(q) for q in questions])
     ax.invert_yaxis()
     ax.set_xlabel("answers")
-    ax.set_title(f"Right answers and the {TOP} most common mistakes per question")
+    ax.set_title(f"Right answers, answers not checked and the {TOP} most common mistakes per question")
     if questions:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, fontsize=8, frameon=False)
 
 
 def _segments(counts, wrong, shown):
-    """``{label: answers}`` for one question: right ones, its most common mistakes, the rest together."""
+    """``{label: answers}`` for one question: right ones, those not checked, its most common mistakes, the
+    rest together."""
     top = {k for k, _ in wrong.most_common(TOP)} & set(shown)
-    segments = {RIGHT: sum(counts[k] for k in _RIGHT_KINDS)}
+    segments = {RIGHT: counts["correct"], UNCHECKED: counts["not_checked"]}
     for kind, n in wrong.items():
         label = kind if kind in top else OTHER
         segments[label] = segments.get(label, 0) + n
@@ -87,12 +89,13 @@ def _segments(counts, wrong, shown):
 
 
 def _palette(n):
-    """Green for right answers; the mistakes in tab10's other colours, grey last (for "other mistakes")."""
+    """Green for right answers, light grey for those not checked; the mistakes in tab10's other colours,
+    grey last (for "other mistakes")."""
     import matplotlib
 
     cmap = matplotlib.colormaps["tab10"]
     mistakes = [cmap(i) for i in (1, 3, 4, 5, 6, 8, 9, 0)]
-    return ["#55a868"] + [mistakes[i % len(mistakes)] for i in range(n - 2)] + ["#999999"]
+    return ["#55a868", "#dddddd"] + [mistakes[i % len(mistakes)] for i in range(n - 3)] + ["#999999"]
 
 
 def _text(text):

@@ -1,5 +1,6 @@
-"""Check a class's answers against a worksheet's key: a verdict, score, mistake and feedback per answer
-and a total per student, written as CSV (and, with --report, a PDF summary per class).
+"""Check a class's answers against a worksheet's key: a verdict, score, mistake, feedback and outcome
+(correct, incorrect, or not checked: to be read by hand) per answer and a total per student, written
+as CSV (and, with --report, a PDF summary per class).
 
 Answers are CSV with the columns student, question, answer (or JSON: a list of such objects), and
 optionally worksheet: the key an answer is to, as its copy of the worksheet is named (NAME-01 for the
@@ -14,7 +15,7 @@ import argparse
 import sys
 
 from ..answers.equivalence import Tolerance
-from ..answers.grading import grading, read_answers, totals, write_grades
+from ..answers.grading import grading, outcome_counts, read_answers, totals, write_grades
 from ..answers.keys import load_key
 from ..answers.sandbox import Sandbox
 from ..core.errors import SymgradError
@@ -62,10 +63,16 @@ def run(args):
         print(f"\nsymgrad check: stopped by {signal_name(stop)} after checking {len(grades)} of {len(submissions)} "
               "answers; " + (f"only {written[0]} was written" if written else "nothing was written"), file=sys.stderr)
         return exit_status(stop)
-    right = sum(1 for g in grades if g.verdict.correct)
-    print(f"checked {len(grades)} answers from {len(student_totals)} students: {right} right; "
+    print(f"checked {len(grades)} answers from {len(student_totals)} students: {_summary(outcome_counts(grades))}; "
           f"grades in {args.output}" + (f", summary in {args.report}" if args.report else ""), file=sys.stdout)
     return 0
+
+
+def _summary(counts):
+    """``12 correct, 5 incorrect, 2 not checked (read these by hand)``, from :func:`outcome_counts`."""
+    unchecked = counts["not_checked"]
+    return (f"{counts['correct']} correct, {counts['incorrect']} incorrect, {unchecked} not checked"
+            + (" (read these by hand)" if unchecked else ""))
 
 
 def _tolerance(text):

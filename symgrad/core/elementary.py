@@ -47,9 +47,10 @@ for _function, _rule in ((sympy.sin, r"\sin' = \cos"), (sympy.cos, r"\cos' = -\s
                          (sympy.cosh, r"\cosh' = \sinh")):
     register(Operation(_function, rule=_rule, rule_name=f"{_function.__name__} rule",
                        spellings=("\\" + _function.__name__,)))
-# The other hyperbolic functions and the inverses, as students write them (sech^2 for tanh'); SymPy
-# differentiates them. \sech and \csch are no LaTeX commands, but typed as such.
-for _function in (sympy.coth, sympy.sech, sympy.csch):
+# The other trigonometric and hyperbolic functions and the inverses, as students write them (sech^2
+# for tanh', sec^2 for tan'); SymPy differentiates them. \sech and \csch are no LaTeX commands, but
+# typed as such.
+for _function in (sympy.sec, sympy.csc, sympy.cot, sympy.coth, sympy.sech, sympy.csch):
     register(Operation(_function, spellings=("\\" + _function.__name__,)))
 for _function in (sympy.asinh, sympy.acosh, sympy.atanh, sympy.acoth, sympy.asech, sympy.acsch):
     _inverse = _function.__name__[1:]  # arsinh (ISO 80000-2), arcsinh, asinh (as SymPy prints it)
@@ -57,6 +58,7 @@ for _function in (sympy.asinh, sympy.acosh, sympy.atanh, sympy.acoth, sympy.asec
                                                   for prefix in ("ar", "arc", "a"))))
 register(Operation(sympy.asin, rule=r"\arcsin'(x) = 1/\sqrt{1 - x^2}", spellings=(r"\arcsin",)))
 register(Operation(sympy.atan, rule=r"\arctan'(x) = 1/(1 + x^2)", spellings=(r"\arctan",)))
+register(Operation(sympy.acos, rule=r"\arccos'(x) = -1/\sqrt{1 - x^2}", spellings=(r"\arccos",)))
 register(Operation(sympy.Abs, rule=r"|x|' = \operatorname{sign}(x)", rule_name="absolute value rule",
                    derivative=lambda a, k: sympy.sign(a.args[0])))  # typed |x|; 0 at 0, as torch.abs
 register(Operation(sympy.sign, rule=r"\operatorname{sign}' = 0", rule_name="sign rule",

@@ -23,6 +23,7 @@ from ..core.backprop import backward
 from ..core.errors import SymgradError
 from ..core.files import SOURCE_DATE_EPOCH, write_atomically
 from .notation import decimal
+from .text import TextRenderer
 
 __all__ = ["Diagram", "Box", "diagram", "diagram_of", "caption", "LIMIT"]
 
@@ -184,15 +185,15 @@ def _number(value):
 
 
 class _Names:
-    """Symbols as the model writes them, in plain Unicode (``ystar`` is y*), and expressions with them."""
+    """Symbols as the terminal's text writes them (:meth:`TextRenderer.symbol`: w₁, ŷ, y*), and
+    expressions with them on one line."""
 
     def __init__(self, graph):
-        self.graph, self.printer = graph, _Plain(self)
+        self.printer = _Plain(self)
+        self.symbol = TextRenderer(graph).symbol
 
     def __call__(self, s):
-        latex = self.graph.latex_name(s) or s.name
-        starred = re.fullmatch(r"\{?(\w+)\}?\^\{?\*\}?", latex)
-        return starred[1] + "*" if starred else s.name
+        return self.symbol(s)
 
     def expression(self, expr, width=WIDTH):
         """``expr`` on one line, cut at ``width`` characters with an ellipsis."""
@@ -204,7 +205,8 @@ _STAR = "\ue000"
 
 
 class _Plain(StrPrinter):
-    """SymPy's str printer with the model's names, ``·`` for products and ``^`` for powers."""
+    """SymPy's str printer with the model's names, ``·`` for products, superscripts for the powers 2
+    to 9 and ``^`` for the others."""
 
     def __init__(self, names):
         super().__init__({"order": "none"})
@@ -217,7 +219,10 @@ class _Plain(StrPrinter):
         return super()._print_Mul(expr).replace("*", "·")
 
     def _print_Pow(self, expr, rational=False):
-        return super()._print_Pow(expr, rational).replace("**", "^")
+        text = super()._print_Pow(expr, rational)
+        if expr.exp.is_Integer and 1 < expr.exp < 10:  # (y - y*)², as the notes write it
+            return text[:-len(f"**{expr.exp}")] + "⁰¹²³⁴⁵⁶⁷⁸⁹"[int(expr.exp)]
+        return text.replace("**", "^")
 
 
 # -- collapsing a large graph ----------------------------------------------------------------------
@@ -251,8 +256,8 @@ def _collapsed(graph, output, shown, name, value, adjoint):
 
 
 def _unindexed(name):
-    """A name without its index: ``w12`` and ``w_3`` are ``w``."""
-    return re.sub(r"_?[0-9]+$", "", name)
+    """A name without its index: ``w12``, ``w_3`` and ``w₁₂`` are ``w``."""
+    return re.sub(r"_?[0-9₀-₉]+$", "", name)
 
 
 def _structure(expr, key):
