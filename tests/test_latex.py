@@ -81,6 +81,7 @@ RULES = [
     (sp.sinh(x), x, [D % "x" + r"\sinh{\left(x \right)} &= \cosh{\left(x \right)} \qquad \sinh' = \cosh"]),
     (sp.cosh(x), x, [D % "x" + r"\cosh{\left(x \right)} &= \sinh{\left(x \right)} \qquad \cosh' = \sinh"]),
     (sp.asin(x), x, [D % "x" + r"\operatorname{asin}{\left(x \right)} &= \frac{1}{\sqrt{1 - x^{2}}} \qquad \arcsin'(x) = 1/\sqrt{1 - x^2}"]),
+    (sp.acos(x), x, [D % "x" + r"\operatorname{acos}{\left(x \right)} &= - \frac{1}{\sqrt{1 - x^{2}}} \qquad \arccos'(x) = -1/\sqrt{1 - x^2}"]),
     (sp.atan(x), x, [D % "x" + r"\operatorname{atan}{\left(x \right)} &= \frac{1}{x^{2} + 1} \qquad \arctan'(x) = 1/(1 + x^2)"]),
     (sp.Abs(x), x, [D % "x" + r"\left|{x}\right| &= \operatorname{sign}{\left(x \right)} \qquad |x|' = \operatorname{sign}(x)"]),
     (sp.sign(x), x, [D % "x" + r"\operatorname{sign}{\left(x \right)} &= 0 \qquad \operatorname{sign}' = 0"]),

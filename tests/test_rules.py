@@ -105,7 +105,7 @@ def test_the_table_names_every_operation_with_a_rule():
     assert {t.__name__ for t in RULES} == {"Add", "Mul", "Pow", "Piecewise"}
     with_rules = {op.name for op in operations() if op.rule is not None}
     assert with_rules == {"exp", "log", "sigmoid", "tanh", "relu", "softplus", "Softmax", "LogSoftmax", "clamped_log",
-                          "sin", "cos", "tan", "sinh", "cosh", "asin", "atan", "Abs", "sign", "Max", "Min", "Heaviside",
+                          "sin", "cos", "tan", "sinh", "cosh", "asin", "acos", "atan", "Abs", "sign", "Max", "Min", "Heaviside",
                           "erf", "erfc", "clamp_min", "unit_huber", "variance_clamp",
                           "leaky_relu", "elu", "selu", "normal_cdf", "gelu", "gelu_tanh", "silu", "mish", "softsign",
                           "hardtanh", "hardsigmoid", "hardswish", "logsigmoid",
