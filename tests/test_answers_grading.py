@@ -58,17 +58,17 @@ def test_grading_a_class(files, capsys):
     assert main(["check", "--key", str(key), "--answers", str(answers), "-o", str(out), "--report", str(report)]) == 0
     captured = capsys.readouterr()
     assert "checking" in captured.err  # the progress bar
-    assert captured.out.startswith("checked 12 answers from 3 students: 5 correct, 5 incorrect, 2 not checked "
+    assert captured.out.startswith("checked 12 answers from 3 students: 5 correct, 4 incorrect, 3 not checked "
                                    "(read these by hand); grades in ")
     rows = read_grades(out)
     answers_rows = [r for r in rows if r["question"] != "TOTAL"]
     assert [(r["student"], r["question"], r["correct"], r["mistake"]) for r in answers_rows] == [
         ("ada", "q1", "yes", ""), ("ada", "q3", "yes", ""), ("ada", "q4", "yes", ""), ("ada", "q6", "yes", ""),
         ("bob", "q1", "no", "sign_error"), ("bob", "q3", "no", "returned_function_value"),
-        ("bob", "q4", "no", "unparseable"), ("bob", "q6", "no", "gd_wrong_sign"), ("bob", "q9", "no", "other"),
+        ("bob", "q4", "no", "unparseable"), ("bob", "q6", "no", "gd_wrong_sign"), ("bob", "q9", "no", "not_in_key"),
         ("cy", "q3", "no", "other"), ("cy", "q3", "yes", ""), ("cy", "q4", "no", "too_complex")]
     assert [r["outcome"] for r in answers_rows] == ["correct"] * 4 + [
-        "incorrect", "incorrect", "not_checked", "incorrect", "incorrect", "incorrect", "correct", "not_checked"]
+        "incorrect", "incorrect", "not_checked", "incorrect", "not_checked", "incorrect", "correct", "not_checked"]
     assert list(rows[0]) == ["student", "worksheet", "question", "answer", "correct", "score", "mistake", "feedback",
                              "interpreted", "outcome"]
     totals = {r["student"]: (r["score"], r["feedback"]) for r in rows if r["question"] == "TOTAL"}
@@ -210,6 +210,7 @@ def test_keys_of_numbered_variants_written_by_render(tmp_path):
     assert main(["check", *[a for k in keys for a in ("--key", str(k))], "--answers", str(tmp_path / "answers.csv"),
                  "-o", str(grades), "--quiet"]) == 0
     rows = [(r["student"], r["worksheet"], r["correct"], r["feedback"]) for r in read_grades(grades)]
+    assert [r["outcome"] for r in read_grades(grades)][8] == "not_checked"  # no such worksheet: read it by hand
     assert rows[0] == ("ada", first, "yes", "Correct.") and rows[1] == ("ada", "", "", "1 of 6 questions right")
     assert rows[2] == ("bob", second, "yes", "Correct.") and rows[3][3] == "1 of 6 questions right"
     assert rows[4][:3] == ("cy", second, "no")
@@ -269,3 +270,15 @@ def test_the_grades_count_correct_incorrect_and_not_checked_apart():
                                                   None, "unreadable"]
     assert outcome_counts(grades) == {"correct": 2, "incorrect": 1, "not_checked": 3}
     assert totals(grades, [key]) == [Total("ann", 1.0, 3, 1, 1), Total("ben", 1.0, 3, 1, 2)]
+
+
+def test_an_answer_to_no_question_of_the_key_is_not_checked():
+    key = Key("w", {"q1": Question.derivative(w ** 2, w)})
+    grades = grade([Submission("ann", "q9", "2w"), Submission("ann", "q1", "2w", worksheet="v"),
+                    Submission("ann", "q1", "2w")], [key], progress=False)
+    assert [(g.verdict.mistake, g.verdict.outcome, g.verdict.reason) for g in grades] == [
+        ("not_in_key", "not_checked", "no such question in the key"),
+        ("not_in_key", "not_checked", "no such question in the key"), (None, "correct", None)]
+    assert [g.verdict.feedback for g in grades[:2]] == ["There is no question 'q9' in the key.",
+                                                       "There is no key for the worksheet 'v'."]
+    assert outcome_counts(grades) == {"correct": 1, "incorrect": 0, "not_checked": 2}

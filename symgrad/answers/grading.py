@@ -265,19 +265,20 @@ class _Keys:
         self.common = [k for k in self.shared if k.worksheet not in named]  # every student's, in totals
 
     def find(self, submission):
-        """``(worksheet, question)``, or ``(None, reason)`` when the answer is to no one question."""
+        """``(worksheet, question)``, or ``(None, verdict)`` when the answer is to no one question: not
+        checked (``not_in_key``) when its worksheet or question is in no key, ``other`` when in several."""
         if submission.worksheet is not None:
             key = self._named(submission)
             if key is None:
-                return None, f"There is no key for the worksheet {submission.worksheet!r}."
+                return None, _not_in_key(f"There is no key for the worksheet {submission.worksheet!r}.")
             keys = [key]
         else:
             keys = self.variants.get(submission.student, self.shared)
         found = [(k.worksheet, k.questions[submission.question]) for k in keys if submission.question in k.questions]
         if len(found) > 1:
-            return None, (f"The question {submission.question!r} is in the keys of "
-                          f"{', '.join(w for w, _ in found)}: say which in a worksheet column.")
-        return found[0] if found else (None, f"There is no question {submission.question!r} in the key.")
+            return None, Verdict(False, 0.0, "other", f"The question {submission.question!r} is in the keys of "
+                                 f"{', '.join(w for w, _ in found)}: say which in a worksheet column.")
+        return found[0] if found else (None, _not_in_key(f"There is no question {submission.question!r} in the key."))
 
     def keys_of(self, student, worksheets):
         """The keys a student's total counts: their own variants, or the keys no answer names (the
@@ -290,6 +291,10 @@ class _Keys:
     def _named(self, submission):
         return self.by_name.get((submission.worksheet, submission.student),
                                 self.by_name.get((submission.worksheet, None)))
+
+
+def _not_in_key(feedback):
+    return Verdict(False, 0.0, "not_in_key", feedback)
 
 
 def grade(submissions, keys, sandbox=None, progress=True):
@@ -315,7 +320,7 @@ def grading(submissions, keys, sandbox=None, progress=True):
             if s.problem is not None:
                 verdict = Verdict(False, 0.0, "unparseable", f"This answer was not checked: {s.problem}.")
             elif worksheet is None:
-                verdict = Verdict(False, 0.0, "other", question)
+                verdict = question
             elif question in unusable:
                 verdict = unusable[question]
             else:
