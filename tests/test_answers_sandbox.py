@@ -95,6 +95,27 @@ def test_a_bug_in_checking_one_answer_is_reported_and_the_worker_goes_on(monkeyp
         box.close()
 
 
+class _FailingLines(sandbox_module.LineReference):
+    def mark(self, number, text, before, symbolic):
+        if text == "bug":
+            raise KeyError("a bug")
+        return super().mark(number, text, before, symbolic)
+
+
+def test_a_bug_in_checking_a_line_is_reported_and_the_lines_go_on(monkeypatch):
+    monkeypatch.setattr(sandbox_module, "LineReference", _FailingLines)  # before the worker is forked
+    box = Sandbox()
+    try:
+        q = Question.derivative((w * x - y) ** 2, w)
+        check = q.check_derivation(["2x(wx-y)", "bug", "2wx^2 - 2xy"], box)
+        assert [(c.status, c.mistake) for c in check.lines] == [("ok", None), ("unreadable", "check_failed"),
+                                                                ("ok", None)]
+        assert check.lines[1].feedback.startswith("symgrad could not check this line (KeyError")
+        assert check.first_wrong is None and check.final_correct
+    finally:
+        box.close()
+
+
 def _allocate_under_cap(connection):
     _cap_memory(64)
     try:

@@ -87,8 +87,7 @@ class Sandbox:
             return payload
         if status in _LIMITS:
             return _too_complex(f"checking it {self._overrun(status, question.limits.seconds)}")
-        return Verdict(False, 0.0, "check_failed", f"symgrad could not check this answer ({payload}); please tell "
-                       "your teacher.")
+        return Verdict(False, 0.0, "check_failed", sentence("check_failed", payload))
 
     def check_derivation(self, question, working):
         """The :class:`~symgrad.answers.marking.DerivationCheck` of ``working`` (lines of text), each line
