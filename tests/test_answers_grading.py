@@ -301,11 +301,11 @@ def test_a_derivation_column_is_checked_line_by_line_and_scores_its_final_line(t
     write_rows = [["student", "question", "answer", "derivation"],
                   ["ada", "sq", "", r"2(wx-y) \cdot \frac{\partial}{\partial w}(wx - y) \\ = 2(wx-y)x \\ = -8"],
                   ["ada", "sym", "2wx", ""],                                          # an answer, as before
-                  ["bob", "sq", "", "= 2(wx-y)\n= 2(1 - 3)\n= -4"],                 # line 1 drops the chain factor
-                  ["bob", "sym", "", r"2xw \\ = 2wx^2"],                             # line 2 wrong, so the final line
-                  ["cy", "sq", "", r"2x(wx-y) \\ = 2wx^2 + 2xy \\ = -8"],           # a line does not follow: right anyway
-                  ["cy", "sym", "2wx", "2wx"],                                       # both: refused, the rest go on
-                  ["cy", "grad", "", "(x, w)"],                                      # not a derivative: one answer
+                  ["bob", "sq", "", "= 2(wx-y)\n= 2(1 - 3)\n= -4"],      # line 1 drops the chain factor
+                  ["bob", "sym", "", r"2xw \\ = 2wx^2"],                  # line 2 wrong, so the final line
+                  ["cy", "sq", "", r"2x(wx-y) \\ = 2wx^2 + 2xy \\ = -8"],  # a line does not follow: right anyway
+                  ["cy", "sym", "2wx", "2wx"],                            # both: refused, the rest go on
+                  ["cy", "grad", "", "(x, w)"],                           # not a derivative: one answer
                   ["dee", "q9", "", r"1 \\ 2"]]
     with open(tmp_path / "a.csv", "w", newline="") as f:
         csv.writer(f).writerows(write_rows)
@@ -320,14 +320,16 @@ def test_a_derivation_column_is_checked_line_by_line_and_scores_its_final_line(t
     graded = [(r["student"], r["question"], r["outcome"], r["mistake"], r["first_wrong_line"])
               for r in rows if r["question"] != "TOTAL"]
     assert graded == [("ada", "sq", "correct", "", ""), ("ada", "sym", "correct", "", ""),
-                      ("bob", "sq", "incorrect", "missing_chain_factor", "1"), ("bob", "sym", "incorrect", "other", "2"),
-                      ("cy", "sq", "correct", "", "2"), ("cy", "sym", "not_checked", "unparseable", ""),  # rows span lines: it is line 9
+                      ("bob", "sq", "incorrect", "missing_chain_factor", "1"),
+                      ("bob", "sym", "incorrect", "other", "2"),
+                      ("cy", "sq", "correct", "", "2"), ("cy", "sym", "not_checked", "unparseable", ""),
                       ("cy", "grad", "correct", "", ""), ("dee", "q9", "not_checked", "not_in_key", "")]
     feedback = {(r["student"], r["question"]): r["feedback"] for r in rows}
     assert feedback["ada", "sq"] == "Every line follows. The result is right. Final line: Correct."
     assert feedback["ada", "sym"] == "Correct."
     assert feedback["cy", "sq"] == ("Line 2 does not follow: A sign is lost when expanding: the term $- 2 x y$ "
                                     "changed sign. The final line is right anyway. Final line: Correct.")
+    # bob's first answer spans three lines of the file, so cy's second is on line 9
     assert feedback["cy", "sym"] == "This answer was not checked: line 9 has both an answer and a derivation."
     assert feedback["bob", "sq"].startswith("Line 1 does not follow: A chain-rule factor is missing")
     assert [r["first_wrong_line"] for r in rows if r["question"] == "TOTAL"] == [""] * 4

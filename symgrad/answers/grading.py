@@ -184,7 +184,7 @@ def _csv_rows(text, path):
     line, columns = header if header is not None else (1, [])
     if columns is None:
         raise SymgradError(f"{path}, line {line}: the header is not valid CSV")
-    missing = [c for c in COLUMNS if c not in columns and not (c == "answer" and "derivation" in columns)]
+    missing = _missing(columns)
     if missing:
         raise SymgradError(f"{path}: the CSV header lacks {', '.join(missing)} (it needs {', '.join(COLUMNS)}, "
                            "or derivation for answer)")
@@ -252,14 +252,18 @@ class _Lines:
         return self.lines[self.next - 1]
 
 
+def _missing(names):
+    """The :data:`COLUMNS` that ``names`` (a header, or a JSON row's keys) lack; a derivation stands for an answer."""
+    return [c for c in COLUMNS if c not in names and not (c == "answer" and "derivation" in names)]
+
+
 def _json_rows(text, path):
     data = read_json(text, str(path), parse_int=_json_int, max_depth=None)  # a deep answer: its row's verdict
     rows = data.get("answers") if isinstance(data, dict) else data
     if not isinstance(rows, list):
         raise SymgradError(f"{path}: expected a list of answers or {{\"answers\": [...]}}")
     for number, row in enumerate(rows, 1):
-        if not isinstance(row, dict) or any(c not in row and not (c == "answer" and "derivation" in row)
-                                            for c in COLUMNS):
+        if not isinstance(row, dict) or _missing(row):
             raise SymgradError(f"{path}: answer {number} lacks one of the fields {', '.join(COLUMNS)} "
                                "(or derivation for answer)")
     return rows

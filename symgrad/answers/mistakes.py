@@ -36,8 +36,8 @@ MISTAKES = (
     "sign_error", "missing_mean_factor", "log_base_confusion", "missing_chain_factor",
     "missing_constant_factor", "power_rule_error", "wrong_variable", "returned_function_value",
     "product_rule_error", "quotient_rule_error", "integrated_instead", "rounded_too_early",
-    "not_simplified_but_correct", "unparseable", "unknown_symbol", "too_complex", "undecided", "check_failed", "not_in_key",
-    "other",
+    "not_simplified_but_correct", "unparseable", "unknown_symbol", "too_complex", "undecided",
+    "check_failed", "not_in_key", "other",
 )
 # The kinds no answer itself shows, so no answer-test fixture has them: symgrad's worker failing on an
 # answer (a bug, or the process dying: sandbox.Sandbox.check), and an answer to no question of the key

@@ -113,8 +113,8 @@ class Sandbox:
         if status in _LIMITS:
             return unreadable_line(number, text, "too_complex", sentence(
                 "too_complex", f"checking it {self._overrun(status, seconds)}")), None
-        return unreadable_line(number, text, "check_failed", f"symgrad could not check this line ({payload}); please tell "
-                               "your teacher."), None
+        return unreadable_line(number, text, "check_failed", f"symgrad could not check this line ({payload}); "
+                               "please tell your teacher."), None
 
     def run(self, subject, seconds, function, *args):
         """``function(*args)``, computed in the worker within ``seconds`` and its memory limit: work on

@@ -4,8 +4,9 @@ does not follow, and a total per student, written as CSV (and, with --report, a 
 
 Answers are CSV with the columns student, question, answer (or JSON: a list of such objects), and
 optionally derivation (instead of answer: a student's working, lines separated by \\ or line ends;
---derivation reads every answer so) and worksheet: the key an answer is to, as its copy of the worksheet is named (NAME-01 for the
-variants symgrad render --variants writes; needed when several keys have a question of that id). Keys
+--derivation reads every answer so; the final line is graded) and worksheet: the key an answer is to,
+as its copy of the worksheet is named (NAME-01 for the variants symgrad render --variants writes;
+needed when several keys have a question of that id). Keys
 are the NAME.key.json files symgrad render writes; give --key once per key (per-student variants may
 also name their student). One bad answer, or one row that cannot be read, never stops the batch.
 The output files are checked before any answer is, and written whole at the end; Ctrl-C or SIGTERM
