@@ -212,9 +212,9 @@ def test_every_column_of_the_grades_is_guarded(tmp_path):
     write_grades(tmp_path / "g.csv", grades, totals(grades, []))
     rows = read_grades(tmp_path / "g.csv")
     assert [list(r.values()) for r in rows] == [
-        ["'=HYPERLINK(1)", "'@w", "'+q", "'-1+1", "no", "0", "", "'=feedback", "'- x", "incorrect"],
-        ["'=HYPERLINK(1)", "'@w", "'+q", "-1.692", "no", "0", "", "'-", "-1.692", "incorrect"],
-        ["'=HYPERLINK(1)", "", "TOTAL", "", "", "0", "", "0 of 0 questions right", "", ""]]
+        ["'=HYPERLINK(1)", "'@w", "'+q", "'-1+1", "no", "0", "", "'=feedback", "'- x", "incorrect", ""],
+        ["'=HYPERLINK(1)", "'@w", "'+q", "-1.692", "no", "0", "", "'-", "-1.692", "incorrect", ""],
+        ["'=HYPERLINK(1)", "", "TOTAL", "", "", "0", "", "0 of 0 questions right", "", "", ""]]
 
 
 # -- item 3: outputs are written whole ---------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def test_a_lone_surrogate_in_a_name_is_written_visibly_and_the_file_is_complete(
         r"b\ud800ob", r"This answer was not checked: answer 31 is not valid UTF-8 text (\ud800).")
     grades = [Grade(Submission("b\ud800ob", "q1", "x\udcff"), None, Verdict(True, 1.0, None, "Correct."))]
     write_grades(out, grades, totals(grades, []))  # text from Python, not from a file: shown as escapes too
-    assert out.read_bytes().splitlines()[1] == rb"b\ud800ob,,q1,x\udcff,yes,1,,Correct.,,correct"
+    assert out.read_bytes().splitlines()[1] == rb"b\ud800ob,,q1,x\udcff,yes,1,,Correct.,,correct,"
 
 
 def test_a_full_disk_leaves_the_previous_grades_as_they_were(tmp_path, key, monkeypatch, capsys):

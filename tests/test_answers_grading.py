@@ -58,19 +58,20 @@ def test_grading_a_class(files, capsys):
     assert main(["check", "--key", str(key), "--answers", str(answers), "-o", str(out), "--report", str(report)]) == 0
     captured = capsys.readouterr()
     assert "checking" in captured.err  # the progress bar
-    assert captured.out.startswith("checked 12 answers from 3 students: 5 correct, 5 incorrect, 2 not checked "
+    assert captured.out.startswith("checked 12 answers from 3 students: 5 correct, 4 incorrect, 3 not checked "
                                    "(read these by hand); grades in ")
     rows = read_grades(out)
     answers_rows = [r for r in rows if r["question"] != "TOTAL"]
     assert [(r["student"], r["question"], r["correct"], r["mistake"]) for r in answers_rows] == [
         ("ada", "q1", "yes", ""), ("ada", "q3", "yes", ""), ("ada", "q4", "yes", ""), ("ada", "q6", "yes", ""),
         ("bob", "q1", "no", "sign_error"), ("bob", "q3", "no", "returned_function_value"),
-        ("bob", "q4", "no", "unparseable"), ("bob", "q6", "no", "gd_wrong_sign"), ("bob", "q9", "no", "other"),
+        ("bob", "q4", "no", "unparseable"), ("bob", "q6", "no", "gd_wrong_sign"), ("bob", "q9", "no", "not_in_key"),
         ("cy", "q3", "no", "other"), ("cy", "q3", "yes", ""), ("cy", "q4", "no", "too_complex")]
     assert [r["outcome"] for r in answers_rows] == ["correct"] * 4 + [
-        "incorrect", "incorrect", "not_checked", "incorrect", "incorrect", "incorrect", "correct", "not_checked"]
+        "incorrect", "incorrect", "not_checked", "incorrect", "not_checked", "incorrect", "correct", "not_checked"]
     assert list(rows[0]) == ["student", "worksheet", "question", "answer", "correct", "score", "mistake", "feedback",
-                             "interpreted", "outcome"]
+                             "interpreted", "outcome", "first_wrong_line"]  # new columns come last
+    assert {r["first_wrong_line"] for r in rows} == {""}  # no derivations
     totals = {r["student"]: (r["score"], r["feedback"]) for r in rows if r["question"] == "TOTAL"}
     assert totals == {"ada": ("4", "4 of 6 questions right"), "bob": ("0", "0 of 6 questions right, 1 not checked"),
                       "cy": ("1", "1 of 6 questions right, 1 not checked")}
@@ -210,6 +211,7 @@ def test_keys_of_numbered_variants_written_by_render(tmp_path):
     assert main(["check", *[a for k in keys for a in ("--key", str(k))], "--answers", str(tmp_path / "answers.csv"),
                  "-o", str(grades), "--quiet"]) == 0
     rows = [(r["student"], r["worksheet"], r["correct"], r["feedback"]) for r in read_grades(grades)]
+    assert [r["outcome"] for r in read_grades(grades)][8] == "not_checked"  # no such worksheet: read it by hand
     assert rows[0] == ("ada", first, "yes", "Correct.") and rows[1] == ("ada", "", "", "1 of 6 questions right")
     assert rows[2] == ("bob", second, "yes", "Correct.") and rows[3][3] == "1 of 6 questions right"
     assert rows[4][:3] == ("cy", second, "no")
@@ -269,3 +271,96 @@ def test_the_grades_count_correct_incorrect_and_not_checked_apart():
                                                   None, "unreadable"]
     assert outcome_counts(grades) == {"correct": 2, "incorrect": 1, "not_checked": 3}
     assert totals(grades, [key]) == [Total("ann", 1.0, 3, 1, 1), Total("ben", 1.0, 3, 1, 2)]
+
+
+def test_an_answer_to_no_question_of_the_key_is_not_checked():
+    key = Key("w", {"q1": Question.derivative(w ** 2, w)})
+    grades = grade([Submission("ann", "q9", "2w"), Submission("ann", "q1", "2w", worksheet="v"),
+                    Submission("ann", "q1", "2w")], [key], progress=False)
+    assert [(g.verdict.mistake, g.verdict.outcome, g.verdict.reason) for g in grades] == [
+        ("not_in_key", "not_checked", "no such question in the key"),
+        ("not_in_key", "not_checked", "no such question in the key"), (None, "correct", None)]
+    assert [g.verdict.feedback for g in grades[:2]] == ["There is no question 'q9' in the key.",
+                                                       "There is no key for the worksheet 'v'."]
+    assert outcome_counts(grades) == {"correct": 1, "incorrect": 0, "not_checked": 2}
+
+
+def derivation_key(tmp_path):
+    y = sp.Symbol("y")
+    key = {"worksheet": "w", "questions": [
+        {"id": "sq", "kind": "derivative_at", "wrt": "w", "function_tree": to_tree((w * x - y) ** 2),
+         "point": {"w": "0.5", "x": "2", "y": "3"}},                                # 2x(wx - y) = -8
+        {"id": "sym", "kind": "derivative", "wrt": "w", "function_tree": to_tree(w ** 2 * x)},
+        {"id": "grad", "kind": "gradient", "wrt": ["w", "x"], "function_tree": to_tree(w * x)}]}
+    (tmp_path / "k.json").write_text(json.dumps(key))
+    return tmp_path / "k.json"
+
+
+def test_a_derivation_column_is_checked_line_by_line_and_scores_its_final_line(tmp_path, capsys):
+    key = derivation_key(tmp_path)
+    write_rows = [["student", "question", "answer", "derivation"],
+                  ["ada", "sq", "", r"2(wx-y) \cdot \frac{\partial}{\partial w}(wx - y) \\ = 2(wx-y)x \\ = -8"],
+                  ["ada", "sym", "2wx", ""],                                          # an answer, as before
+                  ["bob", "sq", "", "= 2(wx-y)\n= 2(1 - 3)\n= -4"],      # line 1 drops the chain factor
+                  ["bob", "sym", "", r"2xw \\ = 2wx^2"],                  # line 2 wrong, so the final line
+                  ["cy", "sq", "", r"2x(wx-y) \\ = 2wx^2 + 2xy \\ = -8"],  # a line does not follow: right anyway
+                  ["cy", "sym", "2wx", "2wx"],                            # both: refused, the rest go on
+                  ["cy", "grad", "", "(x, w)"],                           # not a derivative: one answer
+                  ["dee", "q9", "", r"1 \\ 2"]]
+    with open(tmp_path / "a.csv", "w", newline="") as f:
+        csv.writer(f).writerows(write_rows)
+    out = tmp_path / "g.csv"
+    assert main(["check", "--key", str(key), "--answers", str(tmp_path / "a.csv"), "-o", str(out), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("checked 8 answers from 4 students: 4 correct, 2 incorrect, 2 not checked "
+                                   "(read these by hand); 3 of 4 derivations have a line that does not follow; ")
+    rows = read_grades(out)
+    assert list(rows[0]) == ["student", "worksheet", "question", "answer", "correct", "score", "mistake", "feedback",
+                             "interpreted", "outcome", "first_wrong_line"]
+    graded = [(r["student"], r["question"], r["outcome"], r["mistake"], r["first_wrong_line"])
+              for r in rows if r["question"] != "TOTAL"]
+    assert graded == [("ada", "sq", "correct", "", ""), ("ada", "sym", "correct", "", ""),
+                      ("bob", "sq", "incorrect", "missing_chain_factor", "1"),
+                      ("bob", "sym", "incorrect", "other", "2"),
+                      ("cy", "sq", "correct", "", "2"), ("cy", "sym", "not_checked", "unparseable", ""),
+                      ("cy", "grad", "correct", "", ""), ("dee", "q9", "not_checked", "not_in_key", "")]
+    feedback = {(r["student"], r["question"]): r["feedback"] for r in rows}
+    assert feedback["ada", "sq"] == "Every line follows. The result is right. Final line: Correct."
+    assert feedback["ada", "sym"] == "Correct."
+    assert feedback["cy", "sq"] == ("Line 2 does not follow: A sign is lost when expanding: the term $- 2 x y$ "
+                                    "changed sign. The final line is right anyway. Final line: Correct.")
+    # bob's first answer spans three lines of the file, so cy's second is on line 9
+    assert feedback["cy", "sym"] == "This answer was not checked: line 9 has both an answer and a derivation."
+    assert feedback["bob", "sq"].startswith("Line 1 does not follow: A chain-rule factor is missing")
+    assert [r["first_wrong_line"] for r in rows if r["question"] == "TOTAL"] == [""] * 4
+
+
+def test_check_derivation_reads_every_answer_as_a_derivation(tmp_path, capsys):
+    key = derivation_key(tmp_path)
+    (tmp_path / "a.json").write_text(json.dumps([
+        {"student": "ada", "question": "sq", "answer": ["= 2x(wx-y)", r"= 2 \cdot 2(1 - 3)", "= -8"]},
+        {"student": "bob", "question": "sq", "answer": "= 2x(wx - y) \\\\ = 2x(wx + y) \\\\ = 16"},  # 16 = 2x(wx - y)^2
+        {"student": "cy", "question": "sq", "answer": " \\\\ ".join(["-8"] * 31)},   # too many lines
+        {"student": "dee", "question": "sq", "answer": "-8"}]))                     # one line: a derivation too
+    out = tmp_path / "g.csv"
+    assert main(["check", "--key", str(key), "--answers", str(tmp_path / "a.json"), "-o", str(out), "--quiet",
+                 "--derivation"]) == 0
+    assert "2 correct, 1 incorrect, 1 not checked (read these by hand); 1 of 3 derivations has a line that does not " \
+           "follow; " in capsys.readouterr().out
+    graded = [(r["student"], r["outcome"], r["mistake"], r["first_wrong_line"]) for r in read_grades(out)
+              if r["question"] != "TOTAL"]
+    assert graded == [("ada", "correct", "", ""), ("bob", "incorrect", "power_rule_error", "2"),
+                      ("cy", "not_checked", "too_complex", ""), ("dee", "correct", "", "")]
+    feedback = [r["feedback"] for r in read_grades(out) if r["question"] != "TOTAL"]
+    assert feedback[2] == "This answer is too complex to check: a derivation has at most 30 lines."
+    assert feedback[3] == "Every line follows. The result is right. Final line: Correct."
+
+
+def test_a_derivation_column_alone_is_a_header_of_answers(tmp_path):
+    (tmp_path / "a.csv").write_text("student,question,derivation\nada,sq,1\n")
+    assert read_answers(tmp_path / "a.csv") == [Submission("ada", "sq", "1", derivation=True)]
+    (tmp_path / "b.csv").write_text("student,question,answer\nada,sq,1\n")
+    assert read_answers(tmp_path / "b.csv", derivation=True) == [Submission("ada", "sq", "1", derivation=True)]
+    (tmp_path / "c.csv").write_text("student,question\nada,sq\n")
+    with pytest.raises(SymgradError, match="the CSV header lacks answer"):
+        read_answers(tmp_path / "c.csv")

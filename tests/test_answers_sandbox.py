@@ -66,7 +66,7 @@ _real_mark = sandbox_module.mark
 
 @pytest.mark.parametrize("answer, mistake, feedback", [
     ("exhaust memory", "too_complex", "needed more than 512 MB"),
-    ("crash", "other", "the checking process stopped"),
+    ("crash", "check_failed", "the checking process stopped"),
 ])
 def test_a_worker_that_runs_out_of_memory_or_dies_is_replaced(monkeypatch, answer, mistake, feedback):
     monkeypatch.setattr(sandbox_module, "mark", _mark_or_fail)  # before the worker is forked
@@ -87,8 +87,31 @@ def test_a_bug_in_checking_one_answer_is_reported_and_the_worker_goes_on(monkeyp
     try:
         q = Question.derivative((w * x - y) ** 2, w)
         verdict = q.check("bug", box)
-        assert verdict.mistake == "other" and "KeyError" in verdict.feedback
+        assert verdict.mistake == "check_failed" and "KeyError" in verdict.feedback
+        assert verdict.outcome == "not_checked" and verdict.reason == "symgrad failed to check it"
+        assert verdict.feedback.startswith("symgrad could not check this answer (KeyError")
         assert q.check("2x(xw-y)", box).correct and box.restarts == 0
+    finally:
+        box.close()
+
+
+class _FailingLines(sandbox_module.LineReference):
+    def mark(self, number, text, before, symbolic):
+        if text == "bug":
+            raise KeyError("a bug")
+        return super().mark(number, text, before, symbolic)
+
+
+def test_a_bug_in_checking_a_line_is_reported_and_the_lines_go_on(monkeypatch):
+    monkeypatch.setattr(sandbox_module, "LineReference", _FailingLines)  # before the worker is forked
+    box = Sandbox()
+    try:
+        q = Question.derivative((w * x - y) ** 2, w)
+        check = q.check_derivation(["2x(wx-y)", "bug", "2wx^2 - 2xy"], box)
+        assert [(c.status, c.mistake) for c in check.lines] == [("ok", None), ("unreadable", "check_failed"),
+                                                                ("ok", None)]
+        assert check.lines[1].feedback.startswith("symgrad could not check this line (KeyError")
+        assert check.first_wrong is None and check.final_correct
     finally:
         box.close()
 

@@ -44,6 +44,8 @@ SENTENCES = {
                       "symbols.",
     "too_complex": "This answer is too complex to check: {detail}.",
     "undecided": "Not checked: {detail}. Your teacher will read it.",
+    "check_failed": "symgrad could not check this answer ({detail}); please tell your teacher.",
+    "not_in_key": "There is no {detail}.",
     "other": "Not correct, and it matches none of the typical mistakes for this question.",
 }
 

@@ -1,9 +1,13 @@
-"""Grading a class: every student's answer to every question of a worksheet's key, one verdict each,
+r"""Grading a class: every student's answer to every question of a worksheet's key, one verdict each,
 and a total per student. One bad answer, one row that cannot be read, or a question that cannot be
 checked never stops the batch: that row is not checked, saying why and where.
 
-Answers come as CSV (columns ``student``, ``question``, ``answer``, and optionally ``worksheet``) or
-JSON (a list of such objects, or ``{"answers": [...]}``). Keys are :class:`~symgrad.answers.keys.Key` s:
+Answers come as CSV (columns ``student``, ``question``, ``answer`` or ``derivation`` or both, and
+optionally ``worksheet``) or JSON (a list of such objects, or ``{"answers": [...]}``). A row gives an
+answer or a derivation (a student's working, lines separated by ``\\`` or line ends), not both; with
+``derivation=True`` every answer is a derivation. A derivation of a derivative is checked line by line
+(:meth:`~symgrad.answers.sandbox.Sandbox.check_derivation`) and scores its final line's verdict; one to
+another question is checked as one answer. Keys are :class:`~symgrad.answers.keys.Key` s:
 one for the class, per-student variants (a key naming its ``student``), or the numbered variants
 ``symgrad render --variants`` writes (``NAME-01``, ...): an answer to one of those names it in its
 ``worksheet`` column, as the student's copy of the worksheet is titled.
@@ -23,15 +27,19 @@ from pathlib import Path
 
 from ..core.errors import SymgradError
 from ..core.files import write_atomically
+from .feedback import sentence
 from .limits import read_json
+from .marking import DerivationCheck, lines_of
+from .problems import AnswerProblem
+from .question import DERIVATIONS
 from .verdict import OUTCOMES, Verdict
 
 __all__ = ["Submission", "Grade", "Total", "read_answers", "grade", "grading", "totals", "write_grades",
-           "spreadsheet_cell", "mistake_counts", "outcome_counts", "MAX_FIELD"]
+           "spreadsheet_cell", "mistake_counts", "outcome_counts", "derivation_counts", "MAX_FIELD"]
 
-COLUMNS = ("student", "question", "answer")
+COLUMNS = ("student", "question", "answer")  # a row's answer may instead be in a "derivation" column
 GRADE_COLUMNS = ("student", "worksheet", "question", "answer", "correct", "score", "mistake", "feedback",
-                 "interpreted", "outcome")
+                 "interpreted", "outcome", "first_wrong_line")
 TOTAL = "TOTAL"
 MAX_FIELD = 2 ** 20  # characters of a field that are read; a longer one is its row's verdict
 MAX_RECORD_LINES = 100  # lines a row may span (inside quotes)
@@ -45,22 +53,33 @@ _NUMBER = re.compile(r"-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")  # a negative number,
 class Submission:
     """One answer: who gave it, to which question (its id in the key), and what they wrote;
     ``worksheet`` names the key when the answer says which (a numbered variant). ``problem`` says why
-    its row could not be read whole (where it is, and what is wrong): it is then not checked."""
+    its row could not be read whole (where it is, and what is wrong): it is then not checked.
+    ``derivation`` says the answer is a derivation (the student's working, line by line)."""
 
     student: str
     question: str
     answer: object
     worksheet: str | None = None
     problem: str | None = None
+    derivation: bool = False
 
 
 @dataclass(frozen=True)
 class Grade:
-    """A submission, the worksheet its question is from, and the verdict on it."""
+    """A submission, the worksheet its question is from, and the verdict on it; ``derivation`` is the
+    check of its lines when it is a derivation of a derivative (the verdict is then its final line's)."""
 
     submission: Submission
     worksheet: str | None
     verdict: Verdict
+    derivation: DerivationCheck | None = None
+
+    @property
+    def feedback(self):
+        """The verdict's feedback, after the derivation's when its lines were checked."""
+        if self.derivation is None:
+            return self.verdict.feedback
+        return f"{self.derivation.feedback} Final line: {self.verdict.feedback}"
 
 
 @dataclass(frozen=True)
@@ -75,33 +94,43 @@ class Total:
     not_checked: int = 0
 
 
-def read_answers(path):
-    """The submissions in a CSV or JSON file. A row that cannot be read whole (malformed CSV, bytes that
-    are not UTF-8, a field over :data:`MAX_FIELD` characters, a number too long to read, JSON nested over
-    :data:`MAX_NESTING` levels) is a submission with its ``problem``, graded as not checked; a file that
-    cannot be read at all raises SymgradError."""
+def read_answers(path, derivation=False):
+    """The submissions in a CSV or JSON file (every answer a derivation with ``derivation``). A row that
+    cannot be read whole (malformed CSV, bytes that are not UTF-8, a field over :data:`MAX_FIELD`
+    characters, a number too long to read, JSON nested over :data:`MAX_NESTING` levels, both an answer
+    and a derivation) is a submission with its ``problem``, graded as not checked; a file that cannot be
+    read at all raises SymgradError."""
     path = Path(path)
     try:
         text = path.read_bytes().decode("utf-8", "surrogateescape").removeprefix("\ufeff")
     except OSError as error:
         raise SymgradError(f"cannot read the answers {path}: {error.strerror or error}") from None
     if path.suffix.lower() == ".json":
-        return [_submission(row, f"answer {number}") for number, row in enumerate(_json_rows(text, path), 1)]
-    return [_submission(row, f"line {line}", problem) for line, row, problem in _csv_rows(text, path)]
+        rows = [(row, f"answer {number}", None) for number, row in enumerate(_json_rows(text, path), 1)]
+    else:
+        rows = [(row, f"line {line}", problem) for line, row, problem in _csv_rows(text, path)]
+    return [_submission(row, where, problem, derivation) for row, where, problem in rows]
 
 
-def _submission(row, where, problem=None):
+def _submission(row, where, problem=None, derivation=False):
     """The :class:`Submission` of one row (a dict of its fields), refused with a ``problem`` when the
-    row, or one of its fields, cannot be read whole."""
+    row, or one of its fields, cannot be read whole, or when it gives both an answer and a derivation."""
     problem = problem or next(filter(None, map(_unreadable, row.values())), None)
-    fields = {c: row.get(c) for c in (*COLUMNS, "worksheet")}
+    fields = {c: row.get(c) for c in (*COLUMNS, "derivation", "worksheet")}
+    if problem is None and not _blank(fields["answer"]) and not _blank(fields["derivation"]):
+        problem = "has both an answer and a derivation"
     if problem is not None:
         fields = {c: _shown(v) for c, v in fields.items()}
-    answer = fields["answer"] if fields["answer"] is not None else ""
+    derivation = derivation or not _blank(fields["derivation"])
+    answer = next((v for v in (fields["derivation"], fields["answer"]) if not _blank(v)), "")
     worksheet = fields["worksheet"]
     return Submission(str(fields["student"] or ""), str(fields["question"] or ""), answer,
-                      str(worksheet) if worksheet not in (None, "") else None,
-                      f"{where} {problem}" if problem is not None else None)
+                      str(worksheet) if not _blank(worksheet) else None,
+                      f"{where} {problem}" if problem is not None else None, derivation)
+
+
+def _blank(value):
+    return value in (None, "")
 
 
 def _unreadable(value):
@@ -155,9 +184,10 @@ def _csv_rows(text, path):
     line, columns = header if header is not None else (1, [])
     if columns is None:
         raise SymgradError(f"{path}, line {line}: the header is not valid CSV")
-    missing = [c for c in COLUMNS if c not in columns]
+    missing = _missing(columns)
     if missing:
-        raise SymgradError(f"{path}: the CSV header lacks {', '.join(missing)} (it needs {', '.join(COLUMNS)})")
+        raise SymgradError(f"{path}: the CSV header lacks {', '.join(missing)} (it needs {', '.join(COLUMNS)}, "
+                           "or derivation for answer)")
     twice = next((c for c, n in Counter(columns).items() if n > 1), None)
     if twice is not None:
         raise SymgradError(f"{path}, line {line}: the column {twice!r} appears twice in the header")
@@ -222,14 +252,20 @@ class _Lines:
         return self.lines[self.next - 1]
 
 
+def _missing(names):
+    """The :data:`COLUMNS` that ``names`` (a header, or a JSON row's keys) lack; a derivation stands for an answer."""
+    return [c for c in COLUMNS if c not in names and not (c == "answer" and "derivation" in names)]
+
+
 def _json_rows(text, path):
     data = read_json(text, str(path), parse_int=_json_int, max_depth=None)  # a deep answer: its row's verdict
     rows = data.get("answers") if isinstance(data, dict) else data
     if not isinstance(rows, list):
         raise SymgradError(f"{path}: expected a list of answers or {{\"answers\": [...]}}")
     for number, row in enumerate(rows, 1):
-        if not isinstance(row, dict) or any(c not in row for c in COLUMNS):
-            raise SymgradError(f"{path}: answer {number} lacks one of the fields {', '.join(COLUMNS)}")
+        if not isinstance(row, dict) or _missing(row):
+            raise SymgradError(f"{path}: answer {number} lacks one of the fields {', '.join(COLUMNS)} "
+                               "(or derivation for answer)")
     return rows
 
 
@@ -265,19 +301,20 @@ class _Keys:
         self.common = [k for k in self.shared if k.worksheet not in named]  # every student's, in totals
 
     def find(self, submission):
-        """``(worksheet, question)``, or ``(None, reason)`` when the answer is to no one question."""
+        """``(worksheet, question)``, or ``(None, verdict)`` when the answer is to no one question: not
+        checked (``not_in_key``) when its worksheet or question is in no key, ``other`` when in several."""
         if submission.worksheet is not None:
             key = self._named(submission)
             if key is None:
-                return None, f"There is no key for the worksheet {submission.worksheet!r}."
+                return None, _not_in_key(f"key for the worksheet {submission.worksheet!r}")
             keys = [key]
         else:
             keys = self.variants.get(submission.student, self.shared)
         found = [(k.worksheet, k.questions[submission.question]) for k in keys if submission.question in k.questions]
         if len(found) > 1:
-            return None, (f"The question {submission.question!r} is in the keys of "
-                          f"{', '.join(w for w, _ in found)}: say which in a worksheet column.")
-        return found[0] if found else (None, f"There is no question {submission.question!r} in the key.")
+            return None, Verdict(False, 0.0, "other", f"The question {submission.question!r} is in the keys of "
+                                 f"{', '.join(w for w, _ in found)}: say which in a worksheet column.")
+        return found[0] if found else (None, _not_in_key(f"question {submission.question!r} in the key"))
 
     def keys_of(self, student, worksheets):
         """The keys a student's total counts: their own variants, or the keys no answer names (the
@@ -290,6 +327,10 @@ class _Keys:
     def _named(self, submission):
         return self.by_name.get((submission.worksheet, submission.student),
                                 self.by_name.get((submission.worksheet, None)))
+
+
+def _not_in_key(what):
+    return Verdict(False, 0.0, "not_in_key", sentence("not_in_key", what))
 
 
 def grade(submissions, keys, sandbox=None, progress=True):
@@ -312,23 +353,39 @@ def grading(submissions, keys, sandbox=None, progress=True):
     try:
         for s in tqdm(submissions, desc="checking", unit="answer", disable=not progress, file=sys.stderr):
             worksheet, question = table.find(s)
+            lines = None  # the check of a derivation's lines
             if s.problem is not None:
                 verdict = Verdict(False, 0.0, "unparseable", f"This answer was not checked: {s.problem}.")
             elif worksheet is None:
-                verdict = Verdict(False, 0.0, "other", question)
+                verdict = question
             elif question in unusable:
                 verdict = unusable[question]
             else:
                 try:
-                    verdict = sandbox.check(question, s.answer)
+                    verdict, lines = _checked(sandbox, question, s)
                 except SymgradError as error:
                     print(f"symgrad check: question {s.question}: {error}", file=sys.stderr)
                     verdict = unusable[question] = Verdict(False, 0.0, "undecided",
                                                            f"This question could not be checked: {error}")
-            yield Grade(s, worksheet, verdict)
+            yield Grade(s, worksheet, verdict, lines)
     except KeyboardInterrupt:
         sandbox.close()
         raise
+
+
+def _checked(sandbox, question, submission):
+    """``(verdict, the check of its lines or None)``: a derivation of a derivative is checked line by line
+    and its verdict is its final line's (its lines' problem when they cannot be split: too many, too
+    long); any other answer is checked as one."""
+    if not submission.derivation or question.kind not in DERIVATIONS:
+        return sandbox.check(question, submission.answer), None
+    try:
+        lines = lines_of(submission.answer, question.limits)
+    except AnswerProblem as problem:
+        return Verdict(False, 0.0, problem.kind, sentence(problem.kind, str(problem).rstrip("."))), None
+    if not lines:
+        return sandbox.check(question, ""), None
+    return sandbox.check(question, lines[-1]), sandbox.check_derivation(question, lines)
 
 
 def totals(grades, keys):
@@ -349,9 +406,9 @@ def totals(grades, keys):
 
 
 def write_grades(path, grades, student_totals):
-    """The grades as CSV, written whole: one row per answer (its ``outcome`` last: correct, incorrect or
-    not_checked), each student's rows followed by their TOTAL row, every cell made inert for spreadsheets
-    (:func:`spreadsheet_cell`)."""
+    """The grades as CSV, written whole: one row per answer (its ``outcome``, correct, incorrect or
+    not_checked, then a derivation's ``first_wrong_line``, empty when every line follows), each student's
+    rows followed by their TOTAL row, every cell made inert for spreadsheets (:func:`spreadsheet_cell`)."""
     by_student = {}
     for g in grades:
         by_student.setdefault(g.submission.student, []).append(g)
@@ -361,10 +418,10 @@ def write_grades(path, grades, student_totals):
             v = g.verdict
             rows.append([g.submission.student, g.worksheet or g.submission.worksheet or "", g.submission.question,
                          g.submission.answer, "yes" if v.correct else "no", f"{v.score:g}", v.mistake or "",
-                         v.feedback, v.interpreted or "", v.outcome])
+                         g.feedback, v.interpreted or "", v.outcome, _first_wrong(g.derivation) or ""])
         unchecked = f", {total.not_checked} not checked" if total.not_checked else ""
         rows.append([total.student, "", TOTAL, "", "", f"{total.score:g}", "",
-                     f"{total.right} of {total.out_of} questions right{unchecked}", "", ""])
+                     f"{total.right} of {total.out_of} questions right{unchecked}", "", "", ""])
     text = io.StringIO()
     csv.writer(text).writerows([spreadsheet_cell(c) for c in row] for row in rows)
     write_atomically(path, text.getvalue())
@@ -383,6 +440,16 @@ def outcome_counts(grades):
     """``{outcome: answers}`` for each of :data:`~symgrad.answers.verdict.OUTCOMES`, in that order."""
     counts = Counter(g.verdict.outcome for g in grades)
     return {outcome: counts[outcome] for outcome in OUTCOMES}
+
+
+def derivation_counts(grades):
+    """``(derivations checked line by line, those with a line that does not follow)``."""
+    checked = [g.derivation for g in grades if g.derivation is not None]
+    return len(checked), sum(_first_wrong(d) is not None for d in checked)
+
+
+def _first_wrong(derivation):
+    return derivation.first_wrong if derivation is not None else None
 
 
 def mistake_counts(grades):

@@ -23,20 +23,26 @@ from ..core.differentiation import derivative
 from ..core.variables import sorted_symbols
 from .missteps import missteps
 
-__all__ = ["MISTAKES", "Candidate", "Slipping", "derivative_slip", "candidates"]
+__all__ = ["MISTAKES", "NOT_FROM_ANSWERS", "Candidate", "Slipping", "derivative_slip", "candidates"]
 
 # Every kind a verdict can name, exactly so. Among wrong answers, the order is the priority when one
 # wrong answer fits several kinds (stepping uphill is also a sign error: it is reported as the former;
 # w e^w for (w e^w)' is the function itself before it is a product rule with the term e^w dropped).
 # unparseable, unknown_symbol, too_complex and undecided are answers that could not be checked
 # (verdict.NOT_CHECKED): a gradient is not checked only when none of its wrong entries is decided.
+# check_failed and not_in_key are not checked either, and no answer shows them (NOT_FROM_ANSWERS).
 MISTAKES = (
     "gd_wrong_sign", "gd_used_loss_not_gradient", "gd_missing_learning_rate", "transposed",
     "sign_error", "missing_mean_factor", "log_base_confusion", "missing_chain_factor",
     "missing_constant_factor", "power_rule_error", "wrong_variable", "returned_function_value",
     "product_rule_error", "quotient_rule_error", "integrated_instead", "rounded_too_early",
-    "not_simplified_but_correct", "unparseable", "unknown_symbol", "too_complex", "undecided", "other",
+    "not_simplified_but_correct", "unparseable", "unknown_symbol", "too_complex", "undecided",
+    "check_failed", "not_in_key", "other",
 )
+# The kinds no answer itself shows, so no answer-test fixture has them: symgrad's worker failing on an
+# answer (a bug, or the process dying: sandbox.Sandbox.check), and an answer to no question of the key
+# (grading). tests/test_answers_sandbox.py and tests/test_answers_grading.py produce them.
+NOT_FROM_ANSWERS = ("check_failed", "not_in_key")
 PRIORITY = {kind: rank for rank, kind in enumerate(MISTAKES)}
 MAX_OTHER_VARIABLES = 12
 

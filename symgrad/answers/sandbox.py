@@ -87,8 +87,7 @@ class Sandbox:
             return payload
         if status in _LIMITS:
             return _too_complex(f"checking it {self._overrun(status, question.limits.seconds)}")
-        return Verdict(False, 0.0, "other", f"symgrad could not check this answer ({payload}); please tell "
-                       "your teacher.")
+        return Verdict(False, 0.0, "check_failed", sentence("check_failed", payload))
 
     def check_derivation(self, question, working):
         """The :class:`~symgrad.answers.marking.DerivationCheck` of ``working`` (lines of text), each line
@@ -114,8 +113,8 @@ class Sandbox:
         if status in _LIMITS:
             return unreadable_line(number, text, "too_complex", sentence(
                 "too_complex", f"checking it {self._overrun(status, seconds)}")), None
-        return unreadable_line(number, text, "other", f"symgrad could not check this line ({payload}); please tell "
-                               "your teacher."), None
+        return unreadable_line(number, text, "check_failed", f"symgrad could not check this line ({payload}); "
+                               "please tell your teacher."), None
 
     def run(self, subject, seconds, function, *args):
         """``function(*args)``, computed in the worker within ``seconds`` and its memory limit: work on

@@ -12,6 +12,8 @@ NOT_CHECKED = {
     "unknown_symbol": "unsupported notation",
     "too_complex": "too complex",
     "undecided": "the equivalence test could not decide",
+    "check_failed": "symgrad failed to check it",
+    "not_in_key": "no such question in the key",
 }
 OUTCOMES = ("correct", "incorrect", "not_checked")
 
