@@ -905,7 +905,7 @@ def _product(a, b):
         if shape_a == (1, 1) or shape_b == (1, 1):
             return sympy.Trace(a) * b if shape_a == (1, 1) else a * sympy.Trace(b)
         raise WrongShape(f"your answer multiplies a matrix of shape {shape_text(a)} by one of shape {shape_text(b)}")
-    return sympy.MatMul(a, b)
+    return a * b
 
 
 def _matrix_function(word, value):
