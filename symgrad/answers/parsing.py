@@ -716,7 +716,11 @@ def read_matrix_answer(text, matrices, notation, limits=DEFAULT_LIMITS):
     or sum of shapes that do not fit is :class:`~symgrad.answers.problems.WrongShape`."""
     tokens = tokenize(text, notation.words | MATRIX_WORDS | set(matrices), limits, notation.function_words)
     reader = _MatrixReader(matrices, notation, limits)
-    value = reader.expression(_after_last_equals(tokens), 0)
+    try:
+        value = reader.expression(_after_last_equals(tokens), 0)
+    except WrongShape:  # an unknown name (read as a number) is the answer's first problem
+        if not reader.unknown:
+            raise
     if reader.unknown:
         raise UnknownSymbols(dict.fromkeys(reader.unknown))
     _check_size(value, limits)
