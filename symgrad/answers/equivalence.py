@@ -191,7 +191,7 @@ class MatrixProbes:
         for _ in range(count):
             draw = {}
             for m in matrices:
-                rows, columns = (int(sympy.sympify(e).xreplace(sizes)) for e in m.shape)
+                rows, columns = (int(e.xreplace(sizes)) for e in m.shape)
                 draw[m] = sympy.ImmutableMatrix(rows, columns, [rng.randint(-3, 3) for _ in range(rows * columns)])
             draws.append(draw)
         return cls(sizes, tuple(draws))

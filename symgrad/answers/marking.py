@@ -325,11 +325,16 @@ def _wrt(question, component):
     return ", ".join(question.notation.show(w) for w in question.wrt)
 
 
+def _shown(expr, notation, latex=None):
+    """``expr`` in LaTeX, as the question spells its symbols; numbers too long to print whole shown to 15 digits."""
+    long = {n: n.evalf(15) for n in expr.atoms(sympy.Rational) if max(abs(n.p), n.q) > LONG}
+    return notation.show(expr.xreplace(long) if long else expr, latex)
+
+
 def _interpreted(reading, notation):
-    """The answer as symgrad read it, in LaTeX; numbers too long to print whole shown to 15 digits."""
+    """The answer as symgrad read it, in LaTeX."""
     def show(e):
-        long = {n: n.evalf(15) for n in e.atoms(sympy.Rational) if max(abs(n.p), n.q) > LONG}
-        return notation.show(e.xreplace(long) if long else e, reading.latex)
+        return _shown(e, notation, reading.latex)
 
     if reading.labels:
         return ", ".join(f"{show(label)} = {show(cell)}" for label, cell in zip(reading.labels, reading.cells))
@@ -381,7 +386,7 @@ def _mark_matrix(question, scheme, answer):
         value = _matrix_reading(question, answer)
     except AnswerProblem as problem:
         return Verdict(False, 0.0, problem.kind, sentence(problem.kind, _plain(problem)))
-    interpreted = question.notation.show(value)
+    interpreted = _shown(value, question.notation)
     reference = question.reference
     shape = value.shape if isinstance(value, sympy.MatrixExpr) else (1, 1)
     try:

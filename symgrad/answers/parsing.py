@@ -880,10 +880,10 @@ class _MatrixReader:
         if j == len(tokens) or tokens[j].kind != "open":
             raise Unreadable(f"{tokens[i].text} must be followed by its argument in brackets")
         end = _matching(tokens, j)
-        argument = self.expression(tokens[j + 1:end], depth + 1)
-        entry = sympy.Lambda(_T, _apply(function, [_T], order, tokens[i].text))
-        value = argument.applyfunc(entry) if _shape_of(argument) else entry(argument)
-        return value, end + 1, None
+        argument, shown = self.expression(tokens[j + 1:end], depth + 1), tokens[i].text
+        if _shape_of(argument) is None:
+            return _apply(function, [argument], order, shown), end + 1, None
+        return argument.applyfunc(sympy.Lambda(_T, _apply(function, [_T], order, shown))), end + 1, None
 
     def _ones(self, token, before):
         if token.value:
