@@ -505,6 +505,8 @@ ROWS = [
     ("mat_lsq", r"\|Xw - y\|^2", False, "wrong_shape"),               # the loss itself, 1 x 1
     ("mat_lsq", r"X + w", False, "wrong_shape"),
     ("mat_lsq", r"2X^\top X w", False, "other"),
+    ("mat_lsq", r"\frac{2X^\top(Xw - y) \|y\|^2}{\|y\|^2}", True, None),   # a 1 x 1 divisor is a number
+    ("mat_lsq", r"\frac{w}{0}", False, "other"),                       # undefined in every draw: wrong
     ("mat_lsq", r"2X^\top(Xw-q)", None, "unknown_symbol"),
     ("mat_lsq", r"2X^\top(Xw-y", None, "unparseable"),
     ("mat_lsq", r"X^2", None, "unparseable"),

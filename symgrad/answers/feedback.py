@@ -89,6 +89,8 @@ UNDECIDED = {
                  "answer",
     "partly_undefined": "symgrad could not decide whether your answer is right: it has no finite value at some "
                         "of the points where it was compared with the right answer, and is too long to simplify",
+    "some_matrices": "your answer has no finite value for some of the random matrices it was compared at, where the "
+                     "right answer has one",
 }
 
 

@@ -48,7 +48,8 @@ from .problems import AnswerProblem, TooComplex, UnknownSymbols, Unreadable
 from .tokens import tokenize
 from .verdict import NOT_CHECKED, Verdict
 
-__all__ = ["MarkingScheme", "MatrixScheme", "MATRIX_KINDS", "prepare_scheme", "mark", "DerivationCheck", "LineCheck", "LineReference", "lines_of", "check_lines",
+__all__ = ["MarkingScheme", "MatrixScheme", "MATRIX_KINDS", "prepare_scheme", "mark", "DerivationCheck",
+           "LineCheck", "LineReference", "lines_of", "check_lines",
            "unreadable_line", "refused"]
 
 MESSY = 4  # symbols typed beyond the simplest right form that make a right answer "not simplified"
@@ -381,7 +382,8 @@ def _mark_matrix(question, scheme, answer):
     """A matrix answer is right when it has the right answer's shape and is equal to it: the same
     expression once expanded, or the same entries for every draw of random matrices. A wrong one is
     the first typical mistake it matches, else ``wrong_shape`` when its shape is not the right one
-    (saying both), else ``other``."""
+    (saying both), else ``other`` when it is undefined in every draw, ``undecided`` when in some where
+    the right answer is not, else ``other``."""
     try:
         value = _matrix_reading(question, answer)
     except AnswerProblem as problem:
@@ -395,19 +397,21 @@ def _mark_matrix(question, scheme, answer):
         values = scheme.probes.values(value)
     except AnswerProblem as problem:
         return Verdict(False, 0.0, problem.kind, sentence(problem.kind, _plain(problem)), interpreted)
+    same = agree(values, scheme.right) if shape == reference.shape else False
+    if same:
+        return Verdict(True, 1.0, None, sentence(None), interpreted)
     for candidate, wrong_values in scheme.wrong:
         if candidate.value.shape == shape and agree(values, wrong_values) is True:
             detail = shape_text(reference) if candidate.kind == "transposed" else candidate.detail
-            return Verdict(False, 0.0, candidate.kind, sentence(candidate.kind, _detail(question, candidate.kind, detail)),
-                           interpreted)
+            feedback = sentence(candidate.kind, _detail(question, candidate.kind, detail))
+            return Verdict(False, 0.0, candidate.kind, feedback, interpreted)
     if shape != reference.shape:
         return Verdict(False, 0.0, "wrong_shape", sentence("wrong_shape", f"your answer is {shape_text(value)}; "
                                                             f"{question.shape_wanted()}"), interpreted)
-    same = agree(values, scheme.right)
+    if all(v is None for v in values):
+        return Verdict(False, 0.0, "other", why_wrong("undefined"), interpreted)
     if same is None:
-        return Verdict(False, 0.0, "undecided", sentence("undecided", UNDECIDED["partly_undefined"]), interpreted)
-    if same:
-        return Verdict(True, 1.0, None, sentence(None), interpreted)
+        return Verdict(False, 0.0, "undecided", sentence("undecided", UNDECIDED["some_matrices"]), interpreted)
     return Verdict(False, 0.0, "other", sentence("other"), interpreted)
 
 
@@ -425,8 +429,12 @@ def _matrix_reading(question, answer):
 
 
 def _expanded_equal(a, b):
-    """Whether two matrix expressions are the same once expanded (cheap, and exact)."""
-    return a == b or sympy.expand(a - b) == sympy.ZeroMatrix(*b.shape)
+    """Whether two matrix expressions are the same once expanded (cheap, and exact); an expansion SymPy
+    cannot do (of ``zoo w``, a division by zero) decides nothing."""
+    try:
+        return a == b or sympy.expand(a - b) == sympy.ZeroMatrix(*b.shape)
+    except TypeError:
+        return False
 
 
 # -- a derivation, line by line ---------------------------------------------------------------------

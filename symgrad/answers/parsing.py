@@ -708,12 +708,13 @@ _OPERAND_ENDS = ("number", "name", "close", "transpose", "ones")
 def read_matrix_answer(text, matrices, notation, limits=DEFAULT_LIMITS):
     r"""A matrix answer as a SymPy matrix expression in ``matrices`` (``{name: MatrixSymbol}``, vectors
     as columns). The rules: juxtaposition and ``\cdot`` multiply (matrices by their shapes, a 1 x 1 one
-    as a number), ``\odot`` is the Hadamard product and ``\otimes`` the outer product ``a b^\top`` of two
-    columns, both left to right with the product; ``^\top``, ``^T``, ``^{\mathsf T}`` and ``^\intercal``
-    transpose; ``\|x\|^2`` is ``x^\top x``; ``\operatorname{diag}(v)`` the diagonal matrix of a column,
-    ``\operatorname{tr}(A)`` the trace of a square matrix, ``\mathbf{1}_n`` (or ``\mathbf{1}`` after a
-    matrix it multiplies) a column of ones; a function (``\sigma'(z)``) applies entry by entry. A product
-    or sum of shapes that do not fit is :class:`~symgrad.answers.problems.WrongShape`."""
+    as a number, also as a divisor), ``\odot`` is the Hadamard product and ``\otimes`` the outer product
+    ``a b^\top`` of two columns, both left to right with the product; ``^\top``, ``^T``, ``^{\mathsf T}``
+    and ``^\intercal`` transpose; ``\|x\|^2`` is ``x^\top x``; ``\operatorname{diag}(v)`` the diagonal
+    matrix of a column, ``\operatorname{tr}(A)`` the trace of a square matrix, ``\mathbf{1}_n`` (or
+    ``\mathbf{1}`` after a matrix it multiplies) a column of ones; a function (``\sigma'(z)``) applies
+    entry by entry. A product or sum of shapes that do not fit is
+    :class:`~symgrad.answers.problems.WrongShape`."""
     tokens = tokenize(text, notation.words | MATRIX_WORDS | set(matrices), limits, notation.function_words)
     reader = _MatrixReader(matrices, notation, limits)
     try:
@@ -795,6 +796,8 @@ class _MatrixReader:
 
     def _combine(self, a, operator, b):
         if operator == "/":
+            if _shape_of(b) == (1, 1):
+                b = sympy.Trace(b)
             if _shape_of(b) is not None:
                 raise WrongShape(f"your answer divides by a matrix of shape {shape_text(b)}")
             return a / b

@@ -1,5 +1,6 @@
 """Why an answer could not be read. Each becomes a verdict (``unparseable``, ``unknown_symbol``,
-``too_complex``, or ``wrong_shape`` for a matrix answer whose shapes do not fit) with a message a student can act on, never a traceback."""
+``too_complex``, or ``wrong_shape`` for a matrix answer whose shapes do not fit) with a message a
+student can act on, never a traceback."""
 
 from ..core.errors import SymgradError
 
