@@ -5,7 +5,7 @@ import sympy as sp
 from symgrad import SymgradError, sigmoid
 from symgrad.core.activations import step
 from symgrad.answers.problems import TooComplex
-from symgrad.answers.equivalence import (SIMPLIFY_LIMIT, Probes, Tolerance, agree, equivalent, number_value,
+from symgrad.answers.equivalence import (SIMPLIFY_LIMIT, MatrixProbes, Probes, Tolerance, agree, equivalent, number_value,
                                          significant_figures)
 
 x, y, z, p = sp.symbols("x y z p")
@@ -111,6 +111,19 @@ def test_probes_avoid_where_the_reference_is_undefined():
 
 def test_probes_are_reproducible():
     assert Probes.choose([x, y], [x * y], seed=5) == Probes.choose([x, y], [x * y], seed=5)
+
+
+def test_matrix_probes_give_each_dimension_its_own_size_and_are_reproducible():
+    n, d = sp.symbols("n d", integer=True, positive=True)
+    X, v, c = sp.MatrixSymbol("X", n, d), sp.MatrixSymbol("v", d, 1), sp.MatrixSymbol("c", 3, 1)
+    probes = MatrixProbes.choose([X, v, c], seed=4)
+    assert probes == MatrixProbes.choose([X, v, c], seed=4)
+    assert set(probes.sizes) == {n, d} and probes.sizes[n] != probes.sizes[d] and min(probes.sizes.values()) >= 2
+    assert len(probes.draws) == 3 and probes.draws[0][c].shape == (3, 1)
+    assert probes.draws[0][X].shape == (probes.sizes[n], probes.sizes[d])
+    assert agree(probes.values(2 * X.T * (X * v)), probes.values(2 * X.T * X * v)) is True
+    assert agree(probes.values(X.T * X * v), probes.values(2 * X.T * X * v)) is False
+    assert len(probes.values(sp.Trace(X.T * X))) == 3  # a number per draw
 
 
 def test_probes_give_a_step_reference_more_than_one_value():

@@ -12,6 +12,7 @@ import sympy as sp
 
 from symgrad import Question, bce, cross_entropy, mse, relu, sigmoid
 from symgrad.answers.mistakes import MISTAKES, NOT_FROM_ANSWERS
+from symgrad.answers.question import matrix_symbols
 from symgrad.worksheets.worksheet import load_worksheet
 
 w, x, y, b, z, eta = sp.symbols("w x y b z eta")
@@ -23,6 +24,10 @@ NEURON = load_worksheet(Path(__file__).parent.parent / "worksheets" / "sigmoid_n
 NEURON_POINT = {w: sp.Rational(1, 2), b: -1, x: 2, y: 1}
 SIGMA, T = sp.Function("sigma"), sp.Symbol("t")  # a function the teacher names and defines
 LOGISTIC = {"sigma": sp.Lambda(T, 1 / (1 + sp.exp(-T)))}
+MATRICES = matrix_symbols({"X": ("n", "d"), "w": ("d",), "y": ("n",), "W_2": ("m", "h"), "delta_2": ("m",),
+                           "z_1": ("h",)})
+X, wv, yv, W2, delta2, z1v = MATRICES.values()
+SIGMA_PRIME = sp.Lambda(T, sp.diff(sigmoid(T), T))
 
 
 QUESTIONS = {
@@ -77,6 +82,9 @@ QUESTIONS = {
     "hess_cubic": lambda: Question.hessian(x ** 3 * y + x * y ** 2, [x, y]),
     "hess_neuron": lambda: Question.hessian(NEURON.model, [w, b], NEURON_POINT),
     "newton_quadratic": lambda: Question.newton_step(x ** 2 + x * y + 2 * y ** 2 - x, [x, y], {x: 1, y: 1}),
+    # matrix answers: least squares' gradient, an MLP layer's delta
+    "mat_lsq": lambda: Question.matrix_gradient((X * wv - yv).T * (X * wv - yv), wv),
+    "mat_mlp": lambda: Question.matrix(sp.HadamardProduct(W2.T * delta2, z1v.applyfunc(SIGMA_PRIME))),
 }
 
 ROWS = [
@@ -479,6 +487,37 @@ ROWS = [
     ("grad_line", r"(-2x(xw+b-y), \frac{1}{b^2 - |b|^2})", False, "sign_error"),  # a decided wrong entry: wrong
     ("grad_line", r"(2(xw+b-y), \frac{1}{b^2 - |b|^2})", False, "missing_chain_factor"),
     ("d_product_log", r"2w \log w + w", True, None),
+    # matrix answers: the transpose's spellings, expanded, named, with \cdot; the typical mistakes
+    ("mat_lsq", r"2X^\top(Xw-y)", True, None),
+    ("mat_lsq", r"2X^T(Xw - y)", True, None),
+    ("mat_lsq", r"2X^{\mathsf T}(Xw-y)", True, None),
+    ("mat_lsq", r"2X^\intercal (Xw-y)", True, None),
+    ("mat_lsq", r"2X^\top X w - 2X^\top y", True, None),
+    ("mat_lsq", r"\nabla_w L = 2X^\top(Xw-y)", True, None),
+    ("mat_lsq", r"-2X^\top(y - Xw)", True, None),
+    ("mat_lsq", r"2 \cdot X^{\top} \cdot \left(X w - y\right)", True, None),
+    ("mat_lsq", r"2X^\top(Xw - y) + X^\top \mathbf{1} - X^\top \mathbf{1}_n", True, None),
+    ("mat_lsq", r"X^\top(Xw-y)", False, "missing_constant_factor"),
+    ("mat_lsq", r"-2X^\top(Xw-y)", False, "sign_error"),
+    ("mat_lsq", r"2X(Xw-y)", False, "wrong_shape"),                 # the transpose missing: n x d by n x 1
+    ("mat_lsq", r"(Xw-y)^\top X", False, "wrong_shape"),            # a row vector, and the 2 missing
+    ("mat_lsq", r"2(Xw-y)^\top X", False, "transposed"),
+    ("mat_lsq", r"\|Xw - y\|^2", False, "wrong_shape"),               # the loss itself, 1 x 1
+    ("mat_lsq", r"X + w", False, "wrong_shape"),
+    ("mat_lsq", r"2X^\top X w", False, "other"),
+    ("mat_lsq", r"\frac{2X^\top(Xw - y) \|y\|^2}{\|y\|^2}", True, None),   # a 1 x 1 divisor is a number
+    ("mat_lsq", r"\frac{w}{0}", False, "other"),                       # undefined in every draw: wrong
+    ("mat_lsq", r"2X^\top(Xw-q)", None, "unknown_symbol"),
+    ("mat_lsq", r"2X^\top(Xw-y", None, "unparseable"),
+    ("mat_lsq", r"X^2", None, "unparseable"),
+    ("mat_lsq", "X" + r"^\top" * 10000, None, "too_complex"),
+    ("mat_lsq", "(" * 30 + "X" + r"^\top)" * 30, None, "too_complex"),
+    ("mat_mlp", r"(W_2^\top \delta_2) \odot \sigma'(z_1)", True, None),
+    ("mat_mlp", r"W_2^T \delta_2 \odot \sigma(z_1) \odot (\mathbf{1}_h - \sigma(z_1))", True, None),
+    ("mat_mlp", r"\operatorname{diag}(\sigma'(z_1)) W_2^\top \delta_2", True, None),
+    ("mat_mlp", r"(W_2 \delta_2) \odot \sigma'(z_1)", False, "wrong_shape"),
+    ("mat_mlp", r"(\delta_2^\top W_2) \odot \sigma'(z_1)", False, "wrong_shape"),
+    ("mat_mlp", r"W_2^\top \delta_2", False, "other"),
 ]
 OUTCOME = {True: "correct", False: "incorrect", None: "not_checked"}
 
@@ -506,4 +545,4 @@ def test_the_table_covers_every_mistake_kind_and_every_task_kind(questions):
     assert {m for _, _, _, m in ROWS if m} == set(MISTAKES) - set(NOT_FROM_ANSWERS)
     assert {questions[q].kind for q, *_ in ROWS} == {"derivative", "derivative_at", "gradient",
                                                      "directional_derivative", "gradient_step", "hessian",
-                                                     "newton_step"}
+                                                     "newton_step", "matrix_gradient", "matrix"}

@@ -20,6 +20,7 @@ from symgrad import Question
 from symgrad.answers.equivalence import Probes, agree
 from symgrad.answers.marking import MarkingScheme
 from symgrad.answers.parsing import read_answer
+from symgrad.answers.question import matrix_symbols
 from symgrad.answers.sandbox import Sandbox
 
 w, x, y = sp.symbols("w x y")
@@ -124,6 +125,37 @@ def test_hostile_answers_get_clean_verdicts_quickly_and_run_nothing(tripwires):
             assert "could not check" not in verdict.feedback, (shown, verdict)
             # the next answer is checked normally
             assert q.check("-2x(xw-y)", box).mistake == "sign_error", shown
+        assert not marker.exists()
+        assert not log.exists(), log.read_text()
+    finally:
+        box.close()
+
+
+MATRIX_CORPUS = ["X" + r"^\top" * 10_000, "(" * 30 + "X" + r"^\top)" * 30, r"X^{\top^{\top^{\top^{\top}}}}",
+                 r"\|" * 1000, r"\|w", r"\mathbf{1}_{zzz}", r"\mathbf{1}", r"\operatorname{diag}(" * 30 + "w" + ")" * 30,
+                 r"\operatorname{tr}(X)", r"w \otimes " * 300 + "w", r"w \odot " * 500 + "w", r"X^{-1}", r"X^{10^{10}}",
+                 r"(X^\top X)^{2^{2^{40}}}", r"\sigma^{(" * 10 + "w" + ")" * 10, r"\operatorname{diag}", r"X^\top \odot",
+                 r"\frac{X}{w}", r"\exp(" * 19 + "w" + ")" * 19]
+
+
+def test_hostile_matrix_answers_get_clean_verdicts_quickly_and_run_nothing(tripwires):
+    log, marker, armed = tripwires
+    box = Sandbox()
+    matrices = matrix_symbols({"X": ("n", "d"), "w": ("d",), "y": ("n",)})
+    X, v, r = matrices.values()
+    try:
+        q = Question.matrix_gradient((X * v - r).T * (X * v - r), v)
+        assert q.check(r"2X^\top(Xw-y)", box).correct
+        armed.touch()
+        for answer in corpus(marker) + MATRIX_CORPUS:
+            start = time.perf_counter()
+            verdict = q.check(answer, box)
+            elapsed = time.perf_counter() - start
+            shown = repr(answer)[:60]
+            assert elapsed < 2.0, (shown, elapsed)
+            assert not verdict.correct and verdict.mistake in CLEAN | {"wrong_shape"}, (shown, verdict)
+            assert "could not check" not in verdict.feedback, (shown, verdict)
+            assert q.check(r"-2X^\top(Xw-y)", box).mistake == "sign_error", shown
         assert not marker.exists()
         assert not log.exists(), log.read_text()
     finally:

@@ -14,7 +14,7 @@ ISSUE_KINDS = ("sign_error missing_chain_factor missing_constant_factor power_ru
                "quotient_rule_error integrated_instead wrong_variable log_base_confusion returned_function_value "
                "missing_mean_factor gd_wrong_sign gd_used_loss_not_gradient gd_missing_learning_rate transposed "
                "not_simplified_but_correct unparseable unknown_symbol too_complex other rounded_too_early undecided "
-               "check_failed not_in_key").split()  # issue 15: not checked, by no answer's fault
+               "check_failed not_in_key wrong_shape").split()  # issue 15: not checked by no answer's fault; matrix answers
 
 
 def test_the_kinds_are_named_exactly_as_the_issue_names_them():
@@ -128,3 +128,11 @@ def test_the_rule_mistakes_of_a_graph_come_from_its_derivation():
     without_graph = candidates(function, (w,), (partial,), Derivative(w), (Slipping(function, w, partial, {}),))
     assert not any(sp.simplify(written_as(c.value, "ordinary") - wrong) == 0
                    for c in without_graph if c.derivative_of is None)
+
+
+def test_a_matrix_answer_s_typical_mistakes():
+    X, v, r = sp.MatrixSymbol("X", 4, 3), sp.MatrixSymbol("v", 3, 1), sp.MatrixSymbol("r", 4, 1)
+    reference = 2 * X.T * (X * v - r)
+    assert [(c.kind, c.value, c.detail) for c in mistakes.matrix_candidates(reference)] == [
+        ("transposed", reference.T, None), ("sign_error", -reference, None),
+        ("missing_constant_factor", X.T * (X * v - r), 2)]

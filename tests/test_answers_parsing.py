@@ -7,8 +7,8 @@ from latex2sympy2_extended.latex2sympy2 import ConversionConfig, latex2sympy
 from symgrad import cross_entropy, relu, sigmoid, softplus
 from symgrad.core.activations import LogSoftmax, Softmax, step
 from symgrad.answers.spellings import Spellings
-from symgrad.answers.parsing import read_answer
-from symgrad.answers.problems import TooComplex, UnknownSymbols, Unreadable
+from symgrad.answers.parsing import read_answer, read_matrix_answer
+from symgrad.answers.problems import TooComplex, UnknownSymbols, Unreadable, WrongShape
 
 w, x, y, b, z, W, w5, x1, yhat, eta, t0, lr = sp.symbols("w x y b z W w5 x1 yhat eta theta0 lr")
 VARIABLES = [w, x, y, b, z, W, w5, x1, yhat, eta, t0, lr]
@@ -359,3 +359,57 @@ def test_entries_named_by_their_variables(text, labels, cells):
 def test_entries_named_wrongly(text, problem, message):
     with pytest.raises(problem, match=message):
         read_answer(text, NOTATION)
+
+
+# -- matrix answers ---------------------------------------------------------------------------------
+
+N, D = sp.symbols("n d", integer=True, positive=True)
+MX, MV, MY = sp.MatrixSymbol("X", N, D), sp.MatrixSymbol("w", D, 1), sp.MatrixSymbol("y", N, 1)
+MATRICES = {"X": MX, "w": MV, "y": MY}
+
+
+@pytest.mark.parametrize("text, expected", [
+    (r"2X^\top(Xw-y)", 2 * MX.T * (MX * MV - MY)),
+    (r"X^T X w", MX.T * MX * MV),
+    (r"\nabla_w L = X^{\mathsf T} y", MX.T * MY),
+    (r"\|Xw - y\|^2", (MX * MV - MY).T * (MX * MV - MY)),
+    (r"\|w\|", sp.sqrt(sp.Trace(MV.T * MV))),
+    (r"(w^\top w) w", sp.Trace(MV.T * MV) * MV),                      # a 1 x 1 matrix multiplies as a number
+    (r"w \otimes w", MV * MV.T),
+    (r"w \odot w", sp.HadamardProduct(MV, MV)),
+    (r"X^\top \mathbf{1}", MX.T * sp.OneMatrix(N, 1)),
+    (r"\mathbf{1}_d^\top w", sp.OneMatrix(D, 1).T * MV),
+    (r"\operatorname{tr}(X^\top X) / 2", sp.Trace(MX.T * MX) / 2),
+    (r"\operatorname{diag}(w) w", sp.matrices.expressions.diagonal.DiagMatrix(MV) * MV),
+])
+def test_matrix_answers(text, expected):
+    assert read_matrix_answer(text, MATRICES, Spellings.declare([])) == expected
+
+
+def test_a_function_applies_to_a_matrix_entry_by_entry():
+    value = read_matrix_answer(r"\sigma'(w)", MATRICES, Spellings.declare([]))
+    assert value.shape == (D, 1) and value.expr == MV
+    assert value.function(z) == sigmoid(z) * (1 - sigmoid(z))
+
+
+@pytest.mark.parametrize("text, problem, message", [
+    (r"2X(Xw-y)", WrongShape, "multiplies a matrix of shape n x d by one of shape n x 1"),
+    (r"X + w", WrongShape, "adds terms of shapes n x d and d x 1"),
+    (r"w^\top \odot w", WrongShape, "Hadamard product has sides of shapes 1 x d and d x 1"),
+    (r"X \otimes w", WrongShape, "outer product"),
+    (r"\operatorname{tr}(X)", WrongShape, "trace of a square matrix, not of shape n x d"),
+    (r"\operatorname{diag}(X)", WrongShape, "of a column, not of shape n x d"),
+    (r"\frac{w}{w}", WrongShape, "divides by a matrix of shape d x 1"),
+    (r"\|X\|", WrongShape, "norm is taken of shape n x d"),
+    (r"X^2", Unreadable, "only as a norm"),
+    (r"\mathbf{1}", Unreadable, r"\\mathbf\{1\}_n"),
+    (r"\mathbf{1}_k", Unreadable, "names no dimension"),
+    (r"\|w", Unreadable, "norm .* is not closed"),
+    (r"X \odot", Unreadable, "nothing after it"),
+    (r"X, w", Unreadable, "comma"),
+    (r"X + q", UnknownSymbols, "no symbol q"),
+    ("X" + "^T" * 400, TooComplex, "more than 600 symbols"),
+])
+def test_matrix_answers_refused(text, problem, message):
+    with pytest.raises(problem, match=message):
+        read_matrix_answer(text, MATRICES, Spellings.declare([]))

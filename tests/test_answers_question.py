@@ -6,12 +6,14 @@ import sympy as sp
 import symgrad as sg
 from symgrad import Question, SymgradError, bce, sigmoid
 from symgrad.answers import Verdict
+from symgrad.answers.question import matrix_symbols
 from symgrad.worksheets.worksheet import load_worksheet
 from symgrad.testing.assertions import finite_difference_gradient, torch_gradient
 
 w, x, y, b, z, eta = sp.symbols("w x y b z eta")
 w1, w5 = sp.symbols("w1 w5")
 LOSS = (w * x - y) ** 2
+MATRICES = matrix_symbols({"X": ("n", "d"), "w": ("d",)})
 
 
 @pytest.mark.parametrize("question, kind, answer", [
@@ -149,6 +151,14 @@ def test_a_matrix_of_parameters_wants_its_shape(sandbox):
     (lambda: Question.derivative(LOSS, w, log_base=1), "log_base must be positive and not 1"),
     (lambda: Question.derivative(LOSS, w, functions={"f": 3}), "must be a SymPy function"),
     (lambda: Question.derivative(sp.Symbol("foo.bar") * w, w), "cannot be typed in LaTeX"),
+    # matrix questions: shapes bounded, matrices only, a gradient of a scalar
+    (lambda: Question.matrix(sp.MatrixSymbol("X", 10 ** 6, 3) * sp.MatrixSymbol("v", 3, 1)), "fixed dimension is from 1 to 32"),
+    (lambda: Question.matrix(MATRICES["w"] * w), "not w"),
+    (lambda: Question.matrix(LOSS), "SymPy matrix expression"),
+    (lambda: Question.matrix(MATRICES["w"], limits=None, tolerance=0.1), "unknown option 'tolerance'"),
+    (lambda: Question.matrix_gradient(MATRICES["X"] * MATRICES["w"], MATRICES["w"]), "of a scalar function"),
+    (lambda: Question.matrix_gradient(MATRICES["w"].T * MATRICES["w"], w), "MatrixSymbol"),
+    (lambda: matrix_symbols({"T": ("a", "b", "c")}), "3 dimensions"),
 ])
 def test_bad_questions(build, message):
     with pytest.raises(SymgradError, match=message):
@@ -183,3 +193,16 @@ def test_a_function_the_teacher_names_and_defines_is_differentiated_through_its_
     assert q.check(r"2(p - y) x", sandbox).mistake == "missing_chain_factor"
     q = Question.derivative_at(f(w) * w, w, {w: 3}, functions={"f": lambda u: u ** 2})  # (w^3)' = 27
     assert q.answer == (27,) and q.check("27", sandbox).correct
+
+
+def test_a_matrix_question_reads_its_shapes_and_says_what_shape_it_wants(sandbox):
+    X, v = MATRICES["X"], MATRICES["w"]
+    question = Question.matrix_gradient(v.T * X.T * X * v, v, id="quadratic")
+    assert (question.kind, question.id, set(question.matrices)) == ("matrix_gradient", "quadratic", {"X", "w"})
+    assert question.shape_wanted() == "the gradient has the shape of w, d x 1"
+    assert Question.matrix(X * v).shape_wanted() == "the answer is n x 1"
+    assert question.check(r"2X^\top X w", sandbox).correct
+    assert question.check(2 * X.T * X * v, sandbox).correct  # a SymPy matrix expression
+    verdict = question.check(r"2 w^\top X^\top", sandbox)
+    assert (verdict.mistake, verdict.feedback) == ("wrong_shape", "The shapes do not fit: your answer is 1 x n; the "
+                                                                  "gradient has the shape of w, d x 1.")

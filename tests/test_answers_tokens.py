@@ -52,6 +52,13 @@ def kinds(text, words=frozenset(), folded=frozenset()):
                                             ("number", 0), ("close", "]"), ("indicator", None), ("open", "["),
                                             ("name", "y"), ("greater", None), ("number", 0), ("close", "]")]),
     (r"\operatorname{softmax}_{2}", [("name", "softmax_2")]),
+    # matrix answers
+    (r"X^\top X^\intercal X^{\mathsf T} X^\mathsf{T}", [("name", "X"), ("sup", None), ("transpose", None)] * 2 + [
+        ("name", "X"), ("sup", None), ("open", "{"), ("transpose", None), ("close", "}"), ("name", "X"), ("sup", None),
+        ("transpose", None)]),
+    (r"a \odot b \otimes c", [("name", "a"), ("matop", "odot"), ("name", "b"), ("matop", "otimes"), ("name", "c")]),
+    (r"\|x\| \lVert x \rVert", [("norm", None), ("name", "x"), ("norm", None)] * 2),
+    (r"\mathbf{1} \mathbf 1_n \mathbf{x}", [("ones", ""), ("ones", "n"), ("name", "bf(x)")]),
 ])
 def test_tokens(text, expected):
     assert kinds(text) == expected

@@ -13,7 +13,8 @@ from .equivalence import Tolerance
 from .limits import Limits
 from .marking import DerivationCheck
 from .mistakes import MISTAKES
-from .question import Question
+from .question import MatrixQuestion, Question, matrix_symbols
 from .verdict import Verdict
 
-__all__ = ["Question", "Verdict", "DerivationCheck", "MISTAKES", "Tolerance", "Limits"]
+__all__ = ["Question", "MatrixQuestion", "matrix_symbols", "Verdict", "DerivationCheck", "MISTAKES", "Tolerance",
+           "Limits"]

@@ -24,7 +24,7 @@ from ..core.errors import SymgradError
 from ..core.numbers import exact
 from .problems import TooComplex
 
-__all__ = ["Tolerance", "Probes", "number_value", "equivalent", "expanded", "agree", "RTOL"]
+__all__ = ["Tolerance", "Probes", "MatrixProbes", "number_value", "equivalent", "expanded", "agree", "RTOL"]
 
 RTOL = 1e-9
 PRECISION = 30
@@ -34,6 +34,8 @@ EXPAND_LIMIT = 400  # terms a polynomial difference may have once expanded, to b
 TOO_LARGE = "its value is too large to compute"
 ROUNDING_BAND = 10  # an answer this many tolerances off, but not one, was rounded too early
 MAX_FIGURES = 17  # the significant figures of a float
+MATRIX_DRAWS = 3  # random matrices of each matrix symbol a matrix answer is compared at
+MAX_PROBE_SIZE = 6  # the largest size a symbolic dimension is given
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,47 @@ class Probes:
             except OverflowError:
                 raise TooComplex(TOO_LARGE) from None
             out.append(number_value(at_point))
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class MatrixProbes:
+    """Where matrix answers are compared: ``sizes`` gives each symbolic dimension a size (from 2 to
+    :data:`MAX_PROBE_SIZE`, a different one each while there are enough), and each of ``draws`` puts an
+    integer matrix of those sizes (entries from -3 to 3) in place of each matrix symbol. Two answers
+    agree when every entry agrees in every draw (:func:`agree`)."""
+
+    sizes: dict
+    draws: tuple
+
+    @classmethod
+    def choose(cls, matrices, count=MATRIX_DRAWS, seed=None):
+        """Sizes and ``count`` draws for ``matrices`` (MatrixSymbols); ``seed`` as for :class:`Probes`."""
+        rng = random.Random(seed)
+        dims = sorted({s for m in matrices for s in m.shape if isinstance(s, sympy.Symbol)}, key=str)
+        pool = list(range(2, MAX_PROBE_SIZE + 1))
+        rng.shuffle(pool)
+        sizes = {s: pool[k] if k < len(pool) else rng.randint(2, MAX_PROBE_SIZE) for k, s in enumerate(dims)}
+        draws = []
+        for _ in range(count):
+            draw = {}
+            for m in matrices:
+                rows, columns = (int(e.xreplace(sizes)) for e in m.shape)
+                draw[m] = sympy.ImmutableMatrix(rows, columns, [rng.randint(-3, 3) for _ in range(rows * columns)])
+            draws.append(draw)
+        return cls(sizes, tuple(draws))
+
+    def values(self, expr):
+        """The entries of ``expr`` in each draw, row by row (one for a number; None where undefined)."""
+        out = []
+        for draw in self.draws:
+            try:
+                value = expr.xreplace({**draw, **self.sizes}).doit()
+                entries = list(value.as_explicit()) if isinstance(value, (sympy.MatrixExpr, sympy.MatrixBase)) \
+                    else [value]
+            except OverflowError:
+                raise TooComplex(TOO_LARGE) from None
+            out.extend(number_value(e) for e in entries)
         return tuple(out)
 
 

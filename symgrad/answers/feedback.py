@@ -39,6 +39,7 @@ SENTENCES = {
                                 "$w - \\eta\\, \\partial L/\\partial w$ with $\\eta = {detail}$.",
     "rounded_too_early": "You rounded ${detail}$ to ${yours}$, too early: give {figures} significant figures.",
     "transposed": "Your matrix is transposed: a gradient has the shape of its parameter ({detail}).",
+    "wrong_shape": "The shapes do not fit: {detail}.",
     "unparseable": "symgrad could not read this answer: {detail}.",
     "unknown_symbol": "Your answer uses a name the question does not have: {detail}. Use the question's "
                       "symbols.",
@@ -90,6 +91,8 @@ UNDECIDED = {
                  "answer",
     "partly_undefined": "symgrad could not decide whether your answer is right: it has no finite value at some "
                         "of the points where it was compared with the right answer, and is too long to simplify",
+    "some_matrices": "your answer has no finite value for some of the random matrices it was compared at, where the "
+                     "right answer has one",
 }
 
 

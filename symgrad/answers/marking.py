@@ -40,15 +40,16 @@ from ..core.errors import SymgradError
 from ..core.variables import sorted_symbols
 from ..explain.simplification import simplest as simplest_form
 from ..explain.tasks import Derivative
-from .equivalence import Probes, agree, equivalent, expanded, number_value
+from .equivalence import MatrixProbes, Probes, agree, equivalent, expanded, number_value
 from .feedback import LINE_SENTENCES, REASONS, UNDECIDED, sentence, truncated_note, why_wrong
-from .mistakes import PRIORITY, candidates
-from .parsing import read_answer, typed_size
-from .problems import AnswerProblem, TooComplex, Unreadable
+from .mistakes import PRIORITY, candidates, matrix_candidates
+from .parsing import read_answer, read_matrix_answer, shape_text, typed_size
+from .problems import AnswerProblem, TooComplex, UnknownSymbols, Unreadable
 from .tokens import tokenize
 from .verdict import NOT_CHECKED, Verdict
 
-__all__ = ["MarkingScheme", "mark", "DerivationCheck", "LineCheck", "LineReference", "lines_of", "check_lines",
+__all__ = ["MarkingScheme", "MatrixScheme", "MATRIX_KINDS", "prepare_scheme", "mark", "DerivationCheck",
+           "LineCheck", "LineReference", "lines_of", "check_lines",
            "unreadable_line", "refused"]
 
 MESSY = 4  # symbols typed beyond the simplest right form that make a right answer "not simplified"
@@ -118,6 +119,8 @@ class _Judgement:
 
 def mark(question, scheme, answer):
     """The :class:`Verdict` on ``answer`` (LaTeX, a number, a SymPy object or a list of them)."""
+    if isinstance(scheme, MatrixScheme):
+        return _mark_matrix(question, scheme, answer)
     notation = question.notation
     try:
         reading = read_answer(answer, notation, question.limits)
@@ -323,11 +326,16 @@ def _wrt(question, component):
     return ", ".join(question.notation.show(w) for w in question.wrt)
 
 
+def _shown(expr, notation, latex=None):
+    """``expr`` in LaTeX, as the question spells its symbols; numbers too long to print whole shown to 15 digits."""
+    long = {n: n.evalf(15) for n in expr.atoms(sympy.Rational) if max(abs(n.p), n.q) > LONG}
+    return notation.show(expr.xreplace(long) if long else expr, latex)
+
+
 def _interpreted(reading, notation):
-    """The answer as symgrad read it, in LaTeX; numbers too long to print whole shown to 15 digits."""
+    """The answer as symgrad read it, in LaTeX."""
     def show(e):
-        long = {n: n.evalf(15) for n in e.atoms(sympy.Rational) if max(abs(n.p), n.q) > LONG}
-        return notation.show(e.xreplace(long) if long else e, reading.latex)
+        return _shown(e, notation, reading.latex)
 
     if reading.labels:
         return ", ".join(f"{show(label)} = {show(cell)}" for label, cell in zip(reading.labels, reading.cells))
@@ -340,6 +348,93 @@ def _interpreted(reading, notation):
 
 def _plain(problem):
     return str(problem).rstrip(".")
+
+
+# -- matrix answers -------------------------------------------------------------------------------
+
+MATRIX_KINDS = ("matrix", "matrix_gradient")
+
+
+def prepare_scheme(question, seed=None):
+    """The marking scheme of ``question``: a :class:`MatrixScheme` for a matrix question, else a
+    :class:`MarkingScheme`."""
+    return (MatrixScheme if question.kind in MATRIX_KINDS else MarkingScheme).prepare(question, seed)
+
+
+@dataclass(frozen=True)
+class MatrixScheme:
+    """What a matrix question's answers are compared with: the random matrices, the right answer's
+    entries in each draw, and the typical wrong answers (:func:`~symgrad.answers.mistakes.matrix_candidates`)
+    with theirs."""
+
+    probes: MatrixProbes
+    right: tuple
+    wrong: tuple  # ((Candidate, values), ...)
+
+    @classmethod
+    def prepare(cls, question, seed=None):
+        probes = MatrixProbes.choose(question.matrices.values(), seed=seed)
+        wrong = tuple((c, probes.values(c.value)) for c in matrix_candidates(question.reference))
+        return cls(probes, probes.values(question.reference), wrong)
+
+
+def _mark_matrix(question, scheme, answer):
+    """A matrix answer is right when it has the right answer's shape and is equal to it: the same
+    expression once expanded, or the same entries for every draw of random matrices. A wrong one is
+    the first typical mistake it matches, else ``wrong_shape`` when its shape is not the right one
+    (saying both), else ``other`` when it is undefined in every draw, ``undecided`` when in some where
+    the right answer is not, else ``other``."""
+    try:
+        value = _matrix_reading(question, answer)
+    except AnswerProblem as problem:
+        return Verdict(False, 0.0, problem.kind, sentence(problem.kind, _plain(problem)))
+    interpreted = _shown(value, question.notation)
+    reference = question.reference
+    shape = value.shape if isinstance(value, sympy.MatrixExpr) else (1, 1)
+    try:
+        if shape == reference.shape and _expanded_equal(value, reference):
+            return Verdict(True, 1.0, None, sentence(None), interpreted)
+        values = scheme.probes.values(value)
+    except AnswerProblem as problem:
+        return Verdict(False, 0.0, problem.kind, sentence(problem.kind, _plain(problem)), interpreted)
+    same = agree(values, scheme.right) if shape == reference.shape else False
+    if same:
+        return Verdict(True, 1.0, None, sentence(None), interpreted)
+    for candidate, wrong_values in scheme.wrong:
+        if candidate.value.shape == shape and agree(values, wrong_values) is True:
+            detail = shape_text(reference) if candidate.kind == "transposed" else candidate.detail
+            feedback = sentence(candidate.kind, _detail(question, candidate.kind, detail))
+            return Verdict(False, 0.0, candidate.kind, feedback, interpreted)
+    if shape != reference.shape:
+        return Verdict(False, 0.0, "wrong_shape", sentence("wrong_shape", f"your answer is {shape_text(value)}; "
+                                                            f"{question.shape_wanted()}"), interpreted)
+    if all(v is None for v in values):
+        return Verdict(False, 0.0, "other", why_wrong("undefined"), interpreted)
+    if same is None:
+        return Verdict(False, 0.0, "undecided", sentence("undecided", UNDECIDED["some_matrices"]), interpreted)
+    return Verdict(False, 0.0, "other", sentence("other"), interpreted)
+
+
+def _matrix_reading(question, answer):
+    """A matrix answer as a matrix expression: LaTeX, or a SymPy matrix expression in the question's matrices."""
+    if isinstance(answer, str):
+        return read_matrix_answer(answer, question.matrices, question.notation, question.limits)
+    if not isinstance(answer, sympy.MatrixExpr):
+        raise Unreadable(f"a matrix answer is LaTeX or a SymPy matrix expression, not {type(answer).__name__}")
+    dims = {s for m in question.matrices.values() for s in m.shape}
+    unknown = sorted(str(s) for s in answer.free_symbols - set(question.matrices.values()) - dims)
+    if unknown:
+        raise UnknownSymbols(unknown)
+    return answer
+
+
+def _expanded_equal(a, b):
+    """Whether two matrix expressions are the same once expanded (cheap, and exact); an expansion SymPy
+    cannot do (of ``zoo w``, a division by zero) decides nothing."""
+    try:
+        return a == b or sympy.expand(a - b) == sympy.ZeroMatrix(*b.shape)
+    except TypeError:
+        return False
 
 
 # -- a derivation, line by line ---------------------------------------------------------------------

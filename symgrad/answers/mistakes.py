@@ -23,7 +23,7 @@ from ..core.differentiation import derivative
 from ..core.variables import sorted_symbols
 from .missteps import missteps
 
-__all__ = ["MISTAKES", "NOT_FROM_ANSWERS", "Candidate", "Slipping", "derivative_slip", "candidates"]
+__all__ = ["MISTAKES", "NOT_FROM_ANSWERS", "Candidate", "Slipping", "derivative_slip", "candidates", "matrix_candidates"]
 
 # Every kind a verdict can name, exactly so. Among wrong answers, the order is the priority when one
 # wrong answer fits several kinds (stepping uphill is also a sign error: it is reported as the former;
@@ -31,10 +31,11 @@ __all__ = ["MISTAKES", "NOT_FROM_ANSWERS", "Candidate", "Slipping", "derivative_
 # unparseable, unknown_symbol, too_complex and undecided are answers that could not be checked
 # (verdict.NOT_CHECKED): a gradient is not checked only when none of its wrong entries is decided.
 # check_failed and not_in_key are not checked either, and no answer shows them (NOT_FROM_ANSWERS).
+# wrong_shape is a matrix answer whose shapes do not fit, or of another shape than the right one.
 MISTAKES = (
     "gd_wrong_sign", "gd_used_loss_not_gradient", "gd_missing_learning_rate", "transposed",
     "sign_error", "missing_mean_factor", "log_base_confusion", "missing_chain_factor",
-    "missing_constant_factor", "power_rule_error", "wrong_variable", "returned_function_value",
+    "missing_constant_factor", "power_rule_error", "wrong_variable", "returned_function_value", "wrong_shape",
     "product_rule_error", "quotient_rule_error", "integrated_instead", "rounded_too_early",
     "not_simplified_but_correct", "unparseable", "unknown_symbol", "too_complex", "undecided",
     "check_failed", "not_in_key", "other",
@@ -160,4 +161,18 @@ def candidates(function, wrt, partials, task, slippings, point=None):
                 lift(kind, task.answer_from(function, wrt, partials[:j] + (wrong,) + partials[j + 1:], point), detail)
     if not task.numeric and task.kind in ("derivative", "gradient"):
         out.extend(Candidate("integrated_instead", j, function, None, var) for j, var in enumerate(wrt))
+    return sorted(out, key=lambda c: PRIORITY[c.kind])
+
+
+def matrix_candidates(reference):
+    """The typical wrong answers to a matrix question whose right answer is ``reference`` (a matrix
+    expression), in order of priority: transposed (a row for a column), the sign flipped, a numeric
+    factor forgotten (``X^T(Xw - y)`` for ``2X^T(Xw - y)``)."""
+    out = []
+    if reference.shape[0] != reference.shape[1]:
+        out.append(Candidate("transposed", 0, reference.T))
+    out.append(Candidate("sign_error", 0, -reference))
+    factor, rest = reference.as_coeff_mmul() if isinstance(reference, sympy.MatMul) else (1, reference)
+    if factor not in (1, -1) and factor.is_Number:
+        out.append(Candidate("missing_constant_factor", 0, rest, factor))
     return sorted(out, key=lambda c: PRIORITY[c.kind])

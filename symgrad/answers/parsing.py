@@ -20,6 +20,7 @@ import string
 from dataclasses import dataclass, field
 
 import sympy
+from sympy.matrices.expressions.diagonal import DiagMatrix
 from antlr4.atn.PredictionMode import PredictionMode
 from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy
 
@@ -31,10 +32,10 @@ from ..core.losses import bce
 from .equivalence import TOO_LARGE
 from .limits import DEFAULT_LIMITS, bounded_power
 from .spellings import LOG, Spellings
-from .problems import TooComplex, UnknownSymbols, Unreadable
+from .problems import TooComplex, UnknownSymbols, Unreadable, WrongShape
 from .tokens import tokenize
 
-__all__ = ["Reading", "read_answer", "typed_size", "warm_up"]
+__all__ = ["Reading", "read_answer", "read_matrix_answer", "shape_text", "typed_size", "warm_up"]
 
 # Letters latex2sympy reads as plain symbols (e is Euler's number, I the imaginary unit, d a differential).
 PLACEHOLDERS = tuple(c for c in string.ascii_letters if c not in "deEiI")
@@ -696,3 +697,239 @@ def _check_size(expr, limits):
         count += 1
         if count > limits.max_operations:
             raise TooComplex(f"the answer has more than {limits.max_operations} operations")
+
+
+# -- matrix answers -------------------------------------------------------------------------------
+
+MATRIX_WORDS = frozenset(("diag", "tr"))
+_OPERAND_ENDS = ("number", "name", "close", "transpose", "ones")
+
+
+def read_matrix_answer(text, matrices, notation, limits=DEFAULT_LIMITS):
+    r"""A matrix answer as a SymPy matrix expression in ``matrices`` (``{name: MatrixSymbol}``, vectors
+    as columns). The rules: juxtaposition and ``\cdot`` multiply (matrices by their shapes, a 1 x 1 one
+    as a number, also as a divisor), ``\odot`` is the Hadamard product and ``\otimes`` the outer product
+    ``a b^\top`` of two columns, both left to right with the product; ``^\top``, ``^T``, ``^{\mathsf T}``
+    and ``^\intercal`` transpose; ``\|x\|^2`` is ``x^\top x``; ``\operatorname{diag}(v)`` the diagonal
+    matrix of a column, ``\operatorname{tr}(A)`` the trace of a square matrix, ``\mathbf{1}_n`` (or
+    ``\mathbf{1}`` after a matrix it multiplies) a column of ones; a function (``\sigma'(z)``) applies
+    entry by entry. A product or sum of shapes that do not fit is
+    :class:`~symgrad.answers.problems.WrongShape`."""
+    tokens = tokenize(text, notation.words | MATRIX_WORDS | set(matrices), limits, notation.function_words)
+    reader = _MatrixReader(matrices, notation, limits)
+    try:
+        value = reader.expression(_after_last_equals(tokens), 0)
+    except WrongShape:  # an unknown name (read as a number) is the answer's first problem
+        if not reader.unknown:
+            raise
+    if reader.unknown:
+        raise UnknownSymbols(dict.fromkeys(reader.unknown))
+    _check_size(value, limits)
+    return value
+
+
+def shape_text(value):
+    """``n x d`` for a matrix, ``1 x 1`` for a number."""
+    rows, columns = value.shape if isinstance(value, sympy.MatrixExpr) else (1, 1)
+    return f"{rows} x {columns}"
+
+
+class _MatrixReader:
+    """Reads the tokens of a matrix answer (:func:`read_matrix_answer`); collects unknown names."""
+
+    def __init__(self, matrices, notation, limits):
+        self.matrices, self.notation, self.limits = matrices, notation, limits
+        self.dims = {str(s): s for m in matrices.values() for s in m.shape if isinstance(s, sympy.Symbol)}
+        self.unknown = []
+
+    def expression(self, tokens, depth):
+        """A sum of terms, each with its sign."""
+        if not tokens:
+            raise Unreadable("an expression is empty, as in () or an operator with nothing after it")
+        if depth > self.limits.max_depth:
+            raise TooComplex(f"the answer is nested more than {self.limits.max_depth} deep")
+        for t in tokens:
+            if t.kind in _MISPLACED:
+                raise Unreadable(_MISPLACED[t.kind] if t.kind != "greater" else "an answer is not an inequality")
+        total, start, sign, level, in_norm = None, 0, 1, 0, False
+        for k in range(len(tokens) + 1):
+            t = tokens[k] if k < len(tokens) else None
+            if t is not None:
+                level += (t.kind == "open") - (t.kind == "close")
+                in_norm ^= t.kind == "norm"
+            ends = t is None or (level == 0 and not in_norm and t.kind == "op" and t.value in "+-"
+                                 and k > start and tokens[k - 1].kind in _OPERAND_ENDS + ("norm",))
+            if t is not None and not ends and k == start and t.kind == "op" and t.value in "+-":
+                sign, start = (-sign if t.value == "-" else sign), k + 1
+                continue
+            if ends:
+                term = self._term(tokens[start:k], depth)
+                term = -term if sign < 0 else term
+                total = term if total is None else self._add(total, term)
+                if t is not None:
+                    sign, start = (-1 if t.value == "-" else 1), k + 1
+        return total
+
+    def _add(self, a, b):
+        if _shape_of(a) != _shape_of(b):
+            raise WrongShape(f"your answer adds terms of shapes {shape_text(a)} and {shape_text(b)}")
+        return a + b
+
+    def _term(self, tokens, depth):
+        """Factors multiplied left to right: by juxtaposition or ``\\cdot``, ``/``, ``\\odot``, ``\\otimes``."""
+        if not tokens:
+            raise Unreadable("an operator has nothing after it")
+        value, operator, i = None, "*", 0
+        while i < len(tokens):
+            t = tokens[i]
+            if t.kind in ("op", "matop"):
+                if value is None or operator != "*" or t.value in "+-":
+                    raise Unreadable(f"{t.text} must stand between two factors")
+                operator, i = t.value, i + 1
+                continue
+            factor, i = self._factor(tokens, i, value, depth)
+            value = factor if value is None else self._combine(value, operator, factor)
+            operator = "*"
+        if operator != "*":
+            raise Unreadable("an operator has nothing after it")
+        return value
+
+    def _combine(self, a, operator, b):
+        if operator == "/":
+            if _shape_of(b) == (1, 1):
+                b = sympy.Trace(b)
+            if _shape_of(b) is not None:
+                raise WrongShape(f"your answer divides by a matrix of shape {shape_text(b)}")
+            return a / b
+        if operator == "odot":
+            if _shape_of(a) is None or _shape_of(b) is None:
+                return a * b
+            if a.shape != b.shape:
+                raise WrongShape(f"your answer's Hadamard product has sides of shapes {shape_text(a)} and "
+                                 f"{shape_text(b)}")
+            return sympy.HadamardProduct(a, b)
+        if operator == "otimes":
+            if _shape_of(a) is None or _shape_of(b) is None or a.shape[1] != 1 or b.shape[1] != 1:
+                raise WrongShape(r"\otimes is read as the outer product a b^\top of two columns, here "
+                                 f"of shapes {shape_text(a)} and {shape_text(b)}")
+            return a * b.T
+        return _product(a, b)
+
+    def _factor(self, tokens, i, before, depth):
+        """A primary and the transposes and powers after it; the index after them."""
+        value, i, norm = self._primary(tokens, i, before, depth)
+        while i < len(tokens) and tokens[i].kind == "sup":
+            start, end, after = _argument_or_transpose(tokens, i + 1)
+            script = tokens[start:end]
+            if len(script) == 1 and (script[0].kind == "transpose" or script[0].kind == "name"
+                                     and script[0].value.key == "T" and "T" not in self.matrices):
+                value, i, norm = (value.T if _shape_of(value) else value), after, None
+                continue
+            exponent = self.expression(script, depth + 1)
+            if norm is not None and exponent == 2:
+                value = _product(norm.T, norm)
+            elif _shape_of(value) is None and _shape_of(exponent) is None:
+                value = bounded_power(value, exponent, self.limits)
+            else:
+                raise Unreadable("a matrix is raised to a power only as a norm, \\|x\\|^2, or transposed, X^\\top")
+            i, norm = after, None
+        return value, i
+
+    def _primary(self, tokens, i, before, depth):
+        """``(value, next index, the vector of a norm or None)`` of the operand at ``i``."""
+        t = tokens[i]
+        if t.kind == "number":
+            return t.value, i + 1, None
+        if t.kind == "open":
+            end = _matching(tokens, i)
+            return self.expression(tokens[i + 1:end], depth + 1), end + 1, None
+        if t.kind == "norm":
+            end = next((k for k in range(i + 1, len(tokens)) if tokens[k].kind == "norm"), None)
+            if end is None:
+                raise Unreadable("a norm \\|x\\| is not closed")
+            inner = self.expression(tokens[i + 1:end], depth + 1)
+            if _shape_of(inner) is None or inner.shape[1] != 1:
+                raise WrongShape(f"the norm is taken of shape {shape_text(inner)}, not of a column vector")
+            return sympy.sqrt(sympy.Trace(_product(inner.T, inner))), end + 1, inner
+        if t.kind == "ones":
+            return self._ones(t, before), i + 1, None
+        if t.kind == "frac":
+            top = _argument(tokens, i + 1, "\\frac")
+            bottom = _argument(tokens, top[2], "\\frac")
+            value = self._combine(self.expression(tokens[top[0]:top[1]], depth + 1), "/",
+                                  self.expression(tokens[bottom[0]:bottom[1]], depth + 1))
+            return value, bottom[2], None
+        if t.kind == "name":
+            return self._name(tokens, i, depth)
+        raise Unreadable(f"{t.text} is not allowed here")
+
+    def _name(self, tokens, i, depth):
+        name = tokens[i].value
+        if name.key in self.matrices:
+            return self.matrices[name.key], i + 1, None
+        if name.key in MATRIX_WORDS:
+            j = i + 1
+            if j == len(tokens) or tokens[j].kind != "open":
+                raise Unreadable(f"\\operatorname{{{name.key}}} must be followed by its argument in brackets")
+            end = _matching(tokens, j)
+            return _matrix_function(name.key, self.expression(tokens[j + 1:end], depth + 1)), end + 1, None
+        function = self.notation.function(name)
+        if function is None:
+            self.unknown.append(tokens[i].text)
+            return sympy.Dummy("unknown"), i + 1, None
+        j, order = i + 1, 0
+        while j < len(tokens) and tokens[j].kind == "prime":
+            order, j = order + 1, j + 1
+        if j == len(tokens) or tokens[j].kind != "open":
+            raise Unreadable(f"{tokens[i].text} must be followed by its argument in brackets")
+        end = _matching(tokens, j)
+        argument, shown = self.expression(tokens[j + 1:end], depth + 1), tokens[i].text
+        if _shape_of(argument) is None:
+            return _apply(function, [argument], order, shown), end + 1, None
+        return argument.applyfunc(sympy.Lambda(_T, _apply(function, [_T], order, shown))), end + 1, None
+
+    def _ones(self, token, before):
+        if token.value:
+            if token.value not in self.dims:
+                raise Unreadable(f"\\mathbf{{1}}_{token.value} names no dimension of the question")
+            return sympy.OneMatrix(self.dims[token.value], 1)
+        if _shape_of(before) is None:
+            raise Unreadable("write a column of ones with its length, as \\mathbf{1}_n, unless a matrix "
+                             "multiplies it")
+        return sympy.OneMatrix(before.shape[1], 1)
+
+
+def _shape_of(value):
+    return value.shape if isinstance(value, sympy.MatrixExpr) else None
+
+
+def _product(a, b):
+    """``a b``: a 1 x 1 matrix multiplies as the number it holds (its trace); other shapes must fit."""
+    shape_a, shape_b = _shape_of(a), _shape_of(b)
+    if shape_a is None or shape_b is None:
+        return a * b
+    if shape_a[1] != shape_b[0]:
+        if shape_a == (1, 1) or shape_b == (1, 1):
+            return sympy.Trace(a) * b if shape_a == (1, 1) else a * sympy.Trace(b)
+        raise WrongShape(f"your answer multiplies a matrix of shape {shape_text(a)} by one of shape {shape_text(b)}")
+    return a * b
+
+
+def _matrix_function(word, value):
+    """``diag`` of a column vector, ``tr`` of a square matrix."""
+    shape = _shape_of(value)
+    if word == "diag":
+        if shape is None or shape[1] != 1:
+            raise WrongShape(f"\\operatorname{{diag}} makes a diagonal matrix of a column, not of shape "
+                             f"{shape_text(value)}")
+        return DiagMatrix(value)
+    if shape is None or shape[0] != shape[1]:
+        raise WrongShape(f"\\operatorname{{tr}} is the trace of a square matrix, not of shape {shape_text(value)}")
+    return sympy.Trace(value)
+
+
+def _argument_or_transpose(tokens, j):
+    """The argument of ``^`` at ``j``; ``^\\top`` is one token."""
+    if j < len(tokens) and tokens[j].kind == "transpose":
+        return j, j + 1, j + 1
+    return _argument(tokens, j, "^")

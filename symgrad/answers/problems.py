@@ -1,9 +1,10 @@
 """Why an answer could not be read. Each becomes a verdict (``unparseable``, ``unknown_symbol``,
-``too_complex``) with a message a student can act on, never a traceback."""
+``too_complex``, or ``wrong_shape`` for a matrix answer whose shapes do not fit) with a message a
+student can act on, never a traceback."""
 
 from ..core.errors import SymgradError
 
-__all__ = ["AnswerProblem", "Unreadable", "UnknownSymbols", "TooComplex"]
+__all__ = ["AnswerProblem", "Unreadable", "UnknownSymbols", "TooComplex", "WrongShape"]
 
 
 class AnswerProblem(SymgradError):
@@ -34,3 +35,10 @@ class TooComplex(AnswerProblem):
     """The answer exceeds a size, nesting, exponent, time or memory limit."""
 
     kind = "too_complex"
+
+
+class WrongShape(AnswerProblem):
+    """A matrix answer multiplies or adds matrices whose shapes do not fit, or has another shape than
+    the right answer: a wrong answer (not one that could not be checked), with its own diagnosis."""
+
+    kind = "wrong_shape"

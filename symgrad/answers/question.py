@@ -41,12 +41,14 @@ from .limits import DEFAULT_LIMITS, Limits, check_key_entry
 from .mistakes import Slipping
 from .spellings import Spellings, as_callable
 
-__all__ = ["Question"]
+__all__ = ["Question", "MatrixQuestion", "matrix_symbols"]
 
 FUNCTION_NAMES = ("L", "f", "J", r"\mathcal{L}")
 OPTIONS = frozenset("symbols functions aliases names tolerance rounding_credit log_base limits id".split())
 ROUNDING_CREDIT = 0.5
 DERIVATIONS = ("derivative", "derivative_at")  # the tasks a derivation is checked line by line for
+MAX_MATRIX_SIZE = 32  # a matrix question's fixed dimensions, at most (symbolic ones are probed at 2 to 6)
+MAX_MATRICES = 26
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,6 +118,22 @@ class Question:
         if any(a is sympy.nan for a in question.answer):
             raise SymgradError("the Hessian at the point is singular, so Newton's step is undefined there")
         return question
+
+    @classmethod
+    def matrix(cls, reference, **options):
+        r"""A matrix expression (:class:`MatrixQuestion`): ``reference`` in SymPy ``MatrixSymbol`` s (from
+        :func:`matrix_symbols`), answered in ML notation, ``(W_2^\top \delta_2) \odot \sigma'(z_1)``."""
+        return MatrixQuestion.of(reference, None, options)
+
+    @classmethod
+    def matrix_gradient(cls, function, wrt, **options):
+        r"""The gradient of a scalar ``function`` of matrices with respect to the matrix ``wrt``, of its
+        shape (SymPy's matrix derivative): ``2X^\top(Xw - y)`` for $\lVert Xw - y \rVert^2$."""
+        if not isinstance(wrt, sympy.MatrixSymbol):
+            raise SymgradError("a matrix gradient is taken with respect to a MatrixSymbol")
+        if not isinstance(function, sympy.Basic) or isinstance(function, sympy.MatrixExpr) and function.shape != (1, 1):
+            raise SymgradError("a matrix gradient is of a scalar function: a SymPy expression or a 1 x 1 matrix one")
+        return MatrixQuestion.of(function.diff(wrt), wrt, options)
 
     @classmethod
     def from_key(cls, entry, nodes=None, **options):
@@ -198,6 +216,78 @@ class Question:
         return cls(task, model.function, wrt, point, partials, tuple(answer), notation,
                    tuple(model.slipping(w) for w in wrt), Tolerance.of(options.get("tolerance")),
                    options.get("limits", DEFAULT_LIMITS), options.get("id"), float(credit))
+
+
+def matrix_symbols(shapes):
+    """``{name: MatrixSymbol}`` of the declared ``shapes``, ``{"X": ("n", "d"), "w": ("d",)}``: a
+    dimension is a name (a positive integer symbol) or a number; a vector, of one dimension, is a column."""
+    out = {}
+    for name, shape in shapes.items():
+        dims = [sympy.Symbol(d, integer=True, positive=True) if isinstance(d, str) else d for d in shape]
+        if len(dims) not in (1, 2):
+            raise SymgradError(f"{name} has {len(dims)} dimensions: a vector has one, a matrix two")
+        out[name] = sympy.MatrixSymbol(name, *dims, *([1] if len(dims) == 1 else []))
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class MatrixQuestion:
+    """A question whose answer is a matrix expression: the right answer ``reference`` in ``matrices``
+    (``{name: MatrixSymbol}``), the gradient with respect to ``wrt`` (None: a plain expression).
+    Answers are read by :func:`~symgrad.answers.parsing.read_matrix_answer` and marked by
+    :mod:`~symgrad.answers.marking` (exactly, else at random matrices of random sizes). Build one with
+    :meth:`Question.matrix` or :meth:`Question.matrix_gradient`; options ``limits`` and ``id``."""
+
+    reference: object
+    matrices: dict
+    wrt: object
+    notation: Spellings
+    limits: Limits = DEFAULT_LIMITS
+    id: str | None = None
+
+    @classmethod
+    def of(cls, reference, wrt, options):
+        unknown = set(options) - {"limits", "id"}
+        if unknown:
+            raise SymgradError(f"unknown option {sorted(unknown)[0]!r} for a matrix question: choose from id, limits")
+        if not isinstance(reference, sympy.MatrixExpr):
+            raise SymgradError("a matrix question's answer is a SymPy matrix expression (MatrixSymbols, .T, ...)")
+        matrices = {m.name: m for m in sorted(reference.atoms(sympy.MatrixSymbol) | ({wrt} if wrt else set()),
+                                             key=lambda m: m.name)}
+        if len(matrices) > MAX_MATRICES:
+            raise SymgradError(f"a matrix question has at most {MAX_MATRICES} matrices")
+        dims = set()
+        for m in matrices.values():
+            for d in m.shape:
+                if isinstance(d, sympy.Symbol):
+                    dims.add(d)
+                elif not (isinstance(d, sympy.Integer) and 1 <= d <= MAX_MATRIX_SIZE):
+                    raise SymgradError(f"{m.name} has the dimension {d}: a fixed dimension is from 1 to "
+                                       f"{MAX_MATRIX_SIZE} (name it, as n, to leave it free)")
+        scalars = reference.free_symbols - set(matrices.values()) - dims
+        if scalars:
+            raise SymgradError(f"a matrix question's symbols are its matrices and their dimensions, not "
+                               f"{sorted(map(str, scalars))[0]}")
+        return cls(reference, matrices, wrt, Spellings.declare([]), options.get("limits", DEFAULT_LIMITS),
+                   options.get("id"))
+
+    @property
+    def kind(self):
+        return "matrix_gradient" if self.wrt is not None else "matrix"
+
+    def shape_wanted(self):
+        """What the right answer's shape is, in words."""
+        rows, columns = self.reference.shape
+        if self.wrt is not None:
+            return f"the gradient has the shape of {self.wrt.name}, {rows} x {columns}"
+        return f"the answer is {rows} x {columns}"
+
+    def check(self, answer, sandbox=None):
+        """The :class:`~symgrad.answers.verdict.Verdict` on ``answer`` (LaTeX or a SymPy matrix
+        expression), checked in a worker process as :meth:`Question.check` is."""
+        from .sandbox import default_sandbox
+
+        return (sandbox or default_sandbox()).check(self, answer)
 
 
 def _through_definitions(function, functions):

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from ..core.errors import SymgradError
 from .feedback import sentence
 from .limits import DEFAULT_LIMITS
-from .marking import LineReference, MarkingScheme, check_lines, lines_of, mark, refused, unreadable_line
+from .marking import LineReference, check_lines, lines_of, mark, prepare_scheme, refused, unreadable_line
 from .problems import AnswerProblem
 from .verdict import Verdict
 
@@ -264,7 +264,7 @@ def _reply(message, questions, seed, references):
     if message[0] == "question":
         _, token, question, scheme = message
         fresh = scheme is None
-        scheme = _rebuilt(MarkingScheme.prepare(question, seed)) if fresh else scheme
+        scheme = _rebuilt(prepare_scheme(question, seed)) if fresh else scheme
         questions[token] = (question, scheme)
         return "prepared", scheme if fresh else None
     if message[0] == "check":

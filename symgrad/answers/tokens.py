@@ -11,7 +11,10 @@ followed by digits is subscripted (``w5`` is ``w_5``), and the multi-letter ``wo
 declares (``relu``, ``lr``) are one name each. Numbers are exact: ``2.5e-3`` is ``1/400``; a decimal
 followed by an ellipsis (``1.692\ldots``, ``\dots``, ``...``) is the decimal, marked truncated. ``>`` and
 ``\mathbb{1}`` are tokens for an Iverson bracket, ``\mathbb{1}[z > 0]``, and ``\nabla`` (with its subscript,
-``\nabla_w``) for the name of a gradient, ``\nabla L = ...``; the parser refuses them elsewhere.
+``\nabla_w``) for the name of a gradient, ``\nabla L = ...``; the parser refuses them elsewhere. So are
+the tokens of matrix answers: ``\top``, ``\intercal`` and ``\mathsf{T}`` (a transpose after ``^``),
+``\odot`` and ``\otimes`` (matrix operators), ``\|`` (a norm's bar) and ``\mathbf{1}`` (a ones vector,
+its subscript its length).
 """
 
 import re
@@ -41,6 +44,9 @@ SIZES = frozenset("big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr
 IGNORED = frozenset("displaystyle textstyle quad qquad".split())
 OPENERS = {"(": ")", "[": "]", "{": "}", r"\{": r"\}", "langle": "rangle", "begin": "end"}
 BARS = frozenset("lvert rvert vert mid".split())
+NORMS = frozenset("lVert rVert Vert".split())
+MATRIX_OPERATORS = {"odot": "odot", "otimes": "otimes"}  # Hadamard product, outer product
+TRANSPOSES = frozenset("top intercal".split())
 ENVIRONMENTS = frozenset("pmatrix bmatrix Bmatrix matrix smallmatrix".split())
 SPACES = frozenset(",;:! ")  # \, \; \: \! and "\ "
 UNICODE = {"−": "-", "–": "-", "·": r"\cdot ", "⋅": r"\cdot ", "×": r"\times ", "÷": r"\div ",
@@ -64,6 +70,7 @@ _STAR = re.compile(r"\^\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\})")
 _SUBSCRIPT = re.compile(r"_\s*(?:\{([^{}]*)\}|([A-Za-z0-9])|\\([A-Za-z]+))")
 _SUBSCRIPT_TEXT = re.compile(r"(?:[A-Za-z0-9,]|\\[A-Za-z]+)*")
 _ONE = re.compile(r"\s*(?:\{\s*1\s*\}|1)")
+_SANS_T = re.compile(r"\s*(?:\{\s*T\s*\}|T(?![A-Za-z]))")
 _ACCENT_ARGUMENT = re.compile(r"\s*(?:\{\s*(\\?[A-Za-z]+)\s*\}|([A-Za-z])|(\\[A-Za-z]+))")
 _DELIMITERS = (r"\{", r"\}", "(", ")", "[", "]", "|", ".")
 
@@ -86,9 +93,10 @@ class Name:
 @dataclass(frozen=True)
 class Token:
     r"""One lexeme. ``kind`` is number, name, op, sup, frac, sqrt, partial, prime, open, close, bar,
-    comma, amp, row, equals, greater, indicator (a blackboard-bold 1), nabla, begin or end; ``value`` is the
-    exact number, the :class:`Name`, the operator (``+ - * /``), the bracket, the environment or the
-    subscript of a nabla (``w`` of ``\nabla_{w}``, "" for none);
+    comma, amp, row, equals, greater, indicator (a blackboard-bold 1), nabla, begin, end, transpose,
+    matop (``odot``, ``otimes``), norm or ones (a bold 1); ``value`` is the exact number, the :class:`Name`,
+    the operator (``+ - * /``, ``odot``), the bracket, the environment or the subscript of a nabla or of
+    a ones vector (``w`` of ``\nabla_{w}``, ``n`` of ``\mathbf{1}_n``, "" for none);
     ``text`` is what was typed."""
 
     kind: str
@@ -319,6 +327,9 @@ class _Lexer:
         if nxt == "\\":
             self._emit("row", "\\\\")
             return
+        if nxt == "|":
+            self._emit("norm", "\\|")
+            return
         if nxt and nxt in "{}":
             return self._open("\\{", "\\{") if nxt == "{" else self._close("\\}", "\\}")
         match = _COMMAND.match(self.text, self.i)
@@ -358,6 +369,17 @@ class _Lexer:
             self._close(match.group(), "rangle", len(match.group()))
         elif name in BARS:
             self._emit("bar", match.group())
+        elif name in NORMS:
+            self._emit("norm", match.group())
+        elif name in TRANSPOSES:
+            self._emit("transpose", match.group())
+        elif name in MATRIX_OPERATORS:
+            self._emit("matop", match.group(), MATRIX_OPERATORS[name])
+        elif name == "mathsf" and (sans := _SANS_T.match(self.text, end)):
+            self._emit("transpose", self.text[self.i:sans.end()])
+        elif name in ("mathbf", "boldsymbol", "bm") and (one := _ONE.match(self.text, end)):
+            sub = _SUBSCRIPT.match(self.text, one.end())
+            self._emit("ones", self.text[self.i:sub.end() if sub else one.end()], self._subscript(sub) if sub else "")
         elif name in ("begin", "end"):
             self._environment(name, end)
         elif name in GREEK:  # \theta0 is \theta_0, as w5 is w_5
