@@ -67,28 +67,28 @@ def derivation_ms(box):
     """The median time of checking DERIVATION, line by line, once the question is prepared."""
     w, x, y = sympy.symbols("w x y")
     question = Question.derivative_at((w * x - y) ** 2, w, {w: sympy.Rational(1, 2), x: 2, y: 3})
-    box.prepare(question)
-    times = []
-    for _ in range(20):
-        t = time.perf_counter()
-        check = question.check_derivation(DERIVATION, box)
-        times.append(1000 * (time.perf_counter() - t))
-        assert check.first_wrong is None and check.final_correct, check
-    return statistics.median(times)
+    return _median_ms(box, question, lambda: question.check_derivation(DERIVATION, box),
+                      lambda check: check.first_wrong is None and check.final_correct)
 
 
 def matrix_ms(box):
     """The median time of checking MATRIX_ANSWER to least squares' gradient, once the question is prepared."""
     X, w, y = matrix_symbols({"X": ("n", 3), "w": (3,), "y": ("n",)}).values()
     question = Question.matrix_gradient((X * w - y).T * (X * w - y), w)
+    return _median_ms(box, question, lambda: question.check(MATRIX_ANSWER, box), lambda verdict: verdict.correct)
+
+
+def _median_ms(box, question, check, right, times=20):
+    """The median of ``times`` calls of ``check()`` in ms, after preparing ``question``; each result
+    must be ``right``."""
     box.prepare(question)
-    times = []
-    for _ in range(20):
+    measured = []
+    for _ in range(times):
         t = time.perf_counter()
-        verdict = question.check(MATRIX_ANSWER, box)
-        times.append(1000 * (time.perf_counter() - t))
-        assert verdict.correct, verdict
-    return statistics.median(times)
+        result = check()
+        measured.append(1000 * (time.perf_counter() - t))
+        assert right(result), result
+    return statistics.median(measured)
 
 
 def main():
