@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sympy
 
 from ..core.errors import SymgradError
-from ..core.serialize import MAX_DIGITS, MAX_NAME
+from ..core.serialize import MAX_DIGITS, MAX_MATRIX_SIZE, MAX_NAME
 from .problems import TooComplex
 
 __all__ = ["Limits", "DEFAULT_LIMITS", "bounded_power", "read_json", "check_key", "check_key_entry", "key_question_name"]
@@ -70,6 +70,7 @@ MAX_KEY_STEPS = 1000  # gradient steps a gradient_step question may ask for
 MAX_KEY_TEXT = 20_000  # characters of a prompt
 MAX_KEY_NAME = MAX_NAME  # characters of an id, a variable's name, a spelling (as of a tree's symbol)
 MAX_KEY_ENTRIES = 1000  # variables, direction components, spellings
+MAX_MATRICES = 26  # matrices a matrix question has, at most
 MAX_NUMBER_CHARS = MAX_DIGITS  # of an exact number written as text ("479/500", "2.5e-3"), as in a tree
 MAX_NUMBER_EXPONENT = 1000  # of a decimal written with an exponent: 1e999999999 would take hours to read
 _DECIMAL = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)(?:[eE]([-+]?\d{1,9}))?\s*")
@@ -177,6 +178,14 @@ def check_key_entry(entry):
     _expect(symbols is None or isinstance(symbols, dict) and len(symbols) <= MAX_KEY_ENTRIES
             and all(_is_name(k) and isinstance(v, str) and len(v) <= MAX_KEY_NAME for k, v in symbols.items()),
             name, "symbols", "an object of LaTeX spellings by variable", symbols)
+    shapes = entry.get("shapes")
+    _expect(shapes is None or isinstance(shapes, dict) and len(shapes) <= MAX_MATRICES
+            and all(_is_name(k) and k.isidentifier() and k.isascii() and isinstance(v, list) and len(v) in (1, 2)
+                    and all(_is_name(d) and d.isidentifier() and d.isascii() or isinstance(d, int)
+                            and not isinstance(d, bool) and 1 <= d <= MAX_MATRIX_SIZE for d in v)
+                    for k, v in shapes.items()),
+            name, "shapes", f"an object of at most {MAX_MATRICES} shapes by matrix, each one or two dimensions "
+            f"(a name, or a number from 1 to {MAX_MATRIX_SIZE})", shapes)
     tolerance = entry.get("tolerance")
     if isinstance(tolerance, dict):
         for part, value in tolerance.items():

@@ -32,12 +32,12 @@ from ..core.equality import equal
 from ..core.errors import SymgradError
 from ..core.graph import Graph
 from ..core.operations import written_as
-from ..core.serialize import from_tree
+from ..core.serialize import MAX_MATRIX_SIZE, TreeError, from_tree, matrix_symbol
 from ..core.variables import as_point, resolve_all, sorted_symbols
 from ..explain.tasks import (Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Hessian,
                              NewtonStep, Task, read_question)
 from .equivalence import Probes, Tolerance, equivalent, number_value
-from .limits import DEFAULT_LIMITS, Limits, check_key_entry
+from .limits import DEFAULT_LIMITS, MAX_MATRICES, Limits, check_key_entry
 from .mistakes import Slipping
 from .spellings import Spellings, as_callable
 
@@ -47,8 +47,6 @@ FUNCTION_NAMES = ("L", "f", "J", r"\mathcal{L}")
 OPTIONS = frozenset("symbols functions aliases names tolerance rounding_credit log_base limits id".split())
 ROUNDING_CREDIT = 0.5
 DERIVATIONS = ("derivative", "derivative_at")  # the tasks a derivation is checked line by line for
-MAX_MATRIX_SIZE = 32  # a matrix question's fixed dimensions, at most (symbolic ones are probed at 2 to 6)
-MAX_MATRICES = 26
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,6 +138,8 @@ class Question:
         """A question of a worksheet's answer key (``NAME.key.json``, one entry of ``questions``); ``nodes``
         are the key's (None: the function is a plain expression). Each field is checked before it is read."""
         check_key_entry(entry)
+        if entry.get("kind") == "matrix_gradient":
+            return MatrixQuestion.from_key(entry, options.get("limits", DEFAULT_LIMITS))
         read = read_question(entry)
         for name in ("tolerance", "log_base", "symbols"):
             if name in entry and name not in options:
@@ -221,13 +221,10 @@ class Question:
 def matrix_symbols(shapes):
     """``{name: MatrixSymbol}`` of the declared ``shapes``, ``{"X": ("n", "d"), "w": ("d",)}``: a
     dimension is a name (a positive integer symbol) or a number; a vector, of one dimension, is a column."""
-    out = {}
-    for name, shape in shapes.items():
-        dims = [sympy.Symbol(d, integer=True, positive=True) if isinstance(d, str) else d for d in shape]
-        if len(dims) not in (1, 2):
-            raise SymgradError(f"{name} has {len(dims)} dimensions: a vector has one, a matrix two")
-        out[name] = sympy.MatrixSymbol(name, *dims, *([1] if len(dims) == 1 else []))
-    return out
+    try:
+        return {name: matrix_symbol(name, shape) for name, shape in shapes.items()}
+    except TreeError as error:
+        raise SymgradError(str(error)) from None
 
 
 @dataclass(frozen=True, eq=False)
@@ -270,6 +267,24 @@ class MatrixQuestion:
                                f"{sorted(map(str, scalars))[0]}")
         return cls(reference, matrices, wrt, Spellings.declare([]), options.get("limits", DEFAULT_LIMITS),
                    options.get("id"))
+
+    @classmethod
+    def from_key(cls, entry, limits=DEFAULT_LIMITS):
+        """The matrix gradient of a key's entry (checked by :func:`~symgrad.answers.limits.check_key_entry`):
+        its function's tree in the matrices of ``shapes``, its answer's tree symgrad's own."""
+        ident = str(entry.get("id", "?"))
+        matrices = matrix_symbols(entry.get("shapes") or {})
+        function = from_tree(entry.get("function_tree"))
+        stray = sorted(m.name for m in function.atoms(sympy.MatrixSymbol) if matrices.get(m.name) != m)
+        if stray or entry.get("wrt") not in matrices:
+            raise SymgradError(f"key question {ident}: {stray[0] if stray else entry.get('wrt')!r} is not a "
+                               "matrix of its shapes")
+        question = Question.matrix_gradient(function, matrices[entry["wrt"]], id=ident, limits=limits)
+        theirs = from_tree((entry.get("answer") or {}).get("tree") or {"number": "0"})
+        if theirs != question.reference and (theirs - question.reference).expand().doit() != sympy.ZeroMatrix(
+                *question.reference.shape):
+            raise SymgradError(f"key question {ident}: the key's answer {theirs} is not symgrad's {question.reference}")
+        return question
 
     @property
     def kind(self):

@@ -1,10 +1,11 @@
 """Expressions as JSON trees, read back exactly and safely: no ``eval``, no ``sympify``.
 
 A tree is ``{"symbol": NAME}``, ``{"number": "479/500"}``, ``{"constant": "E"}`` (``pi``, ``true``,
-``false``) or ``{"op": NAME, "args": [tree, ...]}`` (a softmax component also has ``"index"``; a
+``false``), ``{"matrix": NAME, "shape": [dim, dim]}`` (a MatrixSymbol: a dimension is a name or a number)
+or ``{"op": NAME, "args": [tree, ...]}`` (a softmax component also has ``"index"``; a
 ``Piecewise`` has its pieces' values and conditions in turn: ``[e_1, c_1, e_2, c_2, ...]``). Only sums,
-products, powers, comparisons, ``And``/``Or``/``Not``, ``Piecewise`` and the functions registered in
-:mod:`.operations` are written or read, and a tree read back is limited in size, depth and digits, so a
+products, powers, comparisons, ``And``/``Or``/``Not``, ``Piecewise``, the functions registered in
+:mod:`.operations` and the matrix products, sums, transposes and Hadamard products are written or read, and a tree read back is limited in size, depth and digits, so a
 key file cannot make the reader build something huge.
 """
 
@@ -16,13 +17,16 @@ from .errors import SettingError, SymgradError
 from .numbers import exact
 from .operations import find, operation_of, operations, unknown
 
-__all__ = ["to_tree", "from_tree", "TreeError", "MAX_NODES", "MAX_DEPTH", "MAX_DIGITS"]
+__all__ = ["to_tree", "from_tree", "matrix_symbol", "TreeError", "MAX_NODES", "MAX_DEPTH", "MAX_DIGITS",
+           "MAX_MATRIX_SIZE"]
 
 STRUCTURAL = {"Add": sympy.Add, "Mul": sympy.Mul, "Pow": sympy.Pow}  # read back as written, unevaluated
 LOGICAL = {c.__name__: c for c in (sympy.StrictLessThan, sympy.LessThan, sympy.StrictGreaterThan, sympy.GreaterThan,
                                    sympy.Equality, sympy.Unequality, sympy.And, sympy.Or, sympy.Not)}
 CONSTANTS = {"E": sympy.E, "pi": sympy.pi, "true": sympy.true, "false": sympy.false}
+MATRIX = {c.__name__: c for c in (sympy.MatMul, sympy.MatAdd, sympy.Transpose, sympy.HadamardProduct)}
 MAX_NODES, MAX_DEPTH, MAX_DIGITS, MAX_NAME, MAX_EXPONENT = 20_000, 200, 2_000, 100, 1_000
+MAX_MATRIX_SIZE = 32  # a matrix's fixed dimensions, at most (a named one, n, is left free)
 _RATIONAL = re.compile(r"-?\d+(/[1-9]\d*)?")
 
 
@@ -35,6 +39,12 @@ def to_tree(expr):
     expr = sympy.sympify(expr)
     if isinstance(expr, sympy.Symbol):
         return {"symbol": expr.name}
+    if isinstance(expr, sympy.MatrixSymbol):
+        rows, columns = expr.shape
+        return {"matrix": expr.name, "shape": [_dimension_tree(rows)] + ([] if columns == 1 else
+                                                                          [_dimension_tree(columns)])}
+    if type(expr) in MATRIX.values():
+        return {"op": type(expr).__name__, "args": [to_tree(a) for a in expr.args]}
     if expr.is_Rational:
         return {"number": str(expr)}
     name = next((k for k, v in CONSTANTS.items() if expr == v), None)
@@ -48,9 +58,31 @@ def to_tree(expr):
     if op is not None and op.indexed:
         return {"op": op.name, "index": int(expr.args[0]), "args": [to_tree(a) for a in op.inputs(expr)]}
     if op is None and STRUCTURAL.get(type(expr).__name__) is not type(expr):
-        names = sorted([*STRUCTURAL, *LOGICAL, "Piecewise", *_functions()])
+        names = sorted([*STRUCTURAL, *LOGICAL, *MATRIX, "Piecewise", *_functions()])
         raise TreeError(f"{unknown(expr, 'write ... as a tree')}; a tree holds {', '.join(names)}")
     return {"op": type(expr).__name__ if op is None else op.name, "args": [to_tree(a) for a in expr.args]}
+
+
+def _dimension_tree(dim):
+    return dim.name if isinstance(dim, sympy.Symbol) else int(dim)
+
+
+def matrix_symbol(name, shape):
+    """The MatrixSymbol ``name`` of ``shape``, ``("n", "d")``: a dimension is a name (a positive integer
+    symbol) or a number from 1 to ``MAX_MATRIX_SIZE``; a vector, of one dimension, is a column."""
+    if not isinstance(shape, (list, tuple)) or len(shape) not in (1, 2):
+        raise TreeError(f"{name} has {len(shape) if isinstance(shape, (list, tuple)) else shape!r:.60} dimensions: "
+                        "a vector has one, a matrix two")
+    dims = []
+    for d in shape:
+        if isinstance(d, str) and d.isidentifier() and d.isascii() and len(d) <= MAX_NAME:
+            dims.append(sympy.Symbol(d, integer=True, positive=True))
+        elif isinstance(d, (int, sympy.Integer)) and not isinstance(d, bool) and 1 <= d <= MAX_MATRIX_SIZE:
+            dims.append(sympy.Integer(d))
+        else:
+            raise TreeError(f"{name}'s dimension {d!r:.60} is neither a name nor a number from 1 to "
+                            f"{MAX_MATRIX_SIZE} (name it, as n, to leave it free)")
+    return sympy.MatrixSymbol(name, *dims, *([1] if len(dims) == 1 else []))
 
 
 def _functions():
@@ -78,6 +110,8 @@ def _read(tree, budget, depth):
         return _symbol(tree["symbol"])
     if keys == {"number"}:
         return _number(tree["number"])
+    if keys == {"matrix", "shape"}:
+        return matrix_symbol(_symbol(tree["matrix"]).name, tree["shape"])
     if keys == {"constant"}:
         if tree["constant"] not in CONSTANTS:
             raise TreeError(f"unknown constant {tree['constant']!r}")
@@ -92,6 +126,8 @@ def _read(tree, budget, depth):
             if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(args):
                 raise TreeError(f"{op}: index {index!r} is not a component of {len(args)} logits")
             return function.function(index, *args)
+        if isinstance(op, str) and op in MATRIX and keys == {"op", "args"} and args:
+            return _matrix(op, args)
         if isinstance(op, str) and op in STRUCTURAL and keys == {"op", "args"} and args:
             if op == "Pow" and (len(args) != 2 or (args[1].is_Number and abs(args[1]) > MAX_EXPONENT)):
                 raise TreeError(f"a power needs a base and an exponent of at most {MAX_EXPONENT} in size")
@@ -117,6 +153,20 @@ def _apply(op, build, args):
         raise TreeError(f"{op}: {error}") from None
     except (TypeError, ValueError) as error:
         raise TreeError(f"{op}: cannot apply it to {len(args)} arguments ({error})") from None
+
+
+def _matrix(op, args):
+    """A matrix product, sum, transpose or Hadamard product of ``args``, their shapes agreeing as
+    written (``n`` is not ``d``)."""
+    shapes = [a.shape for a in args if isinstance(a, sympy.MatrixExpr)]
+    if op == "MatMul":
+        aligned = bool(shapes) and all(a[1] == b[0] for a, b in zip(shapes, shapes[1:]))
+    else:
+        aligned = len(shapes) == len(args) and len(set(shapes)) == 1 and (op != "Transpose" or len(args) == 1)
+    if not aligned:
+        raise TreeError(f"{op}: the shapes {', '.join(f'{r} x {c}' for r, c in shapes) or 'of scalars'} "
+                        "do not agree")
+    return MATRIX[op](*args)
 
 
 def _symbol(name):
