@@ -2,11 +2,14 @@
 
 import sympy as sp
 
-from symgrad.worksheets.worksheet import Derivative, Gradient, GradientStep, Training, Worksheet
+from symgrad.answers import matrix_symbols
+from symgrad.worksheets.worksheet import Derivative, Gradient, GradientStep, MatrixGradient, Training, Worksheet
 
 t0, t1, x, y = sp.symbols("theta0 theta1 x y")
 X, Y = [[1, 2], [1, 3], [1, 4], [1, 5]], [3, 4, 5, 6]
 m = len(Y)
+M = matrix_symbols({"X": ("n", "d"), "w": ("d",), "y": ("n",)})
+residual = M["X"] * M["w"] - M["y"]
 
 WORKSHEET = Worksheet(
     name="s4_linear_regression",
@@ -22,6 +25,7 @@ WORKSHEET = Worksheet(
         Derivative(t1),
         Gradient([t0, t1]),
         GradientStep([t0, t1], learning_rate=0.01),
+        MatrixGradient(residual.T * residual, M["w"]),  # least squares in matrix notation: 2X^T(Xw - y)
     ],
     training=Training(loss=(t0 + t1 * x - y) ** 2 / 2, parameters={t0: 0, t1: 0},
                       data={x: [r[1] for r in X], y: Y},

@@ -11,6 +11,8 @@ kept in an answer (``dL/dz = sigma(z) - y``) is defined in ``nodes`` (in the gra
 LaTeX it was given (``y^*``; null when none), so an answer may name it as the worksheet does.
 """
 
+from sympy import MatrixSymbol, latex
+
 from ..core.serialize import to_tree
 from ..explain.latex import LatexRenderer
 from ..explain.tasks import KeyQuestion
@@ -37,13 +39,14 @@ def key_questions(sheet, derivations=None):
     derivations = derive_questions(sheet) if derivations is None else derivations
     renderer = LatexRenderer(sheet.model)
     return tuple(_key_question(i, q, d, renderer)
-                 for i, (q, d) in enumerate(zip(sheet.questions, derivations), 1))
+                 for i, (q, d) in enumerate(zip(sheet.questions, derivations), 1) if d.answers)
 
 
 def answer_key(sheet, derivations):
     """The key of ``sheet``, whose questions derive to ``derivations``, as JSON-ready data."""
     renderer = LatexRenderer(sheet.model)
     graph = sheet.model
+    scalar = iter(key_questions(sheet, derivations))
     at_point = next((d for d in derivations if d.forward and d.graph.output == graph.output), None)
     return {
         "worksheet": sheet.name,
@@ -52,7 +55,8 @@ def answer_key(sheet, derivations):
                            "latex": graph.latex_name(n)} for n in graph.nodes},
         "forward": {n.name: {"sympy": str(v), "tree": to_tree(v), "value": answer_values(v)}
                     for n, v in at_point.forward} if at_point else None,
-        "questions": [_entry(k, d, renderer) for k, d in zip(key_questions(sheet, derivations), derivations)],
+        "questions": [_entry(next(scalar), d, renderer) if d.answers else _matrix_entry(i, q, d, renderer)
+                      for i, (q, d) in enumerate(zip(sheet.questions, derivations), 1)],
     }
 
 
@@ -74,6 +78,17 @@ def _key_question(number, question, derivation, renderer):
         tuple(written.expand(r) for r in (result if isinstance(result, tuple) else (result,))),
         getattr(question, "rate", None), getattr(question, "steps", 1), getattr(question, "vector", None),
         derivation.output.name)
+
+
+def _matrix_entry(number, question, derivation, renderer):
+    """A matrix gradient as JSON-ready data: its matrices' shapes, its function and answer as trees."""
+    shape = lambda m: [d.name if d.is_Symbol else int(d) for d in (m.shape[:1] if m.shape[1] == 1 else m.shape)]
+    return {"id": f"q{number}", "kind": question.kind, "prompt": prompt(question, derivation, renderer),
+            "function": str(question.function), "function_tree": to_tree(question.function),
+            "wrt": question.wrt.name,
+            "shapes": {m.name: shape(m) for m in sorted(question.function.atoms(MatrixSymbol), key=lambda m: m.name)},
+            "answer": {"sympy": str(derivation.result), "latex": latex(derivation.result), "value": None,
+                       "tree": to_tree(derivation.result)}}
 
 
 def _entry(q, derivation, renderer):

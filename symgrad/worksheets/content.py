@@ -2,7 +2,10 @@ r"""What a worksheet shows, whichever format writes it (:mod:`~symgrad.worksheet
 :mod:`~symgrad.worksheets.html` for HTML): the line naming its version, the model's point, and each
 question's derivation as blocks of rows (:mod:`symgrad.explain.layout`); the model's graph."""
 
+import sympy
+
 from ..explain.derivation import derive
+from ..explain.layout import Block, Piece, Row, caption
 from ..explain.diagram import caption, diagram_of
 from ..explain.notation import number
 
@@ -25,6 +28,10 @@ def answer_blocks(renderer, derivations):
     shown once is recalled after), so the derivations must be rendered in order, all of them."""
     shown, out = False, []
     for derivation in derivations:
+        if not derivation.answers:  # a matrix gradient: its answer alone
+            answer = Row(r"\nabla_{%s}" % sympy.latex(derivation.wrt[0]), Piece((("", sympy.latex(derivation.result)),)))
+            out.append([Block(caption("Answer:"), (answer,))])
+            continue
         forward = bool(derivation.point) and not shown
         shown = shown or forward
         out.append(renderer.derivation(derivation, forward=forward) + [renderer.answer(derivation)])

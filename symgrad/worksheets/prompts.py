@@ -1,6 +1,8 @@
 r"""What each question asks, in words with inline LaTeX math: the prompt a worksheet prints and its
 answer key records. One function per question kind, looked up by the kind's name."""
 
+import sympy
+
 from ..explain.latex import LatexRenderer
 from ..explain.notation import number
 from ..core.numbers import exact
@@ -63,6 +65,15 @@ def _newton_step(q, r, of, wrt):
             "what are their new values?")
 
 
+def _matrix_gradient(q, r, of, wrt):
+    matrices = sorted(q.function.atoms(sympy.MatrixSymbol), key=lambda m: m.name)
+    shapes = ", ".join(r"$%s \in \mathbb{R}^{%s}$" % (sympy.latex(m), r" \times ".join(map(sympy.latex, m.shape)))
+                       for m in matrices)
+    return (f"With {shapes}, find the gradient of ${sympy.latex(q.function)}$ with respect to ${sympy.latex(q.wrt)}$, "
+            "as a matrix expression.")
+
+
 _PROMPTS = {"derivative": _derivative, "derivative_at": _derivative_at, "gradient": _gradient,
             "directional_derivative": _directional_derivative, "gradient_step": _gradient_step,
-            "hessian": _hessian, "newton_step": _newton_step}
+            "hessian": _hessian, "newton_step": _newton_step,
+            "matrix_gradient": _matrix_gradient}

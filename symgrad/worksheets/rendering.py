@@ -107,7 +107,7 @@ def _graph_figure(sheet, folder, answers):
 
 def _figures(sheet, derivations, folder):
     """A contour plot of the directional derivatives asked at the point, over two variables."""
-    asked = [d for d in derivations if isinstance(d.answers[0], Directional) and d.point and len(d.wrt) == 2]
+    asked = [d for d in derivations if d.answers and isinstance(d.answers[0], Directional) and d.point and len(d.wrt) == 2]
     if not asked:
         return ()
     first = asked[0]

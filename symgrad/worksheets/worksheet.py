@@ -21,12 +21,50 @@ from ..core.graph import Graph
 from ..core.numbers import exact
 from ..explain.tasks import (Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep, Hessian,
                              NewtonStep, Task)
+from ..answers.question import Question
 from ..numeric.training import Training, TrainingRun, plan
 from ..core.variables import as_point, as_scalar, resolve, resolve_all
 
 __all__ = ["Worksheet", "Derivative", "DerivativeAt", "Gradient", "DirectionalDerivative",
-           "GradientStep", "Hessian", "NewtonStep", "TrainingRun", "Training", "Prediction", "Range", "load_worksheet",
+           "GradientStep", "Hessian", "NewtonStep", "MatrixGradient", "MatrixAnswer", "TrainingRun", "Training", "Prediction", "Range", "load_worksheet",
            "worksheet_files"]
+
+
+@dataclass(frozen=True)
+class MatrixGradient(Task):
+    r"""The gradient of a scalar ``function`` of MatrixSymbols (:func:`symgrad.answers.matrix_symbols`)
+    with respect to the matrix ``wrt``, in ML notation (``2X^\top(Xw - y)``): asked of the function, not
+    of the worksheet's model, and answered by SymPy's matrix calculus, without steps."""
+
+    function: object
+    wrt: object
+    kind = "matrix_gradient"
+    at_point = False
+    of = None
+
+    def answer(self, sheet):
+        return Question.matrix_gradient(self.function, self.wrt).reference
+
+    def derivation(self, sheet):
+        return MatrixAnswer(sheet.model, self.function, (self.wrt,), self.answer(sheet))
+
+
+@dataclass(frozen=True)
+class MatrixAnswer:
+    """A matrix gradient's answer where a derivation goes: no steps, no point, just the ``result``."""
+
+    graph: Graph
+    function: object
+    wrt: tuple
+    result: object
+    answers = point = forward = ()
+
+    @property
+    def output(self):
+        return self.graph.output
+
+    def every_step(self):
+        return []
 
 
 @dataclass(frozen=True)
