@@ -85,7 +85,7 @@ def _matrix_entry(number, question, derivation, renderer):
     shape = lambda m: [d.name if d.is_Symbol else int(d) for d in (m.shape[:1] if m.shape[1] == 1 else m.shape)]
     return {"id": f"q{number}", "kind": question.kind, "prompt": prompt(question, derivation, renderer),
             "function": str(question.function), "function_tree": to_tree(question.function),
-            "wrt": question.wrt.name,
+            "wrt": question.wrt.name, "point": None, "learning_rate": None,
             "shapes": {m.name: shape(m) for m in sorted(question.function.atoms(MatrixSymbol), key=lambda m: m.name)},
             "answer": {"sympy": str(derivation.result), "latex": latex(derivation.result), "value": None,
                        "tree": to_tree(derivation.result)}}

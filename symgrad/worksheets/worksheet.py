@@ -51,17 +51,14 @@ class MatrixGradient(Task):
 
 @dataclass(frozen=True)
 class MatrixAnswer:
-    """A matrix gradient's answer where a derivation goes: no steps, no point, just the ``result``."""
+    """A matrix gradient's answer where a derivation goes: the ``output`` differentiated (the function),
+    the ``result``, and no steps or point."""
 
     graph: Graph
-    function: object
+    output: object
     wrt: tuple
     result: object
     answers = point = forward = ()
-
-    @property
-    def output(self):
-        return self.graph.output
 
     def every_step(self):
         return []
