@@ -7,12 +7,17 @@ import sympy as sp
 from answer_keys import key_of_file
 from symgrad import Question, SymgradError
 from symgrad.answers.keys import load_key
+from symgrad.answers.question import MatrixQuestion
 
 WORKSHEETS = sorted((Path(__file__).parent.parent / "worksheets").glob("*.py"))
 
 
 def typed(question):
-    """The right answer as a student would type it: decimals for numbers, LaTeX otherwise."""
+    """The right answer as a student would type it: decimals for numbers, LaTeX otherwise (a matrix
+    answer as SymPy writes it, X^{T})."""
+    if isinstance(question, MatrixQuestion):
+        return sp.latex(question.reference)
+
     def one(a):
         return f"{complex(sp.N(a, 20)).real:.8g}" if question.task.numeric else sp.latex(a)
     cells = [one(a) for a in question.answer]

@@ -5,7 +5,7 @@ question's derivation as blocks of rows (:mod:`symgrad.explain.layout`); the mod
 import sympy
 
 from ..explain.derivation import derive
-from ..explain.layout import Block, Piece, Row, caption
+from ..explain.layout import Block, Piece, Row, caption as block_caption
 from ..explain.diagram import caption, diagram_of
 from ..explain.notation import number
 
@@ -30,7 +30,7 @@ def answer_blocks(renderer, derivations):
     for derivation in derivations:
         if not derivation.answers:  # a matrix gradient: its answer alone
             answer = Row(r"\nabla_{%s}" % sympy.latex(derivation.wrt[0]), Piece((("", sympy.latex(derivation.result)),)))
-            out.append([Block(caption("Answer:"), (answer,))])
+            out.append([Block(block_caption("Answer:"), (answer,))])
             continue
         forward = bool(derivation.point) and not shown
         shown = shown or forward
