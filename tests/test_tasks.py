@@ -8,7 +8,8 @@ from symgrad import DirectionError, Question, ShapeError, SymgradError
 from symgrad.explain.tasks import (TASKS, Derivative, DerivativeAt, DirectionalDerivative, Gradient, GradientStep,
                                    Hessian, NewtonStep)
 from symgrad.worksheets import worksheet
-from symgrad.worksheets.worksheet import load_worksheet
+from symgrad.answers.question import MatrixQuestion
+from symgrad.worksheets.worksheet import MatrixGradient, load_worksheet
 
 WORKSHEETS = sorted((Path(__file__).parent.parent / "worksheets").glob("*.py"))
 
@@ -89,10 +90,15 @@ def test_worksheets_keys_and_the_checker_share_the_kinds(path):
     """A worksheet's questions, written to its key and read back by the checker, are the same tasks."""
     sheet = load_worksheet(path)
     key = key_of_file(path)
-    read = [Question.from_key(entry, nodes=key["nodes"]).task for entry in key["questions"]]
-    assert [type(t) for t in read] == [type(q) for q in sheet.questions]
-    assert [t.numeric for t in read] == [q.numeric for q in sheet.questions]
-    assert [getattr(t, "rate", None) for t in read] == [getattr(q, "rate", None) for q in sheet.questions]
+    questions = [Question.from_key(entry, nodes=key["nodes"]) for entry in key["questions"]]
+    matrix = [isinstance(q, MatrixGradient) for q in sheet.questions]
+    assert [isinstance(q, MatrixQuestion) for q in questions] == matrix  # answered by matrix calculus
+    assert all(q.wrt == s.wrt for q, s, m in zip(questions, sheet.questions, matrix) if m)
+    read = [q.task for q, m in zip(questions, matrix) if not m]
+    asked = [q for q, m in zip(sheet.questions, matrix) if not m]
+    assert [type(t) for t in read] == [type(q) for q in asked]
+    assert [t.numeric for t in read] == [q.numeric for q in asked]
+    assert [getattr(t, "rate", None) for t in read] == [getattr(q, "rate", None) for q in asked]
 
 
 def test_the_worksheet_classes_are_the_tasks():
